@@ -1,0 +1,26 @@
+/**
+ * The migrations, in order. Listed here rather than found on disk so the same list works under tsx,
+ * jest and the compiled build. Add a new file as timestamp_intent.ts and append it below.
+ */
+import type { Knex } from 'knex';
+import * as createRegister from './20261128160000_create_register';
+import * as createAuditEvents from './20261128160100_create_audit_events';
+import * as createSeedRuns from './20261128160200_create_seed_runs';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const MIGRATIONS: Migration[] = [
+  { name: '20261128160000_create_register', ...createRegister },
+  { name: '20261128160100_create_audit_events', ...createAuditEvents },
+  { name: '20261128160200_create_seed_runs', ...createSeedRuns },
+];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};

@@ -1,0 +1,80 @@
+/**
+ * createApp(services): the Express application, with no listening and no environment reads, so tests
+ * can build it around a real database and drive it with supertest.
+ */
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { engine } from 'express-handlebars';
+import helmet from 'helmet';
+import compression from 'compression';
+import type { Services } from './services';
+import { PROJECT_ROOT } from './shared/project-root';
+import { viewHelpers } from './shared/view-helpers';
+import { requestLogging } from './shared/middleware/request-logging';
+import { errorHandler, notFoundHandler } from './shared/middleware/error-handler';
+import { paths } from './shared/paths';
+import { createHealthRouter } from './modules/operations/health.routes';
+import { createRegisterRouter } from './modules/register/register.routes';
+import { createRegisterApiRouter } from './modules/register/register.api';
+import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
+
+const VIEWS = path.join(PROJECT_ROOT, 'views');
+const ASSET_MAX_AGE = '1h';
+
+export function createApp(services: Services): Express {
+  const { config } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.engine('hbs', engine({ extname: '.hbs', defaultLayout: 'main', layoutsDir: path.join(VIEWS, 'layouts'), partialsDir: path.join(VIEWS, 'partials'), helpers: viewHelpers }));
+  app.set('view engine', 'hbs');
+  app.set('views', VIEWS);
+  if (config.env === 'production') app.enable('view cache');
+
+  app.use(requestLogging(services.logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: config.env === 'production' ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.env === 'production' ? { maxAge: 31536000, includeSubDomains: true } : false,
+    }),
+  );
+  app.use(compression());
+
+  app.use('/assets', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: ASSET_MAX_AGE, fallthrough: true, index: false }));
+  app.use('/assets/govuk/js', express.static(path.join(PROJECT_ROOT, 'node_modules/govuk-frontend/dist/govuk'), { maxAge: ASSET_MAX_AGE, index: false }));
+
+  app.use((req, res, next) => {
+    res.locals.serviceName = config.serviceName;
+    res.locals.currentPath = req.path;
+    res.locals.nav = [
+      { text: 'Overview', href: paths.home(), active: req.path === '/' },
+      { text: 'Recommendations', href: paths.recommendations.index(), active: req.path.startsWith('/recommendations') },
+      { text: 'Organisations', href: paths.organisations.index(), active: req.path.startsWith('/organisations') },
+    ];
+    next();
+  });
+
+  app.use(createHealthRouter(services.health));
+  app.use(createRegisterApiRouter(services.register));
+  app.use(createRegisterRouter(services.register));
+  app.use(createStaticPagesRouter());
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,224 @@
+/**
+ * Reads of the register (reports, recommendations, organisations, themes, assignments). Each method
+ * is one set-based query; lists fetch their children for a whole page at once, never per row.
+ */
+import type { Knex } from 'knex';
+import type { CalendarDate } from '../../shared/calendar-date';
+import type {
+  AssignmentRow,
+  AssignmentStatus,
+  OrganisationRow,
+  RecommendationRow,
+  ReportRow,
+} from '../../db/tables';
+
+export interface RecommendationFilters {
+  report?: string;
+  organisation?: string;
+  theme?: string;
+  status?: AssignmentStatus;
+}
+
+/** An assignment with what is needed to show it anywhere: its organisation, recommendation, report and clock inputs. */
+export interface AssignmentDetailRow extends AssignmentRow {
+  organisation_slug: string;
+  organisation_name: string;
+  organisation_kind: OrganisationRow['kind'];
+  recommendation_ref: string;
+  recommendation_title: string | null;
+  recommendation_text_status: RecommendationRow['text_status'];
+  recommendation_made_on: CalendarDate | null;
+  report_slug: string;
+  report_title: string;
+  report_legal_basis: ReportRow['legal_basis'];
+  report_published_on: CalendarDate | null;
+  report_dated_on: CalendarDate | null;
+}
+
+export interface RecommendationListRow extends RecommendationRow {
+  report_slug: string;
+  report_title: string;
+  repeats_ref: string | null;
+}
+
+export interface StatusCountRow {
+  report_id: number | null;
+  status: AssignmentStatus;
+  count: number;
+}
+
+export type RegisterRepository = ReturnType<typeof createRegisterRepository>;
+
+export function createRegisterRepository(knex: Knex) {
+  const assignmentDetail = (db: Knex | Knex.Transaction = knex) =>
+    db('assignments as a')
+      .join('organisations as o', 'o.id', 'a.organisation_id')
+      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .join('reports as rp', 'rp.id', 'r.report_id')
+      .select<AssignmentDetailRow[]>(
+        'a.*',
+        'o.slug as organisation_slug',
+        'o.name as organisation_name',
+        'o.kind as organisation_kind',
+        'r.ref as recommendation_ref',
+        'r.title as recommendation_title',
+        'r.text_status as recommendation_text_status',
+        'r.made_on as recommendation_made_on',
+        'rp.slug as report_slug',
+        'rp.title as report_title',
+        'rp.legal_basis as report_legal_basis',
+        'rp.published_on as report_published_on',
+        'rp.dated_on as report_dated_on',
+      );
+
+  const recommendationBase = () =>
+    knex('recommendations as r')
+      .join('reports as rp', 'rp.id', 'r.report_id')
+      .leftJoin('recommendations as rr', 'rr.id', 'r.repeats_recommendation_id');
+
+  function applyFilters(query: Knex.QueryBuilder, filters: RecommendationFilters): Knex.QueryBuilder {
+    if (filters.report) query.where('rp.slug', filters.report);
+    if (filters.theme) {
+      query.whereExists(
+        knex('recommendation_themes as rt')
+          .join('themes as t', 't.id', 'rt.theme_id')
+          .whereRaw('rt.recommendation_id = r.id')
+          .where('t.slug', filters.theme),
+      );
+    }
+    if (filters.organisation || filters.status) {
+      const sub = knex('assignments as fa').join('organisations as fo', 'fo.id', 'fa.organisation_id').whereRaw('fa.recommendation_id = r.id');
+      if (filters.organisation) sub.where('fo.slug', filters.organisation);
+      if (filters.status) sub.where('fa.status', filters.status);
+      query.whereExists(sub);
+    }
+    return query;
+  }
+
+  return {
+    async listReports(): Promise<(ReportRow & { recommendation_count: number })[]> {
+      return knex('reports as rp')
+        .select('rp.*', knex.raw('(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count'))
+        .orderBy([{ column: 'rp.published_on', order: 'desc', nulls: 'last' }, { column: 'rp.id' }]);
+    },
+
+    async findReport(slug: string): Promise<(ReportRow & { recommendation_count: number }) | undefined> {
+      return knex('reports as rp')
+        .select('rp.*', knex.raw('(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count'))
+        .where('rp.slug', slug)
+        .first();
+    },
+
+    /** Assignment counts by status, per report (report_id null = all reports together). */
+    async statusCounts(reportId?: number): Promise<StatusCountRow[]> {
+      const query = knex('assignments as a')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .select('a.status', knex.raw('count(*)::int as count'));
+      if (reportId === undefined) {
+        query.select('r.report_id').groupByRaw('grouping sets ((r.report_id, a.status), (a.status))');
+      } else {
+        query.select(knex.raw('r.report_id')).where('r.report_id', reportId).groupBy('r.report_id', 'a.status');
+      }
+      return query;
+    },
+
+    /** Responses past their due date with none recorded. `today` comes from the app clock, never the database's. */
+    async overdueResponses(today: CalendarDate, limit: number, filter: { organisationId?: number } = {}): Promise<AssignmentDetailRow[]> {
+      const query = assignmentDetail()
+        .whereNull('a.responded_on')
+        .whereNot('a.status', 'closed')
+        .where('a.response_due_on', '<', today)
+        .orderBy([{ column: 'a.response_due_on' }, { column: 'r.ref' }, { column: 'o.name' }])
+        .limit(limit);
+      if (filter.organisationId !== undefined) query.where('a.organisation_id', filter.organisationId);
+      return query;
+    },
+
+    async countOverdueResponses(today: CalendarDate): Promise<number> {
+      const row = await knex('assignments')
+        .whereNull('responded_on')
+        .whereNot('status', 'closed')
+        .where('response_due_on', '<', today)
+        .count<{ count: number }[]>('* as count')
+        .first();
+      return Number(row?.count ?? 0);
+    },
+
+    async listRecommendations(
+      filters: RecommendationFilters,
+      page: { limit: number; offset: number },
+    ): Promise<{ rows: RecommendationListRow[]; total: number }> {
+      const rows = await applyFilters(recommendationBase(), filters)
+        .select<(RecommendationListRow & { total: number })[]>(
+          'r.*',
+          'rp.slug as report_slug',
+          'rp.title as report_title',
+          'rr.ref as repeats_ref',
+          knex.raw('count(*) over ()::int as total'),
+        )
+        .orderBy([{ column: 'rp.published_on', order: 'desc', nulls: 'last' }, { column: 'rp.id' }, { column: 'r.position' }, { column: 'r.ref' }])
+        .limit(page.limit)
+        .offset(page.offset);
+      let total = rows[0]?.total ?? 0;
+      if (rows.length === 0 && page.offset > 0) {
+        const counted = await applyFilters(recommendationBase(), filters).count<{ count: number }[]>('* as count').first();
+        total = Number(counted?.count ?? 0);
+      }
+      return { rows: rows.map(({ total: _total, ...row }) => row), total };
+    },
+
+    async findRecommendation(ref: string): Promise<RecommendationListRow | undefined> {
+      return recommendationBase()
+        .select<RecommendationListRow[]>('r.*', 'rp.slug as report_slug', 'rp.title as report_title', 'rr.ref as repeats_ref')
+        .where('r.ref', ref)
+        .first();
+    },
+
+    async recommendationsForReport(reportId: number): Promise<RecommendationListRow[]> {
+      return recommendationBase()
+        .select<RecommendationListRow[]>('r.*', 'rp.slug as report_slug', 'rp.title as report_title', 'rr.ref as repeats_ref')
+        .where('r.report_id', reportId)
+        .orderBy([{ column: 'r.position' }, { column: 'r.ref' }]);
+    },
+
+    async assignmentsForRecommendations(recommendationIds: number[]): Promise<AssignmentDetailRow[]> {
+      if (recommendationIds.length === 0) return [];
+      return assignmentDetail().whereIn('a.recommendation_id', recommendationIds).orderBy([{ column: 'r.position' }, { column: 'o.name' }]);
+    },
+
+    async assignmentsForOrganisation(organisationId: number): Promise<AssignmentDetailRow[]> {
+      return assignmentDetail()
+        .where('a.organisation_id', organisationId)
+        .orderBy([{ column: 'rp.published_on', order: 'desc', nulls: 'last' }, { column: 'r.position' }, { column: 'r.ref' }]);
+    },
+
+    async themesForRecommendations(recommendationIds: number[]): Promise<{ recommendation_id: number; slug: string; name: string }[]> {
+      if (recommendationIds.length === 0) return [];
+      return knex('recommendation_themes as rt')
+        .join('themes as t', 't.id', 'rt.theme_id')
+        .whereIn('rt.recommendation_id', recommendationIds)
+        .select('rt.recommendation_id', 't.slug', 't.name')
+        .orderBy('t.name');
+    },
+
+    async listThemes(): Promise<{ slug: string; name: string }[]> {
+      return knex('themes').select('slug', 'name').orderBy('name');
+    },
+
+    async listOrganisations(): Promise<(OrganisationRow & { assignment_count: number; open_count: number })[]> {
+      return knex('organisations as o')
+        .leftJoin('assignments as a', 'a.organisation_id', 'o.id')
+        .groupBy('o.id')
+        .select(
+          'o.*',
+          knex.raw('count(a.id)::int as assignment_count'),
+          knex.raw(`count(a.id) filter (where a.status not in ('implemented', 'closed'))::int as open_count`),
+        )
+        .orderBy('o.name');
+    },
+
+    async findOrganisation(slug: string): Promise<OrganisationRow | undefined> {
+      return knex<OrganisationRow>('organisations').where({ slug }).first();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * Shapes register data for the templates: labels, tag colours, links and pagination are decided here
+ * so the templates only lay things out.
+ */
+import type { AssignmentStatus, ClosureReason } from '../../db/tables';
+import { ASSIGNMENT_STATUSES } from '../../db/tables';
+import { formatLongDate } from '../../shared/calendar-date';
+import { paths } from '../../shared/paths';
+import {
+  CLOSURE_REASON_LABELS,
+  ORGANISATION_KIND_LABELS,
+  STANCE_LABELS,
+  STATUS_LABELS,
+  TEXT_STATUS_LABELS,
+} from './register.labels';
+import type { RecommendationFilters } from './register.repository';
+import type { AssignmentSummary, RecommendationSummary, ReportSummary, StatusCounts } from './register.service';
+
+export interface Tag {
+  text: string;
+  classes: string;
+}
+
+const STATUS_TAG_CLASSES: Record<AssignmentStatus, string> = {
+  awaiting_response: 'govuk-tag--yellow',
+  in_progress: 'govuk-tag--blue',
+  awaiting_verification: 'govuk-tag--purple',
+  implemented: 'govuk-tag--green',
+  closed: 'govuk-tag--grey',
+};
+
+export function statusTag(status: AssignmentStatus, closureReason: ClosureReason | null = null): Tag {
+  const reason = status === 'closed' && closureReason ? `: ${CLOSURE_REASON_LABELS[closureReason].toLowerCase()}` : '';
+  return { text: STATUS_LABELS[status] + reason, classes: STATUS_TAG_CLASSES[status] };
+}
+
+export function statusSummary(counts: StatusCounts) {
+  return ASSIGNMENT_STATUSES.map((s) => ({ status: s, label: STATUS_LABELS[s], count: counts[s], href: paths.recommendations.index({ status: s }) }));
+}
+
+export function assignmentView(a: AssignmentSummary) {
+  return {
+    organisation: { name: a.organisation.name, href: paths.organisations.show(a.organisation.slug), kind: ORGANISATION_KIND_LABELS[a.organisation.kind] },
+    recommendation: {
+      ref: a.recommendation.ref,
+      title: a.recommendation.title ?? 'Text not yet entered',
+      titlePending: a.recommendation.title === null,
+      href: paths.recommendations.show(a.recommendation.ref),
+    },
+    report: { title: a.report.title, href: paths.reports.show(a.report.slug) },
+    addresseeConfirmed: a.addresseeConfirmed,
+    status: statusTag(a.status, a.closureReason),
+    response: a.response
+      ? {
+          stance: STANCE_LABELS[a.response.stance],
+          respondedOn: a.response.respondedOn,
+          dateConfirmed: a.response.dateConfirmed,
+          text: a.response.text,
+          sourceUrl: a.response.sourceUrl,
+          late: a.response.late === true,
+        }
+      : null,
+    due: {
+      dueOn: a.due.dueOn,
+      description: a.due.description,
+      overdue: a.due.overdue,
+      tag: a.due.overdue ? { text: `Response overdue by ${a.due.overdueByDays} ${a.due.overdueByDays === 1 ? 'day' : 'days'}`, classes: 'govuk-tag--red' } : null,
+    },
+  };
+}
+
+export function recommendationView(r: RecommendationSummary) {
+  const textStatus = TEXT_STATUS_LABELS[r.textStatus];
+  return {
+    ref: r.ref,
+    href: paths.recommendations.show(r.ref),
+    sourceNumber: r.sourceNumber,
+    title: r.title ?? 'Text not yet entered',
+    titlePending: r.title === null,
+    text: r.text,
+    textStatus: {
+      code: r.textStatus,
+      label: textStatus.label,
+      explanation: textStatus.explanation,
+      tag: { text: textStatus.label, classes: r.textStatus === 'verified' ? 'govuk-tag--green' : r.textStatus === 'summary' ? 'govuk-tag--light-blue' : 'govuk-tag--grey' },
+    },
+    madeOn: r.madeOn,
+    madeOnConfirmed: r.madeOnConfirmed,
+    sourceUrl: r.sourceUrl,
+    repeats: r.repeatsRef ? { ref: r.repeatsRef, href: paths.recommendations.show(r.repeatsRef) } : null,
+    report: { title: r.report.title, href: paths.reports.show(r.report.slug) },
+    themes: r.themes.map((t) => ({ name: t.name, href: paths.recommendations.index({ theme: t.slug }) })),
+    assignments: r.assignments.map(assignmentView),
+    hasAssignments: r.assignments.length > 0,
+  };
+}
+
+export function reportView(r: ReportSummary) {
+  return {
+    slug: r.slug,
+    title: r.title,
+    href: paths.reports.show(r.slug),
+    issuer: r.issuerShort ? `${r.issuerName} (${r.issuerShort})` : r.issuerName,
+    publishedOn: r.publishedOn,
+    datedOn: r.datedOn && r.datedOn !== r.publishedOn ? r.datedOn : null,
+    legalBasisLabel: r.legalBasisLabel,
+    legalBasisExplanation: r.legalBasisExplanation,
+    sourceUrl: r.sourceUrl,
+    summary: r.summary,
+    recommendationCount: r.recommendationCount,
+    recommendationsHref: paths.recommendations.index({ report: r.slug }),
+    statuses: statusSummary(r.statusCounts).map((s) => ({ ...s, href: paths.recommendations.index({ report: r.slug, status: s.status }) })),
+    assignmentTotal: r.statusCounts.total,
+  };
+}
+
+interface PaginationItem {
+  number?: number;
+  href?: string;
+  current?: boolean;
+  ellipsis?: boolean;
+}
+
+/** GOV.UK pagination: first, last, and the pages either side of the current one, with gaps shown. */
+export function pagination(page: number, pageCount: number, hrefFor: (page: number) => string) {
+  if (pageCount <= 1) return null;
+  const wanted = new Set([1, pageCount, page - 1, page, page + 1].filter((n) => n >= 1 && n <= pageCount));
+  const items: PaginationItem[] = [];
+  let last = 0;
+  for (const n of [...wanted].sort((a, b) => a - b)) {
+    if (n - last > 1) items.push({ ellipsis: true });
+    items.push({ number: n, href: hrefFor(n), current: n === page });
+    last = n;
+  }
+  return {
+    previous: page > 1 ? { href: hrefFor(page - 1) } : null,
+    next: page < pageCount ? { href: hrefFor(page + 1) } : null,
+    items,
+  };
+}
+
+export function filterForm(
+  filters: RecommendationFilters,
+  options: { reports: { slug: string; title: string }[]; organisations: { slug: string; name: string }[]; themes: { slug: string; name: string }[] },
+) {
+  const select = (current: string | undefined, list: { value: string; text: string }[], anyText: string) => [
+    { value: '', text: anyText, selected: !current },
+    ...list.map((o) => ({ ...o, selected: o.value === current })),
+  ];
+  return {
+    report: select(filters.report, options.reports.map((r) => ({ value: r.slug, text: r.title })), 'Any report'),
+    organisation: select(filters.organisation, options.organisations.map((o) => ({ value: o.slug, text: o.name })), 'Any organisation'),
+    theme: select(filters.theme, options.themes.map((t) => ({ value: t.slug, text: t.name })), 'Any theme'),
+    status: select(filters.status, ASSIGNMENT_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })), 'Any status'),
+    active: Boolean(filters.report || filters.organisation || filters.theme || filters.status),
+    clearHref: paths.recommendations.index(),
+  };
+}
+
+export function describeFilters(
+  filters: RecommendationFilters,
+  options: { reports: { slug: string; title: string }[]; organisations: { slug: string; name: string }[]; themes: { slug: string; name: string }[] },
+): string[] {
+  const out: string[] = [];
+  const name = <T extends { slug: string }>(list: T[], slug: string, key: keyof T) => String(list.find((x) => x.slug === slug)?.[key] ?? slug);
+  if (filters.report) out.push(`report: ${name(options.reports, filters.report, 'title')}`);
+  if (filters.organisation) out.push(`addressed to: ${name(options.organisations, filters.organisation, 'name')}`);
+  if (filters.theme) out.push(`theme: ${name(options.themes, filters.theme, 'name')}`);
+  if (filters.status) out.push(`status: ${STATUS_LABELS[filters.status].toLowerCase()}`);
+  return out;
+}
+
+export function longDate(d: string | null): string | null {
+  return d ? formatLongDate(d) : null;
+}

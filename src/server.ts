@@ -1,0 +1,93 @@
+/**
+ * Starts the tracker: config, database (migrated and seeded), then listen. Stops gracefully on
+ * SIGTERM or SIGINT: no new connections, in-flight requests finish, then the pool closes.
+ */
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { createApp } from './app';
+import { buildServices } from './services';
+import { systemClock } from './shared/clock';
+import { prepareDatabase, StartupError } from './startup';
+import type { Database } from './db/knex';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function banner(config: Config, address: string, db: Database): string {
+  const where = db.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}` : 'PostgreSQL server (DATABASE_URL)';
+  return [
+    '',
+    `  ${config.serviceName} is running at ${address}`,
+    `  Database: ${where}`,
+    '',
+    '  Next steps:',
+    `    - Open ${address} to see the reports and recommendations.`,
+    `    - The JSON API starts at ${address}/api/v1/recommendations.`,
+    '    - Stop with Ctrl+C. Settings are listed in README.md (for example PORT, DATABASE_URL).',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const logger: Logger = createLogger(config.logLevel);
+
+  let db: Database;
+  try {
+    db = await prepareDatabase(config, logger);
+  } catch (err) {
+    if (err instanceof StartupError) fail(err.message);
+    throw err;
+  }
+
+  const app = createApp(buildServices({ knex: db.knex, clock: systemClock, config, logger }));
+  const server: Server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    await db.close();
+    fail(err.code === 'EADDRINUSE' ? `Cannot listen on ${config.host}:${config.port}: the port is in use. Set PORT to a free port.` : `Cannot listen: ${err.message}`);
+  });
+  const port = (server.address() as { port: number }).port;
+  const address = `http://${config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;
+  logger.info({ port, database: db.kind }, 'listening');
+  // For the person who typed `npm start`: plain words, not a JSON log line.
+  process.stdout.write(`${banner(config, address, db)}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn('requests still running after the shutdown timeout; closing their connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await db.close();
+    clearTimeout(force);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Start-up failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

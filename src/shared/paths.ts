@@ -1,0 +1,57 @@
+/** Every URL the app links to, built in one place so routes and links cannot drift apart. */
+const enc = encodeURIComponent;
+
+type Query = Record<string, string | number | undefined | null>;
+
+export function withQuery(path: string, query: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export const paths = {
+  home: () => '/',
+  reports: {
+    show: (slug: string) => `/reports/${enc(slug)}`,
+  },
+  recommendations: {
+    index: (query: Query = {}) => withQuery('/recommendations', query),
+    show: (ref: string) => `/recommendations/${enc(ref)}`,
+  },
+  organisations: {
+    index: () => '/organisations',
+    show: (slug: string) => `/organisations/${enc(slug)}`,
+  },
+  accessibility: () => '/accessibility',
+  api: {
+    reports: () => '/api/v1/reports',
+    report: (slug: string) => `/api/v1/reports/${enc(slug)}`,
+    recommendations: (query: Query = {}) => withQuery('/api/v1/recommendations', query),
+    recommendation: (ref: string) => `/api/v1/recommendations/${enc(ref)}`,
+    organisations: () => '/api/v1/organisations',
+    organisation: (slug: string) => `/api/v1/organisations/${enc(slug)}`,
+  },
+  health: { alive: () => '/healthz', ready: () => '/readyz' },
+} as const;
+
+/** Route patterns for Express, next to the builders above. */
+export const routes = {
+  home: '/',
+  report: '/reports/:slug',
+  recommendations: '/recommendations',
+  recommendation: '/recommendations/:ref',
+  organisations: '/organisations',
+  organisation: '/organisations/:slug',
+  accessibility: '/accessibility',
+  api: {
+    reports: '/api/v1/reports',
+    report: '/api/v1/reports/:slug',
+    recommendations: '/api/v1/recommendations',
+    recommendation: '/api/v1/recommendations/:ref',
+    organisations: '/api/v1/organisations',
+    organisation: '/api/v1/organisations/:slug',
+  },
+} as const;

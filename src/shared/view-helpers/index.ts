@@ -1,0 +1,11 @@
+/** The Handlebars helpers, one per file. Handlebars passes an options object last; each helper ignores extras. */
+import { eq } from './eq';
+import { formatDate } from './format-date';
+import { plural } from './plural';
+
+export const viewHelpers = {
+  eq,
+  formatDate: (value: unknown, style: unknown) => formatDate(value, typeof style === 'string' ? style : undefined),
+  plural: (count: unknown, singular: unknown, pluralForm: unknown) =>
+    plural(count, singular, typeof pluralForm === 'string' ? pluralForm : undefined),
+};
