@@ -44,6 +44,8 @@ export function openServerDatabase(
 ): Database {
   const knex = knexFactory({
     client: 'pg',
+    // knex would otherwise print its own warnings (with stack traces) straight to the console.
+    log: knexLog(logger),
     connection: {
       connectionString: config.url,
       connectionTimeoutMillis: config.connectTimeoutMs,
@@ -65,6 +67,16 @@ export function openServerDatabase(
     },
   });
   return { knex, kind: 'server', close: () => knex.destroy() };
+}
+
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (message: unknown) => logger.warn({ source: 'knex' }, text(message)),
+    error: (message: unknown) => logger.error({ source: 'knex' }, text(message)),
+    deprecate: (method: string, alternative: string) => logger.warn({ source: 'knex' }, `${method} is deprecated; use ${alternative}`),
+    debug: (message: unknown) => logger.debug({ source: 'knex' }, text(message)),
+  };
 }
 
 /**

@@ -56,6 +56,7 @@ export function createRegisterController(service: RegisterService) {
         pageTitle: page > 1 ? `Recommendations (page ${page} of ${result.pageCount})` : 'Recommendations',
         items: result.items.map(recommendationView),
         total: result.total,
+        pastTheEnd: result.items.length === 0 && result.total > 0 ? { page, pageCount: result.pageCount, firstHref: hrefFor(1) } : null,
         firstItem: result.total === 0 ? 0 : (page - 1) * result.pageSize + 1,
         lastItem: Math.min(page * result.pageSize, result.total),
         filters: filterForm(filters, options),

@@ -1,0 +1,656 @@
+/**
+ * `npm run bench [-- --scales 50,500 --duration 10 --connections 10]`
+ *
+ * Measures the real app, started as its own process on a PostgreSQL server filled with demo data at
+ * each scale, against a ceiling (bench/ceiling.ts: bare Express + Handlebars), with autocannon in
+ * this process. Prints a table and ratios, writes bench/results/bench-<timestamp>.json and
+ * bench/results/latest.json, and exits non-zero when any target answered other than 2xx or failed.
+ * Every child process is stopped and every database it created is dropped, also on failure or
+ * Ctrl+C. See bench/README.md.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { MAX_DEMO_SCALE, seedDemo, type DemoSummary } from '../seeds/demo';
+import { applyLindenSeed } from '../seeds/operation-linden';
+import { openServerDatabase, type Database } from '../src/db/knex';
+import { migrateToLatest } from '../src/db/migrate';
+import { createLogger } from '../src/logger';
+import { londonDate } from '../src/shared/calendar-date';
+import { PROJECT_ROOT } from '../src/shared/project-root';
+
+/** What gets measured in the app at every scale. Add a page or API route by adding a line. */
+const TARGETS: readonly Target[] = [
+  { name: 'overview', path: '/' },
+  { name: 'recommendations', path: '/recommendations' },
+  { name: 'api recommendations', path: '/api/v1/recommendations' },
+];
+
+const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };
+
+const DEFAULTS = { scales: [50, 500], duration: 10, connections: 10 };
+const LIMITS = { duration: [1, 120], connections: [1, 200] } as const;
+const WARMUP_SECONDS = 1;
+const HOST = '127.0.0.1';
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 5_000;
+/** Seeding the largest scale (5000) writes ~100k assignments; this bounds a stuck statement. */
+const SETUP_STATEMENT_TIMEOUT_MS = 300_000;
+const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
+const OUTPUT_TAIL_CHARS = 16_000;
+
+interface Target {
+  name: string;
+  path: string;
+}
+
+interface Settings {
+  scales: number[];
+  durationSeconds: number;
+  connections: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// autocannon ships no types and @types/autocannon is not installed; these are the parts used here.
+
+interface Histogram {
+  average: number;
+  mean: number;
+  stddev: number;
+  min: number;
+  max: number;
+  total: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  [percentile: string]: number;
+}
+
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  mismatches: number;
+  non2xx: number;
+  resets: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+  latency: Histogram & { totalCount: number };
+  requests: Histogram & { sent: number };
+  throughput: Histogram;
+}
+
+type Autocannon = (
+  options: {
+    url: string;
+    connections: number;
+    duration: number;
+    pipelining: number;
+    timeout: number;
+  },
+  done: (err: Error | null, result: AutocannonResult) => void,
+) => unknown;
+
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: everything started registers how to undo itself; it is undone in reverse order on
+// success, failure, Ctrl+C or the overall time limit.
+
+const cleanups: (() => Promise<void>)[] = [];
+const children = new Set<ChildProcess>();
+let closing = false;
+
+async function runCleanups(): Promise<void> {
+  closing = true;
+  // Cleanups registered while this runs (a start racing with Ctrl+C) are still drained.
+  for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
+    await undo().catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`));
+  }
+}
+
+async function abort(reason: string, code: number): Promise<never> {
+  console.error(`\n${reason}; cleaning up`);
+  await runCleanups();
+  process.exit(code);
+}
+
+// Last resort if something exits the process without the cleanups: no app left listening.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function parseSettings(argv: string[]): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scales: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(
+      'usage: npm run bench -- [--scales 50,500] [--duration 10] [--connections 10]\n' +
+        `  --scales       demo organisations per scale, comma-separated, 1 to ${MAX_DEMO_SCALE}\n` +
+        `  --duration     seconds measured per target, ${LIMITS.duration.join(' to ')}\n` +
+        `  --connections  concurrent connections, ${LIMITS.connections.join(' to ')}\n` +
+        '  BENCH_DATABASE_URL  admin URL of the PostgreSQL server (default ' +
+        `${DEFAULT_ADMIN_URL})`,
+    );
+    process.exit(0);
+  }
+  const whole = (flag: string, raw: string, [min, max]: readonly [number, number]): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got ${raw}`);
+    }
+    return Number(raw);
+  };
+  const scales = values.scales
+    ? values.scales.split(',').map((s) => whole('scales', s.trim(), [1, MAX_DEMO_SCALE]))
+    : DEFAULTS.scales;
+  return {
+    scales: [...new Set(scales)].sort((a, b) => a - b),
+    durationSeconds: values.duration
+      ? whole('duration', values.duration, LIMITS.duration)
+      : DEFAULTS.duration,
+    connections: values.connections
+      ? whole('connections', values.connections, LIMITS.connections)
+      : DEFAULTS.connections,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+function adminUrl(): URL {
+  const url = new URL(process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL);
+  // The bench creates and drops databases and points load at them: never anything but loopback.
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, got ${url.hostname}`);
+  }
+  return url;
+}
+
+function databaseUrl(admin: URL, name: string): string {
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function open(url: string): Database {
+  return openServerDatabase(
+    {
+      kind: 'server',
+      url,
+      poolMax: 2,
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: SETUP_STATEMENT_TIMEOUT_MS,
+    },
+    createLogger('warn', pino.destination(2)),
+  );
+}
+
+interface Prepared {
+  url: string;
+  seedSeconds: number;
+  demo: DemoSummary;
+}
+
+/** A fresh database at this scale: schema, the Linden seed, demo data, then fresh statistics. */
+async function prepareDatabase(admin: Database, adminAt: URL, scale: number): Promise<Prepared> {
+  const name = `bench_${scale}_${randomBytes(4).toString('hex')}`;
+  await admin.knex.raw('create database ??', [name]);
+  cleanups.push(async () => {
+    // force: an app that failed to stop must not keep the database alive.
+    await admin.knex.raw('drop database if exists ?? with (force)', [name]);
+  });
+  const url = databaseUrl(adminAt, name);
+  const db = open(url);
+  try {
+    const started = performance.now();
+    await migrateToLatest(db);
+    await applyLindenSeed(db.knex);
+    const demo = await seedDemo(db.knex, { scale, seed: 1, today: londonDate(new Date()) });
+    // Without this the planner's view of the new rows depends on when autovacuum happens to run,
+    // and the same commit could measure differently from one run to the next.
+    await db.knex.raw('analyze');
+    return { url, seedSeconds: (performance.now() - started) / 1000, demo };
+  } finally {
+    await db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+interface Server {
+  baseUrl: string;
+  /** The last of what the process wrote, for diagnosing a failure. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// Only what node and tsx need from this shell: a setting exported here (DATABASE_POOL_MAX, say)
+// must not quietly change what is measured.
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG']) {
+    if (process.env[key] !== undefined) env[key] = process.env[key];
+  }
+  return env;
+}
+
+async function startServer(
+  label: string,
+  entry: string,
+  readyPath: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Server> {
+  if (closing) throw new Error('stopping');
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: PROJECT_ROOT,
+    env: { ...baseEnv(), ...env, HOST, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    children.delete(child);
+  };
+  cleanups.push(stop);
+
+  const baseUrl = `http://${HOST}:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${label} exited before it was ready:\n${output.trim()}`);
+    }
+    const status = await fetch(`${baseUrl}${readyPath}`)
+      .then((res) => res.arrayBuffer().then(() => res.status))
+      .catch(() => 0);
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      throw new Error(`${label} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { baseUrl, output: () => output, stop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Probe {
+  status: number;
+  contentType: string | null;
+  bytes: number;
+}
+
+interface Measurement {
+  target: Target;
+  probe: Probe;
+  warmup: Summary;
+  result: Summary;
+}
+
+interface Summary {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  completed: number;
+  bytesPerResponse: number;
+  statusCodes: Record<string, number>;
+  raw: Pick<AutocannonResult, 'duration' | 'latency' | 'requests' | 'throughput' | 'resets'>;
+}
+
+function run(url: string, seconds: number, connections: number): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url, connections, duration: seconds, pipelining: 1, timeout: 10 },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+function summarise(r: AutocannonResult): Summary {
+  const completed = r.latency.totalCount + r.non2xx;
+  return {
+    reqPerSec: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    completed,
+    bytesPerResponse: completed ? Math.round(r.throughput.total / completed) : 0,
+    statusCodes: Object.fromEntries(
+      Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]),
+    ),
+    raw: {
+      duration: r.duration,
+      latency: r.latency,
+      requests: r.requests,
+      throughput: r.throughput,
+      resets: r.resets,
+    },
+  };
+}
+
+async function measure(server: Server, target: Target, settings: Settings): Promise<Measurement> {
+  const url = `${server.baseUrl}${target.path}`;
+  // One plain request first: a page that fails says so with its status, not as a wall of non-2xx.
+  const res = await fetch(url);
+  const probe: Probe = {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    bytes: (await res.arrayBuffer()).byteLength,
+  };
+  // Warming up fills the view cache, the JIT and the database pool before anything is counted.
+  const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections));
+  const result = summarise(await run(url, settings.durationSeconds, settings.connections));
+  return { target, probe, warmup, result };
+}
+
+function failuresOf(where: string, m: Measurement): string[] {
+  const out: string[] = [];
+  const label = `${where} ${m.target.path}`;
+  if (m.probe.status < 200 || m.probe.status > 299)
+    out.push(`${label}: probe got ${m.probe.status}`);
+  for (const [phase, s] of [
+    ['warm-up', m.warmup],
+    ['measured', m.result],
+  ] as const) {
+    if (s.non2xx) out.push(`${label}: ${s.non2xx} non-2xx responses (${phase})`);
+    if (s.errors) out.push(`${label}: ${s.errors} errors, ${s.timeouts} timeouts (${phase})`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+
+function fixed(n: number | null, digits: number): string {
+  return n === null ? 'n/a' : n.toFixed(digits);
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+interface ScaleRun {
+  scale: number;
+  seedSeconds: number;
+  demo: DemoSummary;
+  measurements: Measurement[];
+}
+
+function ratiosOf(ceiling: Measurement, scales: ScaleRun[]) {
+  const c = ceiling.result;
+  const vsCeiling = scales.flatMap((s) =>
+    s.measurements.map((m) => ({
+      scale: s.scale,
+      target: m.target.path,
+      reqPerSec: ratio(m.result.reqPerSec, c.reqPerSec),
+      p99: ratio(c.p99Ms, m.result.p99Ms),
+    })),
+  );
+  const small = scales[0];
+  const large = scales[scales.length - 1];
+  const largeVsSmall =
+    small && large && small !== large
+      ? {
+          small: small.scale,
+          large: large.scale,
+          targets: large.measurements.map((m, i) => {
+            const before = small.measurements[i]!.result;
+            return {
+              target: m.target.path,
+              reqPerSec: ratio(m.result.reqPerSec, before.reqPerSec),
+              p99: ratio(m.result.p99Ms, before.p99Ms),
+            };
+          }),
+        }
+      : null;
+  return { vsCeiling, largeVsSmall };
+}
+
+function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typeof ratiosOf>) {
+  const row = (
+    scale: string,
+    m: Measurement,
+    vs?: { reqPerSec: number | null; p99: number | null },
+  ) => [
+    m.target.name === CEILING.name ? m.target.name : `${m.target.path}`,
+    scale,
+    m.result.reqPerSec.toFixed(0),
+    String(m.result.p50Ms),
+    String(m.result.p99Ms),
+    (m.result.bytesPerResponse / 1024).toFixed(1),
+    String(m.result.non2xx),
+    String(m.result.errors),
+    vs ? fixed(vs.reqPerSec, 3) : '',
+    vs ? fixed(vs.p99, 3) : '',
+  ];
+  const rows = [row('-', ceiling)];
+  for (const s of scales) {
+    for (const m of s.measurements) {
+      const vs = ratios.vsCeiling.find((r) => r.scale === s.scale && r.target === m.target.path);
+      rows.push(row(String(s.scale), m, vs));
+    }
+  }
+  console.log(
+    `\n${table(
+      [
+        'target',
+        'scale',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'KiB/resp',
+        'non-2xx',
+        'errors',
+        'req/s ours/ceil',
+        'p99 ceil/ours',
+      ],
+      rows,
+    )}`,
+  );
+  if (ratios.largeVsSmall) {
+    const { small, large, targets } = ratios.largeVsSmall;
+    console.log(
+      `\nScale ${large} / scale ${small} (req/s below 1 and p99 above 1 mean it slows as data grows)\n` +
+        table(
+          ['target', 'req/s', 'p99'],
+          targets.map((t) => [t.target, fixed(t.reqPerSec, 3), fixed(t.p99, 3)]),
+        ),
+    );
+  }
+}
+
+function gitInfo(): { commit: string; dirty: boolean } | null {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 5000 }).trim();
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain') !== '' };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const settings = parseSettings(process.argv.slice(2));
+  const adminAt = adminUrl();
+
+  // Setup per scale is seconds, and seeding grows with scale; this only catches a hang.
+  const budgetSeconds =
+    (settings.scales.length * TARGETS.length + 1) * (settings.durationSeconds + WARMUP_SECONDS) +
+    settings.scales.reduce((sum, s) => sum + 60 + s / 10, 60);
+  setTimeout(
+    () => void abort(`Gave up after ${budgetSeconds.toFixed(0)} s (the overall limit)`, 1),
+    budgetSeconds * 1000,
+  ).unref();
+
+  const admin = open(adminAt.toString());
+  cleanups.push(() => admin.close());
+  const pgVersion = await admin.knex
+    .raw<{ rows: { server_version: string }[] }>('show server_version')
+    .then((r) => r.rows[0]?.server_version ?? 'unknown')
+    .catch((err: Error) => {
+      throw new Error(`cannot reach PostgreSQL at ${adminAt.host} (${err.message})`);
+    });
+
+  console.log(
+    `Benchmark: scales ${settings.scales.join(', ')}; ${settings.durationSeconds} s per target ` +
+      `after ${WARMUP_SECONDS} s warm-up; ${settings.connections} connections; ` +
+      `${os.cpus().length} CPUs; Node ${process.version}; PostgreSQL ${pgVersion}`,
+  );
+
+  console.log('ceiling: starting and measuring');
+  const ceilingServer = await startServer('the ceiling app', 'bench/ceiling.ts', CEILING.path, {});
+  const ceiling = await measure(ceilingServer, CEILING, settings);
+  await ceilingServer.stop();
+  const failures = failuresOf('ceiling', ceiling);
+
+  const scaleRuns: ScaleRun[] = [];
+  for (const scale of settings.scales) {
+    console.log(`scale ${scale}: creating and seeding a database`);
+    const prepared = await prepareDatabase(admin, adminAt, scale);
+    console.log(
+      `scale ${scale}: seeded in ${prepared.seedSeconds.toFixed(1)} s ` +
+        `(${prepared.demo.recommendations} recommendations, ${prepared.demo.assignments} ` +
+        'assignments); starting the app and measuring',
+    );
+    const app = await startServer(`the app (scale ${scale})`, 'src/server.ts', '/readyz', {
+      DATABASE_URL: prepared.url,
+      LOG_LEVEL: 'warn',
+      SEED_ON_START: 'false',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    const measurements: Measurement[] = [];
+    for (const target of TARGETS) {
+      const m = await measure(app, target, settings);
+      measurements.push(m);
+      const found = failuresOf(`scale ${scale}`, m);
+      failures.push(...found);
+      if (found.length) console.error(`${found.join('\n')}\napp output (tail):\n${app.output()}`);
+    }
+    await app.stop();
+    scaleRuns.push({ scale, seedSeconds: prepared.seedSeconds, demo: prepared.demo, measurements });
+  }
+
+  const ratios = ratiosOf(ceiling, scaleRuns);
+  report(ceiling, scaleRuns, ratios);
+
+  const totalSeconds = (performance.now() - started) / 1000;
+  const cpus = os.cpus();
+  const record = {
+    timestamp: startedAt.toISOString(),
+    totalSeconds,
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      totalMemoryMiB: Math.round(os.totalmem() / 2 ** 20),
+      loadAverageAtStart: os.loadavg(),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      postgres: pgVersion,
+    },
+    git: gitInfo(),
+    settings: {
+      ...settings,
+      warmupSeconds: WARMUP_SECONDS,
+      pipelining: 1,
+      appEnv: { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_POOL_MAX: 'default' },
+      demoSeed: 1,
+      targets: TARGETS,
+      ceiling: CEILING,
+      note: 'Load generator, app and PostgreSQL share this machine; latency resolution is 1 ms.',
+    },
+    ceiling,
+    scales: scaleRuns,
+    ratios,
+    failures,
+  };
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(record, null, 2)}\n`;
+  const file = path.join(
+    RESULTS_DIR,
+    `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.writeFileSync(file, json);
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), json);
+
+  console.log(
+    `\nTotal ${totalSeconds.toFixed(0)} s. Results: ${path.relative(PROJECT_ROOT, file)} ` +
+      '(and bench/results/latest.json)',
+  );
+  if (failures.length) {
+    console.error(`\nFAILED: some targets did not answer 2xx:\n  ${failures.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+process.once('SIGINT', () => void abort('Interrupted', 130));
+process.once('SIGTERM', () => void abort('Terminated', 143));
+
+main()
+  .then(async (code) => {
+    await runCleanups();
+    process.exit(code);
+  })
+  .catch(async (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    await runCleanups();
+    process.exit(1);
+  });

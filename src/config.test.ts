@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('with nothing set, runs on port 3000 with the embedded database in ./data', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      database: { kind: 'embedded', dataDir: path.resolve('data') },
+      logLevel: 'info',
+      seedOnStart: true,
+      trustProxy: false,
+    });
+    expect(config.database.kind === 'embedded' && path.isAbsolute(config.database.dataDir)).toBe(
+      true,
+    );
+  });
+
+  it('resolves a relative DATA_DIR to an absolute folder', () => {
+    const config = loadConfig({ DATA_DIR: 'some/folder' });
+    expect(config.database).toEqual({
+      kind: 'embedded',
+      dataDir: path.resolve('some/folder'),
+    });
+  });
+
+  it('with DATABASE_URL, uses the server with the pool settings', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@db.internal:5432/tracker',
+      DATABASE_POOL_MAX: '20',
+      DATABASE_CONNECT_TIMEOUT_MS: '2500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '9000',
+    });
+    expect(config.database).toEqual({
+      kind: 'server',
+      url: 'postgres://app@db.internal:5432/tracker',
+      poolMax: 20,
+      connectTimeoutMs: 2500,
+      statementTimeoutMs: 9000,
+    });
+  });
+
+  it('gives the server pool defaults when only DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://app@db/tracker' });
+    expect(config.database).toEqual({
+      kind: 'server',
+      url: 'postgresql://app@db/tracker',
+      poolMax: 10,
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 15000,
+    });
+  });
+
+  it('reads typed values: port, booleans and the number of trusted proxies', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      SEED_ON_START: 'false',
+      TRUST_PROXY: '2',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      publicBaseUrl: 'http://localhost:8080',
+      seedOnStart: false,
+      trustProxy: 2,
+      logLevel: 'warn',
+    });
+  });
+
+  it('removes trailing slashes from PUBLIC_BASE_URL', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://tracker.example.org/' }).publicBaseUrl).toBe(
+      'https://tracker.example.org',
+    );
+    expect(
+      loadConfig({ PUBLIC_BASE_URL: 'https://example.org/tracker//' }).publicBaseUrl,
+    ).toBe('https://example.org/tracker');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
+      port: 3000,
+      database: { kind: 'embedded' },
+    });
+  });
+
+  describe('refuses a bad value with one line naming the variable, what it expects and the value given', () => {
+    it.each([
+      ['PORT', 'abc', /integer from 0 to 65535/],
+      ['PORT', '70000', /integer from 0 to 65535/],
+      ['LOG_LEVEL', 'loud', /fatal, error, warn, info, debug, trace, silent/],
+      ['DATABASE_URL', 'mysql://root@localhost/tracker', /postgres:\/\/ connection URL/],
+      ['PUBLIC_BASE_URL', 'ftp://x', /absolute http\(s\) URL/],
+      ['SEED_ON_START', 'maybe', /true or false/],
+      ['TRUST_PROXY', 'yes', /false, or the number/],
+    ])('%s=%s', (name, value, expects) => {
+      const err = configError({ [name]: value });
+      expect(err.message).not.toContain('\n');
+      expect(err.message).toMatch(new RegExp(`^Configuration error: ${name} must be `));
+      expect(err.message).toMatch(expects);
+      expect(err.message).toContain(`(got "${value}")`);
+    });
+  });
+});
