@@ -96,7 +96,7 @@ type Autocannon = (
     timeout: number;
   },
   done: (err: Error | null, result: AutocannonResult) => void,
-) => unknown;
+) => { stop(): void };
 
 const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
@@ -106,20 +106,43 @@ const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
 const cleanups: (() => Promise<void>)[] = [];
 const children = new Set<ChildProcess>();
-let closing = false;
+const loads = new Set<{ stop(): void }>();
+/** Set on Ctrl+C or the time limit: the exit code to end with once main has unwound. */
+let stopCode: number | null = null;
+/** How long main may take to unwind after a stop before the cleanups run regardless. */
+const UNWIND_TIMEOUT_MS = 15_000;
 
-async function runCleanups(): Promise<void> {
-  closing = true;
-  // Cleanups registered while this runs (a start racing with Ctrl+C) are still drained.
-  for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
-    await undo().catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`));
-  }
+class Stopped extends Error {}
+
+/** Called between steps: after a stop nothing new may be created that the cleanups could miss. */
+function checkpoint(): void {
+  if (stopCode !== null) throw new Stopped('stopped');
 }
 
-async function abort(reason: string, code: number): Promise<never> {
-  console.error(`\n${reason}; cleaning up`);
+let cleaning: Promise<void> | null = null;
+
+function runCleanups(): Promise<void> {
+  cleaning ??= (async () => {
+    for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
+      await undo().catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`));
+    }
+  })();
+  return cleaning;
+}
+
+async function finish(code: number): Promise<never> {
   await runCleanups();
-  process.exit(code);
+  process.exit(stopCode ?? code);
+}
+
+// Cleaning up while main is still mid-step would race it (a database created after its drop ran),
+// so a stop ends the load in flight and lets main unwind through its own cleanup path.
+function stop(reason: string, code: number): void {
+  if (stopCode !== null) return;
+  stopCode = code;
+  console.error(`\n${reason}; cleaning up`);
+  for (const load of loads) load.stop();
+  setTimeout(() => void finish(code), UNWIND_TIMEOUT_MS).unref();
 }
 
 // Last resort if something exits the process without the cleanups: no app left listening.
@@ -238,6 +261,7 @@ async function prepareDatabase(admin: Database, adminAt: URL, scale: number): Pr
 
 interface Server {
   baseUrl: string;
+  pid: number | undefined;
   /** The last of what the process wrote, for diagnosing a failure. */
   output(): string;
   stop(): Promise<void>;
@@ -270,7 +294,7 @@ async function startServer(
   readyPath: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Server> {
-  if (closing) throw new Error('stopping');
+  checkpoint();
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
@@ -300,6 +324,7 @@ async function startServer(
   const baseUrl = `http://${HOST}:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
+    checkpoint();
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${label} exited before it was ready:\n${output.trim()}`);
     }
@@ -312,7 +337,7 @@ async function startServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { baseUrl, output: () => output, stop };
+  return { baseUrl, pid: child.pid, output: () => output, stop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +354,10 @@ interface Measurement {
   probe: Probe;
   warmup: Summary;
   result: Summary;
+  /** CPU time the server process spent per completed request while measured; null off Linux. */
+  serverCpuMsPerRequest: number | null;
+  /** The 1-minute load average just before measuring: above the CPU count, others were busy too. */
+  loadBefore: number;
 }
 
 interface Summary {
@@ -346,10 +375,15 @@ interface Summary {
 
 function run(url: string, seconds: number, connections: number): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    autocannon(
+    const load = autocannon(
       { url, connections, duration: seconds, pipelining: 1, timeout: 10 },
-      (err, result) => (err ? reject(err) : resolve(result)),
+      (err, result) => {
+        loads.delete(load);
+        if (err) reject(err);
+        else resolve(result);
+      },
     );
+    loads.add(load);
   });
 }
 
@@ -388,8 +422,42 @@ async function measure(server: Server, target: Target, settings: Settings): Prom
   };
   // Warming up fills the view cache, the JIT and the database pool before anything is counted.
   const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections));
+  checkpoint();
+  const loadBefore = os.loadavg()[0]!;
+  const cpuBefore = cpuSeconds(server.pid);
   const result = summarise(await run(url, settings.durationSeconds, settings.connections));
-  return { target, probe, warmup, result };
+  const cpuAfter = cpuSeconds(server.pid);
+  checkpoint();
+  const serverCpuMsPerRequest =
+    cpuBefore !== null && cpuAfter !== null && result.completed
+      ? ((cpuAfter - cpuBefore) * 1000) / result.completed
+      : null;
+  return { target, probe, warmup, result, serverCpuMsPerRequest, loadBefore };
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * User plus system CPU seconds of a process, from /proc. Requests per second fall when anything
+ * else on the machine is busy; CPU per request mostly does not, so it is the steadier figure to
+ * compare between runs.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
 }
 
 function failuresOf(where: string, m: Measurement): string[] {
@@ -472,6 +540,7 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
     String(m.result.p50Ms),
     String(m.result.p99Ms),
     (m.result.bytesPerResponse / 1024).toFixed(1),
+    fixed(m.serverCpuMsPerRequest, 2),
     String(m.result.non2xx),
     String(m.result.errors),
     vs ? fixed(vs.reqPerSec, 3) : '',
@@ -493,6 +562,7 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
         'p50 ms',
         'p99 ms',
         'KiB/resp',
+        'CPU ms/req',
         'non-2xx',
         'errors',
         'req/s ours/ceil',
@@ -501,6 +571,17 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
       rows,
     )}`,
   );
+  const cpus = os.cpus().length;
+  const busiest = Math.max(
+    ceiling.loadBefore,
+    ...scales.flatMap((s) => s.measurements.map((m) => m.loadBefore)),
+  );
+  if (busiest > cpus) {
+    console.log(
+      `\nWarning: the load average reached ${busiest.toFixed(1)} on ${cpus} CPUs, so other work ` +
+        'competed with this run; req/s and latency are pessimistic, CPU ms/req is steadier.',
+    );
+  }
   if (ratios.largeVsSmall) {
     const { small, large, targets } = ratios.largeVsSmall;
     console.log(
@@ -528,6 +609,7 @@ function gitInfo(): { commit: string; dirty: boolean } | null {
 async function main(): Promise<number> {
   const startedAt = new Date();
   const started = performance.now();
+  const loadAverageAtStart = os.loadavg();
   const settings = parseSettings(process.argv.slice(2));
   const adminAt = adminUrl();
 
@@ -536,7 +618,7 @@ async function main(): Promise<number> {
     (settings.scales.length * TARGETS.length + 1) * (settings.durationSeconds + WARMUP_SECONDS) +
     settings.scales.reduce((sum, s) => sum + 60 + s / 10, 60);
   setTimeout(
-    () => void abort(`Gave up after ${budgetSeconds.toFixed(0)} s (the overall limit)`, 1),
+    () => stop(`Gave up after ${budgetSeconds.toFixed(0)} s (the overall limit)`, 1),
     budgetSeconds * 1000,
   ).unref();
 
@@ -563,6 +645,7 @@ async function main(): Promise<number> {
 
   const scaleRuns: ScaleRun[] = [];
   for (const scale of settings.scales) {
+    checkpoint();
     console.log(`scale ${scale}: creating and seeding a database`);
     const prepared = await prepareDatabase(admin, adminAt, scale);
     console.log(
@@ -600,7 +683,8 @@ async function main(): Promise<number> {
       cpus: cpus.length,
       cpuModel: cpus[0]?.model ?? 'unknown',
       totalMemoryMiB: Math.round(os.totalmem() / 2 ** 20),
-      loadAverageAtStart: os.loadavg(),
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg(),
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
       node: process.version,
       postgres: pgVersion,
@@ -641,16 +725,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.once('SIGINT', () => void abort('Interrupted', 130));
-process.once('SIGTERM', () => void abort('Terminated', 143));
+process.on('SIGINT', () => stop('Interrupted', 130));
+process.on('SIGTERM', () => stop('Terminated', 143));
 
 main()
-  .then(async (code) => {
-    await runCleanups();
-    process.exit(code);
-  })
-  .catch(async (err: unknown) => {
-    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
-    await runCleanups();
-    process.exit(1);
+  .then((code) => finish(code))
+  .catch((err: unknown) => {
+    if (!(err instanceof Stopped)) {
+      console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return finish(1);
   });

@@ -23,6 +23,9 @@ const ASSET_MAX_AGE = '1h';
 
 export function createApp(services: Services): Express {
   const { config } = services;
+  // Only a site served over HTTPS may tell browsers to insist on HTTPS; over plain HTTP (a LAN
+  // address, a first local run) those headers would break the page.
+  const https = config.publicBaseUrl.startsWith('https://');
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -47,10 +50,10 @@ export function createApp(services: Services): Express {
           baseUri: ["'none'"],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
-          upgradeInsecureRequests: config.env === 'production' ? [] : null,
+          upgradeInsecureRequests: https ? [] : null,
         },
       },
-      strictTransportSecurity: config.env === 'production' ? { maxAge: 31536000, includeSubDomains: true } : false,
+      strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
     }),
   );
   app.use(compression());

@@ -84,9 +84,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://tracker.example.org/' }).publicBaseUrl).toBe(
       'https://tracker.example.org',
     );
-    expect(
-      loadConfig({ PUBLIC_BASE_URL: 'https://example.org/tracker//' }).publicBaseUrl,
-    ).toBe('https://example.org/tracker');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://example.org/tracker//' }).publicBaseUrl).toBe(
+      'https://example.org/tracker',
+    );
   });
 
   it('treats an empty variable as unset', () => {

@@ -83,8 +83,7 @@ describeServer('when the database server is lost while the app runs', () => {
     await testDb?.destroy();
   });
 
-  const pool = () =>
-    (db.knex.client as { pool: { numFree(): number; numUsed(): number } }).pool;
+  const pool = () => (db.knex.client as { pool: { numFree(): number; numUsed(): number } }).pool;
 
   it('works through the proxy to begin with', async () => {
     await request(app).get('/recommendations').expect(200);

@@ -1,0 +1,110 @@
+/**
+ * Every public page, checked by axe-core (WCAG 2.0/2.1/2.2 A and AA rules) in headless Chromium,
+ * at desktop width and at 320 px, where nothing may scroll sideways.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { applyLindenSeed } from '../seeds/operation-linden';
+import { buildTestApp } from './app';
+import { browserRequired, chromiumPath, launchBrowser } from './browser';
+import { createTestDatabase, type TestDatabase } from './db';
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PAGES = [
+  '/',
+  '/reports/operation-linden-2021',
+  '/recommendations',
+  '/recommendations?organisation=south-yorkshire-police',
+  '/recommendations/LIN-01',
+  '/recommendations/LIN-04',
+  '/recommendations/LIN-08',
+  '/organisations',
+  '/organisations/south-yorkshire-police',
+  '/accessibility',
+  '/no-such-page',
+  '/recommendations?page=abc',
+];
+
+const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
+
+describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', () => {
+  let db: TestDatabase;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+  // One page per width, reused: opening a browser context costs seconds on this machine.
+  const pages = new Map<number, Page>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyLindenSeed(db.knex);
+    const { app } = buildTestApp(db.knex, { now: '2022-03-01T12:00:00Z' });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+    for (const width of [1280, 320]) {
+      // bypassCSP lets the test inject axe; the app's own policy is checked in the route tests.
+      const context = await browser.newContext({
+        viewport: { width, height: 800 },
+        bypassCSP: true,
+      });
+      pages.set(width, await context.newPage());
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await db?.destroy();
+  });
+
+  it.each(PAGES)('%s has no axe violations and no sideways scrolling at 320 px', async (path) => {
+    for (const width of [1280, 320]) {
+      const page = pages.get(width)!;
+      await page.goto(base + path);
+      await page.addScriptTag({ content: AXE_SOURCE });
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as {
+            axe: {
+              run: (
+                ctx: Document,
+                opts: object,
+              ) => Promise<{
+                violations: { id: string; help: string; nodes: { target: string[] }[] }[];
+              }>;
+            };
+          }
+        ).axe;
+        const result = await axe.run(document, {
+          runOnly: {
+            type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+          },
+        });
+        return result.violations.map(
+          (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+        );
+      });
+      expect({ width, violations }).toEqual({ width, violations: [] });
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect({ width, overflow }).toEqual({ width, overflow: 0 });
+    }
+  });
+
+  it('lets a keyboard user skip to the content and reach the filters', async () => {
+    const page = pages.get(1280)!;
+    await page.goto(`${base}/recommendations`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      'Skip to main content',
+    );
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-report');
+  });
+});
