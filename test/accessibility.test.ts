@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Every public page, checked by axe-core (WCAG 2.0/2.1/2.2 A and AA rules) in headless Chromium,
  * at desktop width and at 320 px, where nothing may scroll sideways.

@@ -82,6 +82,17 @@ export function emptyStatusCounts(): StatusCounts {
 
 export type RegisterService = ReturnType<typeof createRegisterService>;
 
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 export function createRegisterService(deps: { repository: RegisterRepository; clock: Clock }) {
   const { repository, clock } = deps;
 
@@ -157,11 +168,13 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       repository.themesForRecommendations(ids),
       repository.assignmentsForRecommendations(ids),
     ]);
+    const themesById = groupBy(themes, (t) => t.recommendation_id);
+    const assignmentsById = groupBy(assignments, (a) => a.recommendation_id);
     return rows.map((row) =>
       toRecommendation(
         row,
-        themes.filter((t) => t.recommendation_id === row.id).map(({ slug, name }) => ({ slug, name })),
-        assignments.filter((a) => a.recommendation_id === row.id).map((a) => toAssignment(a, today)),
+        (themesById.get(row.id) ?? []).map(({ slug, name }) => ({ slug, name })),
+        (assignmentsById.get(row.id) ?? []).map((a) => toAssignment(a, today)),
       ),
     );
   }

@@ -4,7 +4,6 @@
  */
 import type { AssignmentStatus, ClosureReason } from '../../db/tables';
 import { ASSIGNMENT_STATUSES } from '../../db/tables';
-import { formatLongDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import {
   CLOSURE_REASON_LABELS,
@@ -170,6 +169,3 @@ export function describeFilters(
   return out;
 }
 
-export function longDate(d: string | null): string | null {
-  return d ? formatLongDate(d) : null;
-}
