@@ -113,4 +113,10 @@ describe('loadConfig', () => {
       expect(err.message).toContain(`(got "${value}")`);
     });
   });
+
+  it('never repeats a database password when DATABASE_URL is refused', () => {
+    const err = configError({ DATABASE_URL: 'mysql://admin:s3cret@db.example.org/tracker' });
+    expect(err.message).not.toContain('s3cret');
+    expect(err.message).toContain('(got "mysql://admin:***@db.example.org/tracker")');
+  });
 });

@@ -80,7 +80,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const error = validateEnv.errors?.[0];
     const name = (error?.instancePath.replace(/^\//, '') || String(error?.params?.missingProperty ?? '')) as keyof Env;
     const expected = (ENV_SCHEMA.properties[name] as { description?: string } | undefined)?.description;
-    const given = source[name] === undefined ? '' : ` (got ${JSON.stringify(source[name])})`;
+    const raw = source[name];
+    // Never echo a database password into logs or a terminal.
+    const shown = raw && name === 'DATABASE_URL' ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : raw;
+    const given = raw === undefined ? '' : ` (got ${JSON.stringify(shown)})`;
     throw new ConfigError(`Configuration error: ${name} must be ${expected ?? error?.message}${given}.`);
   }
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`).replace(/\/+$/, '');

@@ -41,9 +41,12 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
     });
   } catch (err) {
     await db.close().catch(() => undefined);
+    const code = (err as { code?: string }).code;
+    // The server answered but refused this database or login: the fix is almost always in DATABASE_URL.
+    const hint = code && ['3D000', '28000', '28P01'].includes(code) ? '; check DATABASE_URL' : '';
     const reason = isDatabaseUnavailable(err)
       ? `cannot reach ${describeDatabase(config.database)} (${(err as { code?: string }).code ?? (err as Error).message}). Check DATABASE_URL and that PostgreSQL is running`
-      : `preparing ${describeDatabase(config.database)} failed: ${(err as Error).message}`;
+      : `preparing ${describeDatabase(config.database)} failed: ${(err as Error).message}${hint}`;
     throw new StartupError(`Start-up failed: ${reason}.`);
   }
   return db;

@@ -70,7 +70,7 @@ export function openServerDatabase(
 }
 
 function knexLog(logger: Logger): Knex.Config['log'] {
-  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message).split('\n')[0]);
   return {
     warn: (message: unknown) => logger.warn({ source: 'knex' }, text(message)),
     error: (message: unknown) => logger.error({ source: 'knex' }, text(message)),
