@@ -21,12 +21,20 @@ export async function up(knex: Knex): Promise<void> {
     t.text('request_id');
     t.text('prev_hash').notNullable();
     t.text('hash').notNullable();
-    t.check(`actor_type in ('user', 'system', 'public', 'api_token')`, [], 'audit_events_actor_type_valid');
+    t.check(
+      `actor_type in ('user', 'system', 'public', 'api_token')`,
+      [],
+      'audit_events_actor_type_valid',
+    );
     t.check(`action ~ '^[a-z_]+(\\.[a-z_]+)+$'`, [], 'audit_events_action_format');
     t.index(['subject_type', 'subject_id', 'occurred_at'], 'audit_events_subject_idx');
   });
-  await knex.raw(`comment on table audit_events is 'Append-only record of every change and every read of evidence; hash-chained, see audit_events_chain().'`);
-  await knex.raw(`comment on column audit_events.hash is 'sha256 of prev_hash and this event''s fields, computed by the audit_events_chain trigger.'`);
+  await knex.raw(
+    `comment on table audit_events is 'Append-only record of every change and every read of evidence; hash-chained, see audit_events_chain().'`,
+  );
+  await knex.raw(
+    `comment on column audit_events.hash is 'sha256 of prev_hash and this event''s fields, computed by the audit_events_chain trigger.'`,
+  );
 
   // Every insert takes one lock, so the chain has a single order; the id is drawn after the lock so
   // that id order is chain order.

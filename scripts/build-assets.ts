@@ -13,7 +13,8 @@ const govukPackage = path.join(root, 'node_modules/govuk-frontend/package.json')
 
 function newestInput(): number {
   const times = [input, govukPackage].map((f) => fs.statSync(f).mtimeMs);
-  for (const f of fs.readdirSync(path.dirname(input))) times.push(fs.statSync(path.join(path.dirname(input), f)).mtimeMs);
+  for (const f of fs.readdirSync(path.dirname(input)))
+    times.push(fs.statSync(path.join(path.dirname(input), f)).mtimeMs);
   return Math.max(...times);
 }
 

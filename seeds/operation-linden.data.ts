@@ -35,7 +35,11 @@ export const LINDEN_ORGANISATIONS: { slug: string; name: string; kind: Organisat
   { slug: 'law-commission', name: 'Law Commission', kind: 'national_body' },
   { slug: 'npcc', name: 'National Police Chiefs’ Council', kind: 'national_body' },
   { slug: 'home-office', name: 'Home Office', kind: 'government_department' },
-  { slug: 'south-yorkshire-pcc', name: 'Office of the South Yorkshire Police and Crime Commissioner', kind: 'pcc_office' },
+  {
+    slug: 'south-yorkshire-pcc',
+    name: 'Office of the South Yorkshire Police and Crime Commissioner',
+    kind: 'pcc_office',
+  },
   { slug: 'iopc', name: 'Independent Office for Police Conduct', kind: 'national_body' },
 ];
 
@@ -103,7 +107,8 @@ export const LINDEN_RECOMMENDATIONS: SeedRecommendation[] = [
     textStatus: 'summary',
     themes: ['law-reform', 'survivor-support'],
     addressees: to('law-commission', true),
-    sourceUrl: 'https://www.yorkshirepost.co.uk/news/key-step-forward-for-sammys-law-to-pardon-criminalised-cse-victims-3472465',
+    sourceUrl:
+      'https://www.yorkshirepost.co.uk/news/key-step-forward-for-sammys-law-to-pardon-criminalised-cse-victims-3472465',
   },
   {
     ref: 'LIN-04',
@@ -140,7 +145,8 @@ export const LINDEN_RECOMMENDATIONS: SeedRecommendation[] = [
     textStatus: 'summary',
     themes: ['information-sharing'],
     addressees: to('south-yorkshire-police', false),
-    sourceUrl: 'https://www.policeconduct.gov.uk/news/survivors-rotherham-child-sexual-abuse-must-be-heard-if-police-are-learn-past',
+    sourceUrl:
+      'https://www.policeconduct.gov.uk/news/survivors-rotherham-child-sexual-abuse-must-be-heard-if-police-are-learn-past',
   },
   pending('LIN-08'),
   pending('LIN-09'),

@@ -18,35 +18,110 @@ describe('the Operation Linden seed', () => {
       created: { organisations: 7, themes: 7, reports: 1, recommendations: 12, assignments: 7 },
     });
 
-    const recs = await db.knex('recommendations').orderBy('ref').select('ref', 'text_status', 'made_on', 'made_on_confirmed');
+    const recs = await db
+      .knex('recommendations')
+      .orderBy('ref')
+      .select('ref', 'text_status', 'made_on', 'made_on_confirmed');
     expect(recs.map((r) => r.ref)).toEqual([
-      'LIN-01', 'LIN-02', 'LIN-03', 'LIN-04', 'LIN-05', 'LIN-06', 'LIN-07', 'LIN-08', 'LIN-09', 'LIN-10', 'LIN-11', 'LIN-12',
+      'LIN-01',
+      'LIN-02',
+      'LIN-03',
+      'LIN-04',
+      'LIN-05',
+      'LIN-06',
+      'LIN-07',
+      'LIN-08',
+      'LIN-09',
+      'LIN-10',
+      'LIN-11',
+      'LIN-12',
     ]);
-    expect(recs.filter((r) => r.text_status === 'pending').map((r) => r.ref)).toEqual(['LIN-08', 'LIN-09', 'LIN-10', 'LIN-11', 'LIN-12']);
+    expect(recs.filter((r) => r.text_status === 'pending').map((r) => r.ref)).toEqual([
+      'LIN-08',
+      'LIN-09',
+      'LIN-10',
+      'LIN-11',
+      'LIN-12',
+    ]);
     expect(recs.filter((r) => r.text_status === 'summary')).toHaveLength(7);
-    expect(recs.every((r) => r.made_on === '2021-11-23' && r.made_on_confirmed === false)).toBe(true);
+    expect(recs.every((r) => r.made_on === '2021-11-23' && r.made_on_confirmed === false)).toBe(
+      true,
+    );
 
     const assignments = await db
       .knex('assignments as a')
       .join('recommendations as r', 'r.id', 'a.recommendation_id')
       .join('organisations as o', 'o.id', 'a.organisation_id')
       .orderBy('r.ref')
-      .select('r.ref', 'o.slug', 'a.status', 'a.response_due_on', 'a.response_stance', 'a.responded_on', 'a.response_date_confirmed', 'a.addressee_confirmed');
+      .select(
+        'r.ref',
+        'o.slug',
+        'a.status',
+        'a.response_due_on',
+        'a.response_stance',
+        'a.responded_on',
+        'a.response_date_confirmed',
+        'a.addressee_confirmed',
+      );
     expect(assignments).toEqual([
-      expect.objectContaining({ ref: 'LIN-01', slug: 'south-yorkshire-police', status: 'in_progress', response_stance: 'accepted', responded_on: '2022-04-20', response_date_confirmed: false, addressee_confirmed: true }),
-      expect.objectContaining({ ref: 'LIN-02', slug: 'south-yorkshire-police', status: 'in_progress', response_stance: 'accepted' }),
-      expect.objectContaining({ ref: 'LIN-03', slug: 'law-commission', status: 'in_progress', response_stance: 'accepted', responded_on: '2022-02-03' }),
-      expect.objectContaining({ ref: 'LIN-04', slug: 'college-of-policing', status: 'awaiting_response', response_stance: null, addressee_confirmed: false }),
-      expect.objectContaining({ ref: 'LIN-05', slug: 'south-yorkshire-police', status: 'in_progress', addressee_confirmed: false }),
-      expect.objectContaining({ ref: 'LIN-06', slug: 'npcc', status: 'awaiting_response', response_stance: null }),
-      expect.objectContaining({ ref: 'LIN-07', slug: 'south-yorkshire-police', status: 'in_progress' }),
+      expect.objectContaining({
+        ref: 'LIN-01',
+        slug: 'south-yorkshire-police',
+        status: 'in_progress',
+        response_stance: 'accepted',
+        responded_on: '2022-04-20',
+        response_date_confirmed: false,
+        addressee_confirmed: true,
+      }),
+      expect.objectContaining({
+        ref: 'LIN-02',
+        slug: 'south-yorkshire-police',
+        status: 'in_progress',
+        response_stance: 'accepted',
+      }),
+      expect.objectContaining({
+        ref: 'LIN-03',
+        slug: 'law-commission',
+        status: 'in_progress',
+        response_stance: 'accepted',
+        responded_on: '2022-02-03',
+      }),
+      expect.objectContaining({
+        ref: 'LIN-04',
+        slug: 'college-of-policing',
+        status: 'awaiting_response',
+        response_stance: null,
+        addressee_confirmed: false,
+      }),
+      expect.objectContaining({
+        ref: 'LIN-05',
+        slug: 'south-yorkshire-police',
+        status: 'in_progress',
+        addressee_confirmed: false,
+      }),
+      expect.objectContaining({
+        ref: 'LIN-06',
+        slug: 'npcc',
+        status: 'awaiting_response',
+        response_stance: null,
+      }),
+      expect.objectContaining({
+        ref: 'LIN-07',
+        slug: 'south-yorkshire-police',
+        status: 'in_progress',
+      }),
     ]);
     // IOPC para 28A: 56 days beginning with 23 Nov 2021 ends on 17 Jan 2022.
     expect(new Set(assignments.map((a) => a.response_due_on))).toEqual(new Set(['2022-01-17']));
   });
 
   it('records every created row as an audit event in an intact hash chain', async () => {
-    const actions = await db.knex('audit_events').select('action').count('* as n').groupBy('action').orderBy('action');
+    const actions = await db
+      .knex('audit_events')
+      .select('action')
+      .count('* as n')
+      .groupBy('action')
+      .orderBy('action');
     expect(Object.fromEntries(actions.map((a) => [a.action, Number(a.n)]))).toEqual({
       'assignment.create': 7,
       'organisation.create': 7,
@@ -69,13 +144,19 @@ describe('the Operation Linden seed', () => {
   });
 
   it('never overwrites or restores what users changed in the app', async () => {
-    await db.knex('recommendations').where({ ref: 'LIN-08' }).update({ title: 'Entered by an admin', body: 'Text entered by an admin.', text_status: 'verified' });
+    await db.knex('recommendations').where({ ref: 'LIN-08' }).update({
+      title: 'Entered by an admin',
+      body: 'Text entered by an admin.',
+      text_status: 'verified',
+    });
     const npcc = await db.knex('organisations').where({ slug: 'npcc' }).first('id');
     await db.knex('assignments').where({ organisation_id: npcc.id }).delete();
 
     await applyLindenSeed(db.knex);
 
-    expect(await db.knex('recommendations').where({ ref: 'LIN-08' }).first('title', 'text_status')).toEqual({ title: 'Entered by an admin', text_status: 'verified' });
+    expect(
+      await db.knex('recommendations').where({ ref: 'LIN-08' }).first('title', 'text_status'),
+    ).toEqual({ title: 'Entered by an admin', text_status: 'verified' });
     expect(await db.knex('assignments').where({ organisation_id: npcc.id })).toHaveLength(0);
   });
 });

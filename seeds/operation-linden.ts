@@ -24,28 +24,74 @@ const SEED_ACTOR = { ...SYSTEM_ACTOR, label: 'seed: operation-linden' };
 
 export interface SeedResult {
   applied: boolean;
-  created: { organisations: number; themes: number; reports: number; recommendations: number; assignments: number };
+  created: {
+    organisations: number;
+    themes: number;
+    reports: number;
+    recommendations: number;
+    assignments: number;
+  };
 }
 
 export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
   return knex.transaction(async (trx) => {
-    const claimed = await trx('seed_runs').insert({ name: SEED_NAME, version: SEED_VERSION }).onConflict(['name', 'version']).ignore().returning('name');
+    const claimed = await trx('seed_runs')
+      .insert({ name: SEED_NAME, version: SEED_VERSION })
+      .onConflict(['name', 'version'])
+      .ignore()
+      .returning('name');
     const created = { organisations: 0, themes: 0, reports: 0, recommendations: 0, assignments: 0 };
     if (claimed.length === 0) return { applied: false, created };
     const audit: AuditEvent[] = [];
 
-    const newOrgs = await trx('organisations').insert(LINDEN_ORGANISATIONS).onConflict('slug').ignore().returning(['id', 'slug', 'name', 'kind']);
+    const newOrgs = await trx('organisations')
+      .insert(LINDEN_ORGANISATIONS)
+      .onConflict('slug')
+      .ignore()
+      .returning(['id', 'slug', 'name', 'kind']);
     created.organisations = newOrgs.length;
-    for (const o of newOrgs) audit.push({ actor: SEED_ACTOR, action: 'organisation.create', subjectType: 'organisation', subjectId: o.id, after: o });
+    for (const o of newOrgs)
+      audit.push({
+        actor: SEED_ACTOR,
+        action: 'organisation.create',
+        subjectType: 'organisation',
+        subjectId: o.id,
+        after: o,
+      });
     const orgIds = new Map<string, number>(
-      (await trx('organisations').whereIn('slug', LINDEN_ORGANISATIONS.map((o) => o.slug)).select('id', 'slug')).map((o) => [o.slug, o.id]),
+      (
+        await trx('organisations')
+          .whereIn(
+            'slug',
+            LINDEN_ORGANISATIONS.map((o) => o.slug),
+          )
+          .select('id', 'slug')
+      ).map((o) => [o.slug, o.id]),
     );
 
-    const newThemes = await trx('themes').insert(LINDEN_THEMES).onConflict('slug').ignore().returning(['id', 'slug', 'name']);
+    const newThemes = await trx('themes')
+      .insert(LINDEN_THEMES)
+      .onConflict('slug')
+      .ignore()
+      .returning(['id', 'slug', 'name']);
     created.themes = newThemes.length;
-    for (const t of newThemes) audit.push({ actor: SEED_ACTOR, action: 'theme.create', subjectType: 'theme', subjectId: t.id, after: t });
+    for (const t of newThemes)
+      audit.push({
+        actor: SEED_ACTOR,
+        action: 'theme.create',
+        subjectType: 'theme',
+        subjectId: t.id,
+        after: t,
+      });
     const themeIds = new Map<string, number>(
-      (await trx('themes').whereIn('slug', LINDEN_THEMES.map((t) => t.slug)).select('id', 'slug')).map((t) => [t.slug, t.id]),
+      (
+        await trx('themes')
+          .whereIn(
+            'slug',
+            LINDEN_THEMES.map((t) => t.slug),
+          )
+          .select('id', 'slug')
+      ).map((t) => [t.slug, t.id]),
     );
 
     const r = LINDEN_REPORT;
@@ -64,8 +110,17 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
       .ignore()
       .returning(['id', 'slug', 'title']);
     created.reports = newReports.length;
-    for (const rep of newReports) audit.push({ actor: SEED_ACTOR, action: 'report.create', subjectType: 'report', subjectId: rep.id, after: rep });
-    const report = await trx('reports').where({ slug: r.slug }).first('id', 'legal_basis', 'published_on', 'dated_on');
+    for (const rep of newReports)
+      audit.push({
+        actor: SEED_ACTOR,
+        action: 'report.create',
+        subjectType: 'report',
+        subjectId: rep.id,
+        after: rep,
+      });
+    const report = await trx('reports')
+      .where({ slug: r.slug })
+      .first('id', 'legal_basis', 'published_on', 'dated_on');
 
     const newRecs = await trx('recommendations')
       .insert(
@@ -85,20 +140,40 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
       .ignore()
       .returning(['id', 'ref', 'title', 'text_status']);
     created.recommendations = newRecs.length;
-    for (const rec of newRecs) audit.push({ actor: SEED_ACTOR, action: 'recommendation.create', subjectType: 'recommendation', subjectId: rec.id, after: rec });
+    for (const rec of newRecs)
+      audit.push({
+        actor: SEED_ACTOR,
+        action: 'recommendation.create',
+        subjectType: 'recommendation',
+        subjectId: rec.id,
+        after: rec,
+      });
     // Themes and addressees are only added to recommendations this run created, never to ones users may have edited.
     const createdRecIds = new Map<string, number>(newRecs.map((rec) => [rec.ref, rec.id]));
 
     const themeLinks = LINDEN_RECOMMENDATIONS.flatMap((rec) =>
-      createdRecIds.has(rec.ref) ? rec.themes.map((t) => ({ recommendation_id: createdRecIds.get(rec.ref)!, theme_id: themeIds.get(t)! })) : [],
+      createdRecIds.has(rec.ref)
+        ? rec.themes.map((t) => ({
+            recommendation_id: createdRecIds.get(rec.ref)!,
+            theme_id: themeIds.get(t)!,
+          }))
+        : [],
     );
-    if (themeLinks.length) await trx('recommendation_themes').insert(themeLinks).onConflict(['recommendation_id', 'theme_id']).ignore();
+    if (themeLinks.length)
+      await trx('recommendation_themes')
+        .insert(themeLinks)
+        .onConflict(['recommendation_id', 'theme_id'])
+        .ignore();
 
     const assignments = LINDEN_RECOMMENDATIONS.flatMap((rec) => {
       const recommendationId = createdRecIds.get(rec.ref);
       if (recommendationId === undefined) return [];
       return rec.addressees.map((a) => {
-        const response = LINDEN_RESPONSES.find((resp) => resp.organisation === a.organisation && (resp.appliesTo === 'all' || resp.appliesTo === rec.ref));
+        const response = LINDEN_RESPONSES.find(
+          (resp) =>
+            resp.organisation === a.organisation &&
+            (resp.appliesTo === 'all' || resp.appliesTo === rec.ref),
+        );
         return {
           recommendation_id: recommendationId,
           organisation_id: orgIds.get(a.organisation)!,
@@ -109,7 +184,11 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
             reportPublishedOn: report.published_on,
             reportDatedOn: report.dated_on,
           }),
-          status: response ? (response.stance === 'not_accepted' ? 'awaiting_response' : 'in_progress') : 'awaiting_response',
+          status: response
+            ? response.stance === 'not_accepted'
+              ? 'awaiting_response'
+              : 'in_progress'
+            : 'awaiting_response',
           response_stance: response?.stance ?? null,
           response_text: response?.text ?? null,
           responded_on: response?.reportedOn ?? null,
@@ -123,12 +202,33 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
         .insert(assignments)
         .onConflict(['recommendation_id', 'organisation_id'])
         .ignore()
-        .returning(['id', 'recommendation_id', 'organisation_id', 'status', 'response_due_on', 'response_stance', 'responded_on']);
+        .returning([
+          'id',
+          'recommendation_id',
+          'organisation_id',
+          'status',
+          'response_due_on',
+          'response_stance',
+          'responded_on',
+        ]);
       created.assignments = newAssignments.length;
-      for (const a of newAssignments) audit.push({ actor: SEED_ACTOR, action: 'assignment.create', subjectType: 'assignment', subjectId: a.id, after: a });
+      for (const a of newAssignments)
+        audit.push({
+          actor: SEED_ACTOR,
+          action: 'assignment.create',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          after: a,
+        });
     }
 
-    audit.push({ actor: SEED_ACTOR, action: 'seed.apply', subjectType: 'seed', subjectId: `${SEED_NAME}@${SEED_VERSION}`, after: created });
+    audit.push({
+      actor: SEED_ACTOR,
+      action: 'seed.apply',
+      subjectType: 'seed',
+      subjectId: `${SEED_NAME}@${SEED_VERSION}`,
+      after: created,
+    });
     await recordAudit(trx, audit);
     return { applied: true, created };
   });

@@ -31,7 +31,16 @@ export function createApp(services: Services): Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.engine('hbs', engine({ extname: '.hbs', defaultLayout: 'main', layoutsDir: path.join(VIEWS, 'layouts'), partialsDir: path.join(VIEWS, 'partials'), helpers: viewHelpers }));
+  app.engine(
+    'hbs',
+    engine({
+      extname: '.hbs',
+      defaultLayout: 'main',
+      layoutsDir: path.join(VIEWS, 'layouts'),
+      partialsDir: path.join(VIEWS, 'partials'),
+      helpers: viewHelpers,
+    }),
+  );
   app.set('view engine', 'hbs');
   app.set('views', VIEWS);
   if (config.env === 'production') app.enable('view cache');
@@ -58,16 +67,37 @@ export function createApp(services: Services): Express {
   );
   app.use(compression());
 
-  app.use('/assets', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: ASSET_MAX_AGE, fallthrough: true, index: false }));
-  app.use('/assets/govuk/js', express.static(path.join(PROJECT_ROOT, 'node_modules/govuk-frontend/dist/govuk'), { maxAge: ASSET_MAX_AGE, index: false }));
+  app.use(
+    '/assets',
+    express.static(path.join(PROJECT_ROOT, 'public'), {
+      maxAge: ASSET_MAX_AGE,
+      fallthrough: true,
+      index: false,
+    }),
+  );
+  app.use(
+    '/assets/govuk/js',
+    express.static(path.join(PROJECT_ROOT, 'node_modules/govuk-frontend/dist/govuk'), {
+      maxAge: ASSET_MAX_AGE,
+      index: false,
+    }),
+  );
 
   app.use((req, res, next) => {
     res.locals.serviceName = config.serviceName;
     res.locals.currentPath = req.path;
     res.locals.nav = [
       { text: 'Overview', href: paths.home(), active: req.path === '/' },
-      { text: 'Recommendations', href: paths.recommendations.index(), active: req.path.startsWith('/recommendations') },
-      { text: 'Organisations', href: paths.organisations.index(), active: req.path.startsWith('/organisations') },
+      {
+        text: 'Recommendations',
+        href: paths.recommendations.index(),
+        active: req.path.startsWith('/recommendations'),
+      },
+      {
+        text: 'Organisations',
+        href: paths.organisations.index(),
+        active: req.path.startsWith('/organisations'),
+      },
     ];
     next();
   });

@@ -11,33 +11,78 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Every setting, with what it means. README.md lists the same. */
 const ENV_SCHEMA = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
-    default: 'development',
-    description: 'development, production or test',
+  NODE_ENV: Type.Union(
+    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
+    {
+      default: 'development',
+      description: 'development, production or test',
+    },
+  ),
+  HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description: 'the address to listen on',
   }),
-  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'the address to listen on' }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'an integer from 0 to 65535' }),
+  PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 3000,
+    description: 'an integer from 0 to 65535',
+  }),
   PUBLIC_BASE_URL: Type.Optional(
-    Type.String({ format: 'uri', pattern: '^https?://', description: 'an absolute http(s) URL such as https://tracker.example.org' }),
+    Type.String({
+      format: 'uri',
+      pattern: '^https?://',
+      description: 'an absolute http(s) URL such as https://tracker.example.org',
+    }),
   ),
   DATABASE_URL: Type.Optional(
     Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// connection URL' }),
   ),
-  DATABASE_POOL_MAX: Type.Integer({ minimum: 2, maximum: 200, default: 10, description: 'an integer from 2 to 200' }),
-  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'milliseconds, 100 to 120000' }),
-  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 15000, description: 'milliseconds, 100 to 600000' }),
-  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'a folder path for the embedded database' }),
+  DATABASE_POOL_MAX: Type.Integer({
+    minimum: 2,
+    maximum: 200,
+    default: 10,
+    description: 'an integer from 2 to 200',
+  }),
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120000,
+    default: 5000,
+    description: 'milliseconds, 100 to 120000',
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600000,
+    default: 15000,
+    description: 'milliseconds, 100 to 600000',
+  }),
+  DATA_DIR: Type.String({
+    minLength: 1,
+    default: './data',
+    description: 'a folder path for the embedded database',
+  }),
   LOG_LEVEL: Type.Union(
     LOG_LEVELS.map((l) => Type.Literal(l)),
     { default: 'info', description: LOG_LEVELS.join(', ') },
   ),
   SEED_ON_START: Type.Boolean({ default: true, description: 'true or false' }),
-  SERVICE_NAME: Type.String({ minLength: 1, maxLength: 60, default: 'Recommendation Tracker', description: 'a name of 1 to 60 characters' }),
+  SERVICE_NAME: Type.String({
+    minLength: 1,
+    maxLength: 60,
+    default: 'Recommendation Tracker',
+    description: 'a name of 1 to 60 characters',
+  }),
   TRUST_PROXY: Type.Union([Type.Literal(false), Type.Integer({ minimum: 1, maximum: 10 })], {
     default: false,
     description: 'false, or the number (1 to 10) of reverse proxies in front of the app',
   }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120000, default: 10000, description: 'milliseconds, 1000 to 120000' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 120000,
+    default: 10000,
+    description: 'milliseconds, 1000 to 120000',
+  }),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -48,7 +93,13 @@ export interface Config {
   port: number;
   publicBaseUrl: string;
   database:
-    | { kind: 'server'; url: string; poolMax: number; connectTimeoutMs: number; statementTimeoutMs: number }
+    | {
+        kind: 'server';
+        url: string;
+        poolMax: number;
+        connectTimeoutMs: number;
+        statementTimeoutMs: number;
+      }
     | { kind: 'embedded'; dataDir: string };
   logLevel: Env['LOG_LEVEL'];
   seedOnStart: boolean;
@@ -63,7 +114,10 @@ const validateEnv = ajv.compile<Env>(ENV_SCHEMA);
 
 /** Environment strings become typed values before validation, so the schema sees numbers and booleans. */
 function coerce(name: string, raw: string): unknown {
-  const schema = ENV_SCHEMA.properties[name as keyof Env] as { type?: string; anyOf?: { type?: string; const?: unknown }[] };
+  const schema = ENV_SCHEMA.properties[name as keyof Env] as {
+    type?: string;
+    anyOf?: { type?: string; const?: unknown }[];
+  };
   const types = schema.anyOf ? schema.anyOf.map((s) => s.type ?? typeof s.const) : [schema.type];
   if (types.includes('boolean') && (raw === 'true' || raw === 'false')) return raw === 'true';
   if (types.includes('integer') && /^-?\d+$/.test(raw)) return Number(raw);
@@ -78,15 +132,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!validateEnv(env)) {
     const error = validateEnv.errors?.[0];
-    const name = (error?.instancePath.replace(/^\//, '') || String(error?.params?.missingProperty ?? '')) as keyof Env;
-    const expected = (ENV_SCHEMA.properties[name] as { description?: string } | undefined)?.description;
+    const name = (error?.instancePath.replace(/^\//, '') ||
+      String(error?.params?.missingProperty ?? '')) as keyof Env;
+    const expected = (ENV_SCHEMA.properties[name] as { description?: string } | undefined)
+      ?.description;
     const raw = source[name];
     // Never echo a database password into logs or a terminal.
-    const shown = raw && name === 'DATABASE_URL' ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : raw;
+    const shown =
+      raw && name === 'DATABASE_URL' ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : raw;
     const given = raw === undefined ? '' : ` (got ${JSON.stringify(shown)})`;
-    throw new ConfigError(`Configuration error: ${name} must be ${expected ?? error?.message}${given}.`);
+    throw new ConfigError(
+      `Configuration error: ${name} must be ${expected ?? error?.message}${given}.`,
+    );
   }
-  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`).replace(/\/+$/, '');
+  const publicBaseUrl = (
+    env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`
+  ).replace(/\/+$/, '');
   return {
     env: env.NODE_ENV,
     host: env.HOST,

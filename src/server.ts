@@ -17,7 +17,10 @@ function fail(message: string): never {
 }
 
 function banner(config: Config, address: string, db: Database): string {
-  const where = db.kind === 'embedded' ? `embedded PostgreSQL in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}` : 'PostgreSQL server (DATABASE_URL)';
+  const where =
+    db.kind === 'embedded'
+      ? `embedded PostgreSQL in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}`
+      : 'PostgreSQL server (DATABASE_URL)';
   return [
     '',
     `  ${config.serviceName} is running at ${address}`,
@@ -56,7 +59,11 @@ async function main(): Promise<void> {
     server.once('error', reject);
   }).catch(async (err: NodeJS.ErrnoException) => {
     await db.close();
-    fail(err.code === 'EADDRINUSE' ? `Cannot listen on ${config.host}:${config.port}: the port is in use. Set PORT to a free port.` : `Cannot listen: ${err.message}`);
+    fail(
+      err.code === 'EADDRINUSE'
+        ? `Cannot listen on ${config.host}:${config.port}: the port is in use. Set PORT to a free port.`
+        : `Cannot listen: ${err.message}`,
+    );
   });
   const port = (server.address() as { port: number }).port;
   const address = `http://${config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;

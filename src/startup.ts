@@ -28,7 +28,9 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
   try {
     db = await openDatabase(config.database, logger);
   } catch (err) {
-    throw new StartupError(`Cannot open ${describeDatabase(config.database)}: ${(err as Error).message}`);
+    throw new StartupError(
+      `Cannot open ${describeDatabase(config.database)}: ${(err as Error).message}`,
+    );
   }
   try {
     await withStartupLock(db, async () => {

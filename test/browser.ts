@@ -5,7 +5,12 @@
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 
 export const chromiumPath = CANDIDATES.find((p): p is string => Boolean(p && fs.existsSync(p)));
 
@@ -13,7 +18,10 @@ export const chromiumPath = CANDIDATES.find((p): p is string => Boolean(p && fs.
 export const browserRequired = process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!chromiumPath) throw new Error('No Chromium found: install it (apt-get install chromium) or set CHROMIUM_PATH');
+  if (!chromiumPath)
+    throw new Error(
+      'No Chromium found: install it (apt-get install chromium) or set CHROMIUM_PATH',
+    );
   return chromium.launch({
     executablePath: chromiumPath,
     args: [

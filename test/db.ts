@@ -21,17 +21,22 @@ export const usingServerDatabase = Boolean(process.env.TEST_DATABASE_URL);
 
 function runId(): string {
   const id = process.env.TEST_RUN_ID;
-  if (!id) throw new Error('TEST_RUN_ID is not set: run the tests with `npm test` (jest globalSetup)');
+  if (!id)
+    throw new Error('TEST_RUN_ID is not set: run the tests with `npm test` (jest globalSetup)');
   return id;
 }
 
 /** Creates an empty database on the test server (no migrations), returning its URL. */
-export async function createServerDatabase(fromTemplate: boolean): Promise<{ name: string; url: string }> {
+export async function createServerDatabase(
+  fromTemplate: boolean,
+): Promise<{ name: string; url: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL!;
   const name = `${testDatabasePrefix(runId())}${randomBytes(5).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
   try {
-    await admin.raw(`create database "${name}"${fromTemplate ? ` template "${templateName(runId())}"` : ''}`);
+    await admin.raw(
+      `create database "${name}"${fromTemplate ? ` template "${templateName(runId())}"` : ''}`,
+    );
   } finally {
     await admin.destroy();
   }
@@ -39,7 +44,11 @@ export async function createServerDatabase(fromTemplate: boolean): Promise<{ nam
 }
 
 export async function dropServerDatabase(name: string): Promise<void> {
-  const admin = knexFactory({ client: 'pg', connection: process.env.TEST_DATABASE_URL!, pool: { min: 0, max: 1 } });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: process.env.TEST_DATABASE_URL!,
+    pool: { min: 0, max: 1 },
+  });
   try {
     await admin.raw(`drop database if exists "${name}" with (force)`);
   } finally {
@@ -64,7 +73,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     };
   }
   const dumpFile = process.env.TEST_TEMPLATE_DUMP;
-  if (!dumpFile) throw new Error('TEST_TEMPLATE_DUMP is not set: run the tests with `npm test` (jest globalSetup)');
+  if (!dumpFile)
+    throw new Error(
+      'TEST_TEMPLATE_DUMP is not set: run the tests with `npm test` (jest globalSetup)',
+    );
   const db = await openEmbeddedInMemory(new Blob([fs.readFileSync(dumpFile)]));
   return { ...db, destroy: () => db.close() };
 }

@@ -4,11 +4,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AssignmentRow, OrganisationRow, RecommendationRow, ReportRow } from '../src/db/tables';
+import type {
+  AssignmentRow,
+  OrganisationRow,
+  RecommendationRow,
+  ReportRow,
+} from '../src/db/tables';
 
 const unique = () => randomBytes(4).toString('hex');
 
-export async function createOrganisation(knex: Knex, fields: Partial<OrganisationRow> = {}): Promise<OrganisationRow> {
+export async function createOrganisation(
+  knex: Knex,
+  fields: Partial<OrganisationRow> = {},
+): Promise<OrganisationRow> {
   const id = unique();
   const [row] = await knex('organisations')
     .insert({ slug: `org-${id}`, name: `Test Organisation ${id}`, kind: 'police_force', ...fields })
@@ -16,7 +24,10 @@ export async function createOrganisation(knex: Knex, fields: Partial<Organisatio
   return row;
 }
 
-export async function createReport(knex: Knex, fields: Partial<ReportRow> = {}): Promise<ReportRow> {
+export async function createReport(
+  knex: Knex,
+  fields: Partial<ReportRow> = {},
+): Promise<ReportRow> {
   const id = unique();
   const [row] = await knex('reports')
     .insert({
@@ -64,7 +75,12 @@ export async function createAssignment(
   fields: Partial<AssignmentRow> = {},
 ): Promise<AssignmentRow> {
   const [row] = await knex('assignments')
-    .insert({ recommendation_id: recommendation.id, organisation_id: organisation.id, response_due_on: '2024-03-05', ...fields })
+    .insert({
+      recommendation_id: recommendation.id,
+      organisation_id: organisation.id,
+      response_due_on: '2024-03-05',
+      ...fields,
+    })
     .returning('*');
   return row;
 }

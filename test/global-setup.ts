@@ -26,7 +26,13 @@ export default async function globalSetup(): Promise<void> {
       await admin.destroy();
     }
     const template = openServerDatabase(
-      { kind: 'server', url: databaseUrl(serverUrl, templateName(runId)), poolMax: 2, connectTimeoutMs: 5000, statementTimeoutMs: 60000 },
+      {
+        kind: 'server',
+        url: databaseUrl(serverUrl, templateName(runId)),
+        poolMax: 2,
+        connectTimeoutMs: 5000,
+        statementTimeoutMs: 60000,
+      },
       logger,
     );
     try {

@@ -10,11 +10,12 @@ export default async function globalTeardown(): Promise<void> {
   if (serverUrl) {
     const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
     try {
-      const { rows } = await admin.raw('select datname from pg_database where datname like ? or datname = ?', [
-        `${testDatabasePrefix(runId)}%`,
-        templateName(runId),
-      ]);
-      for (const { datname } of rows as { datname: string }[]) await admin.raw(`drop database if exists "${datname}" with (force)`);
+      const { rows } = await admin.raw(
+        'select datname from pg_database where datname like ? or datname = ?',
+        [`${testDatabasePrefix(runId)}%`, templateName(runId)],
+      );
+      for (const { datname } of rows as { datname: string }[])
+        await admin.raw(`drop database if exists "${datname}" with (force)`);
     } finally {
       await admin.destroy();
     }

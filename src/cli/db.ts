@@ -13,12 +13,17 @@ const USAGE = 'usage: tsx src/cli/db.ts migrate|rollback|seed';
 async function main(command: string | undefined): Promise<string> {
   if (!command || !['migrate', 'rollback', 'seed'].includes(command)) throw new Error(USAGE);
   const config = loadConfig();
-  const db = await openDatabase(config.database, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const db = await openDatabase(
+    config.database,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+  );
   try {
     return await withStartupLock(db, async () => {
       if (command === 'migrate') {
         const applied = await migrateToLatest(db);
-        return applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Already up to date.';
+        return applied.length
+          ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
+          : 'Already up to date.';
       }
       if (command === 'rollback') {
         const undone = await rollbackLast(db);
@@ -26,7 +31,9 @@ async function main(command: string | undefined): Promise<string> {
       }
       await migrateToLatest(db);
       const seed = await applyLindenSeed(db.knex);
-      return seed.applied ? `Operation Linden seed applied: ${JSON.stringify(seed.created)}` : 'Operation Linden seed was already applied; nothing changed.';
+      return seed.applied
+        ? `Operation Linden seed applied: ${JSON.stringify(seed.created)}`
+        : 'Operation Linden seed was already applied; nothing changed.';
     });
   } finally {
     await db.close();

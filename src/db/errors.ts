@@ -31,7 +31,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const { code, message, errors } = err as { code?: unknown; message?: unknown; errors?: unknown };
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(message))) return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(message)))
+    return true;
   // AggregateError from a failed connect to several addresses (IPv4 and IPv6 for localhost).
   return Array.isArray(errors) && errors.some(isDatabaseUnavailable);
 }

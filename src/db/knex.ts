@@ -70,11 +70,13 @@ export function openServerDatabase(
 }
 
 function knexLog(logger: Logger): Knex.Config['log'] {
-  const text = (message: unknown) => (message instanceof Error ? message.message : String(message).split('\n')[0]);
+  const text = (message: unknown) =>
+    message instanceof Error ? message.message : String(message).split('\n')[0];
   return {
     warn: (message: unknown) => logger.warn({ source: 'knex' }, text(message)),
     error: (message: unknown) => logger.error({ source: 'knex' }, text(message)),
-    deprecate: (method: string, alternative: string) => logger.warn({ source: 'knex' }, `${method} is deprecated; use ${alternative}`),
+    deprecate: (method: string, alternative: string) =>
+      logger.warn({ source: 'knex' }, `${method} is deprecated; use ${alternative}`),
     debug: (message: unknown) => logger.debug({ source: 'knex' }, text(message)),
   };
 }
@@ -120,7 +122,11 @@ export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Pro
   try {
     const pgdata = path.join(dataDir, 'pgdata');
     const fresh = !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
-    if (fresh) logger.info({ dataDir }, 'creating the embedded database (first start only, takes a few seconds)');
+    if (fresh)
+      logger.info(
+        { dataDir },
+        'creating the embedded database (first start only, takes a few seconds)',
+      );
     const pglite = await PGlite.create(pgdata, { parsers: PGLITE_PARSERS });
     return wrapPglite(pglite, async () => unlock(), pglite);
   } catch (err) {
@@ -134,7 +140,9 @@ export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Pro
  * tests get a migrated copy quickly (one migration per run, one cheap copy per test file).
  */
 export async function openEmbeddedInMemory(dump?: Blob): Promise<Database> {
-  const pglite = await PGlite.create(dump ? { loadDataDir: dump, parsers: PGLITE_PARSERS } : { parsers: PGLITE_PARSERS });
+  const pglite = await PGlite.create(
+    dump ? { loadDataDir: dump, parsers: PGLITE_PARSERS } : { parsers: PGLITE_PARSERS },
+  );
   return wrapPglite(pglite, async () => undefined, pglite);
 }
 
@@ -164,4 +172,3 @@ function wrapPglite(pglite: PGlite, afterClose: () => Promise<void>, engine: PGl
     },
   };
 }
-

@@ -34,6 +34,9 @@ export async function rollbackLast(db: Database): Promise<string[]> {
 
 /** Names of migrations not yet applied; empty when the schema is current. */
 export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const [, pending] = (await knex.migrate.list(MIGRATOR_CONFIG)) as [unknown[], { file?: string; name?: string }[]];
+  const [, pending] = (await knex.migrate.list(MIGRATOR_CONFIG)) as [
+    unknown[],
+    { file?: string; name?: string }[],
+  ];
   return pending.map((m) => m.name ?? m.file ?? String(m));
 }

@@ -27,7 +27,12 @@ export const ASSIGNMENT_STATUSES = [
 ] as const;
 export type AssignmentStatus = (typeof ASSIGNMENT_STATUSES)[number];
 
-export const CLOSURE_REASONS = ['not_accepted', 'overtaken_by_events', 'superseded', 'not_implemented'] as const;
+export const CLOSURE_REASONS = [
+  'not_accepted',
+  'overtaken_by_events',
+  'superseded',
+  'not_implemented',
+] as const;
 export type ClosureReason = (typeof CLOSURE_REASONS)[number];
 
 export const RESPONSE_STANCES = ['accepted', 'partially_accepted', 'not_accepted'] as const;

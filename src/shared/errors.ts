@@ -45,7 +45,9 @@ export class ValidationError extends AppError {
 export class UnavailableError extends AppError {
   readonly status = 503;
   readonly title = 'Service unavailable';
-  constructor(message = 'The service cannot reach its database just now. Please try again in a few minutes.') {
+  constructor(
+    message = 'The service cannot reach its database just now. Please try again in a few minutes.',
+  ) {
     super(message);
   }
 }

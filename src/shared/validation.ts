@@ -23,11 +23,21 @@ addFormats(ajv, ['date', 'uri', 'email', 'date-time']);
  * For query strings and form fields, which arrive as text: the same schemas, with '2' read as 2 and
  * 'true' as true. JSON bodies go through `ajv`, which takes types as they are.
  */
-export const ajvText = new Ajv({ allErrors: true, verbose: true, useDefaults: true, coerceTypes: true, strict: true, keywords: ['x-label'] });
+export const ajvText = new Ajv({
+  allErrors: true,
+  verbose: true,
+  useDefaults: true,
+  coerceTypes: true,
+  strict: true,
+  keywords: ['x-label'],
+});
 addFormats(ajvText, ['date', 'uri', 'email', 'date-time']);
 
 /** Turns Ajv's errors into one message per field, in words a person can act on. */
-export function toFieldErrors(errors: ErrorObject[] | null | undefined, labels: Record<string, string> = {}): FieldError[] {
+export function toFieldErrors(
+  errors: ErrorObject[] | null | undefined,
+  labels: Record<string, string> = {},
+): FieldError[] {
   const seen = new Set<string>();
   const out: FieldError[] = [];
   for (const e of errors ?? []) {
@@ -55,12 +65,18 @@ function describe(e: ErrorObject, label: string): string {
     case 'enum':
       return `${label} must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
     default:
-      return schema?.description ? `${label} must be ${schema.description}` : `${label} ${e.message ?? 'is not valid'}`;
+      return schema?.description
+        ? `${label} must be ${schema.description}`
+        : `${label} ${e.message ?? 'is not valid'}`;
   }
 }
 
 /** Validates `data` in place (defaults applied) or throws a ValidationError naming every bad field. */
-export function check<T>(validate: ValidateFunction<T>, data: unknown, labels?: Record<string, string>): T {
+export function check<T>(
+  validate: ValidateFunction<T>,
+  data: unknown,
+  labels?: Record<string, string>,
+): T {
   if (validate(data)) return data;
   throw new ValidationError(toFieldErrors(validate.errors, labels));
 }
@@ -70,8 +86,10 @@ export function compileText<T>(schema: object): ValidateFunction<T> {
   return ajvText.compile<T>(schema);
 }
 
-
 /** A string that must be one of `values`: a plain JSON Schema enum, so the error can list the choices. */
-export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TSchema & { static: T[number] } {
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: SchemaOptions = {},
+): TSchema & { static: T[number] } {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }

@@ -25,7 +25,10 @@ export interface AuditEvent {
 
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', label: 'system' };
 
-export async function recordAudit(trx: Knex | Knex.Transaction, events: AuditEvent | AuditEvent[]): Promise<void> {
+export async function recordAudit(
+  trx: Knex | Knex.Transaction,
+  events: AuditEvent | AuditEvent[],
+): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
   await trx('audit_events').insert(
@@ -64,5 +67,7 @@ export async function verifyAuditChain(knex: Knex): Promise<ChainCheck> {
      order by id`);
   const rows = result.rows as { id: number; hash_ok: boolean; link_ok: boolean }[];
   const broken = rows.find((r) => !r.hash_ok || !r.link_ok);
-  return broken ? { ok: false, events: rows.length, brokenAt: Number(broken.id) } : { ok: true, events: rows.length };
+  return broken
+    ? { ok: false, events: rows.length, brokenAt: Number(broken.id) }
+    : { ok: true, events: rows.length };
 }

@@ -9,7 +9,10 @@ export function createHealthRouter(health: HealthService): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const readiness = await health.readiness();
-    res.set('Cache-Control', 'no-store').status(readiness.ready ? 200 : 503).json(readiness);
+    res
+      .set('Cache-Control', 'no-store')
+      .status(readiness.ready ? 200 : 503)
+      .json(readiness);
   });
   return router;
 }

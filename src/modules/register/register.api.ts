@@ -5,7 +5,13 @@
 import { Router, type Request, type Response } from 'express';
 import { check, compileText } from '../../shared/validation';
 import { paths, routes } from '../../shared/paths';
-import { DEFAULT_PAGE_SIZE, type AssignmentSummary, type RecommendationSummary, type RegisterService, type ReportSummary } from './register.service';
+import {
+  DEFAULT_PAGE_SIZE,
+  type AssignmentSummary,
+  type RecommendationSummary,
+  type RegisterService,
+  type ReportSummary,
+} from './register.service';
 import { RecommendationQuery } from './register.schemas';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
 
@@ -18,18 +24,30 @@ export function presentReport(r: ReportSummary) {
     issuer: { name: r.issuerName, shortName: r.issuerShort },
     publishedOn: r.publishedOn,
     datedOn: r.datedOn,
-    legalBasis: { code: r.legalBasis, label: r.legalBasisLabel, shortLabel: DEADLINE_RULES[r.legalBasis].shortLabel },
+    legalBasis: {
+      code: r.legalBasis,
+      label: r.legalBasisLabel,
+      shortLabel: DEADLINE_RULES[r.legalBasis].shortLabel,
+    },
     sourceUrl: r.sourceUrl,
     summary: r.summary,
     recommendationCount: r.recommendationCount,
     assignmentsByStatus: r.statusCounts,
-    links: { self: paths.api.report(r.slug), html: paths.reports.show(r.slug), recommendations: paths.api.recommendations({ report: r.slug }) },
+    links: {
+      self: paths.api.report(r.slug),
+      html: paths.reports.show(r.slug),
+      recommendations: paths.api.recommendations({ report: r.slug }),
+    },
   };
 }
 
 export function presentAssignment(a: AssignmentSummary) {
   return {
-    organisation: { slug: a.organisation.slug, name: a.organisation.name, kind: a.organisation.kind },
+    organisation: {
+      slug: a.organisation.slug,
+      name: a.organisation.name,
+      kind: a.organisation.kind,
+    },
     recommendation: { ref: a.recommendation.ref, title: a.recommendation.title },
     addresseeConfirmed: a.addresseeConfirmed,
     status: a.status,
@@ -77,7 +95,11 @@ export function createRegisterApiRouter(service: RegisterService): Router {
   });
 
   router.get(routes.api.recommendations, async (req: Request, res: Response) => {
-    const { page = 1, pageSize = DEFAULT_PAGE_SIZE, ...filters } = check(validateRecommendationQuery, { ...req.query });
+    const {
+      page = 1,
+      pageSize = DEFAULT_PAGE_SIZE,
+      ...filters
+    } = check(validateRecommendationQuery, { ...req.query });
     const result = await service.listRecommendations(filters, page, pageSize);
     const link = (n: number) => paths.api.recommendations({ ...filters, page: n, pageSize });
     res.json({
@@ -101,7 +123,10 @@ export function createRegisterApiRouter(service: RegisterService): Router {
   router.get(routes.api.organisations, async (_req: Request, res: Response) => {
     const organisations = await service.listOrganisations();
     res.json({
-      items: organisations.map((o) => ({ ...o, links: { self: paths.api.organisation(o.slug), html: paths.organisations.show(o.slug) } })),
+      items: organisations.map((o) => ({
+        ...o,
+        links: { self: paths.api.organisation(o.slug), html: paths.organisations.show(o.slug) },
+      })),
     });
   });
 
@@ -112,7 +137,10 @@ export function createRegisterApiRouter(service: RegisterService): Router {
       assignmentsByStatus: data.statusCounts,
       overdueResponses: data.overdueCount,
       assignments: data.assignments.map(presentAssignment),
-      links: { self: paths.api.organisation(data.organisation.slug), html: paths.organisations.show(data.organisation.slug) },
+      links: {
+        self: paths.api.organisation(data.organisation.slug),
+        html: paths.organisations.show(data.organisation.slug),
+      },
     });
   });
 

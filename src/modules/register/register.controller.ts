@@ -50,13 +50,18 @@ export function createRegisterController(service: RegisterService) {
         service.listRecommendations(filters, page, pageSize),
         service.filterOptions(),
       ]);
-      const hrefFor = (n: number) => paths.recommendations.index({ ...filters, pageSize, page: n === 1 ? undefined : n });
+      const hrefFor = (n: number) =>
+        paths.recommendations.index({ ...filters, pageSize, page: n === 1 ? undefined : n });
       const description = describeFilters(filters, options);
       res.render('register/recommendations', {
-        pageTitle: page > 1 ? `Recommendations (page ${page} of ${result.pageCount})` : 'Recommendations',
+        pageTitle:
+          page > 1 ? `Recommendations (page ${page} of ${result.pageCount})` : 'Recommendations',
         items: result.items.map(recommendationView),
         total: result.total,
-        pastTheEnd: result.items.length === 0 && result.total > 0 ? { page, pageCount: result.pageCount, firstHref: hrefFor(1) } : null,
+        pastTheEnd:
+          result.items.length === 0 && result.total > 0
+            ? { page, pageCount: result.pageCount, firstHref: hrefFor(1) }
+            : null,
         firstItem: result.total === 0 ? 0 : (page - 1) * result.pageSize + 1,
         lastItem: Math.min(page * result.pageSize, result.total),
         filters: filterForm(filters, options),
@@ -68,7 +73,10 @@ export function createRegisterController(service: RegisterService) {
     async recommendation(req: Request, res: Response) {
       const recommendation = await service.recommendation(String(req.params.ref));
       const view = recommendationView(recommendation);
-      res.render('register/recommendation', { pageTitle: `${view.ref}: ${view.title}`, recommendation: view });
+      res.render('register/recommendation', {
+        pageTitle: `${view.ref}: ${view.title}`,
+        recommendation: view,
+      });
     },
 
     async organisations(_req: Request, res: Response) {
@@ -87,11 +95,17 @@ export function createRegisterController(service: RegisterService) {
       const data = await service.organisation(String(req.params.slug));
       res.render('register/organisation', {
         pageTitle: data.organisation.name,
-        organisation: { ...data.organisation, kindLabel: ORGANISATION_KIND_LABELS[data.organisation.kind] },
+        organisation: {
+          ...data.organisation,
+          kindLabel: ORGANISATION_KIND_LABELS[data.organisation.kind],
+        },
         assignments: data.assignments.map(assignmentView),
         statuses: statusSummary(data.statusCounts).map((s) => ({
           ...s,
-          href: paths.recommendations.index({ organisation: data.organisation.slug, status: s.status }),
+          href: paths.recommendations.index({
+            organisation: data.organisation.slug,
+            status: s.status,
+          }),
         })),
         assignmentTotal: data.statusCounts.total,
         overdueCount: data.overdueCount,

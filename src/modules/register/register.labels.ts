@@ -1,5 +1,11 @@
 /** Words for the register's codes, as people read them on pages, in the API and in open data. */
-import type { AssignmentStatus, ClosureReason, OrganisationKind, ResponseStance, TextStatus } from '../../db/tables';
+import type {
+  AssignmentStatus,
+  ClosureReason,
+  OrganisationKind,
+  ResponseStance,
+  TextStatus,
+} from '../../db/tables';
 
 export const STATUS_LABELS: Record<AssignmentStatus, string> = {
   awaiting_response: 'Awaiting response',
@@ -23,14 +29,19 @@ export const STANCE_LABELS: Record<ResponseStance, string> = {
 };
 
 export const TEXT_STATUS_LABELS: Record<TextStatus, { label: string; explanation: string }> = {
-  verified: { label: 'Verified text', explanation: 'This text has been checked against the source document.' },
+  verified: {
+    label: 'Verified text',
+    explanation: 'This text has been checked against the source document.',
+  },
   summary: {
     label: 'Summary',
-    explanation: 'This is our own summary of the recommendation. The source document has the authoritative wording.',
+    explanation:
+      'This is our own summary of the recommendation. The source document has the authoritative wording.',
   },
   pending: {
     label: 'Text not yet entered',
-    explanation: 'The text of this recommendation has not been entered yet. The source document has it.',
+    explanation:
+      'The text of this recommendation has not been entered yet. The source document has it.',
   },
 };
 

@@ -76,7 +76,10 @@ export function createRegisterRepository(knex: Knex) {
       .join('reports as rp', 'rp.id', 'r.report_id')
       .leftJoin('recommendations as rr', 'rr.id', 'r.repeats_recommendation_id');
 
-  function applyFilters(query: Knex.QueryBuilder, filters: RecommendationFilters): Knex.QueryBuilder {
+  function applyFilters(
+    query: Knex.QueryBuilder,
+    filters: RecommendationFilters,
+  ): Knex.QueryBuilder {
     if (filters.report) query.where('rp.slug', filters.report);
     if (filters.theme) {
       query.whereExists(
@@ -87,7 +90,9 @@ export function createRegisterRepository(knex: Knex) {
       );
     }
     if (filters.organisation || filters.status) {
-      const sub = knex('assignments as fa').join('organisations as fo', 'fo.id', 'fa.organisation_id').whereRaw('fa.recommendation_id = r.id');
+      const sub = knex('assignments as fa')
+        .join('organisations as fo', 'fo.id', 'fa.organisation_id')
+        .whereRaw('fa.recommendation_id = r.id');
       if (filters.organisation) sub.where('fo.slug', filters.organisation);
       if (filters.status) sub.where('fa.status', filters.status);
       query.whereExists(sub);
@@ -98,13 +103,28 @@ export function createRegisterRepository(knex: Knex) {
   return {
     async listReports(): Promise<(ReportRow & { recommendation_count: number })[]> {
       return knex('reports as rp')
-        .select('rp.*', knex.raw('(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count'))
-        .orderBy([{ column: 'rp.published_on', order: 'desc', nulls: 'last' }, { column: 'rp.id' }]);
+        .select(
+          'rp.*',
+          knex.raw(
+            '(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count',
+          ),
+        )
+        .orderBy([
+          { column: 'rp.published_on', order: 'desc', nulls: 'last' },
+          { column: 'rp.id' },
+        ]);
     },
 
-    async findReport(slug: string): Promise<(ReportRow & { recommendation_count: number }) | undefined> {
+    async findReport(
+      slug: string,
+    ): Promise<(ReportRow & { recommendation_count: number }) | undefined> {
       return knex('reports as rp')
-        .select('rp.*', knex.raw('(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count'))
+        .select(
+          'rp.*',
+          knex.raw(
+            '(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count',
+          ),
+        )
         .where('rp.slug', slug)
         .first();
     },
@@ -115,22 +135,32 @@ export function createRegisterRepository(knex: Knex) {
         .join('recommendations as r', 'r.id', 'a.recommendation_id')
         .select('a.status', knex.raw('count(*)::int as count'));
       if (reportId === undefined) {
-        query.select('r.report_id').groupByRaw('grouping sets ((r.report_id, a.status), (a.status))');
+        query
+          .select('r.report_id')
+          .groupByRaw('grouping sets ((r.report_id, a.status), (a.status))');
       } else {
-        query.select(knex.raw('r.report_id')).where('r.report_id', reportId).groupBy('r.report_id', 'a.status');
+        query
+          .select(knex.raw('r.report_id'))
+          .where('r.report_id', reportId)
+          .groupBy('r.report_id', 'a.status');
       }
       return query;
     },
 
     /** Responses past their due date with none recorded. `today` comes from the app clock, never the database's. */
-    async overdueResponses(today: CalendarDate, limit: number, filter: { organisationId?: number } = {}): Promise<AssignmentDetailRow[]> {
+    async overdueResponses(
+      today: CalendarDate,
+      limit: number,
+      filter: { organisationId?: number } = {},
+    ): Promise<AssignmentDetailRow[]> {
       const query = assignmentDetail()
         .whereNull('a.responded_on')
         .whereNot('a.status', 'closed')
         .where('a.response_due_on', '<', today)
         .orderBy([{ column: 'a.response_due_on' }, { column: 'r.ref' }, { column: 'o.name' }])
         .limit(limit);
-      if (filter.organisationId !== undefined) query.where('a.organisation_id', filter.organisationId);
+      if (filter.organisationId !== undefined)
+        query.where('a.organisation_id', filter.organisationId);
       return query;
     },
 
@@ -156,12 +186,19 @@ export function createRegisterRepository(knex: Knex) {
           'rr.ref as repeats_ref',
           knex.raw('count(*) over ()::int as total'),
         )
-        .orderBy([{ column: 'rp.published_on', order: 'desc', nulls: 'last' }, { column: 'rp.id' }, { column: 'r.position' }, { column: 'r.ref' }])
+        .orderBy([
+          { column: 'rp.published_on', order: 'desc', nulls: 'last' },
+          { column: 'rp.id' },
+          { column: 'r.position' },
+          { column: 'r.ref' },
+        ])
         .limit(page.limit)
         .offset(page.offset);
       let total = rows[0]?.total ?? 0;
       if (rows.length === 0 && page.offset > 0) {
-        const counted = await applyFilters(recommendationBase(), filters).count<{ count: number }[]>('* as count').first();
+        const counted = await applyFilters(recommendationBase(), filters)
+          .count<{ count: number }[]>('* as count')
+          .first();
         total = Number(counted?.count ?? 0);
       }
       return { rows: rows.map(({ total: _total, ...row }) => row), total };
@@ -169,30 +206,50 @@ export function createRegisterRepository(knex: Knex) {
 
     async findRecommendation(ref: string): Promise<RecommendationListRow | undefined> {
       return recommendationBase()
-        .select<RecommendationListRow[]>('r.*', 'rp.slug as report_slug', 'rp.title as report_title', 'rr.ref as repeats_ref')
+        .select<RecommendationListRow[]>(
+          'r.*',
+          'rp.slug as report_slug',
+          'rp.title as report_title',
+          'rr.ref as repeats_ref',
+        )
         .where('r.ref', ref)
         .first();
     },
 
     async recommendationsForReport(reportId: number): Promise<RecommendationListRow[]> {
       return recommendationBase()
-        .select<RecommendationListRow[]>('r.*', 'rp.slug as report_slug', 'rp.title as report_title', 'rr.ref as repeats_ref')
+        .select<RecommendationListRow[]>(
+          'r.*',
+          'rp.slug as report_slug',
+          'rp.title as report_title',
+          'rr.ref as repeats_ref',
+        )
         .where('r.report_id', reportId)
         .orderBy([{ column: 'r.position' }, { column: 'r.ref' }]);
     },
 
-    async assignmentsForRecommendations(recommendationIds: number[]): Promise<AssignmentDetailRow[]> {
+    async assignmentsForRecommendations(
+      recommendationIds: number[],
+    ): Promise<AssignmentDetailRow[]> {
       if (recommendationIds.length === 0) return [];
-      return assignmentDetail().whereIn('a.recommendation_id', recommendationIds).orderBy([{ column: 'r.position' }, { column: 'o.name' }]);
+      return assignmentDetail()
+        .whereIn('a.recommendation_id', recommendationIds)
+        .orderBy([{ column: 'r.position' }, { column: 'o.name' }]);
     },
 
     async assignmentsForOrganisation(organisationId: number): Promise<AssignmentDetailRow[]> {
       return assignmentDetail()
         .where('a.organisation_id', organisationId)
-        .orderBy([{ column: 'rp.published_on', order: 'desc', nulls: 'last' }, { column: 'r.position' }, { column: 'r.ref' }]);
+        .orderBy([
+          { column: 'rp.published_on', order: 'desc', nulls: 'last' },
+          { column: 'r.position' },
+          { column: 'r.ref' },
+        ]);
     },
 
-    async themesForRecommendations(recommendationIds: number[]): Promise<{ recommendation_id: number; slug: string; name: string }[]> {
+    async themesForRecommendations(
+      recommendationIds: number[],
+    ): Promise<{ recommendation_id: number; slug: string; name: string }[]> {
       if (recommendationIds.length === 0) return [];
       return knex('recommendation_themes as rt')
         .join('themes as t', 't.id', 'rt.theme_id')
@@ -205,14 +262,18 @@ export function createRegisterRepository(knex: Knex) {
       return knex('themes').select('slug', 'name').orderBy('name');
     },
 
-    async listOrganisations(): Promise<(OrganisationRow & { assignment_count: number; open_count: number })[]> {
+    async listOrganisations(): Promise<
+      (OrganisationRow & { assignment_count: number; open_count: number })[]
+    > {
       return knex('organisations as o')
         .leftJoin('assignments as a', 'a.organisation_id', 'o.id')
         .groupBy('o.id')
         .select(
           'o.*',
           knex.raw('count(a.id)::int as assignment_count'),
-          knex.raw(`count(a.id) filter (where a.status not in ('implemented', 'closed'))::int as open_count`),
+          knex.raw(
+            `count(a.id) filter (where a.status not in ('implemented', 'closed'))::int as open_count`,
+          ),
         )
         .orderBy('o.name');
     },

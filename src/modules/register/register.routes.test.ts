@@ -2,7 +2,12 @@ import request from 'supertest';
 import { applyLindenSeed } from '../../../seeds/operation-linden';
 import { buildTestApp } from '../../../test/app';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
-import { createAssignment, createOrganisation, createRecommendation, createReport } from '../../../test/factories';
+import {
+  createAssignment,
+  createOrganisation,
+  createRecommendation,
+  createReport,
+} from '../../../test/factories';
 
 // 1 March 2022: Linden responses were due on 17 January 2022, so an unanswered one is
 // 14 (rest of January) + 28 (February) + 1 = 43 days overdue.
@@ -46,7 +51,8 @@ describe('public register pages and read API', () => {
   describe('a report page', () => {
     it('lists every recommendation with its addressees and explains the response deadline', async () => {
       const res = await request(app).get('/reports/operation-linden-2021').expect(200);
-      for (let n = 1; n <= 12; n += 1) expect(res.text).toContain(`LIN-${String(n).padStart(2, '0')}`);
+      for (let n = 1; n <= 12; n += 1)
+        expect(res.text).toContain(`LIN-${String(n).padStart(2, '0')}`);
       expect(res.text).toContain('Police Reform Act 2002, Schedule 3, paragraph 28A');
       expect(res.text).toContain('23 November 2021');
     });
@@ -65,7 +71,9 @@ describe('public register pages and read API', () => {
       expect(res.text).toContain('our own summary');
       expect(res.text).toContain('South Yorkshire Police');
       expect(res.text).toContain('Accepted');
-      expect(res.text).toContain('Reported on 20 April 2022; the date of the response itself is not confirmed');
+      expect(res.text).toContain(
+        'Reported on 20 April 2022; the date of the response itself is not confirmed',
+      );
       expect(res.text).toContain('17 January 2022');
       expect(res.text).toContain('In progress');
       expect(res.text).toContain('The exact date has not been confirmed');
@@ -74,7 +82,9 @@ describe('public register pages and read API', () => {
     it('says when the text has not been entered and links to the source', async () => {
       const res = await request(app).get('/recommendations/LIN-08').expect(200);
       expect(res.text).toContain('Text not yet entered');
-      expect(res.text).toContain('href="https://www.policeconduct.gov.uk/our-work/learning/operation-linden-recommendations-south-yorkshire-police-and-college-policing"');
+      expect(res.text).toContain(
+        'href="https://www.policeconduct.gov.uk/our-work/learning/operation-linden-recommendations-south-yorkshire-police-and-college-policing"',
+      );
       expect(res.text).toContain('has not been recorded yet');
     });
 
@@ -93,7 +103,9 @@ describe('public register pages and read API', () => {
 
     it('escapes text that came from the database', async () => {
       const report = await createReport(db.knex);
-      const rec = await createRecommendation(db.knex, report, { title: '<script>alert(1)</script>' });
+      const rec = await createRecommendation(db.knex, report, {
+        title: '<script>alert(1)</script>',
+      });
       const res = await request(app).get(`/recommendations/${rec.ref}`).expect(200);
       expect(res.text).not.toContain('<script>alert(1)</script>');
       expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -104,11 +116,29 @@ describe('public register pages and read API', () => {
     const refsIn = (html: string) => [...new Set(html.match(/LIN-\d\d/g) ?? [])].sort();
 
     it('filters by organisation, theme, status and report, alone and together', async () => {
-      expect(refsIn((await request(app).get('/recommendations?organisation=law-commission').expect(200)).text)).toEqual(['LIN-03']);
-      expect(refsIn((await request(app).get('/recommendations?theme=training').expect(200)).text)).toEqual(['LIN-01', 'LIN-04']);
-      expect(refsIn((await request(app).get('/recommendations?status=awaiting_response').expect(200)).text)).toEqual(['LIN-04', 'LIN-06']);
       expect(
-        refsIn((await request(app).get('/recommendations?report=operation-linden-2021&organisation=south-yorkshire-police&theme=survivor-support').expect(200)).text),
+        refsIn(
+          (await request(app).get('/recommendations?organisation=law-commission').expect(200)).text,
+        ),
+      ).toEqual(['LIN-03']);
+      expect(
+        refsIn((await request(app).get('/recommendations?theme=training').expect(200)).text),
+      ).toEqual(['LIN-01', 'LIN-04']);
+      expect(
+        refsIn(
+          (await request(app).get('/recommendations?status=awaiting_response').expect(200)).text,
+        ),
+      ).toEqual(['LIN-04', 'LIN-06']);
+      expect(
+        refsIn(
+          (
+            await request(app)
+              .get(
+                '/recommendations?report=operation-linden-2021&organisation=south-yorkshire-police&theme=survivor-support',
+              )
+              .expect(200)
+          ).text,
+        ),
       ).toEqual(['LIN-05']);
     });
 
@@ -127,10 +157,16 @@ describe('public register pages and read API', () => {
       const first = await request(app).get(`/recommendations?report=${report.slug}`).expect(200);
       expect(first.text).toContain('Showing 1 to 25 of 30 recommendations');
       // Handlebars escapes = as &#x3D; in attributes; browsers read it back as =.
-      expect(first.text).toContain(`href="/recommendations?report&#x3D;${report.slug}&amp;page&#x3D;2"`);
-      const second = await request(app).get(`/recommendations?report=${report.slug}&page=2`).expect(200);
+      expect(first.text).toContain(
+        `href="/recommendations?report&#x3D;${report.slug}&amp;page&#x3D;2"`,
+      );
+      const second = await request(app)
+        .get(`/recommendations?report=${report.slug}&page=2`)
+        .expect(200);
       expect(second.text).toContain('Showing 26 to 30 of 30 recommendations');
-      const beyond = await request(app).get(`/recommendations?report=${report.slug}&page=9`).expect(200);
+      const beyond = await request(app)
+        .get(`/recommendations?report=${report.slug}&page=9`)
+        .expect(200);
       expect(beyond.text).toContain('There is no page 9: the results fill 2 pages.');
     });
 
@@ -158,10 +194,18 @@ describe('public register pages and read API', () => {
 
   describe('the JSON API', () => {
     it('lists recommendations with the same filters and pagination links', async () => {
-      const res = await request(app).get('/api/v1/recommendations?report=operation-linden-2021&pageSize=5&page=2').expect(200);
+      const res = await request(app)
+        .get('/api/v1/recommendations?report=operation-linden-2021&pageSize=5&page=2')
+        .expect(200);
       expect(res.type).toBe('application/json');
       expect(res.body).toMatchObject({ page: 2, pageSize: 5, total: 12, pageCount: 3 });
-      expect(res.body.items.map((r: { ref: string }) => r.ref)).toEqual(['LIN-06', 'LIN-07', 'LIN-08', 'LIN-09', 'LIN-10']);
+      expect(res.body.items.map((r: { ref: string }) => r.ref)).toEqual([
+        'LIN-06',
+        'LIN-07',
+        'LIN-08',
+        'LIN-09',
+        'LIN-10',
+      ]);
       expect(res.body.links).toEqual({
         self: '/api/v1/recommendations?report=operation-linden-2021&page=2&pageSize=5',
         next: '/api/v1/recommendations?report=operation-linden-2021&page=3&pageSize=5',
@@ -194,19 +238,30 @@ describe('public register pages and read API', () => {
     it('lists reports and organisations, and gives one organisation with its assignments', async () => {
       const reports = await request(app).get('/api/v1/reports').expect(200);
       expect(reports.body.items).toContainEqual(
-        expect.objectContaining({ slug: 'operation-linden-2021', recommendationCount: 12, legalBasis: expect.objectContaining({ code: 'iopc_para_28a' }) }),
+        expect.objectContaining({
+          slug: 'operation-linden-2021',
+          recommendationCount: 12,
+          legalBasis: expect.objectContaining({ code: 'iopc_para_28a' }),
+        }),
       );
       await request(app).get('/api/v1/reports/operation-linden-2021').expect(200);
       const orgs = await request(app).get('/api/v1/organisations').expect(200);
       expect(orgs.body.items.map((o: { slug: string }) => o.slug)).toContain('npcc');
       const lc = await request(app).get('/api/v1/organisations/law-commission').expect(200);
-      expect(lc.body).toMatchObject({ slug: 'law-commission', overdueResponses: 0, assignments: [{ recommendation: { ref: 'LIN-03' }, status: 'in_progress' }] });
+      expect(lc.body).toMatchObject({
+        slug: 'law-commission',
+        overdueResponses: 0,
+        assignments: [{ recommendation: { ref: 'LIN-03' }, status: 'in_progress' }],
+      });
     });
 
     it('answers errors as problem+json naming the field', async () => {
       const bad = await request(app).get('/api/v1/recommendations?pageSize=500').expect(400);
       expect(bad.type).toBe('application/problem+json');
-      expect(JSON.parse(bad.text)).toMatchObject({ status: 400, errors: [{ field: 'pageSize', message: 'pageSize must be a whole number from 1 to 100' }] });
+      expect(JSON.parse(bad.text)).toMatchObject({
+        status: 400,
+        errors: [{ field: 'pageSize', message: 'pageSize must be a whole number from 1 to 100' }],
+      });
       const missing = await request(app).get('/api/v1/recommendations/LIN-99').expect(404);
       expect(missing.type).toBe('application/problem+json');
       expect(JSON.parse(missing.text)).toMatchObject({ status: 404, title: 'Not found' });

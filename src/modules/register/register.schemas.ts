@@ -10,7 +10,11 @@ export const SLUG_PATTERN = '^[a-z0-9]+(-[a-z0-9]+)*$';
 export const REF_PATTERN = '^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$';
 
 const Slug = (what: string) =>
-  Type.String({ pattern: SLUG_PATTERN, maxLength: 80, description: `${what} slug: lower-case letters, digits and hyphens` });
+  Type.String({
+    pattern: SLUG_PATTERN,
+    maxLength: 80,
+    description: `${what} slug: lower-case letters, digits and hyphens`,
+  });
 
 export const MAX_PAGE = 10000;
 export const MAX_PAGE_SIZE = 100;
@@ -21,9 +25,19 @@ export const RecommendationQuery = Type.Object(
     organisation: Type.Optional(Slug('an organisation')),
     theme: Type.Optional(Slug('a theme')),
     status: Type.Optional(StringEnum(ASSIGNMENT_STATUSES)),
-    page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: `a whole number from 1 to ${MAX_PAGE}` })),
+    page: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PAGE,
+        description: `a whole number from 1 to ${MAX_PAGE}`,
+      }),
+    ),
     pageSize: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `a whole number from 1 to ${MAX_PAGE_SIZE}` }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PAGE_SIZE,
+        description: `a whole number from 1 to ${MAX_PAGE_SIZE}`,
+      }),
     ),
   },
   { additionalProperties: false },
@@ -32,7 +46,12 @@ export type RecommendationQuery = Static<typeof RecommendationQuery>;
 
 export const SlugParam = Type.Object({ slug: Slug('a') }, { additionalProperties: false });
 export const RefParam = Type.Object(
-  { ref: Type.String({ pattern: REF_PATTERN, maxLength: 40, description: 'a reference such as LIN-01' }) },
+  {
+    ref: Type.String({
+      pattern: REF_PATTERN,
+      maxLength: 40,
+      description: 'a reference such as LIN-01',
+    }),
+  },
   { additionalProperties: false },
 );
-

@@ -8,7 +8,13 @@ import type { CalendarDate } from '../../shared/calendar-date';
 import { NotFoundError } from '../../shared/errors';
 import { describeDue, responseClock, type ResponseClock } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
-import type { AssignmentStatus, OrganisationKind, ResponseStance, TextStatus, ClosureReason } from '../../db/tables';
+import type {
+  AssignmentStatus,
+  OrganisationKind,
+  ResponseStance,
+  TextStatus,
+  ClosureReason,
+} from '../../db/tables';
 import { ASSIGNMENT_STATUSES } from '../../db/tables';
 import type {
   AssignmentDetailRow,
@@ -115,8 +121,16 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       status: row.status,
       closureReason: row.closure_reason,
       addresseeConfirmed: row.addressee_confirmed,
-      organisation: { slug: row.organisation_slug, name: row.organisation_name, kind: row.organisation_kind },
-      recommendation: { ref: row.recommendation_ref, title: row.recommendation_title, textStatus: row.recommendation_text_status },
+      organisation: {
+        slug: row.organisation_slug,
+        name: row.organisation_name,
+        kind: row.organisation_kind,
+      },
+      recommendation: {
+        ref: row.recommendation_ref,
+        title: row.recommendation_title,
+        textStatus: row.recommendation_text_status,
+      },
       report: { slug: row.report_slug, title: row.report_title },
       response:
         row.response_stance && row.responded_on
@@ -133,7 +147,10 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
         ...clockState,
         overdue,
         respondedLate: late,
-        description: row.responded_on && !row.response_date_confirmed ? 'Responded (date not confirmed)' : describeDue(clockState),
+        description:
+          row.responded_on && !row.response_date_confirmed
+            ? 'Responded (date not confirmed)'
+            : describeDue(clockState),
       },
     };
   }
@@ -179,7 +196,10 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
     );
   }
 
-  function countsFor(rows: { report_id: number | null; status: AssignmentStatus; count: number }[], reportId: number | null): StatusCounts {
+  function countsFor(
+    rows: { report_id: number | null; status: AssignmentStatus; count: number }[],
+    reportId: number | null,
+  ): StatusCounts {
     const counts = emptyStatusCounts();
     for (const row of rows) {
       if (row.report_id !== reportId) continue;
@@ -189,7 +209,10 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
     return counts;
   }
 
-  function toReport(row: Awaited<ReturnType<RegisterRepository['listReports']>>[number], statusCounts: StatusCounts): ReportSummary {
+  function toReport(
+    row: Awaited<ReturnType<RegisterRepository['listReports']>>[number],
+    statusCounts: StatusCounts,
+  ): ReportSummary {
     const rule = DEADLINE_RULES[row.legal_basis];
     return {
       id: row.id,
@@ -230,7 +253,10 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
     },
 
     async listReports(): Promise<ReportSummary[]> {
-      const [reports, counts] = await Promise.all([repository.listReports(), repository.statusCounts()]);
+      const [reports, counts] = await Promise.all([
+        repository.listReports(),
+        repository.statusCounts(),
+      ]);
       return reports.map((r) => toReport(r, countsFor(counts, r.id)));
     },
 
@@ -244,9 +270,22 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       return { report: toReport(row, countsFor(counts, row.id)), recommendations };
     },
 
-    async listRecommendations(filters: RecommendationFilters, page: number, pageSize = DEFAULT_PAGE_SIZE) {
-      const { rows, total } = await repository.listRecommendations(filters, { limit: pageSize, offset: (page - 1) * pageSize });
-      return { items: await withChildren(rows), total, page, pageSize, pageCount: Math.max(1, Math.ceil(total / pageSize)) };
+    async listRecommendations(
+      filters: RecommendationFilters,
+      page: number,
+      pageSize = DEFAULT_PAGE_SIZE,
+    ) {
+      const { rows, total } = await repository.listRecommendations(filters, {
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      });
+      return {
+        items: await withChildren(rows),
+        total,
+        page,
+        pageSize,
+        pageCount: Math.max(1, Math.ceil(total / pageSize)),
+      };
     },
 
     async recommendation(ref: string): Promise<RecommendationSummary> {
@@ -264,21 +303,31 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       ]);
       return {
         reports: reports.map((r) => ({ slug: r.slug, title: r.title })),
-        organisations: organisations.filter((o) => o.assignment_count > 0).map((o) => ({ slug: o.slug, name: o.name })),
+        organisations: organisations
+          .filter((o) => o.assignment_count > 0)
+          .map((o) => ({ slug: o.slug, name: o.name })),
         themes,
       };
     },
 
     async listOrganisations() {
       const rows = await repository.listOrganisations();
-      return rows.map((o) => ({ slug: o.slug, name: o.name, kind: o.kind, assignmentCount: o.assignment_count, openCount: o.open_count }));
+      return rows.map((o) => ({
+        slug: o.slug,
+        name: o.name,
+        kind: o.kind,
+        assignmentCount: o.assignment_count,
+        openCount: o.open_count,
+      }));
     },
 
     async organisation(slug: string) {
       const row = await repository.findOrganisation(slug);
       if (!row) throw new NotFoundError(`There is no organisation called ${slug}.`);
       const today = clock.today();
-      const assignments = (await repository.assignmentsForOrganisation(row.id)).map((a) => toAssignment(a, today));
+      const assignments = (await repository.assignmentsForOrganisation(row.id)).map((a) =>
+        toAssignment(a, today),
+      );
       const counts = emptyStatusCounts();
       for (const a of assignments) {
         counts[a.status] += 1;

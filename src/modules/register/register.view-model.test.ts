@@ -9,9 +9,9 @@ describe('pagination', () => {
 
   it('shows first, last and the neighbours of the current page, with gaps marked', () => {
     const result = pagination(5, 9, href)!;
-    expect(result.items.map((i) => (i.ellipsis ? '…' : i.current ? `[${i.number}]` : String(i.number)))).toEqual([
-      '1', '…', '4', '[5]', '6', '…', '9',
-    ]);
+    expect(
+      result.items.map((i) => (i.ellipsis ? '…' : i.current ? `[${i.number}]` : String(i.number))),
+    ).toEqual(['1', '…', '4', '[5]', '6', '…', '9']);
     expect(result.previous).toEqual({ href: '/p/4' });
     expect(result.next).toEqual({ href: '/p/6' });
   });
@@ -25,7 +25,13 @@ describe('pagination', () => {
 
 describe('status tags', () => {
   it('name the closure reason in words, not colour alone', () => {
-    expect(statusTag('closed', 'overtaken_by_events')).toEqual({ text: 'Closed: overtaken by events', classes: 'govuk-tag--grey' });
-    expect(statusTag('awaiting_response')).toEqual({ text: 'Awaiting response', classes: 'govuk-tag--yellow' });
+    expect(statusTag('closed', 'overtaken_by_events')).toEqual({
+      text: 'Closed: overtaken by events',
+      classes: 'govuk-tag--grey',
+    });
+    expect(statusTag('awaiting_response')).toEqual({
+      text: 'Awaiting response',
+      classes: 'govuk-tag--yellow',
+    });
   });
 });

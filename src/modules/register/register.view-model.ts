@@ -13,7 +13,12 @@ import {
   TEXT_STATUS_LABELS,
 } from './register.labels';
 import type { RecommendationFilters } from './register.repository';
-import type { AssignmentSummary, RecommendationSummary, ReportSummary, StatusCounts } from './register.service';
+import type {
+  AssignmentSummary,
+  RecommendationSummary,
+  ReportSummary,
+  StatusCounts,
+} from './register.service';
 
 export interface Tag {
   text: string;
@@ -28,18 +33,33 @@ const STATUS_TAG_CLASSES: Record<AssignmentStatus, string> = {
   closed: 'govuk-tag--grey',
 };
 
-export function statusTag(status: AssignmentStatus, closureReason: ClosureReason | null = null): Tag {
-  const reason = status === 'closed' && closureReason ? `: ${CLOSURE_REASON_LABELS[closureReason].toLowerCase()}` : '';
+export function statusTag(
+  status: AssignmentStatus,
+  closureReason: ClosureReason | null = null,
+): Tag {
+  const reason =
+    status === 'closed' && closureReason
+      ? `: ${CLOSURE_REASON_LABELS[closureReason].toLowerCase()}`
+      : '';
   return { text: STATUS_LABELS[status] + reason, classes: STATUS_TAG_CLASSES[status] };
 }
 
 export function statusSummary(counts: StatusCounts) {
-  return ASSIGNMENT_STATUSES.map((s) => ({ status: s, label: STATUS_LABELS[s], count: counts[s], href: paths.recommendations.index({ status: s }) }));
+  return ASSIGNMENT_STATUSES.map((s) => ({
+    status: s,
+    label: STATUS_LABELS[s],
+    count: counts[s],
+    href: paths.recommendations.index({ status: s }),
+  }));
 }
 
 export function assignmentView(a: AssignmentSummary) {
   return {
-    organisation: { name: a.organisation.name, href: paths.organisations.show(a.organisation.slug), kind: ORGANISATION_KIND_LABELS[a.organisation.kind] },
+    organisation: {
+      name: a.organisation.name,
+      href: paths.organisations.show(a.organisation.slug),
+      kind: ORGANISATION_KIND_LABELS[a.organisation.kind],
+    },
     recommendation: {
       ref: a.recommendation.ref,
       title: a.recommendation.title ?? 'Text not yet entered',
@@ -63,7 +83,12 @@ export function assignmentView(a: AssignmentSummary) {
       dueOn: a.due.dueOn,
       description: a.due.description,
       overdue: a.due.overdue,
-      tag: a.due.overdue ? { text: `Response overdue by ${a.due.overdueByDays} ${a.due.overdueByDays === 1 ? 'day' : 'days'}`, classes: 'govuk-tag--red' } : null,
+      tag: a.due.overdue
+        ? {
+            text: `Response overdue by ${a.due.overdueByDays} ${a.due.overdueByDays === 1 ? 'day' : 'days'}`,
+            classes: 'govuk-tag--red',
+          }
+        : null,
     },
   };
 }
@@ -81,14 +106,27 @@ export function recommendationView(r: RecommendationSummary) {
       code: r.textStatus,
       label: textStatus.label,
       explanation: textStatus.explanation,
-      tag: { text: textStatus.label, classes: r.textStatus === 'verified' ? 'govuk-tag--green' : r.textStatus === 'summary' ? 'govuk-tag--light-blue' : 'govuk-tag--grey' },
+      tag: {
+        text: textStatus.label,
+        classes:
+          r.textStatus === 'verified'
+            ? 'govuk-tag--green'
+            : r.textStatus === 'summary'
+              ? 'govuk-tag--light-blue'
+              : 'govuk-tag--grey',
+      },
     },
     madeOn: r.madeOn,
     madeOnConfirmed: r.madeOnConfirmed,
     sourceUrl: r.sourceUrl,
-    repeats: r.repeatsRef ? { ref: r.repeatsRef, href: paths.recommendations.show(r.repeatsRef) } : null,
+    repeats: r.repeatsRef
+      ? { ref: r.repeatsRef, href: paths.recommendations.show(r.repeatsRef) }
+      : null,
     report: { title: r.report.title, href: paths.reports.show(r.report.slug) },
-    themes: r.themes.map((t) => ({ name: t.name, href: paths.recommendations.index({ theme: t.slug }) })),
+    themes: r.themes.map((t) => ({
+      name: t.name,
+      href: paths.recommendations.index({ theme: t.slug }),
+    })),
     assignments: r.assignments.map(assignmentView),
     hasAssignments: r.assignments.length > 0,
   };
@@ -108,7 +146,10 @@ export function reportView(r: ReportSummary) {
     summary: r.summary,
     recommendationCount: r.recommendationCount,
     recommendationsHref: paths.recommendations.index({ report: r.slug }),
-    statuses: statusSummary(r.statusCounts).map((s) => ({ ...s, href: paths.recommendations.index({ report: r.slug, status: s.status }) })),
+    statuses: statusSummary(r.statusCounts).map((s) => ({
+      ...s,
+      href: paths.recommendations.index({ report: r.slug, status: s.status }),
+    })),
     assignmentTotal: r.statusCounts.total,
   };
 }
@@ -123,7 +164,9 @@ interface PaginationItem {
 /** GOV.UK pagination: first, last, and the pages either side of the current one, with gaps shown. */
 export function pagination(page: number, pageCount: number, hrefFor: (page: number) => string) {
   if (pageCount <= 1) return null;
-  const wanted = new Set([1, pageCount, page - 1, page, page + 1].filter((n) => n >= 1 && n <= pageCount));
+  const wanted = new Set(
+    [1, pageCount, page - 1, page, page + 1].filter((n) => n >= 1 && n <= pageCount),
+  );
   const items: PaginationItem[] = [];
   let last = 0;
   for (const n of [...wanted].sort((a, b) => a - b)) {
@@ -140,17 +183,41 @@ export function pagination(page: number, pageCount: number, hrefFor: (page: numb
 
 export function filterForm(
   filters: RecommendationFilters,
-  options: { reports: { slug: string; title: string }[]; organisations: { slug: string; name: string }[]; themes: { slug: string; name: string }[] },
+  options: {
+    reports: { slug: string; title: string }[];
+    organisations: { slug: string; name: string }[];
+    themes: { slug: string; name: string }[];
+  },
 ) {
-  const select = (current: string | undefined, list: { value: string; text: string }[], anyText: string) => [
+  const select = (
+    current: string | undefined,
+    list: { value: string; text: string }[],
+    anyText: string,
+  ) => [
     { value: '', text: anyText, selected: !current },
     ...list.map((o) => ({ ...o, selected: o.value === current })),
   ];
   return {
-    report: select(filters.report, options.reports.map((r) => ({ value: r.slug, text: r.title })), 'Any report'),
-    organisation: select(filters.organisation, options.organisations.map((o) => ({ value: o.slug, text: o.name })), 'Any organisation'),
-    theme: select(filters.theme, options.themes.map((t) => ({ value: t.slug, text: t.name })), 'Any theme'),
-    status: select(filters.status, ASSIGNMENT_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })), 'Any status'),
+    report: select(
+      filters.report,
+      options.reports.map((r) => ({ value: r.slug, text: r.title })),
+      'Any report',
+    ),
+    organisation: select(
+      filters.organisation,
+      options.organisations.map((o) => ({ value: o.slug, text: o.name })),
+      'Any organisation',
+    ),
+    theme: select(
+      filters.theme,
+      options.themes.map((t) => ({ value: t.slug, text: t.name })),
+      'Any theme',
+    ),
+    status: select(
+      filters.status,
+      ASSIGNMENT_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })),
+      'Any status',
+    ),
     active: Boolean(filters.report || filters.organisation || filters.theme || filters.status),
     clearHref: paths.recommendations.index(),
   };
@@ -158,14 +225,19 @@ export function filterForm(
 
 export function describeFilters(
   filters: RecommendationFilters,
-  options: { reports: { slug: string; title: string }[]; organisations: { slug: string; name: string }[]; themes: { slug: string; name: string }[] },
+  options: {
+    reports: { slug: string; title: string }[];
+    organisations: { slug: string; name: string }[];
+    themes: { slug: string; name: string }[];
+  },
 ): string[] {
   const out: string[] = [];
-  const name = <T extends { slug: string }>(list: T[], slug: string, key: keyof T) => String(list.find((x) => x.slug === slug)?.[key] ?? slug);
+  const name = <T extends { slug: string }>(list: T[], slug: string, key: keyof T) =>
+    String(list.find((x) => x.slug === slug)?.[key] ?? slug);
   if (filters.report) out.push(`report: ${name(options.reports, filters.report, 'title')}`);
-  if (filters.organisation) out.push(`addressed to: ${name(options.organisations, filters.organisation, 'name')}`);
+  if (filters.organisation)
+    out.push(`addressed to: ${name(options.organisations, filters.organisation, 'name')}`);
   if (filters.theme) out.push(`theme: ${name(options.themes, filters.theme, 'name')}`);
   if (filters.status) out.push(`status: ${STATUS_LABELS[filters.status].toLowerCase()}`);
   return out;
 }
-

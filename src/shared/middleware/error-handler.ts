@@ -4,7 +4,13 @@
  * request id, never a stack trace. API paths get application/problem+json, pages get a page.
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError, NotFoundError, UnavailableError, ValidationError, type FieldError } from '../errors';
+import {
+  AppError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  type FieldError,
+} from '../errors';
 import { isDatabaseUnavailable } from '../../db/errors';
 
 interface Problem {
@@ -41,7 +47,11 @@ function send(req: Request, res: Response, problem: Problem): void {
 }
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
-  next(new NotFoundError('We could not find the page you asked for. Check the address, or go to the overview.'));
+  next(
+    new NotFoundError(
+      'We could not find the page you asked for. Check the address, or go to the overview.',
+    ),
+  );
 };
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
@@ -50,7 +60,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let known: AppError | null = err instanceof AppError ? err : null;
   if (!known && isDatabaseUnavailable(err)) known = new UnavailableError();
   // Body parsers and the like throw errors with a status; keep client errors as they are.
-  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : undefined;
+  const status =
+    typeof err?.status === 'number' && err.status >= 400 && err.status < 500
+      ? err.status
+      : undefined;
 
   if (known) {
     const log = known.status >= 500 ? req.log.error.bind(req.log) : req.log.info.bind(req.log);
@@ -67,7 +80,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   if (status) {
     req.log.info({ status, err }, 'client error');
-    send(req, res, { type: 'about:blank', title: 'Bad request', status, detail: 'The request could not be understood.', ...base });
+    send(req, res, {
+      type: 'about:blank',
+      title: 'Bad request',
+      status,
+      detail: 'The request could not be understood.',
+      ...base,
+    });
     return;
   }
   req.log.error({ err }, 'unhandled error');

@@ -5,7 +5,8 @@ import { plural } from './plural';
 
 export const viewHelpers = {
   eq,
-  formatDate: (value: unknown, style: unknown) => formatDate(value, typeof style === 'string' ? style : undefined),
+  formatDate: (value: unknown, style: unknown) =>
+    formatDate(value, typeof style === 'string' ? style : undefined),
   plural: (count: unknown, singular: unknown, pluralForm: unknown) =>
     plural(count, singular, typeof pluralForm === 'string' ? pluralForm : undefined),
 };
