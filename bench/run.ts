@@ -45,6 +45,8 @@ const STOP_TIMEOUT_MS = 5_000;
 const SETUP_STATEMENT_TIMEOUT_MS = 300_000;
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 const OUTPUT_TAIL_CHARS = 16_000;
+/** Above this share of the machine taken by other processes, the figures are flagged. */
+const OTHER_CPU_WARNING = 0.1;
 
 interface Target {
   name: string;
@@ -356,8 +358,11 @@ interface Measurement {
   result: Summary;
   /** CPU time the server process spent per completed request while measured; null off Linux. */
   serverCpuMsPerRequest: number | null;
-  /** The 1-minute load average just before measuring: above the CPU count, others were busy too. */
-  loadBefore: number;
+  /**
+   * The share of the machine's CPU (0 to 1) used while measuring by anything other than this
+   * process, the server and PostgreSQL: tests or a browser running alongside. null off Linux.
+   */
+  otherCpuShare: number | null;
 }
 
 interface Summary {
@@ -423,16 +428,19 @@ async function measure(server: Server, target: Target, settings: Settings): Prom
   // Warming up fills the view cache, the JIT and the database pool before anything is counted.
   const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections));
   checkpoint();
-  const loadBefore = os.loadavg()[0]!;
-  const cpuBefore = cpuSeconds(server.pid);
+  const before = cpuSample(server.pid);
   const result = summarise(await run(url, settings.durationSeconds, settings.connections));
-  const cpuAfter = cpuSeconds(server.pid);
+  const after = cpuSample(server.pid);
   checkpoint();
-  const serverCpuMsPerRequest =
-    cpuBefore !== null && cpuAfter !== null && result.completed
-      ? ((cpuAfter - cpuBefore) * 1000) / result.completed
-      : null;
-  return { target, probe, warmup, result, serverCpuMsPerRequest, loadBefore };
+  let serverCpuMsPerRequest: number | null = null;
+  let otherCpuShare: number | null = null;
+  if (before && after) {
+    const used = (k: keyof CpuSample) => after[k] - before[k];
+    if (result.completed) serverCpuMsPerRequest = (used('server') * 1000) / result.completed;
+    const other = used('machine') - used('server') - used('postgres') - used('bench');
+    otherCpuShare = Math.max(0, other) / (result.raw.duration * os.cpus().length);
+  }
+  return { target, probe, warmup, result, serverCpuMsPerRequest, otherCpuShare };
 }
 
 const CLOCK_TICKS = (() => {
@@ -443,18 +451,58 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-/**
- * User plus system CPU seconds of a process, from /proc. Requests per second fall when anything
- * else on the machine is busy; CPU per request mostly does not, so it is the steadier figure to
- * compare between runs.
- */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
+/** CPU seconds used so far, from /proc (Linux only). */
+interface CpuSample {
+  machine: number;
+  server: number;
+  /** Every postgres process: the app's backends, but also those of anyone else's databases. */
+  postgres: number;
+  bench: number;
+}
+
+/** User plus system CPU seconds of a process, and its command name. */
+function processCpu(pid: string): { name: string; seconds: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const fields = stat.slice(close + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return { name: stat.slice(open + 1, close), seconds };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Requests per second fall when anything else on the machine is busy; the server's CPU per
+ * request mostly does not, so it is the steadier figure to compare between runs. The rest of the
+ * sample tells how much of the machine others took meanwhile.
+ */
+function cpuSample(serverPid: number | undefined): CpuSample | null {
+  if (serverPid === undefined) return null;
+  try {
+    const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    const busy = ticks
+      .slice(0, 8)
+      .reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + Number(t)), 0);
+    const server = processCpu(String(serverPid));
+    if (!server) return null;
+    let postgres = 0;
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const p = processCpu(pid);
+      if (p?.name === 'postgres') postgres += p.seconds;
+    }
+    const self = process.cpuUsage();
+    return {
+      machine: busy / CLOCK_TICKS,
+      server: server.seconds,
+      postgres,
+      bench: (self.user + self.system) / 1e6,
+    };
   } catch {
     return null;
   }
@@ -541,6 +589,7 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
     String(m.result.p99Ms),
     (m.result.bytesPerResponse / 1024).toFixed(1),
     fixed(m.serverCpuMsPerRequest, 2),
+    m.otherCpuShare === null ? 'n/a' : (m.otherCpuShare * 100).toFixed(0),
     String(m.result.non2xx),
     String(m.result.errors),
     vs ? fixed(vs.reqPerSec, 3) : '',
@@ -563,6 +612,7 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
         'p99 ms',
         'KiB/resp',
         'CPU ms/req',
+        'others %',
         'non-2xx',
         'errors',
         'req/s ours/ceil',
@@ -571,15 +621,13 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
       rows,
     )}`,
   );
-  const cpus = os.cpus().length;
   const busiest = Math.max(
-    ceiling.loadBefore,
-    ...scales.flatMap((s) => s.measurements.map((m) => m.loadBefore)),
+    ...[ceiling, ...scales.flatMap((s) => s.measurements)].map((m) => m.otherCpuShare ?? 0),
   );
-  if (busiest > cpus) {
+  if (busiest > OTHER_CPU_WARNING) {
     console.log(
-      `\nWarning: the load average reached ${busiest.toFixed(1)} on ${cpus} CPUs, so other work ` +
-        'competed with this run; req/s and latency are pessimistic, CPU ms/req is steadier.',
+      `\nWarning: other processes used up to ${(busiest * 100).toFixed(0)}% of the machine's CPU ` +
+        'while measuring; req/s and latency are pessimistic, CPU ms/req is steadier.',
     );
   }
   if (ratios.largeVsSmall) {
@@ -719,7 +767,7 @@ async function main(): Promise<number> {
       '(and bench/results/latest.json)',
   );
   if (failures.length) {
-    console.error(`\nFAILED: some targets did not answer 2xx:\n  ${failures.join('\n  ')}`);
+    console.error(`\nFAILED: non-2xx responses or errors:\n  ${failures.join('\n  ')}`);
     return 1;
   }
   return 0;

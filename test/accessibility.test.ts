@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from './db';
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = [
   '/',
+  '/reports',
   '/reports/operation-linden-2021',
   '/recommendations',
   '/recommendations?organisation=south-yorkshire-police',

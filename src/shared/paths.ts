@@ -15,6 +15,7 @@ export function withQuery(path: string, query: Query): string {
 export const paths = {
   home: () => '/',
   reports: {
+    index: () => '/reports',
     show: (slug: string) => `/reports/${enc(slug)}`,
   },
   recommendations: {
@@ -40,6 +41,7 @@ export const paths = {
 /** Route patterns for Express, next to the builders above. */
 export const routes = {
   home: '/',
+  reports: '/reports',
   report: '/reports/:slug',
   recommendations: '/recommendations',
   recommendation: '/recommendations/:ref',

@@ -63,6 +63,12 @@ export function presentAssignment(a: AssignmentSummary) {
   };
 }
 
+/** A recommendation in a list: its addressees as counts, so a page stays small however many there are. */
+export function presentRecommendationSummary(r: RecommendationSummary) {
+  const { assignments: _assignments, ...full } = presentRecommendation(r);
+  return full;
+}
+
 export function presentRecommendation(r: RecommendationSummary) {
   return {
     ref: r.ref,
@@ -76,6 +82,11 @@ export function presentRecommendation(r: RecommendationSummary) {
     repeats: r.repeatsRef,
     report: { slug: r.report.slug, title: r.report.title },
     themes: r.themes,
+    addressees: {
+      total: r.addressees.total,
+      byStatus: r.addressees.byStatus,
+      overdueResponses: r.addressees.overdueResponses,
+    },
     assignments: r.assignments.map(presentAssignment),
     links: { self: paths.api.recommendation(r.ref), html: paths.recommendations.show(r.ref) },
   };
@@ -103,7 +114,7 @@ export function createRegisterApiRouter(service: RegisterService): Router {
     const result = await service.listRecommendations(filters, page, pageSize);
     const link = (n: number) => paths.api.recommendations({ ...filters, page: n, pageSize });
     res.json({
-      items: result.items.map(presentRecommendation),
+      items: result.items.map(presentRecommendationSummary),
       page: result.page,
       pageSize: result.pageSize,
       total: result.total,

@@ -25,6 +25,9 @@ export function createRegisterController(service: RegisterService) {
         pageTitle: 'Overview',
         today: data.today,
         reports: data.reports.map(reportView),
+        reportTotal: data.reportTotal,
+        moreReports: data.reportTotal > data.reports.length,
+        reportsHref: paths.reports.index(),
         totals: statusSummary(data.totals),
         assignmentTotal: data.totals.total,
         overdue: data.overdue.map(assignmentView),
@@ -32,6 +35,11 @@ export function createRegisterController(service: RegisterService) {
         overdueMore: data.overdueTotal > data.overdue.length,
         recommendationsHref: paths.recommendations.index(),
       });
+    },
+
+    async reports(_req: Request, res: Response) {
+      const reports = await service.listReports();
+      res.render('register/reports', { pageTitle: 'Reports', reports: reports.map(reportView) });
     },
 
     async report(req: Request, res: Response) {

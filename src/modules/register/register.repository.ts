@@ -247,6 +247,35 @@ export function createRegisterRepository(knex: Knex) {
         ]);
     },
 
+    /** Assignment counts per recommendation and status, with how many responses are overdue on `today`. */
+    async assignmentCountsForRecommendations(
+      recommendationIds: number[],
+      today: CalendarDate,
+    ): Promise<
+      { recommendation_id: number; status: AssignmentStatus; count: number; overdue: number }[]
+    > {
+      if (recommendationIds.length === 0) return [];
+      return knex('assignments')
+        .whereIn('recommendation_id', recommendationIds)
+        .groupBy('recommendation_id', 'status')
+        .select(
+          'recommendation_id',
+          'status',
+          knex.raw('count(*)::int as count'),
+          knex.raw(
+            `count(*) filter (where responded_on is null and status <> 'closed' and response_due_on < ?)::int as overdue`,
+            [today],
+          ),
+        );
+    },
+
+    async organisationsWithAssignments(): Promise<{ slug: string; name: string }[]> {
+      return knex('organisations as o')
+        .whereExists(knex('assignments as a').whereRaw('a.organisation_id = o.id'))
+        .select('o.slug', 'o.name')
+        .orderBy('o.name');
+    },
+
     async themesForRecommendations(
       recommendationIds: number[],
     ): Promise<{ recommendation_id: number; slug: string; name: string }[]> {

@@ -142,6 +142,44 @@ describe('public register pages and read API', () => {
       ).toEqual(['LIN-05']);
     });
 
+    it('shows counts by status instead of one line per organisation when a recommendation has many addressees', async () => {
+      const report = await createReport(db.knex, { legal_basis: 'hmicfrs_s55' });
+      const rec = await createRecommendation(db.knex, report);
+      const forces = [];
+      for (let i = 0; i < 9; i += 1) forces.push(await createOrganisation(db.knex));
+      for (const [i, force] of forces.entries()) {
+        await createAssignment(
+          db.knex,
+          rec,
+          force,
+          i < 3
+            ? { status: 'in_progress', response_stance: 'accepted', responded_on: '2024-02-01' }
+            : { response_due_on: '2022-02-01' },
+        );
+      }
+      const list = await request(app).get(`/recommendations?report=${report.slug}`).expect(200);
+      expect(list.text).toContain('9 organisations');
+      expect(list.text).toContain('In progress: 3');
+      expect(list.text).toContain('Awaiting response: 6');
+      expect(list.text).toContain('6 responses overdue');
+      expect(list.text).not.toContain(`href="/organisations/${forces[0]!.slug}"`);
+      // The recommendation's own page still lists every addressee.
+      const page = await request(app).get(`/recommendations/${rec.ref}`).expect(200);
+      for (const force of forces) expect(page.text).toContain(force.name);
+      const api = await request(app)
+        .get(`/api/v1/recommendations?report=${report.slug}`)
+        .expect(200);
+      expect(api.body.items[0]).toMatchObject({
+        ref: rec.ref,
+        addressees: {
+          total: 9,
+          overdueResponses: 6,
+          byStatus: { in_progress: 3, awaiting_response: 6 },
+        },
+      });
+      expect(api.body.items[0].assignments).toBeUndefined();
+    });
+
     it('says plainly when nothing matches', async () => {
       const res = await request(app).get('/recommendations?organisation=home-office').expect(200);
       expect(res.text).toContain('No recommendations match');
@@ -177,6 +215,14 @@ describe('public register pages and read API', () => {
       expect(badStatus.text).toContain('status must be one of: awaiting_response');
       const unknown = await request(app).get('/recommendations?colour=red').expect(400);
       expect(unknown.text).toContain('colour is not a recognised parameter');
+    });
+  });
+
+  describe('the reports page', () => {
+    it('lists every report with its counts', async () => {
+      const res = await request(app).get('/reports').expect(200);
+      expect(res.text).toContain('Operation Linden – Learning and Recommendations');
+      expect(res.text).toContain('23 Nov 2021');
     });
   });
 

@@ -8,6 +8,7 @@ export function createRegisterRouter(service: RegisterService): Router {
   const controller = createRegisterController(service);
   const router = Router();
   router.get(routes.home, controller.home);
+  router.get(routes.reports, controller.reports);
   router.get(routes.report, controller.report);
   router.get(routes.recommendations, controller.recommendations);
   router.get(routes.recommendation, controller.recommendation);

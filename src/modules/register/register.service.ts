@@ -24,7 +24,13 @@ import type {
 } from './register.repository';
 
 export const DEFAULT_PAGE_SIZE = 25;
+/**
+ * In lists, a recommendation addressed to more organisations than this shows counts by status
+ * instead of one line per organisation (an inspection recommendation can go to all 43 forces).
+ */
+export const LISTED_ADDRESSEES_LIMIT = 8;
 const OVERVIEW_OVERDUE_LIMIT = 50;
+const OVERVIEW_REPORT_LIMIT = 10;
 
 export type StatusCounts = Record<AssignmentStatus, number> & { total: number };
 
@@ -60,7 +66,9 @@ export interface RecommendationSummary {
   repeatsRef: string | null;
   report: { slug: string; title: string };
   themes: { slug: string; name: string }[];
+  /** Every assignment, or none when the recommendation went to more organisations than a list shows. */
   assignments: AssignmentSummary[];
+  addressees: { total: number; byStatus: StatusCounts; overdueResponses: number; listed: boolean };
 }
 
 export interface ReportSummary {
@@ -159,6 +167,7 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
     row: RecommendationListRow,
     themes: { slug: string; name: string }[],
     assignments: AssignmentSummary[],
+    addressees: RecommendationSummary['addressees'],
   ): RecommendationSummary {
     return {
       id: row.id,
@@ -174,17 +183,42 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       report: { slug: row.report_slug, title: row.report_title },
       themes,
       assignments,
+      addressees,
     };
   }
 
-  /** Fetches themes and assignments for a set of recommendations in two queries, not one per row. */
-  async function withChildren(rows: RecommendationListRow[]): Promise<RecommendationSummary[]> {
+  /**
+   * Fetches themes, assignment counts and (where few enough to list) assignments for a set of
+   * recommendations: three queries for the whole set, never one per row.
+   */
+  async function withChildren(
+    rows: RecommendationListRow[],
+    listLimit = LISTED_ADDRESSEES_LIMIT,
+  ): Promise<RecommendationSummary[]> {
     const ids = rows.map((r) => r.id);
     const today = clock.today();
-    const [themes, assignments] = await Promise.all([
+    const [themes, counts] = await Promise.all([
       repository.themesForRecommendations(ids),
-      repository.assignmentsForRecommendations(ids),
+      repository.assignmentCountsForRecommendations(ids, today),
     ]);
+    const addressees = new Map<number, RecommendationSummary['addressees']>();
+    for (const id of ids)
+      addressees.set(id, {
+        total: 0,
+        byStatus: emptyStatusCounts(),
+        overdueResponses: 0,
+        listed: true,
+      });
+    for (const c of counts) {
+      const a = addressees.get(c.recommendation_id)!;
+      a.total += c.count;
+      a.byStatus[c.status] += c.count;
+      a.byStatus.total += c.count;
+      a.overdueResponses += c.overdue;
+    }
+    for (const a of addressees.values()) a.listed = a.total <= listLimit;
+    const listedIds = ids.filter((id) => addressees.get(id)!.listed);
+    const assignments = await repository.assignmentsForRecommendations(listedIds);
     const themesById = groupBy(themes, (t) => t.recommendation_id);
     const assignmentsById = groupBy(assignments, (a) => a.recommendation_id);
     return rows.map((row) =>
@@ -192,6 +226,7 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
         row,
         (themesById.get(row.id) ?? []).map(({ slug, name }) => ({ slug, name })),
         (assignmentsById.get(row.id) ?? []).map((a) => toAssignment(a, today)),
+        addressees.get(row.id)!,
       ),
     );
   }
@@ -245,7 +280,10 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       ]);
       return {
         today,
-        reports: reports.map((r) => toReport(r, countsFor(counts, r.id))),
+        reports: reports
+          .slice(0, OVERVIEW_REPORT_LIMIT)
+          .map((r) => toReport(r, countsFor(counts, r.id))),
+        reportTotal: reports.length,
         totals: countsFor(counts, null),
         overdue: overdueRows.map((row) => toAssignment(row, today)),
         overdueTotal,
@@ -291,21 +329,19 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
     async recommendation(ref: string): Promise<RecommendationSummary> {
       const row = await repository.findRecommendation(ref.toUpperCase());
       if (!row) throw new NotFoundError(`There is no recommendation with the reference ${ref}.`);
-      const [summary] = await withChildren([row]);
+      const [summary] = await withChildren([row], Number.POSITIVE_INFINITY);
       return summary!;
     },
 
     async filterOptions() {
       const [reports, organisations, themes] = await Promise.all([
         repository.listReports(),
-        repository.listOrganisations(),
+        repository.organisationsWithAssignments(),
         repository.listThemes(),
       ]);
       return {
         reports: reports.map((r) => ({ slug: r.slug, title: r.title })),
-        organisations: organisations
-          .filter((o) => o.assignment_count > 0)
-          .map((o) => ({ slug: o.slug, name: o.name })),
+        organisations,
         themes,
       };
     },

@@ -128,7 +128,12 @@ export function recommendationView(r: RecommendationSummary) {
       href: paths.recommendations.index({ theme: t.slug }),
     })),
     assignments: r.assignments.map(assignmentView),
-    hasAssignments: r.assignments.length > 0,
+    addressees: {
+      listed: r.addressees.listed,
+      total: r.addressees.total,
+      overdueResponses: r.addressees.overdueResponses,
+      statuses: statusSummary(r.addressees.byStatus).filter((st) => st.count > 0),
+    },
   };
 }
 
@@ -151,6 +156,7 @@ export function reportView(r: ReportSummary) {
       href: paths.recommendations.index({ report: r.slug, status: s.status }),
     })),
     assignmentTotal: r.statusCounts.total,
+    implementedCount: r.statusCounts.implemented,
   };
 }
 
