@@ -48,6 +48,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/views ./views
 COPY --from=build /app/public ./public
+# Data read at run time from its source location (tsc copies only .ts output).
+COPY --from=build /app/src/modules/accounts/common-passwords.txt ./src/modules/accounts/common-passwords.txt
 
 # The embedded database's folder. It must exist, owned by `node`, before VOLUME so that a new
 # named volume is initialised with that owner.

@@ -287,9 +287,10 @@ describe('checkPasswordPolicy', () => {
     expect(checkPasswordPolicy('SouthYorkshire 2025')).toEqual([]);
   });
 
-  it('refuses one character or a short pattern repeated, and runs', () => {
+  it('refuses a character or string repeated, and runs', () => {
     expect(checkPasswordPolicy('zzzzzzzzzzzzzz')).toContain(P.pattern);
     expect(checkPasswordPolicy('xyzwxyzwxyzw')).toContain(P.pattern);
+    expect(checkPasswordPolicy('Kettle7Kettle7')).toContain(P.pattern);
     expect(checkPasswordPolicy('bcdefghijklmn')).toContain(P.pattern);
     expect(checkPasswordPolicy('ponmlkjihgfe')).toContain(P.pattern);
   });

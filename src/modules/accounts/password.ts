@@ -8,12 +8,12 @@
  *
  * Parameters: N = 2^17, r = 8, p = 1 is OWASP's Password Storage Cheat Sheet's first scrypt
  * setting. It needs 128 MiB per hash (128 * N * r bytes); Node's default `maxmem` is 32 MiB, so it
- * is raised. It took about 750 ms a hash on the 2-core development machine.
+ * is raised. A hash took 650-900 ms on the 2-core development machine (a virtual AMD EPYC).
  *
  * Each hash runs on libuv's thread pool (4 threads by default), which file reads and DNS share.
  * At most MAX_CONCURRENT_HASHES hashes run at once; the rest queue here, so a burst of sign-ins
  * neither starves the pool nor takes more than 256 MiB. Sign-in must still be rate-limited (ASVS
- * 6.3.1): each attempt costs the server ~0.75 s of CPU.
+ * 6.3.1): each attempt costs the server ~0.8 s of CPU.
  *
  * Unicode: the password is normalised to NFC before hashing and when checking the policy, so the
  * same characters typed on different systems (a precomposed "é" or "e" + combining accent) are
@@ -90,9 +90,9 @@ export function createLimiter(max: number): <T>(task: () => Promise<T>) => Promi
     try {
       return await task();
     } finally {
+      // Hand this slot straight to the next queued task, or free it.
       const next = waiting.shift();
-      if (next)
-        next(); // hand this slot straight to the next task
+      if (next) next();
       else active -= 1;
     }
   };
@@ -293,7 +293,7 @@ export const PASSWORD_PROBLEMS = Object.freeze({
   email: 'Password must not be your email address or based on it',
   name: 'Password must not be your name or based on it',
   contextWord: 'Password must not be the name of this service or a word linked to it',
-  pattern: 'Password must not be one character or a short pattern repeated, or a run like abcdef',
+  pattern: 'Password must not be a character or word repeated, or a run like abcdef',
 });
 
 let commonPasswords: ReadonlySet<string> | undefined;
@@ -340,9 +340,9 @@ function codePointLength(text: string): number {
   return n;
 }
 
-/** "aaaa…", "abcabc…", "12121212…", or a run of consecutive characters such as "abcdefghijkl". */
+/** "aaaa…", "abcabc…", "qwertyqwerty": a shorter string repeated; or a run such as "abcdefghijkl". */
 function isTrivialPattern(key: string): boolean {
-  if (/^(.{1,4})\1+$/su.test(key)) return true;
+  if (/^(.+?)\1+$/su.test(key)) return true;
   const points = Array.from(key, (c) => c.codePointAt(0) as number);
   if (points.length < 3) return false;
   const step = (points[1] as number) - (points[0] as number);
@@ -411,7 +411,7 @@ export function checkPasswordPolicy(plain: string, context: PasswordContext = {}
     problems.push(PASSWORD_PROBLEMS.contextWord);
   }
 
-  if (false && isTrivialPattern(key)) problems.push(PASSWORD_PROBLEMS.pattern);
+  if (isTrivialPattern(key)) problems.push(PASSWORD_PROBLEMS.pattern);
 
   return problems;
 }
