@@ -5,6 +5,9 @@
  */
 import type { Knex } from 'knex';
 
+// The allowed values are written out here, not imported from src/db/tables.ts: a migration records
+// the schema as it was on its date, and must not change when the application's lists do later.
+
 const ORGANISATION_KINDS = [
   'police_force',
   'national_body',

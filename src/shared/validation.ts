@@ -14,8 +14,6 @@ export const ajv = new Ajv({
   coerceTypes: false,
   removeAdditional: false,
   strict: true,
-  // TypeBox adds `kind` symbols and descriptions; these keywords are documentation only.
-  keywords: ['x-label'],
 });
 addFormats(ajv, ['date', 'uri', 'email', 'date-time']);
 
@@ -29,7 +27,6 @@ export const ajvText = new Ajv({
   useDefaults: true,
   coerceTypes: true,
   strict: true,
-  keywords: ['x-label'],
 });
 addFormats(ajvText, ['date', 'uri', 'email', 'date-time']);
 

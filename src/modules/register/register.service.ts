@@ -268,8 +268,6 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
   }
 
   return {
-    today: () => clock.today(),
-
     async overview() {
       const today = clock.today();
       const [reports, counts, overdueRows, overdueTotal] = await Promise.all([
