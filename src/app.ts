@@ -88,6 +88,7 @@ export function createApp(services: Services): Express {
     res.locals.currentPath = req.path;
     res.locals.nav = [
       { text: 'Overview', href: paths.home(), active: req.path === '/' },
+      { text: 'Reports', href: paths.reports.index(), active: req.path.startsWith('/reports') },
       {
         text: 'Recommendations',
         href: paths.recommendations.index(),

@@ -41,6 +41,22 @@ describe('public register pages and read API', () => {
       expect(overdue).toContain('2 responses are past the statutory due date');
     });
 
+    it('shows the ten most recent reports and links to the rest', async () => {
+      const fresh = await createTestDatabase();
+      try {
+        for (let i = 0; i < 11; i += 1)
+          await createReport(fresh.knex, { published_on: `2024-01-${String(10 + i)}` });
+        const res = await request(buildTestApp(fresh.knex).app).get('/').expect(200);
+        expect(res.text).toContain('Showing the 10 most recent.');
+        expect(res.text).toContain('See all 11 reports');
+        expect(res.text).not.toContain('2024-01-10');
+        expect(res.text).not.toContain('10 January 2024');
+        expect(res.text).toContain('20 January 2024');
+      } finally {
+        await fresh.destroy();
+      }
+    });
+
     it('before the due date, shows no response as overdue', async () => {
       const { app: early } = buildTestApp(db.knex, { now: '2022-01-17T23:30:00Z' });
       const res = await request(early).get('/').expect(200);
@@ -221,6 +237,9 @@ describe('public register pages and read API', () => {
   describe('the reports page', () => {
     it('lists every report with its counts', async () => {
       const res = await request(app).get('/reports').expect(200);
+      expect(res.text).toMatch(
+        /<a class="govuk-service-navigation__link" href="\/reports" aria-current="page">/,
+      );
       expect(res.text).toContain('Operation Linden – Learning and Recommendations');
       expect(res.text).toContain('23 Nov 2021');
     });
