@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as createRegister from './20261128160000_create_register';
 import * as createAuditEvents from './20261128160100_create_audit_events';
 import * as createSeedRuns from './20261128160200_create_seed_runs';
+import * as createAccounts from './20261128170000_create_accounts';
 
 interface Migration {
   name: string;
@@ -17,6 +18,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128160000_create_register', ...createRegister },
   { name: '20261128160100_create_audit_events', ...createAuditEvents },
   { name: '20261128160200_create_seed_runs', ...createSeedRuns },
+  { name: '20261128170000_create_accounts', ...createAccounts },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

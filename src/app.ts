@@ -17,6 +17,11 @@ import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
 import { createRegisterApiRouter } from './modules/register/register.api';
 import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
+import { createAccountsRouter } from './modules/accounts/accounts.routes';
+import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
+import { sessionMiddleware } from './shared/middleware/session';
+import { csrfProtection } from './shared/middleware/csrf';
+import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
 const ASSET_MAX_AGE = '1h';
@@ -83,6 +88,11 @@ export function createApp(services: Services): Express {
     }),
   );
 
+  // Forms only: small, flat bodies. The JSON API parses its own bodies.
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  app.use(sessionMiddleware(services.sessions, config));
+  app.use(csrfProtection);
+
   app.use((req, res, next) => {
     res.locals.serviceName = config.serviceName;
     res.locals.currentPath = req.path;
@@ -107,6 +117,8 @@ export function createApp(services: Services): Express {
   app.use(createRegisterApiRouter(services.register));
   app.use(createRegisterRouter(services.register));
   app.use(createStaticPagesRouter());
+  app.use(createAccountsRouter(services.signIn, config));
+  app.use(createWorkspaceRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

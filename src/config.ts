@@ -77,6 +77,28 @@ const ENV_SCHEMA = Type.Object({
     default: false,
     description: 'false, or the number (1 to 10) of reverse proxies in front of the app',
   }),
+  SECRET_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      description: '32 random bytes in base64 (make one with: openssl rand -base64 32)',
+    }),
+  ),
+  PASSWORD_HASH_COST: Type.Union([Type.Literal('standard'), Type.Literal('test')], {
+    default: 'standard',
+    description: 'standard (or test, only with NODE_ENV=test)',
+  }),
+  SESSION_IDLE_MINUTES: Type.Integer({
+    minimum: 5,
+    maximum: 120,
+    default: 30,
+    description: 'minutes, 5 to 120',
+  }),
+  SESSION_ABSOLUTE_HOURS: Type.Integer({
+    minimum: 1,
+    maximum: 24,
+    default: 12,
+    description: 'hours, 1 to 24',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     maximum: 120000,
@@ -106,6 +128,17 @@ export interface Config {
   serviceName: string;
   trustProxy: false | number;
   shutdownTimeoutMs: number;
+  /** 32 bytes for encrypting secrets at rest; when unset outside production, the start-up keeps one in DATA_DIR. */
+  secretKey: Buffer | null;
+  /** DATA_DIR, resolved: the embedded database and, outside production, a generated secret key. */
+  dataDir: string;
+  passwordHashCost: 'standard' | 'test';
+  session: {
+    idleMinutes: number;
+    absoluteHours: number;
+    cookieName: string;
+    secureCookie: boolean;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -145,9 +178,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       `Configuration error: ${name} must be ${expected ?? error?.message}${given}.`,
     );
   }
+  if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
+    throw new ConfigError(
+      `Configuration error: SECRET_KEY must be set in production: ${(ENV_SCHEMA.properties.SECRET_KEY as { description?: string }).description}.`,
+    );
+  }
+  if (env.PASSWORD_HASH_COST === 'test' && env.NODE_ENV !== 'test') {
+    throw new ConfigError(
+      'Configuration error: PASSWORD_HASH_COST=test is only allowed with NODE_ENV=test.',
+    );
+  }
   const publicBaseUrl = (
     env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`
   ).replace(/\/+$/, '');
+  const https = publicBaseUrl.startsWith('https://');
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -167,5 +211,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     serviceName: env.SERVICE_NAME,
     trustProxy: env.TRUST_PROXY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    secretKey: env.SECRET_KEY ? Buffer.from(env.SECRET_KEY, 'base64') : null,
+    dataDir: path.resolve(env.DATA_DIR),
+    passwordHashCost: env.PASSWORD_HASH_COST,
+    session: {
+      idleMinutes: env.SESSION_IDLE_MINUTES,
+      absoluteHours: env.SESSION_ABSOLUTE_HOURS,
+      // Behind HTTPS the cookie is Secure with the __Host- prefix (no Domain, Path=/); over plain
+      // HTTP (local use) a browser would drop a Secure cookie, so it is a plain name there.
+      cookieName: https ? '__Host-tracker-session' : 'tracker-session',
+      secureCookie: https,
+    },
   };
 }

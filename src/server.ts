@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger';
 import { createApp } from './app';
 import { buildServices } from './services';
 import { systemClock } from './shared/clock';
-import { prepareDatabase, StartupError } from './startup';
+import { ensureSecretKey, prepareDatabase, StartupError } from './startup';
 import type { Database } from './db/knex';
 
 function fail(message: string): never {
@@ -43,6 +43,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger: Logger = createLogger(config.logLevel);
+  try {
+    config = ensureSecretKey(config);
+  } catch (err) {
+    fail((err as Error).message);
+  }
 
   let db: Database;
   try {

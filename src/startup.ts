@@ -2,6 +2,9 @@
  * What happens before the app listens: open the database, bring the schema up to date and apply the
  * reference seed, all under the start-up lock so several instances can start together safely.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { openDatabase, type Database } from './db/knex';
@@ -10,6 +13,24 @@ import { isDatabaseUnavailable } from './db/errors';
 import { applyLindenSeed } from '../seeds/operation-linden';
 
 export class StartupError extends Error {}
+
+/**
+ * SECRET_KEY encrypts secrets at rest. Production must set it (config refuses to start without);
+ * elsewhere a key is generated once and kept in DATA_DIR/secret.key, readable by this user only.
+ */
+export function ensureSecretKey(config: Config): Config {
+  if (config.secretKey) return config;
+  const file = path.join(config.dataDir, 'secret.key');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  if (!fs.existsSync(file))
+    fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32)
+    throw new StartupError(
+      `${file} does not hold a 32-byte base64 key; delete it to make a new one.`,
+    );
+  return { ...config, secretKey: key };
+}
 
 /** A database URL with any password removed, for messages. */
 export function describeDatabase(config: Config['database']): string {

@@ -1,4 +1,5 @@
 /** Builds the real app around a test database and a clock the test controls. */
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
@@ -7,7 +8,11 @@ import { buildServices } from '../src/services';
 import { fixedClock } from '../src/shared/clock';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), ...overrides };
+  return {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PASSWORD_HASH_COST: 'test' }),
+    secretKey: randomBytes(32),
+    ...overrides,
+  };
 }
 
 export function buildTestApp(knex: Knex, options: { now?: string; config?: Partial<Config> } = {}) {

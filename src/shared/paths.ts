@@ -27,6 +27,17 @@ export const paths = {
     show: (slug: string) => `/organisations/${enc(slug)}`,
   },
   accessibility: () => '/accessibility',
+  signIn: {
+    form: () => '/sign-in',
+    twoFactor: () => '/sign-in/two-factor',
+    signOut: () => '/sign-out',
+    signedOut: () => '/signed-out',
+  },
+  workspace: () => '/workspace',
+  account: {
+    index: () => '/account',
+    enrolTwoFactor: () => '/account/two-factor',
+  },
   api: {
     reports: () => '/api/v1/reports',
     report: (slug: string) => `/api/v1/reports/${enc(slug)}`,
@@ -48,6 +59,11 @@ export const routes = {
   organisations: '/organisations',
   organisation: '/organisations/:slug',
   accessibility: '/accessibility',
+  signIn: '/sign-in',
+  signInTwoFactor: '/sign-in/two-factor',
+  signOut: '/sign-out',
+  signedOut: '/signed-out',
+  workspace: '/workspace',
   api: {
     reports: '/api/v1/reports',
     report: '/api/v1/reports/:slug',

@@ -415,3 +415,50 @@ export function checkPasswordPolicy(plain: string, context: PasswordContext = {}
 
   return problems;
 }
+
+// --- a hasher with chosen parameters -------------------------------------------------------------
+
+/** Cheap parameters for the test suite only: config refuses them outside NODE_ENV=test. */
+export const TEST_SCRYPT_PARAMS: Readonly<ScryptParams> = Object.freeze({ N: 2 ** 12, r: 8, p: 1 });
+
+export interface PasswordHasher {
+  hash(plain: string): Promise<string>;
+  verify(plain: string, stored: string | null | undefined): Promise<boolean>;
+  needsRehash(stored: string): boolean;
+}
+
+/**
+ * The functions above, bound to a set of parameters. The app builds one from config (production
+ * cost by default); tests build one at TEST_SCRYPT_PARAMS so hundreds of sign-ins stay quick.
+ * Unknown users are checked against a dummy hash at the same parameters, so timing stays level.
+ */
+export function createPasswordHasher(
+  params: Readonly<ScryptParams> = CURRENT_SCRYPT_PARAMS,
+): PasswordHasher {
+  if (params === CURRENT_SCRYPT_PARAMS)
+    return { hash: hashPassword, verify: verifyPassword, needsRehash };
+  const dummy = formatHash(params, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES));
+  const same = (p: ScryptParams) => p.N === params.N && p.r === params.r && p.p === params.p;
+  return {
+    async hash(plain) {
+      if (typeof plain !== 'string' || plain.length === 0)
+        throw new TypeError('hash needs a non-empty string');
+      if (plain.length > MAX_INPUT_UNITS) throw new RangeError('Password is too long to hash');
+      const salt = randomBytes(SALT_BYTES);
+      return formatHash(params, salt, await deriveKey(plain, salt, params, KEY_BYTES));
+    },
+    async verify(plain, stored) {
+      const parsed = parseHash(stored);
+      return verifyPassword(plain, parsed ? stored : dummy).then((ok) => ok && parsed !== null);
+    },
+    needsRehash(stored) {
+      const parsed = parseHash(stored);
+      return (
+        !parsed ||
+        !same(parsed.params) ||
+        parsed.salt.length !== SALT_BYTES ||
+        parsed.key.length !== KEY_BYTES
+      );
+    },
+  };
+}
