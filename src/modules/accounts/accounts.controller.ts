@@ -46,13 +46,11 @@ export function createAccountsController(signIn: SignInService, config: Config) 
     values: { email?: string },
     errors: FieldError[] = [],
   ) =>
-    res
-      .status(status)
-      .render('accounts/sign-in', {
-        pageTitle: errors.length ? 'Error: Sign in' : 'Sign in',
-        values,
-        ...fieldErrors(errors),
-      });
+    res.status(status).render('accounts/sign-in', {
+      pageTitle: errors.length ? 'Error: Sign in' : 'Sign in',
+      values,
+      ...fieldErrors(errors),
+    });
 
   return {
     async showSignIn(req: Request, res: Response) {
@@ -131,12 +129,10 @@ export function createAccountsController(signIn: SignInService, config: Config) 
       if (!req.pendingUser || !req.trackerSession || req.trackerSession.state !== 'mfa_pending')
         return res.redirect(303, paths.signIn.form());
       const render = (status: number, message: string) =>
-        res
-          .status(status)
-          .render('accounts/two-factor', {
-            pageTitle: 'Error: Enter your security code',
-            ...fieldErrors([{ field: 'code', message }]),
-          });
+        res.status(status).render('accounts/two-factor', {
+          pageTitle: 'Error: Enter your security code',
+          ...fieldErrors([{ field: 'code', message }]),
+        });
       let form: TwoFactorForm;
       try {
         form = check(validateTwoFactor, { ...req.body });
