@@ -18,7 +18,10 @@ import { createRegisterRouter } from './modules/register/register.routes';
 import { createRegisterApiRouter } from './modules/register/register.api';
 import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
 import { createAccountsRouter } from './modules/accounts/accounts.routes';
+import { createAccountRouter, enrolmentGate } from './modules/accounts/account.routes';
 import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
+import { createOneTimeLinksRouter } from './modules/accounts/one-time-links.routes';
+import { createUsersRouter } from './modules/admin/users.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import './shared/express-augment';
@@ -92,6 +95,7 @@ export function createApp(services: Services): Express {
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
   app.use(sessionMiddleware(services.sessions, config));
   app.use(csrfProtection);
+  app.use(enrolmentGate);
 
   app.use((req, res, next) => {
     res.locals.serviceName = config.serviceName;
@@ -118,7 +122,10 @@ export function createApp(services: Services): Express {
   app.use(createRegisterRouter(services.register));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
+  app.use(createAccountRouter({ account: services.account, config }));
   app.use(createWorkspaceRouter());
+  app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
+  app.use(createUsersRouter(services.users));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { buildServices } from './services';
 import { systemClock } from './shared/clock';
 import { ensureSecretKey, prepareDatabase, StartupError } from './startup';
+import { issueSetupLinkIfNoAdmin } from './modules/accounts/one-time-links.service';
 import type { Database } from './db/knex';
 
 function fail(message: string): never {
@@ -16,7 +17,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function banner(config: Config, address: string, db: Database): string {
+function banner(config: Config, address: string, db: Database, setupLink: string | null): string {
   const where =
     db.kind === 'embedded'
       ? `embedded PostgreSQL in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}`
@@ -26,6 +27,15 @@ function banner(config: Config, address: string, db: Database): string {
     `  ${config.serviceName} is running at ${address}`,
     `  Database: ${where}`,
     '',
+    ...(setupLink
+      ? [
+          '  First run: there is no administrator account yet. To create it, open this link',
+          '  within 24 hours (it works once; each start makes a new one and only the newest works):',
+          '',
+          `    ${setupLink}`,
+          '',
+        ]
+      : []),
     '  Next steps:',
     `    - Open ${address} to see the reports and recommendations.`,
     `    - The JSON API starts at ${address}/api/v1/recommendations.`,
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Printed in the banner only, never logged: the link is a secret that makes the first admin.
+  const setupLink = await issueSetupLinkIfNoAdmin(db.knex, systemClock, config.publicBaseUrl);
   const app = createApp(buildServices({ knex: db.knex, clock: systemClock, config, logger }));
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -74,7 +86,7 @@ async function main(): Promise<void> {
   const address = `http://${config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;
   logger.info({ port, database: db.kind }, 'listening');
   // For the person who typed `npm start`: plain words, not a JSON log line.
-  process.stdout.write(`${banner(config, address, db)}\n`);
+  process.stdout.write(`${banner(config, address, db, setupLink)}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -12,6 +12,9 @@ import { createHealthService } from './modules/operations/health.service';
 import { createAccountsRepository } from './modules/accounts/accounts.repository';
 import { createSessionService } from './modules/accounts/sessions.service';
 import { createSignInService } from './modules/accounts/sign-in.service';
+import { createAccountService } from './modules/accounts/account.service';
+import { createOneTimeLinksService } from './modules/accounts/one-time-links.service';
+import { createUsersService } from './modules/admin/users.service';
 import {
   createPasswordHasher,
   CURRENT_SCRYPT_PARAMS,
@@ -38,9 +41,19 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     idleMinutes: config.session.idleMinutes,
     absoluteHours: config.session.absoluteHours,
   });
+  const links = createOneTimeLinksService({
+    knex,
+    clock,
+    hasher,
+    sessions,
+    publicBaseUrl: config.publicBaseUrl,
+    serviceName: config.serviceName,
+  });
   return {
     sessions,
     hasher,
+    links,
+    users: createUsersService({ knex, clock, sessions, links }),
     accountsRepository,
     signIn: createSignInService({
       knex,
@@ -49,6 +62,15 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       sessions,
       hasher,
       secretKey: config.secretKey,
+    }),
+    account: createAccountService({
+      knex,
+      clock,
+      repository: accountsRepository,
+      sessions,
+      hasher,
+      secretKey: config.secretKey,
+      serviceName: config.serviceName,
     }),
     config,
     logger,

@@ -152,9 +152,21 @@ export async function dumpEmbedded(db: Database): Promise<Blob> {
   return db.pglite.dumpDataDir('none');
 }
 
+/**
+ * knex-pglite names a delete's command 'DEL', so knex's postgres client does not see 'DELETE' and
+ * returns the raw result instead of the row count that `.delete()` promises (and the pg driver gives).
+ */
+class ClientPgLiteWithDeleteCount extends (ClientPgLite as unknown as new (config: Knex.Config) => {
+  processResponse(obj: { method?: string }, runner: unknown): unknown;
+}) {
+  override processResponse(obj: { method?: string }, runner: unknown): unknown {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
 function wrapPglite(pglite: PGlite, afterClose: () => Promise<void>, engine: PGlite): Database {
   const knex = knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    client: ClientPgLiteWithDeleteCount as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
     connection: () => ({ pglite }) as object,
   } as Knex.Config);

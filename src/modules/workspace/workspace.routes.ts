@@ -1,7 +1,7 @@
 /** The signed-in home page. Later issues fill it with each role's tasks. */
 import { Router, type RequestHandler } from 'express';
 import { routes, paths } from '../../shared/paths';
-import { authorise } from '../accounts/policy';
+import { authorise, can } from '../accounts/policy';
 import { ROLE_LABELS } from '../accounts/accounts.types';
 
 /** Sends a signed-out visitor to sign in (pages) or answers 401 (API); otherwise carries on. */
@@ -31,6 +31,7 @@ export function createWorkspaceRouter(): Router {
     res.render('workspace/index', {
       pageTitle: 'Your workspace',
       roleLabel: ROLE_LABELS[req.user!.role],
+      canManageUsers: can(req.user, 'users.manage'),
     });
   });
   return router;

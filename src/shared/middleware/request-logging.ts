@@ -25,7 +25,8 @@ export function requestLogging(logger: Logger) {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        // One-time link tokens in the path are secrets: never write them to the log.
+        url: req.url.replace(/^(\/(?:setup|invitations|reset-password)\/)[^/?#]+/, '$1[redacted]'),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

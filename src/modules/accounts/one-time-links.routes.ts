@@ -1,0 +1,471 @@
+/**
+ * HTTP for one-time links: first-run set-up (GET/POST /setup/:token), accepting an invitation
+ * (GET/POST /invitations/:token) and resetting a password (GET/POST /reset-password/:token).
+ *
+ * A link that is unknown (404), expired or used (410) gets a plain page saying so, and nothing is
+ * stored: not even a session. A good link's form gets a session first, so it can carry a CSRF
+ * token. Pages holding a link are never cached. Passwords are never echoed back into a form.
+ */
+import { Router, type Request, type Response } from 'express';
+import { Type, type Static } from '@sinclair/typebox';
+import type { ValidateFunction } from 'ajv';
+import type { Config } from '../../config';
+import type { FieldError } from '../../shared/errors';
+import { paths, routes } from '../../shared/paths';
+import { compileText, toFieldErrors } from '../../shared/validation';
+import { ensureSession, requestContext } from './accounts.controller';
+import { ROLE_LABELS } from './accounts.types';
+import {
+  newPasswordErrors,
+  type LinkCheck,
+  type LinkOutcome,
+  type LinkProblem,
+  type LinkPurpose,
+  type OneTimeLinksService,
+} from './one-time-links.service';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_PROBLEMS } from './password';
+import type { SignInService } from './sign-in.service';
+
+// --- forms -------------------------------------------------------------------------------------
+
+/** Password fields are only bounded here; the password policy gives the messages people see. */
+const PasswordField = Type.String({ maxLength: 1024 });
+
+export const SetupForm = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.String({ minLength: 1, maxLength: 254, format: 'email' }),
+    password: PasswordField,
+    confirmPassword: PasswordField,
+  },
+  { additionalProperties: false },
+);
+export type SetupForm = Static<typeof SetupForm>;
+
+export const NewPasswordForm = Type.Object(
+  { password: PasswordField, confirmPassword: PasswordField },
+  { additionalProperties: false },
+);
+export type NewPasswordForm = Static<typeof NewPasswordForm>;
+
+const validateSetup = compileText<SetupForm>(SetupForm);
+const validateNewPassword = compileText<NewPasswordForm>(NewPasswordForm);
+
+/** The named fields of a form body: each a string as sent ('' when absent), nothing else. */
+function pick(body: unknown, fields: readonly string[], trim: readonly string[] = []) {
+  const source = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    fields.map((f) => {
+      const value = source[f] ?? '';
+      return [f, typeof value === 'string' && trim.includes(f) ? value.trim() : value];
+    }),
+  );
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** The schema's complaints as messages a person can act on, in the form's field order. */
+function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
+  if (validate(data)) return [];
+  return toFieldErrors(validate.errors).map(({ field }) => {
+    const value = data[field];
+    const given = text(value);
+    switch (field) {
+      case 'name':
+        return {
+          field,
+          message:
+            given.length > 200
+              ? 'Full name must be 200 characters or fewer'
+              : 'Enter your full name',
+        };
+      case 'email':
+        return {
+          field,
+          message:
+            given === ''
+              ? 'Enter your email address'
+              : given.length > 254
+                ? 'Email address must be 254 characters or fewer'
+                : 'Enter an email address in the correct format, like name@example.com',
+        };
+      case 'password':
+        return {
+          field,
+          message: given.length > 0 ? PASSWORD_PROBLEMS.tooLong : PASSWORD_PROBLEMS.empty,
+        };
+      case 'confirmPassword':
+        return {
+          field,
+          message:
+            given.length > 0
+              ? 'The passwords do not match. Enter the same password in both boxes'
+              : 'Enter the password again to confirm it',
+        };
+      default:
+        return { field, message: `${field} is not valid` };
+    }
+  });
+}
+
+const FIELD_ORDER = ['name', 'email', 'password', 'confirmPassword'];
+
+/** errorList for the GOV.UK error summary and errors by field, one message per field, in order. */
+function errorView(errors: FieldError[]) {
+  const seen = new Set<string>();
+  const unique = errors
+    .filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)))
+    .sort((a, b) => FIELD_ORDER.indexOf(a.field) - FIELD_ORDER.indexOf(b.field));
+  return {
+    errorList: unique.map((e) => ({ text: e.message, href: `#${e.field}` })),
+    errors: Object.fromEntries(unique.map((e) => [e.field, e.message])),
+  };
+}
+
+// --- the page for a link that cannot be used --------------------------------------------------
+
+const PROBLEM_STATUS: Record<LinkProblem, number> = {
+  unknown: 404,
+  expired: 410,
+  used: 410,
+  closed: 410,
+};
+
+const PROBLEM_TEXT: Record<LinkPurpose, Record<LinkProblem, { title: string; body: string[] }>> = {
+  setup: {
+    unknown: {
+      title: 'This set-up link is not valid',
+      body: [
+        'Check that you copied the whole link from the start-up message.',
+        'While the service has no administrator, each start prints a new set-up link and only the newest one works.',
+      ],
+    },
+    expired: {
+      title: 'This set-up link has expired',
+      body: [
+        'A set-up link works for 24 hours, and only the newest one works.',
+        'Restart the service to get a new set-up link in the start-up message.',
+      ],
+    },
+    used: {
+      title: 'This set-up link has already been used',
+      body: ['The first administrator account has been created. Sign in to continue.'],
+    },
+    closed: {
+      title: 'This service has already been set up',
+      body: [
+        'An administrator account already exists, so set-up links no longer work. Ask an administrator to invite you.',
+      ],
+    },
+  },
+  invitation: {
+    unknown: {
+      title: 'This invitation link is not valid',
+      body: [
+        'Check that you copied the whole link. If it still does not work, ask your administrator to invite you again.',
+      ],
+    },
+    expired: {
+      title: 'This invitation has expired',
+      body: [
+        'An invitation works for 7 days, and only the newest invitation to an email address works.',
+        'Ask your administrator to invite you again.',
+      ],
+    },
+    used: {
+      title: 'This invitation has already been used',
+      body: ['Your account has been created. Sign in with your email address and password.'],
+    },
+    closed: {
+      title: 'An account already uses this email address',
+      body: ['This invitation can no longer be used. Sign in, or ask your administrator for help.'],
+    },
+  },
+  password_reset: {
+    unknown: {
+      title: 'This password reset link is not valid',
+      body: [
+        'Check that you copied the whole link. If it still does not work, ask your administrator for a new one.',
+      ],
+    },
+    expired: {
+      title: 'This password reset link has expired',
+      body: [
+        'A password reset link works for 24 hours, and only the newest one works.',
+        'Ask your administrator for a new password reset link.',
+      ],
+    },
+    used: {
+      title: 'This password reset link has already been used',
+      body: ['If you need to reset your password again, ask your administrator for a new link.'],
+    },
+    closed: {
+      title: 'This password reset link can no longer be used',
+      body: ['Ask your administrator for help.'],
+    },
+  },
+};
+
+function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+}
+
+function renderProblem(res: Response, purpose: LinkPurpose, problem: LinkProblem): void {
+  const { title, body } = PROBLEM_TEXT[purpose][problem];
+  noStore(res);
+  res.status(PROBLEM_STATUS[problem]).render('accounts/link-problem', {
+    pageTitle: title,
+    title,
+    body,
+    signInHref: problem === 'used' || problem === 'closed' ? paths.signIn.form() : null,
+  });
+}
+
+// --- controller --------------------------------------------------------------------------------
+
+export function createOneTimeLinksController(
+  links: OneTimeLinksService,
+  signIn: SignInService,
+  config: Config,
+) {
+  const passwordRules = {
+    minPasswordLength: MIN_PASSWORD_LENGTH,
+    maxPasswordLength: MAX_PASSWORD_LENGTH,
+  };
+  const tokenOf = (req: Request) => String(req.params.token ?? '');
+
+  /** Shows a form for a good link (after making sure there is a session), or the problem page. */
+  async function showForm<T>(
+    req: Request,
+    res: Response,
+    purpose: LinkPurpose,
+    checked: LinkCheck<T>,
+    render: (link: T) => void,
+  ) {
+    if (!checked.ok) return renderProblem(res, purpose, checked.problem);
+    await ensureSession(req, res, signIn, config);
+    noStore(res);
+    render(checked.link);
+  }
+
+  /** After a POST: the problem page, the form again with errors (400), or on to `done`. */
+  function afterPost(
+    res: Response,
+    purpose: LinkPurpose,
+    outcome: LinkOutcome,
+    rerender: (errors: FieldError[]) => void,
+    done: string,
+  ) {
+    if (outcome.kind === 'problem') return renderProblem(res, purpose, outcome.problem);
+    if (outcome.kind === 'invalid') return rerender(outcome.errors);
+    res.redirect(303, done);
+  }
+
+  // set-up
+
+  const renderSetup = (
+    res: Response,
+    token: string,
+    status: number,
+    values: { name?: string; email?: string },
+    errors: FieldError[] = [],
+  ) => {
+    noStore(res);
+    res.status(status).render('accounts/setup', {
+      pageTitle: `${errors.length ? 'Error: ' : ''}Create the first administrator account`,
+      action: paths.links.setup(token),
+      values,
+      ...passwordRules,
+      ...errorView(errors),
+    });
+  };
+
+  // invitation
+
+  const renderInvitation = (
+    res: Response,
+    token: string,
+    status: number,
+    invitation: { name: string; email: string; role: keyof typeof ROLE_LABELS },
+    organisationName: string | null,
+    errors: FieldError[] = [],
+  ) => {
+    noStore(res);
+    res.status(status).render('accounts/accept-invitation', {
+      pageTitle: `${errors.length ? 'Error: ' : ''}Create your account`,
+      action: paths.links.invitation(token),
+      invitation: {
+        name: invitation.name,
+        email: invitation.email,
+        roleLabel: ROLE_LABELS[invitation.role],
+        organisationName,
+      },
+      ...passwordRules,
+      ...errorView(errors),
+    });
+  };
+
+  // reset
+
+  const renderReset = (
+    res: Response,
+    token: string,
+    status: number,
+    user: { email: string },
+    errors: FieldError[] = [],
+  ) => {
+    noStore(res);
+    res.status(status).render('accounts/reset-password', {
+      pageTitle: `${errors.length ? 'Error: ' : ''}Choose a new password`,
+      action: paths.links.resetPassword(token),
+      email: user.email,
+      ...passwordRules,
+      ...errorView(errors),
+    });
+  };
+
+  return {
+    async showSetup(req: Request, res: Response) {
+      const token = tokenOf(req);
+      await showForm(req, res, 'setup', await links.checkSetup(token), () =>
+        renderSetup(res, token, 200, {}),
+      );
+    },
+
+    async setup(req: Request, res: Response) {
+      const token = tokenOf(req);
+      const form = pick(
+        req.body,
+        ['name', 'email', 'password', 'confirmPassword'],
+        ['name', 'email'],
+      );
+      const values = { name: text(form.name), email: text(form.email) };
+      const errors = formErrors(validateSetup, form);
+      if (errors.length) {
+        const checked = await links.checkSetup(token);
+        if (!checked.ok) return renderProblem(res, 'setup', checked.problem);
+        if (!errors.some((e) => e.field === 'password' || e.field === 'confirmPassword'))
+          errors.push(
+            ...newPasswordErrors(text(form.password), text(form.confirmPassword), {
+              email: values.email,
+              name: values.name,
+              otherWords: [config.serviceName],
+            }),
+          );
+        return renderSetup(res, token, 400, values, errors);
+      }
+      const valid = form as SetupForm;
+      const outcome = await links.completeSetup({
+        token,
+        name: valid.name,
+        email: valid.email,
+        password: valid.password,
+        confirmPassword: valid.confirmPassword,
+        context: requestContext(req),
+      });
+      afterPost(
+        res,
+        'setup',
+        outcome,
+        (errs) => renderSetup(res, token, 400, values, errs),
+        paths.links.setupComplete(),
+      );
+    },
+
+    setupComplete(_req: Request, res: Response) {
+      res.render('accounts/setup', {
+        pageTitle: 'Administrator account created',
+        done: true,
+        signInHref: paths.signIn.form(),
+      });
+    },
+
+    async showInvitation(req: Request, res: Response) {
+      const token = tokenOf(req);
+      await showForm(req, res, 'invitation', await links.checkInvitation(token), (invitation) =>
+        renderInvitation(res, token, 200, invitation, invitation.organisationName),
+      );
+    },
+
+    async acceptInvitation(req: Request, res: Response) {
+      const token = tokenOf(req);
+      const checked = await links.checkInvitation(token);
+      if (!checked.ok) return renderProblem(res, 'invitation', checked.problem);
+      const invitation = checked.link;
+      const rerender = (errors: FieldError[]) =>
+        renderInvitation(res, token, 400, invitation, invitation.organisationName, errors);
+      const form = pick(req.body, ['password', 'confirmPassword']);
+      const errors = formErrors(validateNewPassword, form);
+      if (errors.length) return rerender(errors);
+      const valid = form as NewPasswordForm;
+      const outcome = await links.acceptInvitation({
+        token,
+        password: valid.password,
+        confirmPassword: valid.confirmPassword,
+        context: requestContext(req),
+      });
+      afterPost(res, 'invitation', outcome, rerender, paths.links.invitationAccepted());
+    },
+
+    invitationAccepted(_req: Request, res: Response) {
+      res.render('accounts/accept-invitation', {
+        pageTitle: 'Your account has been created',
+        done: true,
+        signInHref: paths.signIn.form(),
+      });
+    },
+
+    async showReset(req: Request, res: Response) {
+      const token = tokenOf(req);
+      await showForm(req, res, 'password_reset', await links.checkReset(token), (link) =>
+        renderReset(res, token, 200, link),
+      );
+    },
+
+    async resetPassword(req: Request, res: Response) {
+      const token = tokenOf(req);
+      const checked = await links.checkReset(token);
+      if (!checked.ok) return renderProblem(res, 'password_reset', checked.problem);
+      const rerender = (errors: FieldError[]) => renderReset(res, token, 400, checked.link, errors);
+      const form = pick(req.body, ['password', 'confirmPassword']);
+      const errors = formErrors(validateNewPassword, form);
+      if (errors.length) return rerender(errors);
+      const valid = form as NewPasswordForm;
+      const outcome = await links.resetPassword({
+        token,
+        password: valid.password,
+        confirmPassword: valid.confirmPassword,
+        context: requestContext(req),
+      });
+      afterPost(res, 'password_reset', outcome, rerender, paths.links.resetPasswordComplete());
+    },
+
+    resetComplete(_req: Request, res: Response) {
+      res.render('accounts/reset-password', {
+        pageTitle: 'Your password has been changed',
+        done: true,
+        signInHref: paths.signIn.form(),
+      });
+    },
+  };
+}
+
+export function createOneTimeLinksRouter(
+  links: OneTimeLinksService,
+  signIn: SignInService,
+  config: Config,
+): Router {
+  const c = createOneTimeLinksController(links, signIn, config);
+  const router = Router();
+  // The fixed pages first, so they are not read as tokens.
+  router.get(routes.setupComplete, c.setupComplete);
+  router.get(routes.invitationAccepted, c.invitationAccepted);
+  router.get(routes.resetPasswordComplete, c.resetComplete);
+  router.get(routes.setup, c.showSetup);
+  router.post(routes.setup, c.setup);
+  router.get(routes.invitation, c.showInvitation);
+  router.post(routes.invitation, c.acceptInvitation);
+  router.get(routes.resetPassword, c.showReset);
+  router.post(routes.resetPassword, c.resetPassword);
+  return router;
+}
