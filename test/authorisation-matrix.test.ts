@@ -1,0 +1,293 @@
+/**
+ * The authorisation matrix: every route and method × every role (and anonymous), each cell asserted.
+ * A route the app serves but this table does not list fails the test, so new routes must be added
+ * here with a deliberate answer for each role. A second test sends every state-changing route a
+ * request without a CSRF token and with another session's token: each must refuse and change nothing.
+ */
+import request from 'supertest';
+import { applyLindenSeed } from '../seeds/operation-linden';
+import { sealSecret } from '../src/shared/secret-box';
+import { generateTotpSecret } from '../src/modules/accounts/totp';
+import type { Role } from '../src/modules/accounts/accounts.types';
+import { buildTestApp } from './app';
+import { createUser, csrfFrom } from './auth';
+import { createTestDatabase, type TestDatabase } from './db';
+import { createOrganisation } from './factories';
+import { listRoutes } from './routes';
+
+type Who = 'anonymous' | Role;
+const WHO: Who[] = ['anonymous', 'org_lead', 'viewer', 'overseer', 'admin'];
+
+/**
+ * What a response means: ok (2xx), signin (sent to sign in), redirect (elsewhere), invalid (400:
+ * allowed, but the empty form was refused), forbidden (403), notfound (404).
+ */
+type Outcome = 'ok' | 'signin' | 'redirect' | 'invalid' | 'forbidden' | 'notfound' | 'conflict';
+
+type Row = { path: string; expect: Record<Who, Outcome> };
+
+const all = (o: Outcome): Record<Who, Outcome> => ({
+  anonymous: o,
+  org_lead: o,
+  viewer: o,
+  overseer: o,
+  admin: o,
+});
+const signedIn = (o: Outcome): Record<Who, Outcome> => ({
+  anonymous: 'signin',
+  org_lead: o,
+  viewer: o,
+  overseer: o,
+  admin: o,
+});
+const adminOnly = (o: Outcome): Record<Who, Outcome> => ({
+  anonymous: 'signin',
+  org_lead: 'forbidden',
+  viewer: 'forbidden',
+  overseer: 'forbidden',
+  admin: o,
+});
+
+// Placeholders in paths: :slug, :ref and :token are filled per row; :id is a user the admin may act on.
+const UNKNOWN_TOKEN = 'A'.repeat(43);
+
+const MATRIX: Record<string, Row> = {
+  'GET /': { path: '/', expect: all('ok') },
+  'GET /accessibility': { path: '/accessibility', expect: all('ok') },
+  'GET /reports': { path: '/reports', expect: all('ok') },
+  'GET /reports/:slug': { path: '/reports/operation-linden-2021', expect: all('ok') },
+  'GET /recommendations': { path: '/recommendations', expect: all('ok') },
+  'GET /recommendations/:ref': { path: '/recommendations/LIN-01', expect: all('ok') },
+  'GET /organisations': { path: '/organisations', expect: all('ok') },
+  'GET /organisations/:slug': { path: '/organisations/south-yorkshire-police', expect: all('ok') },
+  'GET /api/v1/reports': { path: '/api/v1/reports', expect: all('ok') },
+  'GET /api/v1/reports/:slug': { path: '/api/v1/reports/operation-linden-2021', expect: all('ok') },
+  'GET /api/v1/recommendations': { path: '/api/v1/recommendations', expect: all('ok') },
+  'GET /api/v1/recommendations/:ref': { path: '/api/v1/recommendations/LIN-01', expect: all('ok') },
+  'GET /api/v1/organisations': { path: '/api/v1/organisations', expect: all('ok') },
+  'GET /api/v1/organisations/:slug': { path: '/api/v1/organisations/npcc', expect: all('ok') },
+  'GET /healthz': { path: '/healthz', expect: all('ok') },
+  'GET /readyz': { path: '/readyz', expect: all('ok') },
+
+  'GET /sign-in': { path: '/sign-in', expect: { ...all('redirect'), anonymous: 'ok' } },
+  'POST /sign-in': { path: '/sign-in', expect: all('invalid') },
+  'GET /sign-in/two-factor': { path: '/sign-in/two-factor', expect: all('signin') },
+  'POST /sign-in/two-factor': { path: '/sign-in/two-factor', expect: all('signin') },
+  'POST /sign-out': { path: '/sign-out', expect: all('redirect') },
+  'GET /signed-out': { path: '/signed-out', expect: all('ok') },
+  'GET /workspace': { path: '/workspace', expect: signedIn('ok') },
+
+  'GET /account': { path: '/account', expect: signedIn('ok') },
+  'GET /account/password': { path: '/account/password', expect: signedIn('ok') },
+  'POST /account/password': { path: '/account/password', expect: signedIn('invalid') },
+  'GET /account/two-factor': { path: '/account/two-factor', expect: signedIn('ok') },
+  // Users who already have two-factor are sent back to manage it; the others must give a code.
+  'POST /account/two-factor': {
+    path: '/account/two-factor',
+    expect: { ...signedIn('invalid'), overseer: 'redirect', admin: 'redirect' },
+  },
+  'POST /account/two-factor/disable': {
+    path: '/account/two-factor/disable',
+    expect: { ...signedIn('invalid'), overseer: 'forbidden', admin: 'forbidden' },
+  },
+  'POST /account/two-factor/recovery-codes': {
+    path: '/account/two-factor/recovery-codes',
+    expect: signedIn('invalid'),
+  },
+
+  'GET /admin': { path: '/admin', expect: adminOnly('redirect') },
+  'GET /admin/users': { path: '/admin/users', expect: adminOnly('ok') },
+  'GET /admin/users/invite': { path: '/admin/users/invite', expect: adminOnly('ok') },
+  'POST /admin/users/invite': { path: '/admin/users/invite', expect: adminOnly('invalid') },
+  'GET /admin/users/:id': { path: '/admin/users/:id', expect: adminOnly('ok') },
+  'POST /admin/users/:id/role': { path: '/admin/users/:id/role', expect: adminOnly('invalid') },
+  'POST /admin/users/:id/disable': {
+    path: '/admin/users/:id/disable',
+    expect: adminOnly('redirect'),
+  },
+  'POST /admin/users/:id/enable': {
+    path: '/admin/users/:id/enable',
+    expect: adminOnly('redirect'),
+  },
+  'POST /admin/users/:id/reset-link': {
+    path: '/admin/users/:id/reset-link',
+    expect: adminOnly('ok'),
+  },
+
+  'GET /setup/:token': { path: `/setup/${UNKNOWN_TOKEN}`, expect: all('notfound') },
+  'POST /setup/:token': { path: `/setup/${UNKNOWN_TOKEN}`, expect: all('notfound') },
+  'GET /setup/complete': { path: '/setup/complete', expect: all('ok') },
+  'GET /invitations/:token': { path: `/invitations/${UNKNOWN_TOKEN}`, expect: all('notfound') },
+  'POST /invitations/:token': { path: `/invitations/${UNKNOWN_TOKEN}`, expect: all('notfound') },
+  'GET /invitations/accepted': { path: '/invitations/accepted', expect: all('ok') },
+  'GET /reset-password/:token': {
+    path: `/reset-password/${UNKNOWN_TOKEN}`,
+    expect: all('notfound'),
+  },
+  'POST /reset-password/:token': {
+    path: `/reset-password/${UNKNOWN_TOKEN}`,
+    expect: all('notfound'),
+  },
+  'GET /reset-password/complete': { path: '/reset-password/complete', expect: all('ok') },
+};
+
+function classify(res: request.Response): Outcome | string {
+  if (res.status >= 200 && res.status < 300) return 'ok';
+  if (res.status >= 300 && res.status < 400)
+    return res.headers.location === '/sign-in' ? 'signin' : 'redirect';
+  const named: Record<number, Outcome> = {
+    400: 'invalid',
+    403: 'forbidden',
+    404: 'notfound',
+    409: 'conflict',
+  };
+  return named[res.status] ?? `status ${res.status}`;
+}
+
+describe('the authorisation matrix', () => {
+  let db: TestDatabase;
+  let built: ReturnType<typeof buildTestApp>;
+  let targetUserId: number;
+  const userIds = new Map<Who, number | null>();
+
+  /**
+   * Fresh sessions for every row, straight in the database (sign-in itself is tested elsewhere), so
+   * one row (signing out, say) cannot change what the next row sees.
+   */
+  async function sessions(): Promise<Map<Who, { cookie: string; csrf: string }>> {
+    const context = { ip: '127.0.0.1', userAgent: 'matrix', requestId: null };
+    const out = new Map<Who, { cookie: string; csrf: string }>();
+    for (const who of WHO) {
+      const userId = userIds.get(who) ?? null;
+      const { token, session } = await built.services.sessions.start(db.knex, {
+        userId,
+        state: userId === null ? 'anonymous' : 'active',
+        context,
+      });
+      out.set(who, { cookie: `tracker-session=${token}`, csrf: session.csrfToken });
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyLindenSeed(db.knex);
+    built = buildTestApp(db.knex);
+    const org = await createOrganisation(db.knex);
+    targetUserId = (await createUser(db.knex, { role: 'viewer' })).id;
+    userIds.set('anonymous', null);
+    for (const who of WHO.filter((w): w is Role => w !== 'anonymous')) {
+      const needsTwoFactor = who === 'admin' || who === 'overseer';
+      const user = await createUser(db.knex, {
+        role: who,
+        organisationId: who === 'org_lead' ? org.id : null,
+        totpSecretEnc: needsTwoFactor
+          ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
+          : null,
+      });
+      userIds.set(who, user.id);
+    }
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  it('lists every route the app serves, and only those', () => {
+    expect(listRoutes(built.app)).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  it.each(Object.entries(MATRIX))('%s answers each role as the table says', async (route, row) => {
+    const method = route.split(' ')[0]!;
+    const path = row.path.replace(':id', String(targetUserId));
+    const actual: Record<string, string> = {};
+    const fresh = await sessions();
+    for (const who of WHO) {
+      const { cookie, csrf } = fresh.get(who)!;
+      const req =
+        method === 'GET'
+          ? request(built.app).get(path)
+          : request(built.app).post(path).type('form').send({ _csrf: csrf });
+      actual[who] = classify(await req.set('Cookie', cookie));
+    }
+    expect(actual).toEqual(row.expect);
+  });
+});
+
+describe('CSRF protection on every state-changing route', () => {
+  let db: TestDatabase;
+  let built: ReturnType<typeof buildTestApp>;
+  let adminCookie: string;
+  let otherToken: string;
+  let targetUserId: number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    built = buildTestApp(db.knex);
+    const context = { ip: '127.0.0.1', userAgent: 'csrf', requestId: null };
+    const admin = await createUser(db.knex, {
+      role: 'admin',
+      totpSecretEnc: sealSecret(generateTotpSecret(), built.services.config.secretKey!),
+    });
+    targetUserId = (await createUser(db.knex, { role: 'viewer' })).id;
+    const mine = await built.services.sessions.start(db.knex, {
+      userId: admin.id,
+      state: 'active',
+      context,
+    });
+    adminCookie = `tracker-session=${mine.token}`;
+    const page = await request(built.app).get('/sign-in');
+    otherToken = csrfFrom(page.text);
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  const snapshot = async () => ({
+    audit: Number((await db.knex('audit_events').count('* as n').first())?.n),
+    users: await db
+      .knex('users')
+      .orderBy('id')
+      .select('id', 'role', 'disabled_at', 'password_hash', 'totp_enabled_at'),
+    tokens: Number((await db.knex('one_time_tokens').count('* as n').first())?.n),
+    sessions: Number((await db.knex('sessions').count('* as n').first())?.n),
+  });
+
+  const postRoutes = () =>
+    listRoutes(built.app).filter((r) => r.startsWith('POST ') && !r.includes('/api/'));
+
+  it('covers at least the routes known today', () => {
+    expect(postRoutes().length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('refuses a missing token and another session’s token with 403, and changes nothing', async () => {
+    for (const route of postRoutes()) {
+      const path = route
+        .slice(5)
+        .replace(':id', String(targetUserId))
+        .replace(':token', UNKNOWN_TOKEN);
+      const body = {
+        email: 'someone@example.test',
+        password: 'a-long-enough-password',
+        role: 'admin',
+        code: '123456',
+      };
+      const before = await snapshot();
+      const missing = await request(built.app)
+        .post(path)
+        .set('Cookie', adminCookie)
+        .type('form')
+        .send(body);
+      const foreign = await request(built.app)
+        .post(path)
+        .set('Cookie', adminCookie)
+        .type('form')
+        .send({ ...body, _csrf: otherToken });
+      expect({ route, missing: missing.status, foreign: foreign.status }).toEqual({
+        route,
+        missing: 403,
+        foreign: 403,
+      });
+      expect(await snapshot()).toEqual(before);
+    }
+  });
+});
