@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
- * Every public page, checked by axe-core (WCAG 2.0/2.1/2.2 A and AA rules) in headless Chromium,
- * at desktop width and at 320 px, where nothing may scroll sideways.
+ * Every public page and the main signed-in pages, checked by axe-core (WCAG 2.0/2.1/2.2 A and AA
+ * rules) in headless Chromium, at desktop width and at 320 px, where nothing may scroll sideways.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,9 @@ import { applyLindenSeed } from '../seeds/operation-linden';
 import { buildTestApp } from './app';
 import { browserRequired, chromiumPath, launchBrowser } from './browser';
 import { createTestDatabase, type TestDatabase } from './db';
+import { createUser } from './auth';
+import { sealSecret } from '../src/shared/secret-box';
+import { generateTotpSecret } from '../src/modules/accounts/totp';
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = [
@@ -27,6 +30,18 @@ const PAGES = [
   '/accessibility',
   '/no-such-page',
   '/recommendations?page=abc',
+  '/sign-in',
+  '/signed-out',
+  '/setup/unknown-link',
+  // Signed in: `as` names whose session cookie the browser carries.
+  'admin:/workspace',
+  'admin:/account',
+  'admin:/account/password',
+  'admin:/account/two-factor',
+  'admin:/admin/users',
+  'admin:/admin/users/invite',
+  'admin:/admin/users/:viewer',
+  'viewer:/account/two-factor',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -38,11 +53,31 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   let base: string;
   // One page per width, reused: opening a browser context costs seconds on this machine.
   const pages = new Map<number, Page>();
+  const tokens = new Map<string, string>();
+  let viewerId = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await applyLindenSeed(db.knex);
-    const { app } = buildTestApp(db.knex, { now: '2022-03-01T12:00:00Z' });
+    const { app, services } = buildTestApp(db.knex, { now: '2022-03-01T12:00:00Z' });
+    const context = { ip: '127.0.0.1', userAgent: 'axe', requestId: null };
+    const admin = await createUser(db.knex, {
+      role: 'admin',
+      totpSecretEnc: sealSecret(generateTotpSecret(), services.config.secretKey!),
+    });
+    const viewer = await createUser(db.knex, { role: 'viewer' });
+    viewerId = viewer.id;
+    for (const [name, id] of [
+      ['admin', admin.id],
+      ['viewer', viewer.id],
+    ] as const) {
+      const { token } = await services.sessions.start(db.knex, {
+        userId: id,
+        state: 'active',
+        context,
+      });
+      tokens.set(name, token);
+    }
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -62,10 +97,19 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
     await db?.destroy();
   });
 
-  it.each(PAGES)('%s has no axe violations and no sideways scrolling at 320 px', async (path) => {
+  it.each(PAGES)('%s has no axe violations and no sideways scrolling at 320 px', async (entry) => {
     for (const width of [1280, 320]) {
       const page = pages.get(width)!;
-      await page.goto(base + path);
+      const [as, url] = entry.includes(':/') ? entry.split(':') : [null, entry];
+      await page.context().clearCookies();
+      if (as) {
+        await page
+          .context()
+          .addCookies([{ name: 'tracker-session', value: tokens.get(as)!, url: base }]);
+      }
+      await page.goto(base + url!.replace(':viewer', String(viewerId)));
+      // A signed-in page must really be that page, not the sign-in form it would redirect to.
+      if (as) expect(new URL(page.url()).pathname).toBe(url!.replace(':viewer', String(viewerId)));
       await page.addScriptTag({ content: AXE_SOURCE });
       const violations = await page.evaluate(async () => {
         const axe = (

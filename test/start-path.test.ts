@@ -206,6 +206,13 @@ describe(`starting the app as a user does (${MODE} database)`, () => {
     expect(body.items.map((r) => r.ref).sort()).toEqual(REFS);
 
     expect((await get(current, '/readyz')).status).toBe(200);
+
+    // No administrator yet: the start-up printed a one-time setup link that works.
+    const link = current.stdout.match(/http:\/\/localhost:\d+\/setup\/[A-Za-z0-9_-]+/)?.[0];
+    expect(link).toBeDefined();
+    const setup = await get(current, new URL(link!).pathname);
+    expect(setup.status).toBe(200);
+    expect(setup.text).toContain('name="password"');
     expect(current.stderr).toBe('');
   }, 120_000);
 
