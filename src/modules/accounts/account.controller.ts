@@ -18,6 +18,7 @@ import { requestContext } from './accounts.controller';
 import { ROLE_LABELS, ROLES_REQUIRING_TWO_FACTOR, type CurrentUser } from './accounts.types';
 import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEMS } from './password';
 import { authorise } from './policy';
+import { errorSummary } from '../../shared/form-errors';
 
 /** The account pages' addresses. (Candidates for src/shared/paths.ts.) */
 export const accountPaths = {
@@ -103,11 +104,6 @@ function readForm<T>(
   }
 }
 
-const fieldErrors = (errors: FieldError[]) => ({
-  errorList: errors.map((e) => ({ text: e.message, href: `#${e.field}` })),
-  errors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-});
-
 const waitMessage = (minutes: number) =>
   `Too many attempts. Wait ${minutes} ${minutes === 1 ? 'minute' : 'minutes'} and try again.`;
 
@@ -192,7 +188,7 @@ export function createAccountController(account: AccountService, config: Config)
       action: accountPaths.password(),
       cancelHref: accountPaths.index(),
       breadcrumbs: ACCOUNT_BREADCRUMBS,
-      ...fieldErrors(errors),
+      ...errorSummary(errors),
     });
   }
 
@@ -220,7 +216,7 @@ export function createAccountController(account: AccountService, config: Config)
       action: accountPaths.twoFactor(),
       cancelHref: accountPaths.index(),
       breadcrumbs: req.user ? ACCOUNT_BREADCRUMBS : null,
-      ...fieldErrors(errors),
+      ...errorSummary(errors),
     });
   }
 
@@ -239,7 +235,7 @@ export function createAccountController(account: AccountService, config: Config)
       recoveryCodesAction: accountPaths.recoveryCodes(),
       disableAction: accountPaths.disableTwoFactor(),
       breadcrumbs: ACCOUNT_BREADCRUMBS,
-      ...fieldErrors(errors),
+      ...errorSummary(errors),
     });
   }
 

@@ -8,6 +8,7 @@ import { paths } from '../../shared/paths';
 import { SignInForm, TwoFactorForm } from './accounts.schemas';
 import type { RequestContext } from './accounts.types';
 import type { SignInService } from './sign-in.service';
+import { errorSummary } from '../../shared/form-errors';
 
 const validateSignIn = compileText<SignInForm>(SignInForm);
 const validateTwoFactor = compileText<TwoFactorForm>(TwoFactorForm);
@@ -34,11 +35,6 @@ export async function ensureSession(
   res.locals.csrfToken = session.csrfToken;
 }
 
-const fieldErrors = (errors: FieldError[]) => ({
-  errorList: errors.map((e) => ({ text: e.message, href: `#${e.field}` })),
-  errors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-});
-
 export function createAccountsController(signIn: SignInService, config: Config) {
   const renderSignIn = (
     res: Response,
@@ -49,7 +45,7 @@ export function createAccountsController(signIn: SignInService, config: Config) 
     res.status(status).render('accounts/sign-in', {
       pageTitle: errors.length ? 'Error: Sign in' : 'Sign in',
       values,
-      ...fieldErrors(errors),
+      ...errorSummary(errors),
     });
 
   return {
@@ -131,7 +127,7 @@ export function createAccountsController(signIn: SignInService, config: Config) 
       const render = (status: number, message: string) =>
         res.status(status).render('accounts/two-factor', {
           pageTitle: 'Error: Enter your security code',
-          ...fieldErrors([{ field: 'code', message }]),
+          ...errorSummary([{ field: 'code', message }]),
         });
       let form: TwoFactorForm;
       try {

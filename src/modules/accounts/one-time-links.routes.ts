@@ -25,6 +25,7 @@ import {
 } from './one-time-links.service';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_PROBLEMS } from './password';
 import type { SignInService } from './sign-in.service';
+import { errorSummary } from '../../shared/form-errors';
 
 // --- forms -------------------------------------------------------------------------------------
 
@@ -109,18 +110,6 @@ function formErrors(validate: ValidateFunction, data: Record<string, unknown>): 
 }
 
 const FIELD_ORDER = ['name', 'email', 'password', 'confirmPassword'];
-
-/** errorList for the GOV.UK error summary and errors by field, one message per field, in order. */
-function errorView(errors: FieldError[]) {
-  const seen = new Set<string>();
-  const unique = errors
-    .filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)))
-    .sort((a, b) => FIELD_ORDER.indexOf(a.field) - FIELD_ORDER.indexOf(b.field));
-  return {
-    errorList: unique.map((e) => ({ text: e.message, href: `#${e.field}` })),
-    errors: Object.fromEntries(unique.map((e) => [e.field, e.message])),
-  };
-}
 
 // --- the page for a link that cannot be used --------------------------------------------------
 
@@ -276,7 +265,7 @@ export function createOneTimeLinksController(
       action: paths.links.setup(token),
       values,
       ...passwordRules,
-      ...errorView(errors),
+      ...errorSummary(errors, FIELD_ORDER),
     });
   };
 
@@ -301,7 +290,7 @@ export function createOneTimeLinksController(
         organisationName,
       },
       ...passwordRules,
-      ...errorView(errors),
+      ...errorSummary(errors, FIELD_ORDER),
     });
   };
 
@@ -320,7 +309,7 @@ export function createOneTimeLinksController(
       action: paths.links.resetPassword(token),
       email: user.email,
       ...passwordRules,
-      ...errorView(errors),
+      ...errorSummary(errors, FIELD_ORDER),
     });
   };
 

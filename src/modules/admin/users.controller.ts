@@ -19,6 +19,7 @@ import {
   type UserSummary,
   type UsersService,
 } from './users.service';
+import { errorSummary } from '../../shared/form-errors';
 
 const validateUsersQuery = compileText<UsersQuery>(UsersQuery);
 const validateUserId = compileText<UserIdParam>(UserIdParam);
@@ -108,17 +109,6 @@ function formErrors(validate: ValidateFunction, data: Record<string, unknown>): 
 
 const FIELD_ORDER = ['name', 'email', 'role', 'organisationId'];
 
-function errorView(errors: FieldError[]) {
-  const seen = new Set<string>();
-  const unique = errors
-    .filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)))
-    .sort((a, b) => FIELD_ORDER.indexOf(a.field) - FIELD_ORDER.indexOf(b.field));
-  return {
-    errorList: unique.map((e) => ({ text: e.message, href: `#${e.field}` })),
-    errors: Object.fromEntries(unique.map((e) => [e.field, e.message])),
-  };
-}
-
 /** Radios for the roles (the first one's id is the field's, for the error summary's link). */
 function roleOptions(selected: string) {
   return ROLES.map((role, i) => ({
@@ -189,7 +179,7 @@ export function createUsersController(service: UsersService) {
       values,
       roles: roleOptions(values.role ?? ''),
       organisations: organisationOptions(organisations, values.organisationId ?? ''),
-      ...errorView(errors),
+      ...errorSummary(errors, FIELD_ORDER),
     });
   }
 
@@ -211,7 +201,7 @@ export function createUsersController(service: UsersService) {
     };
     const errors = options.errors ?? [];
     const notice = status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined;
-    const summary = errorView(errors);
+    const summary = errorSummary(errors, FIELD_ORDER);
     if (options.refusal) summary.errorList.push({ text: options.refusal, href: '#actions' });
     noStore(res);
     res.status(status).render('admin/user', {
