@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { createApp } from './app';
 import { buildServices } from './services';
+import { startHousekeeping } from './modules/accounts/housekeeping';
 import { systemClock } from './shared/clock';
 import { ensureSecretKey, prepareDatabase, StartupError } from './startup';
 import { issueSetupLinkIfNoAdmin } from './modules/accounts/one-time-links.service';
@@ -69,7 +70,9 @@ async function main(): Promise<void> {
 
   // Printed in the banner only, never logged: the link is a secret that makes the first admin.
   const setupLink = await issueSetupLinkIfNoAdmin(db.knex, systemClock, config.publicBaseUrl);
-  const app = createApp(buildServices({ knex: db.knex, clock: systemClock, config, logger }));
+  const services = buildServices({ knex: db.knex, clock: systemClock, config, logger });
+  const app = createApp(services);
+  const stopHousekeeping = startHousekeeping(db.knex, systemClock, services.sessions, logger);
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    stopHousekeeping();
     await db.close();
     clearTimeout(force);
     logger.info('stopped');
