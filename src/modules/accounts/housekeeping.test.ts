@@ -18,14 +18,12 @@ describe('account housekeeping', () => {
     const context = { ip: '127.0.0.1', userAgent: null, requestId: null };
     const user = await createUser(db.knex, { role: 'viewer' });
     await services.sessions.start(db.knex, { userId: null, state: 'anonymous', context });
-    await db
-      .knex('sign_in_attempts')
-      .insert({
-        email_key: 'a@example.test',
-        ip_address: '127.0.0.1',
-        succeeded: false,
-        attempted_at: clock.now(),
-      });
+    await db.knex('sign_in_attempts').insert({
+      email_key: 'a@example.test',
+      ip_address: '127.0.0.1',
+      succeeded: false,
+      attempted_at: clock.now(),
+    });
     await db.knex('one_time_tokens').insert({
       token_hash: 'a'.repeat(64),
       purpose: 'password_reset',
