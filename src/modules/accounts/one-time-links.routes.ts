@@ -26,6 +26,7 @@ import {
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_PROBLEMS } from './password';
 import type { SignInService } from './sign-in.service';
 import { errorSummary } from '../../shared/form-errors';
+import { asText, pickFields } from '../../shared/form-input';
 
 // --- forms -------------------------------------------------------------------------------------
 
@@ -52,25 +53,12 @@ export type NewPasswordForm = Static<typeof NewPasswordForm>;
 const validateSetup = compileText<SetupForm>(SetupForm);
 const validateNewPassword = compileText<NewPasswordForm>(NewPasswordForm);
 
-/** The named fields of a form body: each a string as sent ('' when absent), nothing else. */
-function pick(body: unknown, fields: readonly string[], trim: readonly string[] = []) {
-  const source = (body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(
-    fields.map((f) => {
-      const value = source[f] ?? '';
-      return [f, typeof value === 'string' && trim.includes(f) ? value.trim() : value];
-    }),
-  );
-}
-
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
-
 /** The schema's complaints as messages a person can act on, in the form's field order. */
 function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
   if (validate(data)) return [];
   return toFieldErrors(validate.errors).map(({ field }) => {
     const value = data[field];
-    const given = text(value);
+    const given = asText(value);
     switch (field) {
       case 'name':
         return {
@@ -323,19 +311,19 @@ export function createOneTimeLinksController(
 
     async setup(req: Request, res: Response) {
       const token = tokenOf(req);
-      const form = pick(
+      const form = pickFields(
         req.body,
         ['name', 'email', 'password', 'confirmPassword'],
         ['name', 'email'],
       );
-      const values = { name: text(form.name), email: text(form.email) };
+      const values = { name: asText(form.name), email: asText(form.email) };
       const errors = formErrors(validateSetup, form);
       if (errors.length) {
         const checked = await links.checkSetup(token);
         if (!checked.ok) return renderProblem(res, 'setup', checked.problem);
         if (!errors.some((e) => e.field === 'password' || e.field === 'confirmPassword'))
           errors.push(
-            ...newPasswordErrors(text(form.password), text(form.confirmPassword), {
+            ...newPasswordErrors(asText(form.password), asText(form.confirmPassword), {
               email: values.email,
               name: values.name,
               otherWords: [config.serviceName],
@@ -383,7 +371,7 @@ export function createOneTimeLinksController(
       const invitation = checked.link;
       const rerender = (errors: FieldError[]) =>
         renderInvitation(res, token, 400, invitation, invitation.organisationName, errors);
-      const form = pick(req.body, ['password', 'confirmPassword']);
+      const form = pickFields(req.body, ['password', 'confirmPassword']);
       const errors = formErrors(validateNewPassword, form);
       if (errors.length) return rerender(errors);
       const valid = form as NewPasswordForm;
@@ -416,7 +404,7 @@ export function createOneTimeLinksController(
       const checked = await links.checkReset(token);
       if (!checked.ok) return renderProblem(res, 'password_reset', checked.problem);
       const rerender = (errors: FieldError[]) => renderReset(res, token, 400, checked.link, errors);
-      const form = pick(req.body, ['password', 'confirmPassword']);
+      const form = pickFields(req.body, ['password', 'confirmPassword']);
       const errors = formErrors(validateNewPassword, form);
       if (errors.length) return rerender(errors);
       const valid = form as NewPasswordForm;

@@ -20,6 +20,7 @@ import {
   type UsersService,
 } from './users.service';
 import { errorSummary } from '../../shared/form-errors';
+import { asText, pickFields } from '../../shared/form-input';
 
 const validateUsersQuery = compileText<UsersQuery>(UsersQuery);
 const validateUserId = compileText<UserIdParam>(UserIdParam);
@@ -61,23 +62,10 @@ const TIME = new Intl.DateTimeFormat('en-GB', {
 const longDate = (d: Date) => LONG_DATE.format(d);
 const dateAndTime = (d: Date) => `${LONG_DATE.format(d)} at ${TIME.format(d)} (UK time)`;
 
-/** The named fields of a form body, each as sent ('' when absent), the named ones trimmed. */
-function pick(body: unknown, fields: readonly string[], trim: readonly string[] = []) {
-  const source = (body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(
-    fields.map((f) => {
-      const value = source[f] ?? '';
-      return [f, typeof value === 'string' && trim.includes(f) ? value.trim() : value];
-    }),
-  );
-}
-
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
-
 function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
   if (validate(data)) return [];
   return toFieldErrors(validate.errors).map(({ field }) => {
-    const given = text(data[field]);
+    const given = asText(data[field]);
     switch (field) {
       case 'name':
         return {
@@ -264,12 +252,16 @@ export function createUsersController(service: UsersService) {
     },
 
     async invite(req: Request, res: Response) {
-      const form = pick(req.body, ['name', 'email', 'role', 'organisationId'], ['name', 'email']);
+      const form = pickFields(
+        req.body,
+        ['name', 'email', 'role', 'organisationId'],
+        ['name', 'email'],
+      );
       const values = {
-        name: text(form.name),
-        email: text(form.email),
-        role: text(form.role),
-        organisationId: text(form.organisationId),
+        name: asText(form.name),
+        email: asText(form.email),
+        role: asText(form.role),
+        organisationId: asText(form.organisationId),
       };
       const errors = formErrors(validateInvite, form);
       if (values.role === 'org_lead' && values.organisationId === '')
@@ -308,8 +300,8 @@ export function createUsersController(service: UsersService) {
 
     async changeRole(req: Request, res: Response) {
       const id = userIdOf(req);
-      const form = pick(req.body, ['role', 'organisationId']);
-      const values = { role: text(form.role), organisationId: text(form.organisationId) };
+      const form = pickFields(req.body, ['role', 'organisationId']);
+      const values = { role: asText(form.role), organisationId: asText(form.organisationId) };
       const errors = formErrors(validateRole, form);
       if (values.role === 'org_lead' && values.organisationId === '')
         errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
