@@ -34,7 +34,7 @@ import {
   normaliseRecoveryCode,
 } from './recovery-codes';
 import type { SessionService } from './sessions.service';
-import { THROTTLE } from './sign-in.service';
+import { throttleWait } from './throttle';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp';
 
 export type ReauthenticationPurpose =
@@ -152,25 +152,8 @@ export function createAccountService(deps: {
     });
 
   /** Minutes to wait when this account or address has failed too often lately, else null. */
-  async function throttled(user: CurrentUser, ip: string): Promise<number | null> {
-    const windowMs = THROTTLE.windowMinutes * 60_000;
-    const now = clock.now().getTime();
-    const failures = await repository.recentFailures(
-      knex,
-      emailKey(user.email),
-      ip,
-      new Date(now - windowMs),
-    );
-    const until = Math.max(
-      failures.account >= THROTTLE.perAccount && failures.oldestAccount
-        ? failures.oldestAccount.getTime() + windowMs
-        : 0,
-      failures.address >= THROTTLE.perAddress && failures.oldestAddress
-        ? failures.oldestAddress.getTime() + windowMs
-        : 0,
-    );
-    return until > now ? Math.max(1, Math.ceil((until - now) / 60_000)) : null;
-  }
+  const throttled = (user: CurrentUser, ip: string) =>
+    throttleWait(knex, { repository, clock }, emailKey(user.email), ip);
 
   /** Checks the current password (throttled); a wrong one is recorded and audited. */
   async function reauthenticate(

@@ -21,10 +21,10 @@ import {
   normaliseRecoveryCode,
 } from './recovery-codes';
 import type { SessionService } from './sessions.service';
+import { throttleWait } from './throttle';
 import { verifyTotp } from './totp';
 
-/** Failed attempts allowed in the window before further attempts are refused for a while. */
-export const THROTTLE = { windowMinutes: 15, perAccount: 5, perAddress: 20 } as const;
+export { THROTTLE } from './throttle';
 
 export type SignInOutcome =
   | {
@@ -59,25 +59,8 @@ export function createSignInService(deps: {
 }) {
   const { knex, clock, repository, sessions, hasher } = deps;
 
-  async function throttled(
-    db: Knex | Knex.Transaction,
-    key: string,
-    ip: string,
-  ): Promise<number | null> {
-    const windowMs = THROTTLE.windowMinutes * 60_000;
-    const now = clock.now().getTime();
-    const failures = await repository.recentFailures(db, key, ip, new Date(now - windowMs));
-    const blockedUntil = [
-      failures.account >= THROTTLE.perAccount && failures.oldestAccount
-        ? failures.oldestAccount.getTime() + windowMs
-        : 0,
-      failures.address >= THROTTLE.perAddress && failures.oldestAddress
-        ? failures.oldestAddress.getTime() + windowMs
-        : 0,
-    ];
-    const until = Math.max(...blockedUntil);
-    return until > now ? Math.max(1, Math.ceil((until - now) / 60_000)) : null;
-  }
+  const throttled = (db: Knex | Knex.Transaction, key: string, ip: string) =>
+    throttleWait(db, { repository, clock }, key, ip);
 
   return {
     async signIn(input: {
