@@ -58,6 +58,8 @@ export interface ReportRow {
   legal_basis: LegalBasis;
   source_url: string | null;
   summary: string | null;
+  /** true: formal responses to this report's recommendations are published when received. */
+  publish_responses: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -75,6 +77,9 @@ export interface RecommendationRow {
   source_url: string | null;
   repeats_recommendation_id: number | null;
   position: number;
+  withdrawn_at: Date | null;
+  withdrawn_reason: string | null;
+  withdrawn_by: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -92,6 +97,9 @@ export interface AssignmentRow {
   responded_on: CalendarDate | null;
   response_date_confirmed: boolean;
   response_source_url: string | null;
+  withdrawn_at: Date | null;
+  withdrawn_reason: string | null;
+  withdrawn_by: number | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -28,9 +28,17 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** The change clashes with what is stored (a duplicate, or a rule such as "only if unused"). */
 export class ConflictError extends AppError {
   readonly status = 409;
   readonly title = 'Conflict';
+  /** `errors`, when given, name the form fields at fault, so a form can show them beside the field. */
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
 }
 
 export class ValidationError extends AppError {
