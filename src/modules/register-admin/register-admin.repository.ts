@@ -134,9 +134,7 @@ export async function history(
   return db('audit_events')
     .where((q) => {
       for (const s of wanted)
-        q.orWhere((w) =>
-          w.where('subject_type', s.type).whereIn('subject_id', s.ids.map(String)),
-        );
+        q.orWhere((w) => w.where('subject_type', s.type).whereIn('subject_id', s.ids.map(String)));
     })
     .select<AuditEventRow[]>(
       'id',

@@ -129,7 +129,8 @@ export const MESSAGES = {
   recommendation: {
     ref: 'Enter a reference of capital letters and numbers in groups joined by hyphens, up to 40 characters, like LIN-13',
     sourceNumber: 'The number in the source must be 20 characters or fewer',
-    title: 'Enter a title (up to 300 characters): a verified or summarised recommendation needs one',
+    title:
+      'Enter a title (up to 300 characters): a verified or summarised recommendation needs one',
     text: 'Enter the text of the recommendation (up to 20,000 characters), or mark it as pending if it has not been entered yet',
     textPending:
       'A pending recommendation has no text yet: remove the text, or choose verified or summary',

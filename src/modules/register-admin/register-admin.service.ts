@@ -12,7 +12,12 @@ import type { Knex } from 'knex';
 import type { ValidateFunction } from 'ajv';
 import type { Clock } from '../../shared/clock';
 import type { CalendarDate } from '../../shared/calendar-date';
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from '../../shared/errors';
 import { ajv, toFieldErrors } from '../../shared/validation';
 import { recordAudit, type AuditActor } from '../audit/audit.repository';
 import { authorise } from '../accounts/policy';
@@ -138,7 +143,8 @@ function recommendationFields(
 }
 
 function recommendationMessage(field: string, input: Record<string, unknown>) {
-  if (field === 'text' && input.textStatus === 'pending') return MESSAGES.recommendation.textPending;
+  if (field === 'text' && input.textStatus === 'pending')
+    return MESSAGES.recommendation.textPending;
   return undefined;
 }
 
@@ -259,14 +265,24 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       ]);
   }
 
-  async function slugFree(db: Db, table: 'reports' | 'organisations', slug: string, ownId: number | null) {
+  async function slugFree(
+    db: Db,
+    table: 'reports' | 'organisations',
+    slug: string,
+    ownId: number | null,
+  ) {
     const noun = table === 'reports' ? 'report' : 'organisation';
     if (RESERVED_SLUGS.has(slug))
-      throw new ValidationError([{ field: 'slug', message: `“${slug}” cannot be used as a short name` }]);
+      throw new ValidationError([
+        { field: 'slug', message: `“${slug}” cannot be used as a short name` },
+      ]);
     const other = await db(table).where({ slug }).first('id');
     if (other && other.id !== ownId)
       throw new ConflictError(`The short name ${slug} is already used by another ${noun}.`, [
-        { field: 'slug', message: `Another ${noun} already uses the short name ${slug}: choose another` },
+        {
+          field: 'slug',
+          message: `Another ${noun} already uses the short name ${slug}: choose another`,
+        },
       ]);
   }
 
@@ -285,7 +301,13 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     trx: Knex.Transaction,
     actor: CurrentUser,
     context: RequestContext | undefined,
-    event: { action: string; subjectType: string; subjectId: number; before?: unknown; after?: unknown },
+    event: {
+      action: string;
+      subjectType: string;
+      subjectId: number;
+      before?: unknown;
+      after?: unknown;
+    },
   ) =>
     recordAudit(trx, {
       actor: actorOf(actor),
@@ -367,8 +389,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         .join('recommendations as r', 'r.id', 'a.recommendation_id')
         .where('a.id', id)
         .first<
-          | (AssignmentRow & { organisation_name: string; recommendation_ref: string })
-          | undefined
+          (AssignmentRow & { organisation_name: string; recommendation_ref: string }) | undefined
         >('a.*', 'o.name as organisation_name', 'r.ref as recommendation_ref');
       if (!row) throw new NotFoundError('There is no assignment with that id.');
       return row;
@@ -405,7 +426,9 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
           .where({ id: report.id })
           .update({ ...reportColumns(valid), updated_at: clock.now() })
           .returning('*');
-        const clockChanged = ['legalBasis', 'publishedOn', 'datedOn'].some((k) => k in change.after);
+        const clockChanged = ['legalBasis', 'publishedOn', 'datedOn'].some(
+          (k) => k in change.after,
+        );
         const moved = clockChanged
           ? await recomputeDueDates(
               trx,
@@ -573,8 +596,14 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         if (rec.withdrawn_at)
           throw new ConflictError(`Recommendation ${rec.ref} has already been withdrawn.`);
         const now = clock.now();
-        const withdrawal = { withdrawn_at: now, withdrawn_reason: reason.trim(), withdrawn_by: actor.id };
-        await trx('recommendations').where({ id: rec.id }).update({ ...withdrawal, updated_at: now });
+        const withdrawal = {
+          withdrawn_at: now,
+          withdrawn_reason: reason.trim(),
+          withdrawn_by: actor.id,
+        };
+        await trx('recommendations')
+          .where({ id: rec.id })
+          .update({ ...withdrawal, updated_at: now });
         const assignments: { id: number }[] = await trx('assignments')
           .where({ recommendation_id: rec.id })
           .whereNull('withdrawn_at')
@@ -711,9 +740,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         const chosen = new Map([...named, ...ofKind].map((o) => [o.id, o]));
         const existing = new Set(
           (
-            await trx('assignments')
-              .where({ recommendation_id: rec.id })
-              .select('organisation_id')
+            await trx('assignments').where({ recommendation_id: rec.id }).select('organisation_id')
           ).map((a: { organisation_id: number }) => a.organisation_id),
         );
         const toAdd = [...chosen.values()].filter((o) => !existing.has(o.id));
@@ -758,7 +785,10 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       manage(actor);
       const { reason } = validated(compiled.withdraw, input, MESSAGES.withdraw);
       return write(async (trx) => {
-        const row = await trx('assignments').where({ id }).forUpdate().first<AssignmentRow | undefined>();
+        const row = await trx('assignments')
+          .where({ id })
+          .forUpdate()
+          .first<AssignmentRow | undefined>();
         if (!row) throw new NotFoundError('There is no assignment with that id.');
         const rec = await trx('recommendations').where({ id: row.recommendation_id }).first('ref');
         if (row.withdrawn_at)
