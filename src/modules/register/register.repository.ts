@@ -1,6 +1,8 @@
 /**
  * Reads of the register (reports, recommendations, organisations, themes, assignments). Each method
  * is one set-based query; lists fetch their children for a whole page at once, never per row.
+ * A withdrawn assignment is not live: counts, overdue lists, filters and organisation pages leave
+ * it out; only a recommendation's own page lists it, under "Withdrawn".
  */
 import type { Knex } from 'knex';
 import type { CalendarDate } from '../../shared/calendar-date';
@@ -33,6 +35,7 @@ export interface AssignmentDetailRow extends AssignmentRow {
   report_legal_basis: ReportRow['legal_basis'];
   report_published_on: CalendarDate | null;
   report_dated_on: CalendarDate | null;
+  report_publish_responses: boolean;
 }
 
 export interface RecommendationListRow extends RecommendationRow {
@@ -69,6 +72,7 @@ export function createRegisterRepository(knex: Knex) {
         'rp.legal_basis as report_legal_basis',
         'rp.published_on as report_published_on',
         'rp.dated_on as report_dated_on',
+        'rp.publish_responses as report_publish_responses',
       );
 
   const recommendationBase = () =>
@@ -92,7 +96,8 @@ export function createRegisterRepository(knex: Knex) {
     if (filters.organisation || filters.status) {
       const sub = knex('assignments as fa')
         .join('organisations as fo', 'fo.id', 'fa.organisation_id')
-        .whereRaw('fa.recommendation_id = r.id');
+        .whereRaw('fa.recommendation_id = r.id')
+        .whereNull('fa.withdrawn_at');
       if (filters.organisation) sub.where('fo.slug', filters.organisation);
       if (filters.status) sub.where('fa.status', filters.status);
       query.whereExists(sub);
@@ -133,6 +138,7 @@ export function createRegisterRepository(knex: Knex) {
     async statusCounts(reportId?: number): Promise<StatusCountRow[]> {
       const query = knex('assignments as a')
         .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .whereNull('a.withdrawn_at')
         .select('a.status', knex.raw('count(*)::int as count'));
       if (reportId === undefined) {
         query
@@ -154,6 +160,7 @@ export function createRegisterRepository(knex: Knex) {
       filter: { organisationId?: number } = {},
     ): Promise<AssignmentDetailRow[]> {
       const query = assignmentDetail()
+        .whereNull('a.withdrawn_at')
         .whereNull('a.responded_on')
         .whereNot('a.status', 'closed')
         .where('a.response_due_on', '<', today)
@@ -166,6 +173,7 @@ export function createRegisterRepository(knex: Knex) {
 
     async countOverdueResponses(today: CalendarDate): Promise<number> {
       const row = await knex('assignments')
+        .whereNull('withdrawn_at')
         .whereNull('responded_on')
         .whereNot('status', 'closed')
         .where('response_due_on', '<', today)
@@ -240,6 +248,7 @@ export function createRegisterRepository(knex: Knex) {
     async assignmentsForOrganisation(organisationId: number): Promise<AssignmentDetailRow[]> {
       return assignmentDetail()
         .where('a.organisation_id', organisationId)
+        .whereNull('a.withdrawn_at')
         .orderBy([
           { column: 'rp.published_on', order: 'desc', nulls: 'last' },
           { column: 'r.position' },
@@ -257,6 +266,7 @@ export function createRegisterRepository(knex: Knex) {
       if (recommendationIds.length === 0) return [];
       return knex('assignments')
         .whereIn('recommendation_id', recommendationIds)
+        .whereNull('withdrawn_at')
         .groupBy('recommendation_id', 'status')
         .select(
           'recommendation_id',
@@ -271,7 +281,9 @@ export function createRegisterRepository(knex: Knex) {
 
     async organisationsWithAssignments(): Promise<{ slug: string; name: string }[]> {
       return knex('organisations as o')
-        .whereExists(knex('assignments as a').whereRaw('a.organisation_id = o.id'))
+        .whereExists(
+          knex('assignments as a').whereRaw('a.organisation_id = o.id').whereNull('a.withdrawn_at'),
+        )
         .select('o.slug', 'o.name')
         .orderBy('o.name');
     },
@@ -295,7 +307,9 @@ export function createRegisterRepository(knex: Knex) {
       (OrganisationRow & { assignment_count: number; open_count: number })[]
     > {
       return knex('organisations as o')
-        .leftJoin('assignments as a', 'a.organisation_id', 'o.id')
+        .leftJoin('assignments as a', (j) =>
+          j.on('a.organisation_id', 'o.id').andOnNull('a.withdrawn_at'),
+        )
         .groupBy('o.id')
         .select(
           'o.*',

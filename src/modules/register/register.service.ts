@@ -4,7 +4,7 @@
  * from the deadlines module and the clock, never stored.
  */
 import type { Clock } from '../../shared/clock';
-import type { CalendarDate } from '../../shared/calendar-date';
+import { londonDate, type CalendarDate } from '../../shared/calendar-date';
 import { NotFoundError } from '../../shared/errors';
 import { describeDue, responseClock, type ResponseClock } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
@@ -51,6 +51,8 @@ export interface AssignmentSummary {
     late: boolean | null;
   } | null;
   due: ResponseClock & { description: string; overdue: boolean };
+  /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
+  withdrawn: { on: CalendarDate; reason: string } | null;
 }
 
 export interface RecommendationSummary {
@@ -66,8 +68,11 @@ export interface RecommendationSummary {
   repeatsRef: string | null;
   report: { slug: string; title: string };
   themes: { slug: string; name: string }[];
-  /** Every assignment, or none when the recommendation went to more organisations than a list shows. */
+  /** Every live assignment, or none when the recommendation went to more organisations than a list shows. */
   assignments: AssignmentSummary[];
+  /** Withdrawn assignments (history, not live), when the assignments are listed. */
+  withdrawnAssignments: AssignmentSummary[];
+  withdrawn: { on: CalendarDate; reason: string } | null;
   addressees: { total: number; byStatus: StatusCounts; overdueResponses: number; listed: boolean };
 }
 
@@ -122,8 +127,8 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
     );
     // A response whose own date is unknown (only the day it was reported) cannot be judged late.
     const late = row.responded_on && row.response_date_confirmed ? clockState.respondedLate : null;
-    // A closed assignment is no longer waiting for anything, so it is never shown as overdue.
-    const overdue = clockState.overdue && row.status !== 'closed';
+    // A closed or withdrawn assignment is no longer waiting for anything: never shown as overdue.
+    const overdue = clockState.overdue && row.status !== 'closed' && !row.withdrawn_at;
     return {
       id: row.id,
       status: row.status,
@@ -146,8 +151,9 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
               stance: row.response_stance,
               respondedOn: row.responded_on,
               dateConfirmed: row.response_date_confirmed,
-              text: row.response_text,
-              sourceUrl: row.response_source_url,
+              // A report set not to publish responses keeps their wording off public pages.
+              text: row.report_publish_responses ? row.response_text : null,
+              sourceUrl: row.report_publish_responses ? row.response_source_url : null,
               late,
             }
           : null,
@@ -160,13 +166,17 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
             ? 'Responded (date not confirmed)'
             : describeDue(clockState),
       },
+      withdrawn:
+        row.withdrawn_at && row.withdrawn_reason
+          ? { on: londonDate(row.withdrawn_at), reason: row.withdrawn_reason }
+          : null,
     };
   }
 
   function toRecommendation(
     row: RecommendationListRow,
     themes: { slug: string; name: string }[],
-    assignments: AssignmentSummary[],
+    allAssignments: AssignmentSummary[],
     addressees: RecommendationSummary['addressees'],
   ): RecommendationSummary {
     return {
@@ -182,7 +192,12 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
       repeatsRef: row.repeats_ref,
       report: { slug: row.report_slug, title: row.report_title },
       themes,
-      assignments,
+      assignments: allAssignments.filter((a) => !a.withdrawn),
+      withdrawnAssignments: allAssignments.filter((a) => a.withdrawn),
+      withdrawn:
+        row.withdrawn_at && row.withdrawn_reason
+          ? { on: londonDate(row.withdrawn_at), reason: row.withdrawn_reason }
+          : null,
       addressees,
     };
   }

@@ -128,6 +128,15 @@ export function recommendationView(r: RecommendationSummary) {
       href: paths.recommendations.index({ theme: t.slug }),
     })),
     assignments: r.assignments.map(assignmentView),
+    withdrawn: r.withdrawn,
+    withdrawnAssignments: r.withdrawnAssignments.map((a) => ({
+      organisation: {
+        name: a.organisation.name,
+        href: paths.organisations.show(a.organisation.slug),
+      },
+      withdrawnOn: a.withdrawn!.on,
+      reason: a.withdrawn!.reason,
+    })),
     addressees: {
       listed: r.addressees.listed,
       total: r.addressees.total,
