@@ -32,6 +32,9 @@ export function createWorkspaceRouter(): Router {
       pageTitle: 'Your workspace',
       roleLabel: ROLE_LABELS[req.user!.role],
       canManageUsers: can(req.user, 'users.manage'),
+      canManageRegister: can(req.user, 'register.manage'),
+      adminReportsHref: paths.admin.reports(),
+      adminOrganisationsHref: paths.admin.organisations(),
     });
   });
   return router;
