@@ -15,7 +15,7 @@ import {
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
 import { paths } from '../../shared/paths';
-import { check, compileText } from '../../shared/validation';
+import { compileText } from '../../shared/validation';
 import { requestContext } from '../accounts/accounts.controller';
 import { STATUS_LABELS, TEXT_STATUS_LABELS } from '../register/register.labels';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
