@@ -41,6 +41,14 @@ const PAGES = [
   'admin:/admin/users',
   'admin:/admin/users/invite',
   'admin:/admin/users/:viewer',
+  'admin:/admin/reports',
+  'admin:/admin/reports/operation-linden-2021',
+  'admin:/admin/reports/operation-linden-2021/recommendations/new',
+  'admin:/admin/recommendations/LIN-01',
+  'admin:/admin/recommendations/LIN-01/edit',
+  'admin:/admin/recommendations/LIN-01/withdraw',
+  'admin:/admin/organisations',
+  'admin:/admin/organisations/south-yorkshire-police/edit',
   'viewer:/account/two-factor',
 ];
 

@@ -114,6 +114,86 @@ const MATRIX: Record<string, Row> = {
     expect: adminOnly('ok'),
   },
 
+  // Register management. Empty forms are refused (400); deleting LIN-01, which has a response, is a
+  // conflict (409), so no row here changes what the next one sees.
+  'GET /admin/reports': { path: '/admin/reports', expect: adminOnly('ok') },
+  'GET /admin/reports/new': { path: '/admin/reports/new', expect: adminOnly('ok') },
+  'POST /admin/reports/new': { path: '/admin/reports/new', expect: adminOnly('invalid') },
+  'GET /admin/reports/:slug': {
+    path: '/admin/reports/operation-linden-2021',
+    expect: adminOnly('ok'),
+  },
+  'GET /admin/reports/:slug/edit': {
+    path: '/admin/reports/operation-linden-2021/edit',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/reports/:slug/edit': {
+    path: '/admin/reports/operation-linden-2021/edit',
+    expect: adminOnly('invalid'),
+  },
+  'GET /admin/reports/:slug/recommendations/new': {
+    path: '/admin/reports/operation-linden-2021/recommendations/new',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/reports/:slug/recommendations/new': {
+    path: '/admin/reports/operation-linden-2021/recommendations/new',
+    expect: adminOnly('invalid'),
+  },
+  'GET /admin/recommendations/:ref': {
+    path: '/admin/recommendations/LIN-01',
+    expect: adminOnly('ok'),
+  },
+  'GET /admin/recommendations/:ref/edit': {
+    path: '/admin/recommendations/LIN-01/edit',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/recommendations/:ref/edit': {
+    path: '/admin/recommendations/LIN-01/edit',
+    expect: adminOnly('invalid'),
+  },
+  'POST /admin/recommendations/:ref/addressees': {
+    path: '/admin/recommendations/LIN-01/addressees',
+    expect: adminOnly('invalid'),
+  },
+  'GET /admin/recommendations/:ref/withdraw': {
+    path: '/admin/recommendations/LIN-01/withdraw',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/recommendations/:ref/withdraw': {
+    path: '/admin/recommendations/LIN-01/withdraw',
+    expect: adminOnly('invalid'),
+  },
+  'GET /admin/recommendations/:ref/delete': {
+    path: '/admin/recommendations/LIN-01/delete',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/recommendations/:ref/delete': {
+    path: '/admin/recommendations/LIN-01/delete',
+    expect: adminOnly('conflict'),
+  },
+  'GET /admin/assignments/:id/withdraw': {
+    path: '/admin/assignments/1/withdraw',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/assignments/:id/withdraw': {
+    path: '/admin/assignments/1/withdraw',
+    expect: adminOnly('invalid'),
+  },
+  'GET /admin/organisations': { path: '/admin/organisations', expect: adminOnly('ok') },
+  'GET /admin/organisations/new': { path: '/admin/organisations/new', expect: adminOnly('ok') },
+  'POST /admin/organisations/new': {
+    path: '/admin/organisations/new',
+    expect: adminOnly('invalid'),
+  },
+  'GET /admin/organisations/:slug/edit': {
+    path: '/admin/organisations/south-yorkshire-police/edit',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/organisations/:slug/edit': {
+    path: '/admin/organisations/south-yorkshire-police/edit',
+    expect: adminOnly('invalid'),
+  },
+
   'GET /setup/:token': { path: `/setup/${UNKNOWN_TOKEN}`, expect: all('notfound') },
   'POST /setup/:token': { path: `/setup/${UNKNOWN_TOKEN}`, expect: all('notfound') },
   'GET /setup/complete': { path: '/setup/complete', expect: all('ok') },
