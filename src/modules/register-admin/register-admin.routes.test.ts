@@ -165,7 +165,7 @@ describe('register management pages', () => {
     const res = await post(`/admin/recommendations/${rec.ref}/addressees`, {
       kind: 'police_force',
     }).expect(303);
-    const shown = await get(res.headers.location.replace(/#.*/, '')).expect(200);
+    const shown = await get(String(res.headers.location).replace(/#.*/, '')).expect(200);
     const added = forces.length - 1;
     expect(shown.text).toContain(
       `${added === 1 ? '1 organisation' : `${added} organisations`} added; 1 already addressed and skipped.`,
