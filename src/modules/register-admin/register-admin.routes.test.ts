@@ -240,6 +240,41 @@ describe('register management pages', () => {
     );
   });
 
+  it('a withdrawn overdue assignment leaves the overview’s counts, overdue list and filters', async () => {
+    const report = await createReport(db.knex, { title: 'Counting report' });
+    const rec = await createRecommendation(db.knex, report);
+    const org = await createOrganisation(db.knex, { name: 'Overdueshire Police' });
+    const a = await createAssignment(db.knex, rec, org, { response_due_on: '2024-03-05' });
+    const totals = async () => (await built.services.register.overview()).totals.total;
+    const before = await totals();
+    let overview = await built.services.register.overview();
+    expect(overview.overdue.map((o) => o.id)).toContain(a.id);
+    const filtered = await get(`/recommendations?organisation=${org.slug}`).expect(200);
+    expect(filtered.text).toContain(rec.ref);
+
+    await post(`/admin/assignments/${a.id}/withdraw`, { reason: 'Not theirs' }).expect(303);
+    overview = await built.services.register.overview();
+    expect(overview.overdue.map((o) => o.id)).not.toContain(a.id);
+    expect(await totals()).toBe(before - 1);
+    const refiltered = await get(`/recommendations?organisation=${org.slug}`).expect(200);
+    expect(refiltered.text).not.toContain(rec.ref);
+  });
+
+  it('the database refuses a withdrawal without a reason', async () => {
+    const report = await createReport(db.knex);
+    const rec = await createRecommendation(db.knex, report);
+    await expect(
+      db.knex('recommendations').where({ id: rec.id }).update({ withdrawn_at: new Date() }),
+    ).rejects.toThrow('recommendations_withdrawal_complete');
+    const a = await createAssignment(db.knex, rec, await createOrganisation(db.knex));
+    await expect(
+      db
+        .knex('assignments')
+        .where({ id: a.id })
+        .update({ withdrawn_at: new Date(), withdrawn_reason: '  ' }),
+    ).rejects.toThrow('assignments_withdrawal_complete');
+  });
+
   it('an unknown report, recommendation or assignment is a 404', async () => {
     await get('/admin/reports/no-such-report').expect(404);
     await get('/admin/recommendations/NO-SUCH-1').expect(404);

@@ -6,6 +6,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import {
   AppError,
+  ConflictError,
   NotFoundError,
   UnavailableError,
   ValidationError,
@@ -74,7 +75,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       status: known.status,
       detail: known.message,
       ...base,
-      ...(known instanceof ValidationError ? { errors: known.errors } : {}),
+      ...(known instanceof ValidationError ||
+      (known instanceof ConflictError && known.errors.length > 0)
+        ? { errors: known.errors }
+        : {}),
     });
     return;
   }
