@@ -20,6 +20,8 @@ import {
   CURRENT_SCRYPT_PARAMS,
   TEST_SCRYPT_PARAMS,
 } from './modules/accounts/password';
+import { createApiTokensService } from './modules/api-tokens/api-tokens.service';
+import { createCursorCodec } from './shared/api/pagination';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -77,6 +79,8 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     clock,
     register: createRegisterService({ repository: createRegisterRepository(knex), clock }),
     health: createHealthService(knex),
+    apiTokens: createApiTokensService({ knex, clock }),
+    apiCursors: createCursorCodec(config.secretKey),
   };
 }
 
