@@ -116,7 +116,8 @@ export function problemStatuses(route: ApiRoute): ProblemStatus[] {
   // Any request may carry a token, and a bad one is refused whatever the route.
   out.add(401);
   out.add(429);
-  if (route.params || route.query || route.body) out.add(400);
+  // Unknown query parameters are refused even where none are declared.
+  out.add(400);
   if (route.params) out.add(404);
   if (route.auth !== 'public') out.add(403);
   if (route.body) {

@@ -114,6 +114,19 @@ describe('declared API routes', () => {
     problem(viewer);
   });
 
+  it('ignore whoever a cookie session signed in: without a token the call is anonymous', async () => {
+    const a = express();
+    a.use(requestLogging(createLogger('silent')));
+    a.use((req, _res, next) => {
+      req.user = USERS['admin-token']!; // what the session middleware would set from a cookie
+      next();
+    });
+    a.use(createApiRouter(routes, authenticator));
+    a.use(errorHandler);
+    const res = await request(a).post('/api/v1/things').send({ name: 'x', count: 1 });
+    expect(res.status).toBe(401);
+  });
+
   it('refuse an unknown token with 401 even on a public route', async () => {
     const res = await request(app()).get('/api/v1/things/1').set('Authorization', 'Bearer nope');
     expect(res.status).toBe(401);

@@ -115,6 +115,16 @@ function send(req: Request, res: Response, method: string, result: ApiResult): v
   res.type('application/json').send(json);
 }
 
+/** A route that declares no query parameters refuses any, as one that declares some refuses others. */
+function noQuery(req: Request): Record<string, never> {
+  const names = Object.keys(req.query as object);
+  if (names.length)
+    throw new ValidationError(
+      names.map((field) => ({ field, message: `${field} is not a recognised parameter` })),
+    );
+  return {};
+}
+
 function compileRoute(route: ApiRoute): RequestHandler {
   const params = route.params ? compileText<Record<string, unknown>>(route.params) : null;
   const query = route.query ? compileText<Record<string, unknown>>(route.query) : null;
@@ -132,7 +142,7 @@ function compileRoute(route: ApiRoute): RequestHandler {
     }
     const ctx = {
       params: params ? check(params, { ...req.params }) : {},
-      query: query ? check(query, { ...(req.query as Record<string, unknown>) }) : {},
+      query: query ? check(query, { ...(req.query as Record<string, unknown>) }) : noQuery(req),
       body: undefined as unknown,
       user: req.user,
       context: requestContext(req),
