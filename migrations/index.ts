@@ -8,6 +8,7 @@ import * as createAuditEvents from './20261128160100_create_audit_events';
 import * as createSeedRuns from './20261128160200_create_seed_runs';
 import * as createAccounts from './20261128170000_create_accounts';
 import * as registerManagement from './20261128190000_register_management';
+import * as createApiTokens from './20261128190100_create_api_tokens';
 
 interface Migration {
   name: string;
@@ -21,6 +22,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128160200_create_seed_runs', ...createSeedRuns },
   { name: '20261128170000_create_accounts', ...createAccounts },
   { name: '20261128190000_register_management', ...registerManagement },
+  { name: '20261128190100_create_api_tokens', ...createApiTokens },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -15,7 +15,7 @@ import { errorHandler, notFoundHandler } from './shared/middleware/error-handler
 import { paths } from './shared/paths';
 import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
-import { createRegisterApiRouter } from './modules/register/register.api';
+import { createApiRoutes } from './modules/api/api.routes';
 import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
 import { createAccountsRouter } from './modules/accounts/accounts.routes';
 import { createAccountRouter, enrolmentGate } from './modules/accounts/account.routes';
@@ -23,6 +23,7 @@ import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
 import { createOneTimeLinksRouter } from './modules/accounts/one-time-links.routes';
 import { createUsersRouter } from './modules/admin/users.routes';
 import { createRegisterAdminRouter } from './modules/register-admin/register-admin.routes';
+import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import './shared/express-augment';
@@ -119,7 +120,7 @@ export function createApp(services: Services): Express {
   });
 
   app.use(createHealthRouter(services.health));
-  app.use(createRegisterApiRouter(services.register));
+  app.use(createApiRoutes(services));
   app.use(createRegisterRouter(services.register));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
@@ -128,6 +129,7 @@ export function createApp(services: Services): Express {
   app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
   app.use(createUsersRouter(services.users));
   app.use(createRegisterAdminRouter(services.registerAdmin));
+  app.use(createApiTokensRouter(services.apiTokens));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -21,6 +21,8 @@ import {
   CURRENT_SCRYPT_PARAMS,
   TEST_SCRYPT_PARAMS,
 } from './modules/accounts/password';
+import { createApiTokensService } from './modules/api-tokens/api-tokens.service';
+import { createCursorCodec } from './shared/api/pagination';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -79,6 +81,8 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     register: createRegisterService({ repository: createRegisterRepository(knex), clock }),
     health: createHealthService(knex),
     registerAdmin: createRegisterAdminService({ knex, clock }),
+    apiTokens: createApiTokensService({ knex, clock }),
+    apiCursors: createCursorCodec(config.secretKey),
   };
 }
 

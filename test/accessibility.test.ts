@@ -11,7 +11,7 @@ import { applyLindenSeed } from '../seeds/operation-linden';
 import { buildTestApp } from './app';
 import { browserRequired, chromiumPath, launchBrowser } from './browser';
 import { createTestDatabase, type TestDatabase } from './db';
-import { createUser } from './auth';
+import { createUser, issueApiToken } from './auth';
 import { sealSecret } from '../src/shared/secret-box';
 import { generateTotpSecret } from '../src/modules/accounts/totp';
 
@@ -50,6 +50,9 @@ const PAGES = [
   'admin:/admin/organisations',
   'admin:/admin/organisations/south-yorkshire-police/edit',
   'viewer:/account/two-factor',
+  '/api/docs',
+  'admin:/admin/tokens',
+  'admin:/admin/tokens/new',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -75,6 +78,7 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
     });
     const viewer = await createUser(db.knex, { role: 'viewer' });
     viewerId = viewer.id;
+    await issueApiToken(db.knex, { role: 'viewer', name: 'Dashboard service' });
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],

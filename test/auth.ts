@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import type { Role } from '../src/modules/accounts/accounts.types';
 import { createPasswordHasher, TEST_SCRYPT_PARAMS } from '../src/modules/accounts/password';
+import { hashToken, newTokenValue } from '../src/modules/api-tokens/api-tokens.service';
 
 export const TEST_PASSWORD = 'correct horse battery staple 42';
 const hasher = createPasswordHasher(TEST_SCRYPT_PARAMS);
@@ -69,4 +70,41 @@ export async function signIn(app: Express, user: { email: string; password: stri
     .type('form')
     .send({ email: user.email, password: user.password, _csrf: csrfFrom(form.text) });
   return { agent, res };
+}
+
+/**
+ * A usable API token (the `rtk_...` string) for a new service account with this role (and
+ * organisation, for org_lead), valid for 30 days from the real clock unless `expiresAt` says
+ * otherwise. Send it as `Authorization: Bearer <token>`.
+ */
+export async function issueApiToken(
+  knex: Knex,
+  fields: { role: Role; organisationId?: number | null; expiresAt?: Date; name?: string },
+): Promise<string> {
+  const organisationId = fields.role === 'org_lead' ? (fields.organisationId ?? null) : null;
+  const [owner] = await knex('users')
+    .insert({
+      email: `service-${randomBytes(4).toString('hex')}@service-accounts.invalid`,
+      name: fields.name ?? `Test ${fields.role} service`,
+      role: fields.role,
+      organisation_id: organisationId,
+      kind: 'service',
+    })
+    .returning(['id']);
+  const token = newTokenValue();
+  const now = new Date();
+  await knex('api_tokens').insert({
+    token_hash: hashToken(token),
+    token_hint: token.slice(0, 10),
+    name: `Test token for ${fields.role}`,
+    user_id: owner.id,
+    role: fields.role,
+    organisation_id: organisationId,
+    created_at:
+      fields.expiresAt && fields.expiresAt < now
+        ? new Date(fields.expiresAt.getTime() - 86_400_000)
+        : now,
+    expires_at: fields.expiresAt ?? new Date(now.getTime() + 30 * 86_400_000),
+  });
+  return token;
 }

@@ -10,7 +10,7 @@ import { sealSecret } from '../src/shared/secret-box';
 import { generateTotpSecret } from '../src/modules/accounts/totp';
 import type { Role } from '../src/modules/accounts/accounts.types';
 import { buildTestApp } from './app';
-import { createUser, csrfFrom } from './auth';
+import { createUser, csrfFrom, issueApiToken } from './auth';
 import { createTestDatabase, type TestDatabase } from './db';
 import { createOrganisation } from './factories';
 import { listRoutes } from './routes';
@@ -22,7 +22,8 @@ const WHO: Who[] = ['anonymous', 'org_lead', 'viewer', 'overseer', 'admin'];
  * What a response means: ok (2xx), signin (sent to sign in), redirect (elsewhere), invalid (400:
  * allowed, but the empty form was refused), forbidden (403), notfound (404).
  */
-type Outcome = 'ok' | 'signin' | 'redirect' | 'invalid' | 'forbidden' | 'notfound' | 'conflict';
+type Outcome =
+  'ok' | 'signin' | 'redirect' | 'invalid' | 'forbidden' | 'notfound' | 'conflict' | 'unauthorised';
 
 type Row = { path: string; expect: Record<Who, Outcome> };
 
@@ -209,6 +210,18 @@ const MATRIX: Record<string, Row> = {
     expect: all('notfound'),
   },
   'GET /reset-password/complete': { path: '/reset-password/complete', expect: all('ok') },
+
+  // The API ignores cookies, so every role here is anonymous there; tokens are tested below.
+  'GET /api/v1/openapi.json': { path: '/api/v1/openapi.json', expect: all('ok') },
+  'GET /api/docs': { path: '/api/docs', expect: all('ok') },
+  'GET /admin/tokens': { path: '/admin/tokens', expect: adminOnly('ok') },
+  'GET /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('ok') },
+  'POST /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('invalid') },
+  // :id is a user id here, which is no token's id: the admin is allowed, and told it is not found.
+  'POST /admin/tokens/:id/revoke': {
+    path: '/admin/tokens/:id/revoke',
+    expect: adminOnly('notfound'),
+  },
 };
 
 function classify(res: request.Response): Outcome | string {
@@ -220,6 +233,7 @@ function classify(res: request.Response): Outcome | string {
     403: 'forbidden',
     404: 'notfound',
     409: 'conflict',
+    401: 'unauthorised',
   };
   return named[res.status] ?? `status ${res.status}`;
 }
@@ -370,4 +384,82 @@ describe('CSRF protection on every state-changing route', () => {
       expect(await snapshot()).toEqual(before);
     }
   });
+});
+
+/**
+ * API tokens: every /api/v1 route × a token of each role (and no token, and a bad token). Every
+ * route today is a public read, so each role's token is allowed and a bad token is refused;
+ * routes that need a role (API writes) must list their answers here.
+ */
+type TokenWho = 'none' | 'bad' | Role;
+const TOKEN_WHO: TokenWho[] = ['none', 'bad', 'org_lead', 'viewer', 'overseer', 'admin'];
+const publicRead = (): Record<TokenWho, Outcome> => ({
+  none: 'ok',
+  bad: 'unauthorised',
+  org_lead: 'ok',
+  viewer: 'ok',
+  overseer: 'ok',
+  admin: 'ok',
+});
+const API_TOKEN_MATRIX: Record<string, Row & { expect: Record<TokenWho, Outcome> }> = {
+  'GET /api/v1/reports': { path: '/api/v1/reports', expect: publicRead() },
+  'GET /api/v1/reports/:slug': {
+    path: '/api/v1/reports/operation-linden-2021',
+    expect: publicRead(),
+  },
+  'GET /api/v1/recommendations': { path: '/api/v1/recommendations', expect: publicRead() },
+  'GET /api/v1/recommendations/:ref': {
+    path: '/api/v1/recommendations/LIN-01',
+    expect: publicRead(),
+  },
+  'GET /api/v1/organisations': { path: '/api/v1/organisations', expect: publicRead() },
+  'GET /api/v1/organisations/:slug': { path: '/api/v1/organisations/npcc', expect: publicRead() },
+  'GET /api/v1/openapi.json': { path: '/api/v1/openapi.json', expect: publicRead() },
+};
+
+describe('the API token authorisation matrix', () => {
+  let db: TestDatabase;
+  let built: ReturnType<typeof buildTestApp>;
+  const tokens = new Map<TokenWho, string | null>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyLindenSeed(db.knex);
+    built = buildTestApp(db.knex);
+    const org = await createOrganisation(db.knex);
+    tokens.set('none', null);
+    tokens.set('bad', `rtk_${'B'.repeat(43)}`);
+    for (const role of ['org_lead', 'viewer', 'overseer', 'admin'] as const)
+      tokens.set(
+        role,
+        await issueApiToken(db.knex, {
+          role,
+          organisationId: role === 'org_lead' ? org.id : null,
+        }),
+      );
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  it('lists every /api/v1 route the app serves', () => {
+    expect(listRoutes(built.app).filter((r) => r.includes(' /api/v1/'))).toEqual(
+      Object.keys(API_TOKEN_MATRIX).sort(),
+    );
+  });
+
+  it.each(Object.entries(API_TOKEN_MATRIX))(
+    '%s answers each token as the table says',
+    async (route, row) => {
+      const method = route.split(' ')[0]!.toLowerCase() as 'get' | 'post';
+      const actual: Record<string, string> = {};
+      for (const who of TOKEN_WHO) {
+        const token = tokens.get(who);
+        const req = request(built.app)[method](row.path);
+        if (token) req.set('Authorization', `Bearer ${token}`);
+        actual[who] = classify(await req);
+      }
+      expect(actual).toEqual(row.expect);
+    },
+  );
 });

@@ -78,6 +78,13 @@ export const paths = {
     recommendation: (ref: string) => `/api/v1/recommendations/${enc(ref)}`,
     organisations: () => '/api/v1/organisations',
     organisation: (slug: string) => `/api/v1/organisations/${enc(slug)}`,
+    openapi: () => '/api/v1/openapi.json',
+  },
+  apiDocs: () => '/api/docs',
+  adminTokens: {
+    index: (query: Query = {}) => withQuery('/admin/tokens', query),
+    issue: () => '/admin/tokens/new',
+    revoke: (id: number) => `/admin/tokens/${id}/revoke`,
   },
   health: { alive: () => '/healthz', ready: () => '/readyz' },
 } as const;
@@ -132,5 +139,10 @@ export const routes = {
     recommendation: '/api/v1/recommendations/:ref',
     organisations: '/api/v1/organisations',
     organisation: '/api/v1/organisations/:slug',
+    openapi: '/api/v1/openapi.json',
   },
+  apiDocs: '/api/docs',
+  adminTokens: '/admin/tokens',
+  adminTokensNew: '/admin/tokens/new',
+  adminTokenRevoke: '/admin/tokens/:id/revoke',
 } as const;

@@ -14,6 +14,8 @@ export interface UserRow {
   totp_enabled_at: Date | null;
   totp_last_step: number | null;
   disabled_at: Date | null;
+  /** 'service' accounts hold API tokens and can never sign in (they have no password). */
+  kind?: 'person' | 'service';
   created_at: Date;
   updated_at: Date;
 }
@@ -45,7 +47,8 @@ export function createAccountsRepository() {
     },
 
     async adminExists(db: Knex | Knex.Transaction): Promise<boolean> {
-      return Boolean(await db('users').where({ role: 'admin' }).first('id'));
+      // A service account cannot sign in, so it does not count as the first administrator.
+      return Boolean(await db('users').where({ role: 'admin', kind: 'person' }).first('id'));
     },
 
     async recordAttempt(

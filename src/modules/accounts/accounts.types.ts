@@ -19,6 +19,8 @@ export interface CurrentUser {
   role: Role;
   organisationId: number | null;
   twoFactorEnabled: boolean;
+  /** Set when the user is acting through an API token (its id), so audit events can say so. */
+  apiTokenId?: number;
 }
 
 export type SessionState = 'anonymous' | 'mfa_pending' | 'enrol_required' | 'active';

@@ -130,6 +130,7 @@ function userView(user: UserSummary) {
     disabled: user.disabled,
     twoFactorEnabled: user.twoFactorEnabled,
     createdOn: longDate(user.createdAt),
+    serviceAccount: user.serviceAccount,
     href: paths.admin.user(user.id),
   };
 }

@@ -28,6 +28,8 @@ export interface UserSummary {
   disabled: boolean;
   twoFactorEnabled: boolean;
   createdAt: Date;
+  /** A service account holds API tokens and never signs in. */
+  serviceAccount: boolean;
 }
 
 export interface OrganisationOption {
@@ -49,6 +51,8 @@ export const REFUSALS = Object.freeze({
   lastAdmin:
     'This is the only enabled administrator. Make someone else an administrator first, so the service always keeps one.',
   resetDisabled: 'This account is disabled. Re-enable it before making a password reset link.',
+  resetService:
+    'This is a service account: it never signs in, so it has no password. Manage its API tokens instead.',
 });
 
 export const EMAIL_IN_USE = 'An account already uses this email address';
@@ -72,6 +76,7 @@ interface SummaryRow {
   disabled_at: Date | null;
   totp_enabled_at: Date | null;
   created_at: Date;
+  kind: 'person' | 'service';
 }
 
 const toSummary = (r: SummaryRow): UserSummary => ({
@@ -84,6 +89,7 @@ const toSummary = (r: SummaryRow): UserSummary => ({
   disabled: r.disabled_at !== null,
   twoFactorEnabled: r.totp_enabled_at !== null,
   createdAt: new Date(r.created_at),
+  serviceAccount: r.kind === 'service',
 });
 
 function summaries(db: Db) {
@@ -99,6 +105,7 @@ function summaries(db: Db) {
       'u.disabled_at',
       'u.totp_enabled_at',
       'u.created_at',
+      'u.kind',
     );
 }
 
@@ -143,7 +150,8 @@ export function createUsersService(deps: {
    */
   async function lockAdmins(trx: Knex.Transaction, actor: CurrentUser): Promise<number[]> {
     const rows: { id: number }[] = await trx('users')
-      .where({ role: 'admin' })
+      // Service accounts cannot sign in, so they never count as the service's administrator.
+      .where({ role: 'admin', kind: 'person' })
       .whereNull('disabled_at')
       .orderBy('id')
       .forUpdate()
@@ -359,6 +367,8 @@ export function createUsersService(deps: {
       return knex.transaction(async (trx) => {
         const user = await lockUser(trx, input.userId);
         if (user.disabled_at) return { kind: 'refused' as const, message: REFUSALS.resetDisabled };
+        if (user.kind === 'service')
+          return { kind: 'refused' as const, message: REFUSALS.resetService };
         const issued = await links.issuePasswordReset(trx, {
           userId: user.id,
           createdBy: input.actor.id,

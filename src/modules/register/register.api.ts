@@ -1,10 +1,23 @@
 /**
- * The read-only JSON API for the register (/api/v1). Same service and schemas as the pages; the
- * shapes below are the published contract, so fields are added, never renamed.
+ * The register's JSON API (/api/v1), declared with defineApiRoute so each route's checks and its
+ * OpenAPI entry come from one place. Same service and schemas as the pages; the response shapes
+ * are the published contract (register.api-schemas.ts), so fields are added, never renamed.
+ *
+ * Lists use cursor pagination (src/shared/api/pagination.ts) in a documented, stable order:
+ * reports newest first then by slug; recommendations in the register's order (report newest
+ * first, then position in the report, then ref); organisations by name then slug.
  */
-import { Router, type Request, type Response } from 'express';
-import { check, compileText } from '../../shared/validation';
+import { Type } from '@sinclair/typebox';
 import { paths, routes } from '../../shared/paths';
+import { defineApiRoute, type ApiRoute } from '../../shared/api/api-route';
+import {
+  DEFAULT_LIMIT,
+  pageAfter,
+  paginationQuery,
+  type CursorCodec,
+  type CursorKey,
+} from '../../shared/api/pagination';
+import { ValidationError } from '../../shared/errors';
 import {
   DEFAULT_PAGE_SIZE,
   type AssignmentSummary,
@@ -12,10 +25,17 @@ import {
   type RegisterService,
   type ReportSummary,
 } from './register.service';
-import { RecommendationQuery } from './register.schemas';
+import { RecommendationQuery, RefParam, SlugParam } from './register.schemas';
+import { withQuery as withQueryPath } from '../../shared/paths';
+import {
+  OrganisationPageSchema,
+  OrganisationSchema,
+  RecommendationPageSchema,
+  RecommendationSchema,
+  ReportPageSchema,
+  ReportSchema,
+} from './register.api-schemas';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
-
-const validateRecommendationQuery = compileText<RecommendationQuery>(RecommendationQuery);
 
 export function presentReport(r: ReportSummary) {
   return {
@@ -92,68 +112,253 @@ export function presentRecommendation(r: RecommendationSummary) {
   };
 }
 
-export function createRegisterApiRouter(service: RegisterService): Router {
-  const router = Router();
+const ListQuery = Type.Object(paginationQuery, { additionalProperties: false });
+const RecommendationListQuery = Type.Object(
+  { ...RecommendationQuery.properties, ...paginationQuery },
+  { additionalProperties: false },
+);
 
-  router.get(routes.api.reports, async (_req: Request, res: Response) => {
-    const reports = await service.listReports();
-    res.json({ items: reports.map(presentReport) });
-  });
+const TAGS = {
+  reports: ['Reports'],
+  recommendations: ['Recommendations'],
+  organisations: ['Organisations'],
+};
 
-  router.get(routes.api.report, async (req: Request, res: Response) => {
-    const { report } = await service.report(String(req.params.slug));
-    res.json(presentReport(report));
-  });
+/** The links of a cursor page: self as asked, next with the cursor after the last item. */
+function cursorLinks(
+  build: (query: Record<string, string | number | undefined>) => string,
+  query: { limit?: number; cursor?: string },
+  next: string | null,
+) {
+  return {
+    self: build({ limit: query.limit, cursor: query.cursor }),
+    next: next ? build({ limit: query.limit, cursor: next }) : null,
+    prev: null,
+  };
+}
 
-  router.get(routes.api.recommendations, async (req: Request, res: Response) => {
-    const {
-      page = 1,
-      pageSize = DEFAULT_PAGE_SIZE,
-      ...filters
-    } = check(validateRecommendationQuery, { ...req.query });
-    const result = await service.listRecommendations(filters, page, pageSize);
-    const link = (n: number) => paths.api.recommendations({ ...filters, page: n, pageSize });
-    res.json({
-      items: result.items.map(presentRecommendationSummary),
-      page: result.page,
-      pageSize: result.pageSize,
-      total: result.total,
-      pageCount: result.pageCount,
-      links: {
-        self: link(page),
-        next: page < result.pageCount ? link(page + 1) : null,
-        prev: page > 1 ? link(page - 1) : null,
+export function registerApiRoutes(service: RegisterService, cursors: CursorCodec): ApiRoute[] {
+  const reportKey = (r: ReportSummary): CursorKey => [r.publishedOn, r.slug];
+  const organisationKey = (o: { name: string; slug: string }): CursorKey => [o.name, o.slug];
+  const after = (list: string, cursor: string | undefined, arity: number) =>
+    cursor ? cursors.decode(list, cursor, arity) : null;
+
+  return [
+    defineApiRoute({
+      method: 'get',
+      path: routes.api.reports,
+      operationId: 'listReports',
+      summary: 'List reports',
+      description: 'Ordered by publication date, newest first (undated last), then by slug.',
+      tags: TAGS.reports,
+      auth: 'public',
+      query: ListQuery,
+      paginated: true,
+      responses: { 200: { description: 'A page of reports', schema: ReportPageSchema } },
+      handler: async ({ query }) => {
+        const limit = query.limit ?? DEFAULT_LIMIT;
+        const all = await service.listReports();
+        const page = pageAfter(
+          all,
+          reportKey,
+          ['desc', 'asc'],
+          after('reports', query.cursor, 2),
+          limit,
+        );
+        const last = page.items[page.items.length - 1];
+        const next = page.more && last ? cursors.encode('reports', reportKey(last)) : null;
+        return {
+          body: {
+            items: page.items.map(presentReport),
+            limit,
+            total: all.length,
+            links: cursorLinks((q) => withQueryPath(paths.api.reports(), q), query, next),
+          },
+        };
       },
-    });
-  });
+    }),
 
-  router.get(routes.api.recommendation, async (req: Request, res: Response) => {
-    res.json(presentRecommendation(await service.recommendation(String(req.params.ref))));
-  });
-
-  router.get(routes.api.organisations, async (_req: Request, res: Response) => {
-    const organisations = await service.listOrganisations();
-    res.json({
-      items: organisations.map((o) => ({
-        ...o,
-        links: { self: paths.api.organisation(o.slug), html: paths.organisations.show(o.slug) },
-      })),
-    });
-  });
-
-  router.get(routes.api.organisation, async (req: Request, res: Response) => {
-    const data = await service.organisation(String(req.params.slug));
-    res.json({
-      ...data.organisation,
-      assignmentsByStatus: data.statusCounts,
-      overdueResponses: data.overdueCount,
-      assignments: data.assignments.map(presentAssignment),
-      links: {
-        self: paths.api.organisation(data.organisation.slug),
-        html: paths.organisations.show(data.organisation.slug),
+    defineApiRoute({
+      method: 'get',
+      path: routes.api.report,
+      operationId: 'getReport',
+      summary: 'One report',
+      tags: TAGS.reports,
+      auth: 'public',
+      params: SlugParam,
+      responses: { 200: { description: 'The report', schema: ReportSchema } },
+      handler: async ({ params }) => {
+        const { report } = await service.report(params.slug);
+        return { body: presentReport(report) };
       },
-    });
-  });
+    }),
 
-  return router;
+    defineApiRoute({
+      method: 'get',
+      path: routes.api.recommendations,
+      operationId: 'listRecommendations',
+      summary: 'List recommendations, with filters',
+      description:
+        'Filters combine: `organisation` and `status` match recommendations with at least one such assignment. Ordered as the register lists them: by report (newest first), then position in the report, then ref. The older `page` and `pageSize` parameters still work (offset paging, with `page`, `pageSize` and `pageCount` in the answer) but are deprecated: use `limit` and `cursor`.',
+      tags: TAGS.recommendations,
+      auth: 'public',
+      query: RecommendationListQuery,
+      paginated: true,
+      responses: {
+        200: { description: 'A page of recommendations', schema: RecommendationPageSchema },
+      },
+      handler: async ({ query }) => {
+        const { page, pageSize, limit, cursor, ...filters } = query;
+        if (page !== undefined || pageSize !== undefined) {
+          if (cursor !== undefined || limit !== undefined)
+            throw new ValidationError([
+              {
+                field: cursor !== undefined ? 'cursor' : 'limit',
+                message: 'Use either page and pageSize, or limit and cursor, not both',
+              },
+            ]);
+          return {
+            body: await offsetPage(service, filters, page ?? 1, pageSize ?? DEFAULT_PAGE_SIZE),
+          };
+        }
+        const size = limit ?? DEFAULT_LIMIT;
+        const key = after('recommendations', cursor, 4);
+        const result = await service.listRecommendationsAfter(
+          filters,
+          key
+            ? {
+                publishedOn: key[0] === null ? null : String(key[0]),
+                reportId: Number(key[1]),
+                position: Number(key[2]),
+                ref: String(key[3]),
+              }
+            : null,
+          size,
+        );
+        const next = result.next
+          ? cursors.encode('recommendations', [
+              result.next.publishedOn,
+              result.next.reportId,
+              result.next.position,
+              result.next.ref,
+            ])
+          : null;
+        return {
+          body: {
+            items: result.items.map(presentRecommendationSummary),
+            limit: size,
+            total: result.total,
+            links: cursorLinks((q) => paths.api.recommendations({ ...filters, ...q }), query, next),
+          },
+        };
+      },
+    }),
+
+    defineApiRoute({
+      method: 'get',
+      path: routes.api.recommendation,
+      operationId: 'getRecommendation',
+      summary: 'One recommendation, with every addressee',
+      tags: TAGS.recommendations,
+      auth: 'public',
+      params: RefParam,
+      responses: { 200: { description: 'The recommendation', schema: RecommendationSchema } },
+      handler: async ({ params }) => ({
+        body: presentRecommendation(await service.recommendation(params.ref)),
+      }),
+    }),
+
+    defineApiRoute({
+      method: 'get',
+      path: routes.api.organisations,
+      operationId: 'listOrganisations',
+      summary: 'List organisations',
+      description: 'Ordered by name, then slug (by Unicode code point).',
+      tags: TAGS.organisations,
+      auth: 'public',
+      query: ListQuery,
+      paginated: true,
+      responses: {
+        200: { description: 'A page of organisations', schema: OrganisationPageSchema },
+      },
+      handler: async ({ query }) => {
+        const limit = query.limit ?? DEFAULT_LIMIT;
+        const all = await service.listOrganisations();
+        const page = pageAfter(
+          all,
+          organisationKey,
+          ['asc', 'asc'],
+          after('organisations', query.cursor, 2),
+          limit,
+        );
+        const last = page.items[page.items.length - 1];
+        const next =
+          page.more && last ? cursors.encode('organisations', organisationKey(last)) : null;
+        return {
+          body: {
+            items: page.items.map((o) => ({
+              ...o,
+              links: {
+                self: paths.api.organisation(o.slug),
+                html: paths.organisations.show(o.slug),
+              },
+            })),
+            limit,
+            total: all.length,
+            links: cursorLinks((q) => withQueryPath(paths.api.organisations(), q), query, next),
+          },
+        };
+      },
+    }),
+
+    defineApiRoute({
+      method: 'get',
+      path: routes.api.organisation,
+      operationId: 'getOrganisation',
+      summary: 'One organisation, with its assignments',
+      tags: TAGS.organisations,
+      auth: 'public',
+      params: SlugParam,
+      responses: { 200: { description: 'The organisation', schema: OrganisationSchema } },
+      handler: async ({ params }) => {
+        const data = await service.organisation(params.slug);
+        return {
+          body: {
+            ...data.organisation,
+            assignmentsByStatus: data.statusCounts,
+            overdueResponses: data.overdueCount,
+            assignments: data.assignments.map(presentAssignment),
+            links: {
+              self: paths.api.organisation(data.organisation.slug),
+              html: paths.organisations.show(data.organisation.slug),
+            },
+          },
+        };
+      },
+    }),
+  ];
+}
+
+/** The older offset paging of /api/v1/recommendations (?page=&pageSize=), kept for existing clients. */
+async function offsetPage(
+  service: RegisterService,
+  filters: Omit<RecommendationQuery, 'page' | 'pageSize'>,
+  page: number,
+  pageSize: number,
+) {
+  const result = await service.listRecommendations(filters, page, pageSize);
+  const link = (n: number) => paths.api.recommendations({ ...filters, page: n, pageSize });
+  return {
+    items: result.items.map(presentRecommendationSummary),
+    page: result.page,
+    pageSize: result.pageSize,
+    total: result.total,
+    pageCount: result.pageCount,
+    limit: pageSize,
+    links: {
+      self: link(page),
+      next: page < result.pageCount ? link(page + 1) : null,
+      prev: page > 1 ? link(page - 1) : null,
+    },
+  };
 }

@@ -38,6 +38,14 @@ export interface AssignmentDetailRow extends AssignmentRow {
   report_publish_responses: boolean;
 }
 
+/** Where a recommendation sits in the register's order (report newest first, then position, ref). */
+export interface RecommendationSortKey {
+  publishedOn: CalendarDate | null;
+  reportId: number;
+  position: number;
+  ref: string;
+}
+
 export interface RecommendationListRow extends RecommendationRow {
   report_slug: string;
   report_title: string;
@@ -182,16 +190,44 @@ export function createRegisterRepository(knex: Knex) {
       return Number(row?.count ?? 0);
     },
 
+    /**
+     * A page of recommendations in the register's order. `after` (the API's cursor) pages by keyset:
+     * the rows after that sort key, so rows added earlier in the order do not shift later pages.
+     */
     async listRecommendations(
       filters: RecommendationFilters,
-      page: { limit: number; offset: number },
-    ): Promise<{ rows: RecommendationListRow[]; total: number }> {
-      const rows = await applyFilters(recommendationBase(), filters)
-        .select<(RecommendationListRow & { total: number })[]>(
+      page: { limit: number; offset: number; after?: RecommendationSortKey | null },
+    ): Promise<{
+      rows: (RecommendationListRow & { sort_published_on: string | null })[];
+      total: number;
+    }> {
+      const query = applyFilters(recommendationBase(), filters);
+      const after = page.after;
+      if (after) {
+        const rest = [after.reportId, after.position, after.ref];
+        if (after.publishedOn === null)
+          query
+            .whereNull('rp.published_on')
+            .whereRaw('(rp.id, r.position, r.ref) > (?, ?, ?)', rest);
+        else
+          query.where((q) =>
+            q
+              .where('rp.published_on', '<', after.publishedOn)
+              .orWhereNull('rp.published_on')
+              .orWhere((qq) =>
+                qq
+                  .where('rp.published_on', after.publishedOn)
+                  .whereRaw('(rp.id, r.position, r.ref) > (?, ?, ?)', rest),
+              ),
+          );
+      }
+      const rows = await query
+        .select<(RecommendationListRow & { total: number; sort_published_on: string | null })[]>(
           'r.*',
           'rp.slug as report_slug',
           'rp.title as report_title',
           'rr.ref as repeats_ref',
+          'rp.published_on as sort_published_on',
           knex.raw('count(*) over ()::int as total'),
         )
         .orderBy([
@@ -203,7 +239,7 @@ export function createRegisterRepository(knex: Knex) {
         .limit(page.limit)
         .offset(page.offset);
       let total = rows[0]?.total ?? 0;
-      if (rows.length === 0 && page.offset > 0) {
+      if (after || (rows.length === 0 && page.offset > 0)) {
         const counted = await applyFilters(recommendationBase(), filters)
           .count<{ count: number }[]>('* as count')
           .first();

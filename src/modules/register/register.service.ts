@@ -20,6 +20,7 @@ import type {
   AssignmentDetailRow,
   RecommendationFilters,
   RecommendationListRow,
+  RecommendationSortKey,
   RegisterRepository,
 } from './register.repository';
 
@@ -337,6 +338,34 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
         pageSize,
         pageCount: Math.max(1, Math.ceil(total / pageSize)),
       };
+    },
+
+    /**
+     * The API's keyset page: up to `limit` recommendations after `after` in the register's order,
+     * and the sort key of the last one when more follow (for the next cursor).
+     */
+    async listRecommendationsAfter(
+      filters: RecommendationFilters,
+      after: RecommendationSortKey | null,
+      limit: number,
+    ) {
+      const { rows, total } = await repository.listRecommendations(filters, {
+        limit: limit + 1,
+        offset: 0,
+        after,
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const next: RecommendationSortKey | null =
+        rows.length > limit && last
+          ? {
+              publishedOn: last.sort_published_on,
+              reportId: last.report_id,
+              position: last.position,
+              ref: last.ref,
+            }
+          : null;
+      return { items: await withChildren(page), total, next };
     },
 
     async recommendation(ref: string): Promise<RecommendationSummary> {

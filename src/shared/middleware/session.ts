@@ -46,7 +46,13 @@ export function sessionMiddleware(sessions: SessionService, config: Config): Req
     req.user = null;
     req.pendingUser = null;
     // Static assets and health checks need no session; skipping them saves a query per request.
-    if (req.path.startsWith('/assets/') || req.path === '/healthz' || req.path === '/readyz')
+    // The JSON API never honours cookies (it authenticates with bearer tokens), so skip it too.
+    if (
+      req.path.startsWith('/assets/') ||
+      req.path === '/healthz' ||
+      req.path === '/readyz' ||
+      req.path.startsWith('/api/v1/')
+    )
       return next();
     const loaded = await sessions.load(readCookie(req.headers.cookie, config.session.cookieName));
     if (loaded) {
