@@ -7,6 +7,7 @@ import * as createRegister from './20261128160000_create_register';
 import * as createAuditEvents from './20261128160100_create_audit_events';
 import * as createSeedRuns from './20261128160200_create_seed_runs';
 import * as createAccounts from './20261128170000_create_accounts';
+import * as createImports from './20261128190200_create_imports';
 
 interface Migration {
   name: string;
@@ -19,6 +20,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128160100_create_audit_events', ...createAuditEvents },
   { name: '20261128160200_create_seed_runs', ...createSeedRuns },
   { name: '20261128170000_create_accounts', ...createAccounts },
+  { name: '20261128190200_create_imports', ...createImports },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -15,6 +15,7 @@ import { createSignInService } from './modules/accounts/sign-in.service';
 import { createAccountService } from './modules/accounts/account.service';
 import { createOneTimeLinksService } from './modules/accounts/one-time-links.service';
 import { createUsersService } from './modules/admin/users.service';
+import { createImportService } from './modules/import/import.service';
 import {
   createPasswordHasher,
   CURRENT_SCRYPT_PARAMS,
@@ -77,6 +78,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     clock,
     register: createRegisterService({ repository: createRegisterRepository(knex), clock }),
     health: createHealthService(knex),
+    imports: createImportService({ knex, clock, maxBytes: config.importMaxBytes }),
   };
 }
 
