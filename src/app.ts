@@ -22,6 +22,7 @@ import { createAccountRouter, enrolmentGate } from './modules/accounts/account.r
 import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
 import { createOneTimeLinksRouter } from './modules/accounts/one-time-links.routes';
 import { createUsersRouter } from './modules/admin/users.routes';
+import { createImportRouter } from './modules/import/import.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import './shared/express-augment';
@@ -126,6 +127,7 @@ export function createApp(services: Services): Express {
   app.use(createWorkspaceRouter());
   app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
   app.use(createUsersRouter(services.users));
+  app.use(createImportRouter(services.imports));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

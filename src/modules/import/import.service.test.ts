@@ -255,13 +255,13 @@ describe('the import service', () => {
       .where({ ref: 'LIN-03' })
       .update({ title: 'Changed meanwhile' });
     const before = await snapshot();
-    const result = await service.apply(actor, {
+    const result = (await service.apply(actor, {
       importId: preview.importId!,
       expectedDigest: preview.digest!,
-    });
-    expect(result!.kind).toBe('stale');
+    }))!;
+    expect(result.kind).toBe('stale');
     expect(await snapshot()).toEqual(before);
-    if (result!.kind !== 'stale') throw new Error('expected stale');
+    if (result.kind !== 'stale') throw new Error('expected stale');
     expect(result.plan.recommendations[2]!.changes).toEqual([
       { field: 'title', before: 'Changed meanwhile', after: 'Preview title' },
     ]);
@@ -292,13 +292,10 @@ describe('the import service', () => {
   });
 
   it('export then import changes nothing, for CSV and JSON, including formula-like text', async () => {
-    await db
-      .knex('recommendations')
-      .where({ ref: 'LIN-05' })
-      .update({
-        body: '=1+1 and then some\r\nsecond line, with "quotes"',
-        title: "'-already escaped",
-      });
+    await db.knex('recommendations').where({ ref: 'LIN-05' }).update({
+      body: '=1+1 and then some\r\nsecond line, with "quotes"',
+      title: "'-already escaped",
+    });
     const doc = await service.exportReport('operation-linden-2021');
     const csvText = exportCsv(doc);
     expect(csvText).toContain(`"'=1+1 and then some`);
