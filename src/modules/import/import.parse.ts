@@ -214,7 +214,7 @@ function recommendationRules(
       out.push({
         row,
         column: columnOf('addressees'),
-        message: `${columnOf('addressees')}: “${a}” is not a kind of organisation. Use kind: followed by one of ${ORGANISATION_KINDS.join(', ')}.`,
+        message: `“${a}” is not a kind of organisation. Use kind: followed by one of ${ORGANISATION_KINDS.join(', ')}.`,
       });
   for (const list of ['themes', 'addressees'] as const) {
     const items = rec[list] ?? [];

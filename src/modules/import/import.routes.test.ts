@@ -188,7 +188,9 @@ describe('the import pages', () => {
     const doc = await built.services.imports.exportReport('operation-linden-2021');
     doc.recommendations[0]!.title = 'Changed by the import';
     const res = await upload(Buffer.from(JSON.stringify(doc)), 'l.json').expect(303);
-    const page = await request(built.app).get(res.headers.location).set('Cookie', cookie);
+    const page = await request(built.app)
+      .get(res.headers.location as string)
+      .set('Cookie', cookie);
     const digest = page.text.match(/name="digest" value="([0-9a-f]{64})"/)![1];
     await db.knex('recommendations').where({ ref: 'LIN-01' }).update({ body: 'Edited meanwhile.' });
     const before = await counts();

@@ -193,13 +193,13 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
           errors.push({
             row,
             column: 'addressees',
-            message: `addressees: there is no organisation of kind ${a.slice(5)} in the register, so “${a}” names nobody. Add the organisations first, or remove it.`,
+            message: `There is no organisation of kind ${a.slice(5)} in the register, so “${a}” names nobody. Add the organisations first, or remove it.`,
           });
       } else if (!organisations.has(a))
         errors.push({
           row,
           column: 'addressees',
-          message: `addressees: there is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
+          message: `There is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
         });
     }
     for (const t of rec.themes)
@@ -207,7 +207,7 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
         errors.push({
           row,
           column: 'themes',
-          message: `themes: there is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
+          message: `There is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
         });
 
     const addressed = expandAddressees(rec.addressees, orgList).filter((s) => organisations.has(s));
