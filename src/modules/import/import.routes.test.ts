@@ -130,6 +130,8 @@ describe('the import pages', () => {
     expect(res.text).toContain('64 KB or smaller');
     const slightly = await upload(Buffer.alloc(64 * 1024 + 10, 'a'), 'big.csv');
     expect(slightly.status).toBe(413);
+    const twoFiles = await upload(EXAMPLE_CSV, 'one.csv').attach('file', EXAMPLE_CSV, 'two.csv');
+    expect(twoFiles.status).toBe(413);
     expect(await counts()).toEqual(before);
   });
 
