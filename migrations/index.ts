@@ -9,6 +9,7 @@ import * as createSeedRuns from './20261128160200_create_seed_runs';
 import * as createAccounts from './20261128170000_create_accounts';
 import * as registerManagement from './20261128190000_register_management';
 import * as createApiTokens from './20261128190100_create_api_tokens';
+import * as createImports from './20261128190200_create_imports';
 
 interface Migration {
   name: string;
@@ -23,6 +24,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128170000_create_accounts', ...createAccounts },
   { name: '20261128190000_register_management', ...registerManagement },
   { name: '20261128190100_create_api_tokens', ...createApiTokens },
+  { name: '20261128190200_create_imports', ...createImports },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -24,6 +24,7 @@ import { createOneTimeLinksRouter } from './modules/accounts/one-time-links.rout
 import { createUsersRouter } from './modules/admin/users.routes';
 import { createRegisterAdminRouter } from './modules/register-admin/register-admin.routes';
 import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
+import { createImportRouter } from './modules/import/import.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import './shared/express-augment';
@@ -130,6 +131,7 @@ export function createApp(services: Services): Express {
   app.use(createUsersRouter(services.users));
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
+  app.use(createImportRouter(services.imports));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -105,6 +105,12 @@ const ENV_SCHEMA = Type.Object({
     default: 10000,
     description: 'milliseconds, 1000 to 120000',
   }),
+  IMPORT_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 104857600,
+    default: 5242880,
+    description: 'bytes, 1024 to 104857600 (100 MB)',
+  }),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -133,6 +139,8 @@ export interface Config {
   /** DATA_DIR, resolved: the embedded database and, outside production, a generated secret key. */
   dataDir: string;
   passwordHashCost: 'standard' | 'test';
+  /** The largest import file accepted, in bytes. */
+  importMaxBytes: number;
   session: {
     idleMinutes: number;
     absoluteHours: number;
@@ -214,6 +222,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.SECRET_KEY ? Buffer.from(env.SECRET_KEY, 'base64') : null,
     dataDir: path.resolve(env.DATA_DIR),
     passwordHashCost: env.PASSWORD_HASH_COST,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
     session: {
       idleMinutes: env.SESSION_IDLE_MINUTES,
       absoluteHours: env.SESSION_ABSOLUTE_HOURS,

@@ -16,6 +16,7 @@ import { createAccountService } from './modules/accounts/account.service';
 import { createOneTimeLinksService } from './modules/accounts/one-time-links.service';
 import { createUsersService } from './modules/admin/users.service';
 import { createRegisterAdminService } from './modules/register-admin/register-admin.service';
+import { createImportService } from './modules/import/import.service';
 import {
   createPasswordHasher,
   CURRENT_SCRYPT_PARAMS,
@@ -83,6 +84,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     registerAdmin: createRegisterAdminService({ knex, clock }),
     apiTokens: createApiTokensService({ knex, clock }),
     apiCursors: createCursorCodec(config.secretKey),
+    imports: createImportService({ knex, clock, maxBytes: config.importMaxBytes }),
   };
 }
 

@@ -53,6 +53,8 @@ const PAGES = [
   '/api/docs',
   'admin:/admin/tokens',
   'admin:/admin/tokens/new',
+  'admin:/admin/imports/new',
+  'admin:/admin/imports/:import',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -66,6 +68,9 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   const pages = new Map<number, Page>();
   const tokens = new Map<string, string>();
   let viewerId = 0;
+  let importId = '';
+  const fill = (url: string) =>
+    url.replace(':viewer', String(viewerId)).replace(':import', importId);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -79,6 +84,15 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
     const viewer = await createUser(db.knex, { role: 'viewer' });
     viewerId = viewer.id;
     await issueApiToken(db.knex, { role: 'viewer', name: 'Dashboard service' });
+    // A stored upload, so its preview page can be checked.
+    const preview = await services.imports.preview(
+      { userId: admin.id, audit: { type: 'user', id: String(admin.id) } },
+      {
+        filename: 'illustrative-inspection.json',
+        bytes: fs.readFileSync(require.resolve('../examples/import/illustrative-inspection.json')),
+      },
+    );
+    importId = preview.importId!;
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],
@@ -119,9 +133,9 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
           .context()
           .addCookies([{ name: 'tracker-session', value: tokens.get(as)!, url: base }]);
       }
-      await page.goto(base + url!.replace(':viewer', String(viewerId)));
+      await page.goto(base + fill(url!));
       // A signed-in page must really be that page, not the sign-in form it would redirect to.
-      if (as) expect(new URL(page.url()).pathname).toBe(url!.replace(':viewer', String(viewerId)));
+      if (as) expect(new URL(page.url()).pathname).toBe(fill(url!));
       await page.addScriptTag({ content: AXE_SOURCE });
       const violations = await page.evaluate(async () => {
         const axe = (

@@ -114,6 +114,25 @@ const MATRIX: Record<string, Row> = {
     path: '/admin/users/:id/reset-link',
     expect: adminOnly('ok'),
   },
+  'GET /admin/imports/new': { path: '/admin/imports/new', expect: adminOnly('ok') },
+  // A form post (not multipart) carries no file: the admin is asked to choose one.
+  'POST /admin/imports': { path: '/admin/imports', expect: adminOnly('invalid') },
+  'GET /admin/imports/:id': {
+    path: `/admin/imports/${'A'.repeat(22)}`,
+    expect: adminOnly('notfound'),
+  },
+  'POST /admin/imports/:id/confirm': {
+    path: `/admin/imports/${'A'.repeat(22)}/confirm`,
+    expect: adminOnly('notfound'),
+  },
+  'GET /admin/reports/:slug/export.csv': {
+    path: '/admin/reports/operation-linden-2021/export.csv',
+    expect: adminOnly('ok'),
+  },
+  'GET /admin/reports/:slug/export.json': {
+    path: '/admin/reports/operation-linden-2021/export.json',
+    expect: adminOnly('ok'),
+  },
 
   // Register management. Empty forms are refused (400); deleting LIN-01, which has a response, is a
   // conflict (409), so no row here changes what the next one sees.

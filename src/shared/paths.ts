@@ -58,6 +58,12 @@ export const paths = {
     newOrganisation: () => '/admin/organisations/new',
     editOrganisation: (slug: string, query: Query = {}) =>
       withQuery(`/admin/organisations/${enc(slug)}/edit`, query),
+    importNew: () => '/admin/imports/new',
+    imports: () => '/admin/imports',
+    import: (id: string) => `/admin/imports/${enc(id)}`,
+    importConfirm: (id: string) => `/admin/imports/${enc(id)}/confirm`,
+    reportExport: (slug: string, format: 'csv' | 'json') =>
+      `/admin/reports/${enc(slug)}/export.${format}`,
   },
   links: {
     setup: (token: string) => `/setup/${enc(token)}`,
@@ -126,6 +132,12 @@ export const routes = {
   adminOrganisations: '/admin/organisations',
   adminNewOrganisation: '/admin/organisations/new',
   adminEditOrganisation: '/admin/organisations/:slug/edit',
+  adminImportNew: '/admin/imports/new',
+  adminImports: '/admin/imports',
+  adminImport: '/admin/imports/:id',
+  adminImportConfirm: '/admin/imports/:id/confirm',
+  adminReportExportCsv: '/admin/reports/:slug/export.csv',
+  adminReportExportJson: '/admin/reports/:slug/export.json',
   setup: '/setup/:token',
   setupComplete: '/setup/complete',
   invitation: '/invitations/:token',

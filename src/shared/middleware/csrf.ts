@@ -3,9 +3,15 @@
  * token in a hidden `_csrf` field, compared here in constant time. A request with no session, no
  * token or another session's token is refused with 403 and changes nothing. The JSON API is not
  * covered: it authenticates with bearer tokens, which a browser never sends on its own.
+ *
+ * multipart/form-data (file uploads) is not parsed here, so its token cannot be read here. Such a
+ * request is refused unless its path was registered with `acceptMultipartAt`; the handler at that
+ * path must read the body with readMultipart (src/shared/multipart.ts), which checks the token with
+ * `verifyCsrfToken` before it accepts any file bytes. Failing closed: a multipart POST to any other
+ * route is refused here, even one that reads no body.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ForbiddenError } from '../errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -24,8 +30,26 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const multipartPaths: RegExp[] = [];
+
+/** Lets multipart POSTs through to paths matching `pattern`; their handlers check the token themselves. */
+export function acceptMultipartAt(pattern: RegExp): void {
+  if (!multipartPaths.some((p) => p.source === pattern.source)) multipartPaths.push(pattern);
+}
+
+/** Whether `given` is this request's session's CSRF token (compared in constant time). */
+export function verifyCsrfToken(req: Request, given: unknown): boolean {
+  const expected = req.trackerSession?.csrfToken;
+  return Boolean(expected) && typeof given === 'string' && same(given, expected!);
+}
+
 export const csrfProtection: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method) || req.path.startsWith('/api/')) return next();
+  if (/^multipart\/form-data\b/i.test(req.get('content-type') ?? '')) {
+    if (req.trackerSession?.csrfToken && multipartPaths.some((p) => p.test(req.path)))
+      return next();
+    return next(new CsrfError());
+  }
   const expected = req.trackerSession?.csrfToken;
   const given = (req.body as Record<string, unknown> | undefined)?._csrf;
   if (!expected || typeof given !== 'string' || !same(given, expected))

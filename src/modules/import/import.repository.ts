@@ -1,0 +1,238 @@
+/**
+ * The database side of imports: reading what a plan compares against, writing what it applies, and
+ * keeping uploads between preview and confirmation. Every function takes the caller's knex or
+ * transaction, so a plan can be rebuilt and applied inside one transaction.
+ */
+import type { Knex } from 'knex';
+import type { OrganisationKind, TextStatus } from '../../db/tables';
+import type { LegalBasis } from '../deadlines/deadlines.rules';
+import type { ImportFormat, NormalisedImport } from './import.schemas';
+
+type Db = Knex | Knex.Transaction;
+
+export interface ExistingReport {
+  id: number;
+  slug: string;
+  title: string;
+  issuer_name: string;
+  issuer_short: string | null;
+  published_on: string | null;
+  dated_on: string | null;
+  legal_basis: LegalBasis;
+  source_url: string | null;
+  summary: string | null;
+}
+
+export interface ExistingRecommendation {
+  id: number;
+  report_id: number;
+  report_slug: string;
+  ref: string;
+  source_number: string | null;
+  title: string | null;
+  body: string | null;
+  text_status: TextStatus;
+  made_on: string | null;
+  made_on_confirmed: boolean;
+  source_url: string | null;
+  position: number;
+}
+
+export interface OrganisationRef {
+  id: number;
+  slug: string;
+  name: string;
+  kind: OrganisationKind;
+}
+
+const REPORT_COLUMNS = [
+  'id',
+  'slug',
+  'title',
+  'issuer_name',
+  'issuer_short',
+  'published_on',
+  'dated_on',
+  'legal_basis',
+  'source_url',
+  'summary',
+];
+
+export async function findReport(db: Db, slug: string): Promise<ExistingReport | undefined> {
+  return db('reports').where({ slug }).first(REPORT_COLUMNS);
+}
+
+export async function findRecommendationsByRef(
+  db: Db,
+  refs: string[],
+): Promise<ExistingRecommendation[]> {
+  if (refs.length === 0) return [];
+  return db('recommendations as r')
+    .join('reports as p', 'p.id', 'r.report_id')
+    .whereIn('r.ref', refs)
+    .select(
+      'r.id',
+      'r.report_id',
+      'p.slug as report_slug',
+      'r.ref',
+      'r.source_number',
+      'r.title',
+      'r.body',
+      'r.text_status',
+      'r.made_on',
+      'r.made_on_confirmed',
+      'r.source_url',
+      'r.position',
+    );
+}
+
+export async function recommendationsOfReport(
+  db: Db,
+  reportId: number,
+): Promise<ExistingRecommendation[]> {
+  return db('recommendations as r')
+    .join('reports as p', 'p.id', 'r.report_id')
+    .where('r.report_id', reportId)
+    .orderBy([{ column: 'r.position' }, { column: 'r.ref' }])
+    .select(
+      'r.id',
+      'r.report_id',
+      'p.slug as report_slug',
+      'r.ref',
+      'r.source_number',
+      'r.title',
+      'r.body',
+      'r.text_status',
+      'r.made_on',
+      'r.made_on_confirmed',
+      'r.source_url',
+      'r.position',
+    );
+}
+
+export async function maxPosition(db: Db, reportId: number): Promise<number> {
+  const row = await db('recommendations')
+    .where({ report_id: reportId })
+    .max('position as max')
+    .first();
+  return Number(row?.max ?? 0);
+}
+
+/** The organisations named by slug, and every organisation of the named kinds. */
+export async function findOrganisations(
+  db: Db,
+  slugs: string[],
+  kinds: string[],
+): Promise<OrganisationRef[]> {
+  if (slugs.length === 0 && kinds.length === 0) return [];
+  return db('organisations')
+    .where((q) => {
+      if (slugs.length) q.orWhereIn('slug', slugs);
+      if (kinds.length) q.orWhereIn('kind', kinds);
+    })
+    .orderBy('name')
+    .select('id', 'slug', 'name', 'kind');
+}
+
+export async function findThemes(
+  db: Db,
+  slugs: string[],
+): Promise<{ id: number; slug: string; name: string }[]> {
+  if (slugs.length === 0) return [];
+  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name');
+}
+
+/** Theme slugs linked to each recommendation. */
+export async function themeLinks(db: Db, recommendationIds: number[]) {
+  if (recommendationIds.length === 0) return [];
+  return db('recommendation_themes as rt')
+    .join('themes as t', 't.id', 'rt.theme_id')
+    .whereIn('rt.recommendation_id', recommendationIds)
+    .orderBy('t.slug')
+    .select('rt.recommendation_id', 't.slug') as Promise<
+    { recommendation_id: number; slug: string }[]
+  >;
+}
+
+/** Organisation slugs each recommendation is addressed to. */
+export async function assignmentLinks(db: Db, recommendationIds: number[]) {
+  if (recommendationIds.length === 0) return [];
+  return db('assignments as a')
+    .join('organisations as o', 'o.id', 'a.organisation_id')
+    .whereIn('a.recommendation_id', recommendationIds)
+    .orderBy('o.slug')
+    .select('a.recommendation_id', 'o.slug') as Promise<
+    { recommendation_id: number; slug: string }[]
+  >;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads kept between preview and confirmation
+
+export interface StoredImport {
+  id: string;
+  createdBy: number;
+  filename: string;
+  format: ImportFormat;
+  payload: NormalisedImport;
+  planDigest: string;
+  createdAt: Date;
+  appliedAt: Date | null;
+}
+
+export async function storeImport(
+  db: Db,
+  row: {
+    id: string;
+    createdBy: number;
+    filename: string;
+    format: ImportFormat;
+    payload: NormalisedImport;
+    planDigest: string;
+    createdAt: Date;
+  },
+): Promise<void> {
+  await db('imports').insert({
+    id: row.id,
+    created_by: row.createdBy,
+    filename: row.filename,
+    format: row.format,
+    payload: JSON.stringify(row.payload),
+    plan_digest: row.planDigest,
+    created_at: row.createdAt,
+  });
+}
+
+export async function findImport(
+  db: Db,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<StoredImport | undefined> {
+  const q = db('imports').where({ id }).first();
+  if (opts.forUpdate) q.forUpdate();
+  const row = await q;
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    createdBy: row.created_by,
+    filename: row.filename,
+    format: row.format,
+    payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+    planDigest: row.plan_digest,
+    createdAt: new Date(row.created_at),
+    appliedAt: row.applied_at ? new Date(row.applied_at) : null,
+  };
+}
+
+export async function updateImportDigest(db: Db, id: string, planDigest: string): Promise<void> {
+  await db('imports').where({ id }).update({ plan_digest: planDigest });
+}
+
+export async function markImportApplied(db: Db, id: string, at: Date): Promise<void> {
+  await db('imports').where({ id }).update({ applied_at: at });
+}
+
+/** Removes uploads never confirmed that are older than `before`. */
+export async function deleteExpiredImports(db: Db, before: Date): Promise<number> {
+  return db('imports').whereNull('applied_at').where('created_at', '<', before).delete();
+}

@@ -1,0 +1,314 @@
+/**
+ * The import pipeline against a real database: every error kind with its row and column, all at once
+ * and nothing stored; a second report addressed to several forces; re-importing changes nothing; an
+ * update touches only what changed; a change between preview and confirm is caught; export → import.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { applyLindenSeed } from '../../../seeds/operation-linden';
+import { createTestDatabase, type TestDatabase } from '../../../test/db';
+import { createOrganisation } from '../../../test/factories';
+import { createUser } from '../../../test/auth';
+import { fixedClock } from '../../shared/clock';
+import { createImportService, type ImportActor } from './import.service';
+import { exportCsv, exportJson } from './import.export';
+import { PROJECT_ROOT } from '../../shared/project-root';
+
+const EXAMPLE_JSON = fs.readFileSync(
+  path.join(PROJECT_ROOT, 'examples/import/illustrative-inspection.json'),
+);
+const EXAMPLE_CSV = fs.readFileSync(
+  path.join(PROJECT_ROOT, 'examples/import/illustrative-inspection.csv'),
+);
+
+const HEADER =
+  'report_slug,report_title,report_issuer_name,report_legal_basis,report_published_on,ref,title,body,text_status,made_on,themes,addressees';
+const REPORT = 'test-import-report,Test import report,Test Office,iopc_para_28a,2024-01-10';
+
+function csv(...rows: string[]): Buffer {
+  return Buffer.from([HEADER, ...rows].join('\r\n') + '\r\n', 'utf8');
+}
+
+describe('the import service', () => {
+  let db: TestDatabase;
+  let service: ReturnType<typeof createImportService>;
+  let actor: ImportActor;
+  const clock = fixedClock('2026-11-28T12:00:00Z');
+
+  const snapshot = async () => {
+    const count = async (table: string) =>
+      Number((await db.knex(table).count('* as n').first())?.n);
+    return {
+      reports: await count('reports'),
+      recommendations: await count('recommendations'),
+      assignments: await count('assignments'),
+      themes: await count('recommendation_themes'),
+      audit: await count('audit_events'),
+      imports: await count('imports'),
+      updated: await db.knex('recommendations').orderBy('id').select('id', 'updated_at'),
+    };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyLindenSeed(db.knex);
+    service = createImportService({ knex: db.knex, clock, maxBytes: 5 * 1024 * 1024 });
+    const admin = await createUser(db.knex, { role: 'admin' });
+    actor = {
+      userId: admin.id,
+      audit: { type: 'user', id: String(admin.id), label: admin.email },
+    };
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  it('reports every bad row at once, with row and column, and stores nothing', async () => {
+    const before = await snapshot();
+    const file = csv(
+      `${REPORT},T-IMP-01,Title one,Body one,summary,2021-02-30,training,south-yorkshire-police`,
+      `${REPORT},T-IMP-01,Title two,Body two,summary,2024-01-10,,npcc`,
+      `${REPORT},bad ref,Title,Body,summary,,,npcc`,
+      `${REPORT},T-IMP-03,,Some text,summary,,,npcc`,
+      `${REPORT},T-IMP-04,A title,Some text,pending,,,npcc`,
+      `${REPORT},T-IMP-05,Title,"=HYPERLINK(""http://evil"")",summary,,,npcc`,
+      `${REPORT},T-IMP-06,Title,Body,summary,,no-such-theme,no-such-org;kind:police_force;kind:spaceship`,
+      `${REPORT},T-IMP-07,${'x'.repeat(301)},Body,summary,,,npcc`,
+      `test-import-report,Another title,Test Office,iopc_para_28a,2024-01-10,T-IMP-08,Title,Body,summary,,,npcc`,
+    );
+    const result = await service.preview(actor, { filename: 'bad.csv', bytes: file });
+    const found = result.errors.map((e) => `${e.row}|${e.column}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '2|made_on',
+        '3|ref',
+        '4|ref',
+        '5|title',
+        '6|body',
+        '7|body',
+        '8|addressees',
+        '9|title',
+        '10|report_title',
+      ]),
+    );
+    expect(result.errors.find((e) => e.row === 3)!.message).toMatch(/more than once.*row 2/);
+    expect(result.errors.find((e) => e.row === 7)!.message).toMatch(/apostrophe/);
+    expect(result.importId).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('names unknown organisations, kinds and themes found only in the database', async () => {
+    const file = csv(
+      `${REPORT},T-IMP-11,Title,Body,summary,,no-such-theme,no-such-org;kind:local_authority`,
+    );
+    const result = await service.preview(actor, { filename: 'x.csv', bytes: file });
+    expect(result.errors.map((e) => [e.row, e.column, e.message])).toEqual([
+      [2, 'addressees', expect.stringContaining('no-such-org')],
+      [2, 'addressees', expect.stringContaining('kind local_authority')],
+      [2, 'themes', expect.stringContaining('no-such-theme')],
+    ]);
+  });
+
+  it('refuses unknown columns, UTF-16, Latin-1 and binary files with a message naming the problem', async () => {
+    const unknown = await service.preview(actor, {
+      filename: 'x.csv',
+      bytes: Buffer.from(`${HEADER},colour\r\n`),
+    });
+    expect(unknown.errors).toEqual([
+      { row: 1, column: 'colour', message: expect.stringContaining('not a column') },
+    ]);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(HEADER, 'utf16le')]);
+    expect(
+      (await service.preview(actor, { filename: 'x.csv', bytes: utf16 })).errors[0]!.message,
+    ).toMatch(/UTF-16/);
+    const latin1 = Buffer.from(
+      `${HEADER}\r\n${REPORT},T-IMP-12,Caf\xe9,B,summary,,,npcc\r\n`,
+      'latin1',
+    );
+    expect(
+      (await service.preview(actor, { filename: 'x.csv', bytes: latin1 })).errors[0]!.message,
+    ).toMatch(/not valid UTF-8.*Latin-1/);
+    const binary = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]);
+    expect(
+      (await service.preview(actor, { filename: 'x.csv', bytes: binary })).errors[0]!.message,
+    ).toMatch(/not a text file/);
+  });
+
+  it('accepts a byte-order mark and an apostrophe-escaped formula cell', async () => {
+    const file = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      csv(`${REPORT},T-IMP-13,Title,'- a list item,summary,,,npcc`),
+    ]);
+    const result = await service.preview(actor, { filename: 'x.csv', bytes: file });
+    expect(result.errors).toEqual([]);
+    expect(result.plan!.recommendations[0]!.action).toBe('create');
+  });
+
+  it('refuses a file over the size limit and one with too many rows', async () => {
+    const small = createImportService({ knex: db.knex, clock, maxBytes: 1024 });
+    const big = await small.preview(actor, { filename: 'x.csv', bytes: Buffer.alloc(2000, 'a') });
+    expect(big.errors[0]!.message).toMatch(/larger than the limit of 1 KB/);
+    const rows = Array.from({ length: 2001 }, (_, i) => `${REPORT},T-ROW-${i},T,B,summary,,,npcc`);
+    const many = await service.preview(actor, { filename: 'x.csv', bytes: csv(...rows) });
+    expect(many.errors[0]!.message).toMatch(/at most 2000/);
+  });
+
+  it('imports a second report whose recommendations go to several forces, then re-importing changes nothing', async () => {
+    const forces = [
+      await createOrganisation(db.knex, { kind: 'police_force' }),
+      await createOrganisation(db.knex, { kind: 'police_force' }),
+    ];
+    const policeForces = Number(
+      (await db.knex('organisations').where({ kind: 'police_force' }).count('* as n').first())?.n,
+    );
+    expect(policeForces).toBeGreaterThanOrEqual(3);
+    const preview = await service.preview(actor, { filename: 'x.json', bytes: EXAMPLE_JSON });
+    expect(preview.errors).toEqual([]);
+    expect(preview.plan!.report.action).toBe('create');
+    expect(preview.plan!.counts).toEqual({
+      recommendationsCreated: 4,
+      recommendationsUpdated: 0,
+      recommendationsUnchanged: 0,
+      assignmentsCreated: policeForces * 2 + 2 + 2,
+      assignmentsKept: 0,
+      themesAdded: 4,
+    });
+    const auditBefore = (await snapshot()).audit;
+    const applied = await service.apply(actor, {
+      importId: preview.importId!,
+      expectedDigest: preview.digest!,
+    });
+    expect(applied!.kind).toBe('applied');
+    const rows = await db
+      .knex('assignments as a')
+      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .join('organisations as o', 'o.id', 'a.organisation_id')
+      .where('r.ref', 'EXA-01')
+      .select('o.slug', 'a.response_due_on', 'a.status');
+    expect(rows.map((r) => r.slug)).toEqual(expect.arrayContaining(forces.map((f) => f.slug)));
+    expect(rows.map((r) => r.slug)).toContain('south-yorkshire-police');
+    // HMICFRS: 56 days from publication (2025-03-12).
+    expect(new Set(rows.map((r) => r.response_due_on))).toEqual(new Set(['2025-05-07']));
+    const audit = await db
+      .knex('audit_events')
+      .where('id', '>', 0)
+      .orderBy('id', 'desc')
+      .limit(policeForces * 2 + 4 + 4 + 1)
+      .select('actor_type', 'actor_id', 'action', 'after');
+    expect(audit.every((a) => a.actor_type === 'user' && a.actor_id === actor.audit.id)).toBe(true);
+    expect(audit.every((a) => a.after.source === 'import')).toBe(true);
+    expect((await snapshot()).audit - auditBefore).toBe(1 + 4 + policeForces * 2 + 4);
+
+    // The same file again, as JSON and as CSV: nothing to do, nothing written.
+    const before = await snapshot();
+    for (const [filename, bytes] of [
+      ['again.json', EXAMPLE_JSON],
+      ['again.csv', EXAMPLE_CSV],
+    ] as const) {
+      const again = await service.preview(actor, { filename, bytes });
+      expect(again.errors).toEqual([]);
+      expect(again.plan!.changesAnything).toBe(false);
+      expect(again.importId).toBeNull();
+      const direct = await service.apply(actor, { source: { filename, bytes } });
+      expect(direct!.kind).toBe('applied');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('updating an existing reference changes only that recommendation and field', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[1].title = 'A corrected title';
+    const before = await snapshot();
+    const preview = await service.preview(actor, {
+      filename: 'linden.json',
+      text: JSON.stringify(doc),
+    });
+    expect(preview.errors).toEqual([]);
+    expect(preview.plan!.report.action).toBe('unchanged');
+    const changed = preview.plan!.recommendations.filter((r) => r.action !== 'unchanged');
+    expect(changed).toEqual([
+      expect.objectContaining({
+        ref: 'LIN-02',
+        action: 'update',
+        changes: [{ field: 'title', before: expect.any(String), after: 'A corrected title' }],
+        assignmentsToCreate: [],
+      }),
+    ]);
+    await service.apply(actor, { importId: preview.importId!, expectedDigest: preview.digest! });
+    const after = await snapshot();
+    expect(after.audit).toBe(before.audit + 1);
+    expect(after.recommendations).toBe(before.recommendations);
+    const changedIds = after.updated
+      .filter((u, i) => u.updated_at.getTime() !== before.updated[i]!.updated_at.getTime())
+      .map((u) => u.id);
+    const lin02 = await db.knex('recommendations').where({ ref: 'LIN-02' }).first();
+    expect(changedIds).toEqual([lin02.id]);
+    expect(lin02.title).toBe('A corrected title');
+  });
+
+  it('catches a change to the register between preview and confirm, and writes nothing', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[2].title = 'Preview title';
+    const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
+    await db
+      .knex('recommendations')
+      .where({ ref: 'LIN-03' })
+      .update({ title: 'Changed meanwhile' });
+    const before = await snapshot();
+    const result = (await service.apply(actor, {
+      importId: preview.importId!,
+      expectedDigest: preview.digest!,
+    }))!;
+    expect(result.kind).toBe('stale');
+    expect(await snapshot()).toEqual(before);
+    if (result.kind !== 'stale') throw new Error('expected stale');
+    expect(result.plan.recommendations[2]!.changes).toEqual([
+      { field: 'title', before: 'Changed meanwhile', after: 'Preview title' },
+    ]);
+    // Confirming the new preview works.
+    const second = await service.apply(actor, {
+      importId: preview.importId!,
+      expectedDigest: result.digest,
+    });
+    expect(second!.kind).toBe('applied');
+    // And confirming twice does not apply twice.
+    const third = await service.apply(actor, {
+      importId: preview.importId!,
+      expectedDigest: result.digest,
+    });
+    expect(third!.kind).toBe('already_applied');
+  });
+
+  it('lets only the uploader confirm a stored import', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[3].title = 'Only mine';
+    const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
+    const other = await createUser(db.knex, { role: 'admin' });
+    const result = await service.apply(
+      { userId: other.id, audit: { type: 'user', id: String(other.id) } },
+      { importId: preview.importId!, expectedDigest: preview.digest! },
+    );
+    expect(result).toBeNull();
+  });
+
+  it('export then import changes nothing, for CSV and JSON, including formula-like text', async () => {
+    await db.knex('recommendations').where({ ref: 'LIN-05' }).update({
+      body: '=1+1 and then some\r\nsecond line, with "quotes"',
+      title: "'-already escaped",
+    });
+    const doc = await service.exportReport('operation-linden-2021');
+    const csvText = exportCsv(doc);
+    expect(csvText).toContain(`"'=1+1 and then some`);
+    expect(csvText).toContain(`''-already escaped`);
+    const before = await snapshot();
+    for (const [filename, text] of [
+      ['l.csv', csvText],
+      ['l.json', exportJson(doc)],
+    ] as const) {
+      const preview = await service.preview(actor, { filename, text });
+      expect(preview.errors).toEqual([]);
+      expect(preview.plan!.changesAnything).toBe(false);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
