@@ -260,6 +260,35 @@ describe('register management pages', () => {
     expect(refiltered.text).not.toContain(rec.ref);
   });
 
+  it('a report set not to publish responses keeps their wording off the public page', async () => {
+    const report = await createReport(db.knex, { publish_responses: false });
+    const rec = await createRecommendation(db.knex, report);
+    await createAssignment(db.knex, rec, await createOrganisation(db.knex), {
+      status: 'in_progress',
+      response_stance: 'accepted',
+      responded_on: '2024-02-01',
+      response_text: 'We will retrain every officer by spring.',
+    });
+    const hidden = await get(`/recommendations/${rec.ref}`).expect(200);
+    expect(hidden.text).toContain('Accepted');
+    expect(hidden.text).not.toContain('We will retrain every officer by spring.');
+    await db.knex('reports').where({ id: report.id }).update({ publish_responses: true });
+    const shown = await get(`/recommendations/${rec.ref}`).expect(200);
+    expect(shown.text).toContain('We will retrain every officer by spring.');
+  });
+
+  it('a withdrawn recommendation stays on its public page and in lists, marked withdrawn', async () => {
+    const report = await createReport(db.knex);
+    const rec = await createRecommendation(db.knex, report);
+    await post(`/admin/recommendations/${rec.ref}/withdraw`, { reason: 'Entered twice' }).expect(
+      303,
+    );
+    const page = await get(`/recommendations/${rec.ref}`).expect(200);
+    expect(page.text).toMatch(/This recommendation was withdrawn on [^.]+\. Reason: Entered twice/);
+    const list = await get(`/reports/${report.slug}`).expect(200);
+    expect(list.text).toMatch(new RegExp(`${rec.ref}:[\\s\\S]*?Withdrawn`));
+  });
+
   it('the database refuses a withdrawal without a reason', async () => {
     const report = await createReport(db.knex);
     const rec = await createRecommendation(db.knex, report);

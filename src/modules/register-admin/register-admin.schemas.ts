@@ -13,7 +13,9 @@ export const ADMIN_LIST_LIMIT = 500;
 /** Events shown in a page's history. */
 export const HISTORY_LIMIT = 30;
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** An optional value: null means none, and a missing property is taken as null (API bodies may leave it out). */
+const Nullable = <T extends TSchema>(schema: T) =>
+  Type.Union([schema, Type.Null()], { default: null });
 
 export const SLUG_PATTERN = '^[a-z0-9]+(-[a-z0-9]+)*$';
 export const REF_PATTERN = '^[A-Z0-9]+(-[A-Z0-9]+)*$';

@@ -388,6 +388,31 @@ describe('the register administration service', () => {
     });
   });
 
+  it('takes JSON with the optional fields left out, as the API will send it', async () => {
+    const slug = 'minimal-report';
+    await service.createReport(admin, {
+      slug,
+      title: 'Minimal',
+      issuerName: 'Some body',
+      legalBasis: 'none',
+    });
+    expect(await db.knex('reports').where({ slug }).first()).toMatchObject({
+      issuer_short: null,
+      published_on: null,
+      publish_responses: true,
+    });
+    await service.createRecommendation(admin, slug, { ref: 'MIN-1', textStatus: 'pending' });
+    expect(await db.knex('recommendations').where({ ref: 'MIN-1' }).first()).toMatchObject({
+      body: null,
+      position: 1,
+      made_on_confirmed: true,
+    });
+    const errors = await fieldErrors(() =>
+      service.createReport(admin, { ...reportInput(), colour: 'blue' }),
+    );
+    expect(errors).toEqual([{ field: 'colour', message: 'colour is not a recognised field' }]);
+  });
+
   describe('organisations', () => {
     it('creates and edits, with history, and refuses a duplicate slug', async () => {
       await service.createOrganisation(admin, {
