@@ -420,7 +420,7 @@ const publicRead = (): Record<TokenWho, Outcome> => ({
   overseer: 'ok',
   admin: 'ok',
 });
-const API_TOKEN_MATRIX: Record<string, Row & { expect: Record<TokenWho, Outcome> }> = {
+const API_TOKEN_MATRIX: Record<string, { path: string; expect: Record<TokenWho, Outcome> }> = {
   'GET /api/v1/reports': { path: '/api/v1/reports', expect: publicRead() },
   'GET /api/v1/reports/:slug': {
     path: '/api/v1/reports/operation-linden-2021',

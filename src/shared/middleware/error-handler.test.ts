@@ -26,6 +26,9 @@ describe('when something unexpected fails', () => {
       listRecommendations: async () => {
         throw new Error('secret internals: column xyz');
       },
+      listRecommendationsAfter: async () => {
+        throw new Error('secret internals: column xyz');
+      },
     },
   });
 
