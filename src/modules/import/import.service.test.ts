@@ -97,6 +97,56 @@ describe('the import service', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('reports every problem in a JSON file by recommendation number and field', async () => {
+    const before = await snapshot();
+    const doc = {
+      report: {
+        slug: 'Bad Slug',
+        title: 'T',
+        issuer_name: 'I',
+        legal_basis: 'whim',
+        colour: 'red',
+      },
+      recommendations: [
+        { ref: 'J-1', title: 'T', body: 'B', text_status: 'summary', made_on: '2023-02-29' },
+        { ref: 'J-1', text_status: 'pending', body: 'Should not be here', extra: 1 },
+        { ref: 'J-3', text_status: 'verified', themes: 'training' },
+      ],
+    };
+    const result = await service.preview(actor, { filename: 'x.json', text: JSON.stringify(doc) });
+    expect(result.format).toBe('json');
+    expect(result.errors.map((e) => `${e.row}|${e.column}`)).toEqual(
+      expect.arrayContaining([
+        'null|report.slug',
+        'null|report.legal_basis',
+        'null|report.colour',
+        '1|made_on',
+        '2|extra',
+        '2|body',
+        '2|ref',
+        '3|themes',
+        '3|title',
+        '3|body',
+      ]),
+    );
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('lets an unconfirmed upload expire after a day', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[4].title = 'Expiring';
+    const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
+    const later = createImportService({
+      knex: db.knex,
+      clock: fixedClock('2026-11-29T12:00:01Z'),
+      maxBytes: 1024 * 1024,
+    });
+    expect(await later.previewStored(actor, preview.importId!)).toBeNull();
+    expect(
+      await later.apply(actor, { importId: preview.importId!, expectedDigest: preview.digest! }),
+    ).toBeNull();
+  });
+
   it('names unknown organisations, kinds and themes found only in the database', async () => {
     const file = csv(
       `${REPORT},T-IMP-11,Title,Body,summary,,no-such-theme,no-such-org;kind:local_authority`,
