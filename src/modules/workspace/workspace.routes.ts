@@ -32,6 +32,7 @@ export function createWorkspaceRouter(): Router {
       pageTitle: 'Your workspace',
       roleLabel: ROLE_LABELS[req.user!.role],
       canManageUsers: can(req.user, 'users.manage'),
+      importHref: can(req.user, 'register.manage') ? paths.admin.importNew() : null,
     });
   });
   return router;
