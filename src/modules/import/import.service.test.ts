@@ -222,6 +222,7 @@ describe('the import service', () => {
       assignmentsCreated: policeForces * 2 + 2 + 2,
       assignmentsKept: 0,
       themesAdded: 4,
+      dueDatesChanged: 0,
     });
     const auditBefore = (await snapshot()).audit;
     const applied = await service.apply(actor, {
@@ -294,6 +295,37 @@ describe('the import service', () => {
     const lin02 = await db.knex('recommendations').where({ ref: 'LIN-02' }).first();
     expect(changedIds).toEqual([lin02.id]);
     expect(lin02.title).toBe('A corrected title');
+  });
+
+  it('recalculates the stored due dates when the import changes the date a recommendation was made', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[0].made_on = '2021-12-01';
+    const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
+    const lin01 = preview.plan!.recommendations[0]!;
+    expect(lin01.changes).toEqual([
+      { field: 'made_on', before: '2021-11-23', after: '2021-12-01' },
+    ]);
+    expect(lin01.dueDatesToChange).toEqual([
+      expect.objectContaining({
+        organisation: 'south-yorkshire-police',
+        before: '2022-01-17',
+        after: '2022-01-25',
+      }),
+    ]);
+    expect(preview.plan!.counts.dueDatesChanged).toBe(1);
+    await service.apply(actor, { importId: preview.importId!, expectedDigest: preview.digest! });
+    const stored = await db
+      .knex('assignments as a')
+      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .where('r.ref', 'LIN-01')
+      .first('a.response_due_on');
+    expect(stored.response_due_on).toBe('2022-01-25');
+    const event = await db
+      .knex('audit_events')
+      .where({ action: 'assignment.update' })
+      .orderBy('id', 'desc')
+      .first('before', 'after');
+    expect(event.before).toEqual({ response_due_on: '2022-01-17' });
   });
 
   it('catches a change to the register between preview and confirm, and writes nothing', async () => {
