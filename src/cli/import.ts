@@ -49,6 +49,10 @@ export function describePlan(plan: ImportPlan): string[] {
     if (r.assignmentsToCreate.length)
       extra.push(`addressees + ${r.assignmentsToCreate.map((a) => a.organisation).join(', ')}`);
     if (r.assignmentsKept.length) extra.push(`kept ${r.assignmentsKept.join(', ')}`);
+    if (r.dueDatesToChange.length)
+      extra.push(
+        `due dates ${r.dueDatesToChange.map((d) => `${d.organisation} ${d.before ?? 'none'} -> ${d.after ?? 'none'}`).join(', ')}`,
+      );
     lines.push(
       `Recommendation ${r.ref}: ${verb[r.action]}${extra.length ? ` (${extra.join('; ')})` : ''}`,
     );
@@ -57,7 +61,8 @@ export function describePlan(plan: ImportPlan): string[] {
   lines.push(
     `Totals: ${c.recommendationsCreated} to create, ${c.recommendationsUpdated} to update, ` +
       `${c.recommendationsUnchanged} unchanged; ${c.assignmentsCreated} addressees to add, ` +
-      `${c.assignmentsKept} kept; ${c.themesAdded} themes to add. Nothing is ever removed.`,
+      `${c.assignmentsKept} kept; ${c.themesAdded} themes to add; ${c.dueDatesChanged} due dates ` +
+      'to recalculate. Nothing is ever removed.',
   );
   if (!plan.changesAnything)
     lines.push('Nothing to change: the register already matches the file.');

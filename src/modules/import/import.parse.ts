@@ -209,7 +209,10 @@ function recommendationRules(
           message: `${columnOf(f)} is required when text_status is ${rec.text_status}. Enter it, or set text_status to pending.`,
         });
   }
-  for (const a of rec.addressees ?? [])
+  // Runs on unchecked input too (to report everything at once), so lists are taken defensively.
+  const strings = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  for (const a of strings(rec.addressees))
     if (a.startsWith('kind:') && !(ORGANISATION_KINDS as readonly string[]).includes(a.slice(5)))
       out.push({
         row,
@@ -217,7 +220,7 @@ function recommendationRules(
         message: `“${a}” is not a kind of organisation. Use kind: followed by one of ${ORGANISATION_KINDS.join(', ')}.`,
       });
   for (const list of ['themes', 'addressees'] as const) {
-    const items = rec[list] ?? [];
+    const items = strings(rec[list]);
     const repeated = items.filter((x, i) => items.indexOf(x) !== i);
     if (repeated.length)
       out.push({

@@ -161,8 +161,8 @@ export async function assignmentLinks(db: Db, recommendationIds: number[]) {
     .join('organisations as o', 'o.id', 'a.organisation_id')
     .whereIn('a.recommendation_id', recommendationIds)
     .orderBy('o.slug')
-    .select('a.recommendation_id', 'o.slug') as Promise<
-    { recommendation_id: number; slug: string }[]
+    .select('a.id', 'a.recommendation_id', 'o.slug', 'a.response_due_on') as Promise<
+    { id: number; recommendation_id: number; slug: string; response_due_on: string | null }[]
   >;
 }
 

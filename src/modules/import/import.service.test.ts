@@ -97,6 +97,56 @@ describe('the import service', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('reports every problem in a JSON file by recommendation number and field', async () => {
+    const before = await snapshot();
+    const doc = {
+      report: {
+        slug: 'Bad Slug',
+        title: 'T',
+        issuer_name: 'I',
+        legal_basis: 'whim',
+        colour: 'red',
+      },
+      recommendations: [
+        { ref: 'J-1', title: 'T', body: 'B', text_status: 'summary', made_on: '2023-02-29' },
+        { ref: 'J-1', text_status: 'pending', body: 'Should not be here', extra: 1 },
+        { ref: 'J-3', text_status: 'verified', themes: 'training' },
+      ],
+    };
+    const result = await service.preview(actor, { filename: 'x.json', text: JSON.stringify(doc) });
+    expect(result.format).toBe('json');
+    expect(result.errors.map((e) => `${e.row}|${e.column}`)).toEqual(
+      expect.arrayContaining([
+        'null|report.slug',
+        'null|report.legal_basis',
+        'null|report.colour',
+        '1|made_on',
+        '2|extra',
+        '2|body',
+        '2|ref',
+        '3|themes',
+        '3|title',
+        '3|body',
+      ]),
+    );
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('lets an unconfirmed upload expire after a day', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[4].title = 'Expiring';
+    const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
+    const later = createImportService({
+      knex: db.knex,
+      clock: fixedClock('2026-11-29T12:00:01Z'),
+      maxBytes: 1024 * 1024,
+    });
+    expect(await later.previewStored(actor, preview.importId!)).toBeNull();
+    expect(
+      await later.apply(actor, { importId: preview.importId!, expectedDigest: preview.digest! }),
+    ).toBeNull();
+  });
+
   it('names unknown organisations, kinds and themes found only in the database', async () => {
     const file = csv(
       `${REPORT},T-IMP-11,Title,Body,summary,,no-such-theme,no-such-org;kind:local_authority`,
@@ -172,6 +222,7 @@ describe('the import service', () => {
       assignmentsCreated: policeForces * 2 + 2 + 2,
       assignmentsKept: 0,
       themesAdded: 4,
+      dueDatesChanged: 0,
     });
     const auditBefore = (await snapshot()).audit;
     const applied = await service.apply(actor, {
@@ -244,6 +295,37 @@ describe('the import service', () => {
     const lin02 = await db.knex('recommendations').where({ ref: 'LIN-02' }).first();
     expect(changedIds).toEqual([lin02.id]);
     expect(lin02.title).toBe('A corrected title');
+  });
+
+  it('recalculates the stored due dates when the import changes the date a recommendation was made', async () => {
+    const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
+    doc.recommendations[0].made_on = '2021-12-01';
+    const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
+    const lin01 = preview.plan!.recommendations[0]!;
+    expect(lin01.changes).toEqual([
+      { field: 'made_on', before: '2021-11-23', after: '2021-12-01' },
+    ]);
+    expect(lin01.dueDatesToChange).toEqual([
+      expect.objectContaining({
+        organisation: 'south-yorkshire-police',
+        before: '2022-01-17',
+        after: '2022-01-25',
+      }),
+    ]);
+    expect(preview.plan!.counts.dueDatesChanged).toBe(1);
+    await service.apply(actor, { importId: preview.importId!, expectedDigest: preview.digest! });
+    const stored = await db
+      .knex('assignments as a')
+      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .where('r.ref', 'LIN-01')
+      .first('a.response_due_on');
+    expect(stored.response_due_on).toBe('2022-01-25');
+    const event = await db
+      .knex('audit_events')
+      .where({ action: 'assignment.update' })
+      .orderBy('id', 'desc')
+      .first('before', 'after');
+    expect(event.before).toEqual({ response_due_on: '2022-01-17' });
   });
 
   it('catches a change to the register between preview and confirm, and writes nothing', async () => {

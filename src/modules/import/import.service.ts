@@ -58,6 +58,16 @@ export interface PlannedRecommendation {
   assignmentsToCreate: PlannedAssignment[];
   /** Organisations already addressed, named by the file: kept as they are. */
   assignmentsKept: string[];
+  /**
+   * Existing assignments whose response due date moves because the import changes a date or the
+   * legal basis the clock depends on (ADR 0003: the stored due date follows its inputs).
+   */
+  dueDatesToChange: {
+    assignmentId: number;
+    organisation: string;
+    before: string | null;
+    after: string | null;
+  }[];
 }
 
 export interface ImportPlan {
@@ -75,6 +85,7 @@ export interface ImportPlan {
     assignmentsCreated: number;
     assignmentsKept: number;
     themesAdded: number;
+    dueDatesChanged: number;
   };
   changesAnything: boolean;
 }
@@ -177,6 +188,9 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
       : 'unchanged';
   const reportChanges = report ? changesOf(report, r, REPORT_FIELDS) : [];
 
+  const reportClockChanged = reportChanges.some((c) =>
+    ['legal_basis', 'published_on', 'dated_on'].includes(c.field),
+  );
   const recommendations: PlannedRecommendation[] = [];
   for (const rec of data.recommendations) {
     const row = rec.row;
@@ -234,6 +248,18 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
         organisationName: organisations.get(s)!.name,
         responseDueOn: dueOn,
       }));
+    const clockChanged = reportClockChanged || changes.some((c) => c.field === 'made_on');
+    const dueDatesToChange =
+      before && before.report_slug === r.slug && clockChanged
+        ? assignmentRows
+            .filter((a) => a.recommendation_id === before.id && a.response_due_on !== dueOn)
+            .map((a) => ({
+              assignmentId: a.id,
+              organisation: a.slug,
+              before: a.response_due_on,
+              after: dueOn,
+            }))
+        : [];
     const action = !before
       ? 'create'
       : changes.length || themesToAdd.length
@@ -248,6 +274,7 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
       themesToAdd,
       assignmentsToCreate,
       assignmentsKept: addressed.filter((s) => haveAssignments.has(s)),
+      dueDatesToChange,
     });
   }
 
@@ -258,6 +285,7 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
     assignmentsCreated: recommendations.reduce((n, x) => n + x.assignmentsToCreate.length, 0),
     assignmentsKept: recommendations.reduce((n, x) => n + x.assignmentsKept.length, 0),
     themesAdded: recommendations.reduce((n, x) => n + x.themesToAdd.length, 0),
+    dueDatesChanged: recommendations.reduce((n, x) => n + x.dueDatesToChange.length, 0),
   };
   const plan: ImportPlan = {
     report: { slug: r.slug, title: r.title, action: reportAction, changes: reportChanges },
@@ -265,7 +293,11 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
     counts,
     changesAnything:
       reportAction !== 'unchanged' ||
-      counts.recommendationsCreated + counts.recommendationsUpdated + counts.assignmentsCreated > 0,
+      counts.recommendationsCreated +
+        counts.recommendationsUpdated +
+        counts.assignmentsCreated +
+        counts.dueDatesChanged >
+        0,
   };
   return {
     plan,
@@ -402,6 +434,20 @@ async function write(
           theme_id: context.themes.get(t)!,
         })),
       );
+    for (const d of planned.dueDatesToChange) {
+      await trx('assignments')
+        .where({ id: d.assignmentId })
+        .update({ response_due_on: d.after, updated_at: now });
+      audit.push(
+        event({
+          action: 'assignment.update',
+          subjectType: 'assignment',
+          subjectId: d.assignmentId,
+          before: { response_due_on: d.before },
+          after: { response_due_on: d.after, ...source },
+        }),
+      );
+    }
     if (planned.assignmentsToCreate.length) {
       const rows = await trx('assignments')
         .insert(

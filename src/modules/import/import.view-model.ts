@@ -59,6 +59,10 @@ export function previewView(input: {
       (a) => `${a.organisationName} (${due(a.responseDueOn)})`,
     ),
     assignmentsKept: r.assignmentsKept.join(', '),
+    dueDatesToChange: r.dueDatesToChange.map(
+      (d) =>
+        `${d.organisation}: ${d.before ? formatLongDate(d.before) : 'none'} → ${d.after ? formatLongDate(d.after) : 'none'}`,
+    ),
   });
   const applied = Boolean(input.appliedAt);
   return {
@@ -88,10 +92,19 @@ export function previewView(input: {
           created: recs.filter((r) => r.action === 'create').map(recView),
           updated: recs.filter((r) => r.action === 'update').map(recView),
           newAssignmentsOnUnchanged: recs
-            .filter((r) => r.action === 'unchanged' && r.assignmentsToCreate.length)
+            .filter(
+              (r) =>
+                r.action === 'unchanged' &&
+                (r.assignmentsToCreate.length || r.dueDatesToChange.length),
+            )
             .map(recView),
           unchanged: recs
-            .filter((r) => r.action === 'unchanged' && !r.assignmentsToCreate.length)
+            .filter(
+              (r) =>
+                r.action === 'unchanged' &&
+                !r.assignmentsToCreate.length &&
+                !r.dueDatesToChange.length,
+            )
             .map((r) => r.ref)
             .join(', '),
           changesAnything: plan.changesAnything,

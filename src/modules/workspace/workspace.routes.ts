@@ -35,6 +35,7 @@ export function createWorkspaceRouter(): Router {
       canManageRegister: can(req.user, 'register.manage'),
       adminReportsHref: paths.admin.reports(),
       adminOrganisationsHref: paths.admin.organisations(),
+      importHref: can(req.user, 'register.manage') ? paths.admin.importNew() : null,
     });
   });
   return router;
