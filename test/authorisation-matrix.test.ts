@@ -23,7 +23,15 @@ const WHO: Who[] = ['anonymous', 'org_lead', 'viewer', 'overseer', 'admin'];
  * allowed, but the empty form was refused), forbidden (403), notfound (404).
  */
 type Outcome =
-  'ok' | 'signin' | 'redirect' | 'invalid' | 'forbidden' | 'notfound' | 'conflict' | 'unauthorised';
+  | 'ok'
+  | 'signin'
+  | 'redirect'
+  | 'invalid'
+  | 'forbidden'
+  | 'notfound'
+  | 'conflict'
+  | 'unauthorised'
+  | 'unprocessable';
 
 type Row = { path: string; expect: Record<Who, Outcome> };
 
@@ -51,6 +59,22 @@ const adminOnly = (o: Outcome): Record<Who, Outcome> => ({
 
 // Placeholders in paths: :slug, :ref and :token are filled per row; :id is a user the admin may act on.
 const UNKNOWN_TOKEN = 'A'.repeat(43);
+
+/** The /api/v1 write routes, with a path to try each on. They take a bearer token only. */
+const API_WRITES: Record<string, string> = {
+  'POST /api/v1/reports': '/api/v1/reports',
+  'PUT /api/v1/reports/:slug': '/api/v1/reports/operation-linden-2021',
+  'POST /api/v1/reports/:slug/recommendations':
+    '/api/v1/reports/operation-linden-2021/recommendations',
+  'PUT /api/v1/recommendations/:ref': '/api/v1/recommendations/LIN-01',
+  'DELETE /api/v1/recommendations/:ref': '/api/v1/recommendations/LIN-01',
+  'POST /api/v1/recommendations/:ref/withdrawal': '/api/v1/recommendations/LIN-01/withdrawal',
+  'POST /api/v1/recommendations/:ref/addressees': '/api/v1/recommendations/LIN-01/addressees',
+  'POST /api/v1/assignments/:id/withdrawal': '/api/v1/assignments/1/withdrawal',
+  'POST /api/v1/organisations': '/api/v1/organisations',
+  'PUT /api/v1/organisations/:slug': '/api/v1/organisations/npcc',
+  'POST /api/v1/imports': '/api/v1/imports',
+};
 
 const MATRIX: Record<string, Row> = {
   'GET /': { path: '/', expect: all('ok') },
@@ -232,6 +256,13 @@ const MATRIX: Record<string, Row> = {
 
   // The API ignores cookies, so every role here is anonymous there; tokens are tested below.
   'GET /api/v1/openapi.json': { path: '/api/v1/openapi.json', expect: all('ok') },
+  // API writes: a session cookie is ignored on /api/v1, so everyone here is anonymous there.
+  ...Object.fromEntries(
+    Object.entries(API_WRITES).map(([route, path]) => [
+      route,
+      { path, expect: all('unauthorised') },
+    ]),
+  ),
   'GET /api/docs': { path: '/api/docs', expect: all('ok') },
   'GET /admin/tokens': { path: '/admin/tokens', expect: adminOnly('ok') },
   'GET /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('ok') },
@@ -253,6 +284,7 @@ function classify(res: request.Response): Outcome | string {
     404: 'notfound',
     409: 'conflict',
     401: 'unauthorised',
+    422: 'unprocessable',
   };
   return named[res.status] ?? `status ${res.status}`;
 }
@@ -316,10 +348,11 @@ describe('the authorisation matrix', () => {
     const fresh = await sessions();
     for (const who of WHO) {
       const { cookie, csrf } = fresh.get(who)!;
+      const verb = method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
       const req =
         method === 'GET'
           ? request(built.app).get(path)
-          : request(built.app).post(path).type('form').send({ _csrf: csrf });
+          : request(built.app)[verb](path).type('form').send({ _csrf: csrf });
       actual[who] = classify(await req.set('Cookie', cookie));
     }
     expect(actual).toEqual(row.expect);
@@ -406,9 +439,8 @@ describe('CSRF protection on every state-changing route', () => {
 });
 
 /**
- * API tokens: every /api/v1 route × a token of each role (and no token, and a bad token). Every
- * route today is a public read, so each role's token is allowed and a bad token is refused;
- * routes that need a role (API writes) must list their answers here.
+ * API tokens: every /api/v1 route × a token of each role (and no token, and a bad token). Public
+ * reads allow every token and refuse a bad one; writes need an administrator's token.
  */
 type TokenWho = 'none' | 'bad' | Role;
 const TOKEN_WHO: TokenWho[] = ['none', 'bad', 'org_lead', 'viewer', 'overseer', 'admin'];
@@ -434,6 +466,28 @@ const API_TOKEN_MATRIX: Record<string, { path: string; expect: Record<TokenWho, 
   'GET /api/v1/organisations': { path: '/api/v1/organisations', expect: publicRead() },
   'GET /api/v1/organisations/:slug': { path: '/api/v1/organisations/npcc', expect: publicRead() },
   'GET /api/v1/openapi.json': { path: '/api/v1/openapi.json', expect: publicRead() },
+  // Writes need an administrator's token. The admin's cell sends an empty JSON object: the route is
+  // reached and refuses the body (400; 422 for an import; 409 for deleting LIN-01, which has a response).
+  ...Object.fromEntries(
+    Object.entries(API_WRITES).map(([route, path]) => [
+      route,
+      {
+        path,
+        expect: {
+          none: 'unauthorised',
+          bad: 'unauthorised',
+          org_lead: 'forbidden',
+          viewer: 'forbidden',
+          overseer: 'forbidden',
+          admin: route.startsWith('DELETE')
+            ? 'conflict'
+            : route.endsWith('/imports')
+              ? 'unprocessable'
+              : 'invalid',
+        } satisfies Record<TokenWho, Outcome>,
+      },
+    ]),
+  ),
 };
 
 describe('the API token authorisation matrix', () => {
@@ -470,11 +524,12 @@ describe('the API token authorisation matrix', () => {
   it.each(Object.entries(API_TOKEN_MATRIX))(
     '%s answers each token as the table says',
     async (route, row) => {
-      const method = route.split(' ')[0]!.toLowerCase() as 'get' | 'post';
+      const method = route.split(' ')[0]!.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
       const actual: Record<string, string> = {};
       for (const who of TOKEN_WHO) {
         const token = tokens.get(who);
         const req = request(built.app)[method](row.path);
+        if (method === 'post' || method === 'put') req.send({});
         if (token) req.set('Authorization', `Bearer ${token}`);
         actual[who] = classify(await req);
       }

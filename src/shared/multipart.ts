@@ -16,11 +16,10 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import { AppError } from './errors';
 import { CsrfError, verifyCsrfToken } from './middleware/csrf';
+import { PayloadTooLargeError } from './api/api-errors';
 
-export class PayloadTooLargeError extends AppError {
-  readonly status = 413;
-  readonly title = 'File too large';
-}
+/** Re-exported so upload handlers need one import for everything about a multipart body. */
+export { PayloadTooLargeError };
 
 export class BadMultipartError extends AppError {
   readonly status = 400;

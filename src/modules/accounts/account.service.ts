@@ -17,7 +17,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { FieldError } from '../../shared/errors';
 import { openSecret, sealSecret } from '../../shared/secret-box';
-import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../audit/audit.repository';
 import { emailKey, type AccountsRepository, type UserRow } from './accounts.repository';
 import {
   ROLES_REQUIRING_TWO_FACTOR,
@@ -101,11 +101,6 @@ interface PendingSecret {
   secret: string;
 }
 
-const userActor = (user: { id: number; email: string }): AuditActor => ({
-  type: 'user',
-  id: String(user.id),
-  label: user.email,
-});
 
 /**
  * Rows a delete removed. Knex answers a number, except on the embedded database: knex-pglite 0.14

@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, SYSTEM_ACTOR, userActor } from '../audit/audit.repository';
 import { emailKey, type UserRow } from './accounts.repository';
 import type { RequestContext, Role } from './accounts.types';
 import { checkPasswordPolicy, type PasswordHasher } from './password';
@@ -91,11 +91,6 @@ const SETUP_LOCK = 7365402;
 
 type Db = Knex | Knex.Transaction;
 
-const userActor = (user: { id: number; email: string }): AuditActor => ({
-  type: 'user',
-  id: String(user.id),
-  label: user.email,
-});
 
 const trimSlash = (base: string) => base.replace(/\/+$/, '');
 

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { openSecret } from '../../shared/secret-box';
-import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../audit/audit.repository';
 import {
   ROLES_REQUIRING_TWO_FACTOR,
   type CurrentUser,
@@ -41,11 +41,6 @@ export type TwoFactorOutcome =
   | { kind: 'refused' }
   | { kind: 'throttled'; retryAfterMinutes: number };
 
-const userActor = (user: { id: number; email: string }): AuditActor => ({
-  type: 'user',
-  id: String(user.id),
-  label: user.email,
-});
 
 export type SignInService = ReturnType<typeof createSignInService>;
 

@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { ForbiddenError, NotFoundError, type FieldError } from '../../shared/errors';
-import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../audit/audit.repository';
 import { emailKey, type UserRow } from '../accounts/accounts.repository';
 import type { CurrentUser, RequestContext, Role } from '../accounts/accounts.types';
 import type { OneTimeLinksService } from '../accounts/one-time-links.service';
@@ -60,11 +60,6 @@ export const ORGANISATION_NEEDED = 'Select the organisation this person will lea
 
 type Db = Knex | Knex.Transaction;
 
-const actorOf = (user: CurrentUser): AuditActor => ({
-  type: 'user',
-  id: String(user.id),
-  label: user.email,
-});
 
 interface SummaryRow {
   id: number;
@@ -227,7 +222,7 @@ export function createUsersService(deps: {
           createdBy: input.actor.id,
         });
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'user.invited',
           subjectType: 'invitation',
           subjectId: issued.tokenId,
@@ -284,7 +279,7 @@ export function createUsersService(deps: {
         });
         const sessionsEnded = await sessions.destroyAllForUser(trx, user.id);
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'user.role_changed',
           subjectType: 'user',
           subjectId: user.id,
@@ -316,7 +311,7 @@ export function createUsersService(deps: {
         const sessionsEnded = await sessions.destroyAllForUser(trx, user.id);
         const cancelledTokenIds = await links.cancelPasswordResets(trx, user.id);
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'user.disabled',
           subjectType: 'user',
           subjectId: user.id,
@@ -343,7 +338,7 @@ export function createUsersService(deps: {
           .where({ id: user.id })
           .update({ disabled_at: null, updated_at: clock.now() });
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'user.enabled',
           subjectType: 'user',
           subjectId: user.id,
@@ -374,7 +369,7 @@ export function createUsersService(deps: {
           createdBy: input.actor.id,
         });
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'user.password_reset_link_created',
           subjectType: 'user',
           subjectId: user.id,

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { NotFoundError, type FieldError } from '../../shared/errors';
-import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../audit/audit.repository';
 import type { CurrentUser, RequestContext, Role } from '../accounts/accounts.types';
 import type { BearerAuthenticator, BearerOutcome } from '../../shared/api/api-router';
 import { TOKENS_PAGE_SIZE } from './api-tokens.schemas';
@@ -94,11 +94,6 @@ interface TokenRow {
   organisation_name: string | null;
 }
 
-const actorOf = (user: CurrentUser): AuditActor => ({
-  type: 'user',
-  id: String(user.id),
-  label: user.email,
-});
 
 export type ApiTokensService = ReturnType<typeof createApiTokensService>;
 
@@ -354,7 +349,7 @@ export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
             .returning(['id']);
           ownerId = created.id;
           await recordAudit(trx, {
-            actor: actorOf(input.actor),
+            actor: userActor(input.actor),
             action: 'user.create_service_account',
             subjectType: 'user',
             subjectId: ownerId,
@@ -376,7 +371,7 @@ export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
           })
           .returning(['id']);
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'api_token.issue',
           subjectType: 'api_token',
           subjectId: row.id,
@@ -407,7 +402,7 @@ export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
           .where({ id: input.id })
           .update({ revoked_at: clock.now(), revoked_by: input.actor.id });
         await recordAudit(trx, {
-          actor: actorOf(input.actor),
+          actor: userActor(input.actor),
           action: 'api_token.revoke',
           subjectType: 'api_token',
           subjectId: input.id,

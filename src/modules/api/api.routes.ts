@@ -12,6 +12,8 @@ import { defineApiRoute, type ApiRoute } from '../../shared/api/api-route';
 import { createApiRouter } from '../../shared/api/api-router';
 import { buildOpenApiDocument } from '../../shared/api/openapi';
 import { registerApiRoutes } from '../register/register.api';
+import { registerAdminApiRoutes } from '../register-admin/register-admin.api';
+import { importApiRoutes } from '../import/import.api';
 import { apiReference } from './api-docs.view-model';
 
 export const API_VERSION = '1.0.0';
@@ -29,7 +31,11 @@ export function apiDeclarations(services: Services): {
   routes: ApiRoute[];
   document: Record<string, unknown>;
 } {
-  const declarations: ApiRoute[] = [...registerApiRoutes(services.register, services.apiCursors)];
+  const declarations: ApiRoute[] = [
+    ...registerApiRoutes(services.register, services.apiCursors),
+    ...registerAdminApiRoutes(services.registerAdmin, services.register),
+    ...importApiRoutes(services.imports),
+  ];
   let document: Record<string, unknown> = {};
   const openapiRoute = defineApiRoute({
     method: 'get',

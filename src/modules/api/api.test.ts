@@ -4,16 +4,13 @@
  * against the documented schema (200, 400 and 404); cursor pagination, ETags and caching headers.
  */
 import request from 'supertest';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { applyLindenSeed } from '../../../seeds/operation-linden';
 import { buildTestApp } from '../../../test/app';
 import { issueApiToken } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import { createRecommendation, createReport } from '../../../test/factories';
 import { listRoutes } from '../../../test/routes';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { loadContract, type Contract, type Json } from '../../../test/openapi-contract';
 
 const NOW = '2022-03-01T12:00:00Z';
 
@@ -40,46 +37,18 @@ describe('the /api/v1 contract', () => {
   let db: TestDatabase;
   let built: ReturnType<typeof buildTestApp>;
   let doc: Json;
-  let ajv: Ajv2020;
+  let ajv: Contract['ajv'];
+  let conforms: Contract['conforms'];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await applyLindenSeed(db.knex);
     built = buildTestApp(db.knex, { now: NOW });
-    doc = (await request(built.app).get('/api/v1/openapi.json').expect(200)).body;
-    ajv = new Ajv2020({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(doc, 'openapi');
+    ({ doc, ajv, conforms } = await loadContract(built.app));
   });
   afterAll(async () => {
     await db.destroy();
   });
-
-  /** Validates a response body against the documented schema for its status. */
-  function conforms(path: string, method: string, res: request.Response) {
-    const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-    let response = doc.paths[path][method].responses[String(res.status)];
-    expect({ path, status: res.status, documented: Boolean(response) }).toEqual({
-      path,
-      status: res.status,
-      documented: true,
-    });
-    let ref = `openapi#/paths/${pointer(path)}/${method}/responses/${res.status}`;
-    if (response.$ref) {
-      ref = `openapi${response.$ref}`;
-      response = doc.components.responses[response.$ref.split('/').pop()];
-    }
-    const [type] = Object.keys(response.content);
-    expect(res.type).toBe(type);
-    const validate = ajv.compile({ $ref: `${ref}/content/${pointer(type!)}/schema` });
-    const body = res.type === 'application/problem+json' ? JSON.parse(res.text) : res.body;
-    const ok = validate(body);
-    expect({ path, status: res.status, errors: ok ? null : validate.errors }).toEqual({
-      path,
-      status: res.status,
-      errors: null,
-    });
-  }
 
   describe('the OpenAPI document', () => {
     it('is OpenAPI 3.1 with info, paths, unique operation ids and resolvable $refs', () => {

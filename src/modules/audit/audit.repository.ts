@@ -25,6 +25,18 @@ export interface AuditEvent {
 
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', label: 'system' };
 
+/**
+ * A person (or service account) as the actor of an event. When they act through an API token, the
+ * label says which token, so the trail shows how a change was made as well as by whom.
+ */
+export function userActor(user: { id: number; email: string; apiTokenId?: number }): AuditActor {
+  return {
+    type: 'user',
+    id: String(user.id),
+    label: user.apiTokenId ? `${user.email} (API token ${user.apiTokenId})` : user.email,
+  };
+}
+
 export async function recordAudit(
   trx: Knex | Knex.Transaction,
   events: AuditEvent | AuditEvent[],

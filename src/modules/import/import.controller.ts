@@ -12,6 +12,7 @@ import { requestContext } from '../accounts/accounts.controller';
 import { describeBytes } from './import.parse';
 import { exportCsv, exportJson } from './import.export';
 import type { ImportActor, ImportService } from './import.service';
+import { userActor } from '../audit/audit.repository';
 import { previewView } from './import.view-model';
 
 const IMPORT_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -22,7 +23,7 @@ function actorOf(req: Request): ImportActor {
   const context = requestContext(req);
   return {
     userId: user.id,
-    audit: { type: 'user', id: String(user.id), label: user.email },
+    audit: userActor(user),
     ipAddress: context.ip,
     requestId: context.requestId,
   };

@@ -19,7 +19,7 @@ import {
   type FieldError,
 } from '../../shared/errors';
 import { ajv, toFieldErrors } from '../../shared/validation';
-import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorise } from '../accounts/policy';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { statutoryDueDate } from '../deadlines/deadlines';
@@ -75,11 +75,6 @@ function validated<T>(
   throw new ValidationError(errors);
 }
 
-const actorOf = (user: CurrentUser): AuditActor => ({
-  type: 'user',
-  id: String(user.id),
-  label: user.email,
-});
 
 /** The fields whose values differ, as { before, after } objects holding only those fields. */
 function diff(before: Record<string, unknown>, after: Record<string, unknown>) {
@@ -310,7 +305,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     },
   ) =>
     recordAudit(trx, {
-      actor: actorOf(actor),
+      actor: userActor(actor),
       ...event,
       ipAddress: context?.ip ?? null,
       requestId: context?.requestId ?? null,

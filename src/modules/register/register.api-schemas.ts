@@ -23,6 +23,11 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const DateText = Type.String({ format: 'date', description: 'A calendar date, YYYY-MM-DD' });
 const Path = Type.String({ description: 'A path on this server' });
 
+/** Set when an administrator withdrew the item, with the date and the reason given. */
+const WithdrawnSchema = Nullable(
+  closed({ on: DateText, reason: Type.String() }, 'Withdrawn by an administrator: no longer live'),
+);
+
 export const StatusCountsSchema = closed(
   {
     total: Type.Integer({ minimum: 0 }),
@@ -72,6 +77,7 @@ export const AssignmentSchema = closed(
         late: Nullable(Type.Boolean()),
       }),
     ),
+    id: Type.Integer({ description: 'The assignment id, used by the routes that act on it' }),
     responseDue: closed({
       dueOn: Nullable(DateText),
       daysRemaining: Nullable(Type.Integer()),
@@ -79,6 +85,7 @@ export const AssignmentSchema = closed(
       overdueByDays: Type.Integer({ minimum: 0 }),
       description: Type.String(),
     }),
+    withdrawn: WithdrawnSchema,
   },
   'One recommendation addressed to one organisation',
 );
@@ -100,6 +107,7 @@ const recommendationFields = {
     byStatus: StatusCountsSchema,
     overdueResponses: Type.Integer({ minimum: 0 }),
   }),
+  withdrawn: WithdrawnSchema,
   links: closed({ self: Path, html: Path }),
 };
 
@@ -107,6 +115,7 @@ export const RecommendationSummarySchema = closed(recommendationFields);
 export const RecommendationSchema = closed({
   ...recommendationFields,
   assignments: Type.Array(AssignmentSchema),
+  withdrawnAssignments: Type.Array(AssignmentSchema),
 });
 
 export const OrganisationSummarySchema = closed({

@@ -63,6 +63,7 @@ export function presentReport(r: ReportSummary) {
 
 export function presentAssignment(a: AssignmentSummary) {
   return {
+    id: a.id,
     organisation: {
       slug: a.organisation.slug,
       name: a.organisation.name,
@@ -80,12 +81,17 @@ export function presentAssignment(a: AssignmentSummary) {
       overdueByDays: a.due.overdueByDays,
       description: a.due.description,
     },
+    withdrawn: a.withdrawn,
   };
 }
 
 /** A recommendation in a list: its addressees as counts, so a page stays small however many there are. */
 export function presentRecommendationSummary(r: RecommendationSummary) {
-  const { assignments: _assignments, ...full } = presentRecommendation(r);
+  const {
+    assignments: _assignments,
+    withdrawnAssignments: _withdrawnAssignments,
+    ...full
+  } = presentRecommendation(r);
   return full;
 }
 
@@ -107,8 +113,23 @@ export function presentRecommendation(r: RecommendationSummary) {
       byStatus: r.addressees.byStatus,
       overdueResponses: r.addressees.overdueResponses,
     },
+    withdrawn: r.withdrawn,
     assignments: r.assignments.map(presentAssignment),
+    withdrawnAssignments: r.withdrawnAssignments.map(presentAssignment),
     links: { self: paths.api.recommendation(r.ref), html: paths.recommendations.show(r.ref) },
+  };
+}
+
+export function presentOrganisation(data: Awaited<ReturnType<RegisterService['organisation']>>) {
+  return {
+    ...data.organisation,
+    assignmentsByStatus: data.statusCounts,
+    overdueResponses: data.overdueCount,
+    assignments: data.assignments.map(presentAssignment),
+    links: {
+      self: paths.api.organisation(data.organisation.slug),
+      html: paths.organisations.show(data.organisation.slug),
+    },
   };
 }
 
@@ -321,19 +342,7 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
       params: SlugParam,
       responses: { 200: { description: 'The organisation', schema: OrganisationSchema } },
       handler: async ({ params }) => {
-        const data = await service.organisation(params.slug);
-        return {
-          body: {
-            ...data.organisation,
-            assignmentsByStatus: data.statusCounts,
-            overdueResponses: data.overdueCount,
-            assignments: data.assignments.map(presentAssignment),
-            links: {
-              self: paths.api.organisation(data.organisation.slug),
-              html: paths.organisations.show(data.organisation.slug),
-            },
-          },
-        };
+        return { body: presentOrganisation(await service.organisation(params.slug)) };
       },
     }),
   ];

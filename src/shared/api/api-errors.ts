@@ -3,7 +3,7 @@
  * application/problem+json with their status; headers a status needs (WWW-Authenticate for 401,
  * Retry-After for 429) are set on the response by whoever throws, before throwing.
  */
-import { AppError } from '../errors';
+import { type FieldError, AppError } from '../errors';
 
 export class UnauthenticatedError extends AppError {
   readonly status = 401;
@@ -31,6 +31,13 @@ export class UnsupportedMediaTypeError extends AppError {
 export class UnprocessableError extends AppError {
   readonly status = 422;
   readonly title = 'Unprocessable content';
+  /** `errors`, when given, name each place at fault (a field, or a row and column of a file). */
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
 }
 
 export class TooManyRequestsError extends AppError {

@@ -13,6 +13,7 @@ import {
   type FieldError,
 } from '../errors';
 import { isDatabaseUnavailable } from '../../db/errors';
+import { UnprocessableError } from '../api/api-errors';
 
 interface Problem {
   type: string;
@@ -76,7 +77,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       detail: known.message,
       ...base,
       ...(known instanceof ValidationError ||
-      (known instanceof ConflictError && known.errors.length > 0)
+      ((known instanceof ConflictError || known instanceof UnprocessableError) &&
+        known.errors.length > 0)
         ? { errors: known.errors }
         : {}),
     });
