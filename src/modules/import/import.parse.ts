@@ -38,6 +38,12 @@ export interface ParseResult {
   format: ImportFormat | null;
   data: NormalisedImport | null;
   errors: ImportError[];
+  /**
+   * When some rows are bad but the report itself is good: the good rows, so their references to
+   * the register (organisations, themes, refs of other reports) can be checked too and every
+   * error reported in one go.
+   */
+  partial?: NormalisedImport;
 }
 
 const fileError = (message: string): ImportError => ({ row: null, column: null, message });
@@ -373,6 +379,9 @@ function parseJsonImport(text: string): Omit<ParseResult, 'format'> {
   return {
     data: errors.length === 0 && report ? { report, recommendations: recs } : null,
     errors: sortErrors(errors),
+    ...(errors.length && report && recs.length
+      ? { partial: { report, recommendations: recs } }
+      : {}),
   };
 }
 
@@ -515,6 +524,9 @@ function parseCsvImport(text: string): Omit<ParseResult, 'format'> {
   return {
     data: errors.length === 0 && report ? { report, recommendations: recs } : null,
     errors: sortErrors(errors),
+    ...(errors.length && report && recs.length
+      ? { partial: { report, recommendations: recs } }
+      : {}),
   };
 }
 

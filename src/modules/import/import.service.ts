@@ -16,7 +16,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { recordAudit, type AuditActor, type AuditEvent } from '../audit/audit.repository';
 import { statutoryDueDate } from '../deadlines/deadlines';
-import { parseImport, type ImportSource } from './import.parse';
+import { parseImport, sortErrors, type ImportSource, type ParseResult } from './import.parse';
 import { exportReport } from './import.export';
 import * as repo from './import.repository';
 import type {
@@ -478,6 +478,17 @@ async function write(
   await recordAudit(trx, audit);
 }
 
+/**
+ * The errors of a file that did not parse cleanly, with those its good rows would meet against the
+ * register (unknown organisations or themes, a reference of another report) added, so one upload
+ * shows every problem rather than one layer at a time.
+ */
+async function allErrors(db: Db, parsed: ParseResult): Promise<ImportError[]> {
+  if (!parsed.partial) return parsed.errors;
+  const { errors } = await buildPlan(db, parsed.partial);
+  return sortErrors([...parsed.errors, ...errors]);
+}
+
 export function createImportService(deps: { knex: Knex; clock: Clock; maxBytes: number }) {
   const { knex, clock, maxBytes } = deps;
   const expiryCutoff = () => new Date(clock.now().getTime() - IMPORT_EXPIRY_HOURS * 3600 * 1000);
@@ -487,7 +498,8 @@ export function createImportService(deps: { knex: Knex; clock: Clock; maxBytes: 
     const filename = source.filename.slice(0, 255) || 'upload';
     const parsed = parseImport(source, maxBytes);
     const base = { filename, format: parsed.format, importId: null };
-    if (!parsed.data) return { ...base, errors: parsed.errors, plan: null, digest: null };
+    if (!parsed.data)
+      return { ...base, errors: await allErrors(knex, parsed), plan: null, digest: null };
     const built = await buildPlan(knex, parsed.data);
     const digest = planDigest(built.plan);
     if (built.errors.length) return { ...base, errors: built.errors, plan: built.plan, digest };
@@ -547,7 +559,8 @@ export function createImportService(deps: { knex: Knex; clock: Clock; maxBytes: 
       importId = row.id;
     } else {
       const parsed = parseImport(input.source, maxBytes);
-      if (!parsed.data) return { kind: 'invalid', errors: parsed.errors, plan: null };
+      if (!parsed.data)
+        return { kind: 'invalid', errors: await allErrors(knex, parsed), plan: null };
       data = parsed.data;
     }
     return knex.transaction(async (trx) => {
