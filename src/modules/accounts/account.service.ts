@@ -101,7 +101,6 @@ interface PendingSecret {
   secret: string;
 }
 
-
 /**
  * Rows a delete removed. Knex answers a number, except on the embedded database: knex-pglite 0.14
  * reports a delete's command as 'DEL', so knex hands back the raw result ({ affectedRows, ... }).

@@ -91,7 +91,6 @@ const SETUP_LOCK = 7365402;
 
 type Db = Knex | Knex.Transaction;
 
-
 const trimSlash = (base: string) => base.replace(/\/+$/, '');
 
 /** A unique index refused the row: here, another account took the email at the same moment. */

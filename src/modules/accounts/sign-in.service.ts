@@ -41,7 +41,6 @@ export type TwoFactorOutcome =
   | { kind: 'refused' }
   | { kind: 'throttled'; retryAfterMinutes: number };
 
-
 export type SignInService = ReturnType<typeof createSignInService>;
 
 export function createSignInService(deps: {

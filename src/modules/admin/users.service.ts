@@ -60,7 +60,6 @@ export const ORGANISATION_NEEDED = 'Select the organisation this person will lea
 
 type Db = Knex | Knex.Transaction;
 
-
 interface SummaryRow {
   id: number;
   name: string;

@@ -94,7 +94,6 @@ interface TokenRow {
   organisation_name: string | null;
 }
 
-
 export type ApiTokensService = ReturnType<typeof createApiTokensService>;
 
 export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {

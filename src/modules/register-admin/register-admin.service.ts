@@ -75,7 +75,6 @@ function validated<T>(
   throw new ValidationError(errors);
 }
 
-
 /** The fields whose values differ, as { before, after } objects holding only those fields. */
 function diff(before: Record<string, unknown>, after: Record<string, unknown>) {
   const b: Record<string, unknown> = {};

@@ -59,7 +59,8 @@ const PROBLEM_SCHEMA = {
     requestId: { type: 'string', description: 'Quote this when reporting a problem.' },
     errors: {
       type: 'array',
-      description: 'For 400, 409 and 422: one entry per bad field (or row and column of an imported file).',
+      description:
+        'For 400, 409 and 422: one entry per bad field (or row and column of an imported file).',
       items: {
         type: 'object',
         required: ['field', 'message'],
