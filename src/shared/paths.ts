@@ -34,6 +34,12 @@ export const paths = {
     signedOut: () => '/signed-out',
   },
   workspace: () => '/workspace',
+  assignments: {
+    index: (query: Query = {}) => withQuery('/workspace/assignments', query),
+    show: (id: number) => `/workspace/assignments/${id}`,
+    updates: (id: number) => `/workspace/assignments/${id}/updates`,
+  },
+  evidence: { download: (id: number) => `/workspace/evidence/${id}` },
   admin: {
     users: (query: Query = {}) => withQuery('/admin/users', query),
     invite: () => '/admin/users/invite',
@@ -115,6 +121,10 @@ export const routes = {
   signOut: '/sign-out',
   signedOut: '/signed-out',
   workspace: '/workspace',
+  assignments: '/workspace/assignments',
+  assignment: '/workspace/assignments/:id',
+  assignmentUpdates: '/workspace/assignments/:id/updates',
+  evidenceDownload: '/workspace/evidence/:id',
   admin: '/admin',
   adminUsers: '/admin/users',
   adminInvite: '/admin/users/invite',
