@@ -9,6 +9,11 @@ function fakeResponse() {
   };
 }
 
+/** A save that fails with `error`. */
+const failWith = (error: Error) => async (): Promise<string> => {
+  throw error;
+};
+
 describe('submitting a form', () => {
   const fieldError = { field: 'slug', message: 'That slug is already in use' };
 
@@ -29,9 +34,7 @@ describe('submitting a form', () => {
     const shown: FormProblem[] = [];
     await submitForm(
       res,
-      async () => {
-        throw new ValidationError([fieldError]);
-      },
+      failWith(new ValidationError([fieldError])),
       async (p) => void shown.push(p),
     );
     expect(shown).toEqual([{ status: 400, errors: [fieldError] }]);
@@ -43,9 +46,7 @@ describe('submitting a form', () => {
     const shown: FormProblem[] = [];
     await submitForm(
       res,
-      async () => {
-        throw new ConflictError('Taken', [fieldError]);
-      },
+      failWith(new ConflictError('Taken', [fieldError])),
       async (p) => void shown.push(p),
     );
     expect(shown).toEqual([{ status: 409, errors: [fieldError] }]);
@@ -57,15 +58,7 @@ describe('submitting a form', () => {
   ])('passes %s on to the error handler', async (_name, error) => {
     const res = fakeResponse();
     const reshow = jest.fn();
-    await expect(
-      submitForm(
-        res,
-        async () => {
-          throw error;
-        },
-        reshow,
-      ),
-    ).rejects.toBe(error);
+    await expect(submitForm(res, failWith(error), reshow)).rejects.toBe(error);
     expect(reshow).not.toHaveBeenCalled();
     expect(res.redirects).toEqual([]);
   });
@@ -74,14 +67,7 @@ describe('submitting a form', () => {
     const error = new ConflictError('Taken', [fieldError]);
     const reshow = jest.fn();
     await expect(
-      submitForm(
-        fakeResponse(),
-        async () => {
-          throw error;
-        },
-        reshow,
-        validationProblem,
-      ),
+      submitForm(fakeResponse(), failWith(error), reshow, validationProblem),
     ).rejects.toBe(error);
     expect(reshow).not.toHaveBeenCalled();
   });

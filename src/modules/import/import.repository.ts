@@ -5,22 +5,18 @@
  */
 import type { Knex } from 'knex';
 import type { OrganisationKind, TextStatus } from '../../db/tables';
-import type { LegalBasis } from '../deadlines/deadlines.rules';
-import { REPORT_FIELDS, type ImportFormat, type NormalisedImport } from './import.schemas';
+import {
+  REPORT_FIELDS,
+  type ImportFormat,
+  type NormalisedImport,
+  type NormalisedReport,
+} from './import.schemas';
 
 type Db = Knex | Knex.Transaction;
 
-export interface ExistingReport {
+/** A report as stored: the same fields an import file carries for it, and its id. */
+export interface ExistingReport extends NormalisedReport {
   id: number;
-  slug: string;
-  title: string;
-  issuer_name: string;
-  issuer_short: string | null;
-  published_on: string | null;
-  dated_on: string | null;
-  legal_basis: LegalBasis;
-  source_url: string | null;
-  summary: string | null;
 }
 
 export interface ExistingRecommendation {
@@ -158,18 +154,7 @@ export interface StoredImport {
   appliedAt: Date | null;
 }
 
-export async function storeImport(
-  db: Db,
-  row: {
-    id: string;
-    createdBy: number;
-    filename: string;
-    format: ImportFormat;
-    payload: NormalisedImport;
-    planDigest: string;
-    createdAt: Date;
-  },
-): Promise<void> {
+export async function storeImport(db: Db, row: Omit<StoredImport, 'appliedAt'>): Promise<void> {
   await db('imports').insert({
     id: row.id,
     created_by: row.createdBy,
