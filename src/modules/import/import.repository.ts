@@ -5,22 +5,18 @@
  */
 import type { Knex } from 'knex';
 import type { OrganisationKind, TextStatus } from '../../db/tables';
-import type { LegalBasis } from '../deadlines/deadlines.rules';
-import type { ImportFormat, NormalisedImport } from './import.schemas';
+import {
+  REPORT_FIELDS,
+  type ImportFormat,
+  type NormalisedImport,
+  type NormalisedReport,
+} from './import.schemas';
 
 type Db = Knex | Knex.Transaction;
 
-export interface ExistingReport {
+/** A report as stored: the same fields an import file carries for it, and its id. */
+export interface ExistingReport extends NormalisedReport {
   id: number;
-  slug: string;
-  title: string;
-  issuer_name: string;
-  issuer_short: string | null;
-  published_on: string | null;
-  dated_on: string | null;
-  legal_basis: LegalBasis;
-  source_url: string | null;
-  summary: string | null;
 }
 
 export interface ExistingRecommendation {
@@ -45,17 +41,25 @@ export interface OrganisationRef {
   kind: OrganisationKind;
 }
 
-const REPORT_COLUMNS = [
-  'id',
-  'slug',
-  'title',
-  'issuer_name',
-  'issuer_short',
-  'published_on',
-  'dated_on',
-  'legal_basis',
-  'source_url',
-  'summary',
+/** The report columns an import file carries, and the id. */
+const REPORT_COLUMNS = ['id', ...REPORT_FIELDS];
+
+/** Recommendations joined to their report, to select as ExistingRecommendation. */
+const existingRecommendations = (db: Db) =>
+  db('recommendations as r').join('reports as p', 'p.id', 'r.report_id');
+const RECOMMENDATION_COLUMNS = [
+  'r.id',
+  'r.report_id',
+  'p.slug as report_slug',
+  'r.ref',
+  'r.source_number',
+  'r.title',
+  'r.body',
+  'r.text_status',
+  'r.made_on',
+  'r.made_on_confirmed',
+  'r.source_url',
+  'r.position',
 ];
 
 export async function findReport(db: Db, slug: string): Promise<ExistingReport | undefined> {
@@ -67,47 +71,17 @@ export async function findRecommendationsByRef(
   refs: string[],
 ): Promise<ExistingRecommendation[]> {
   if (refs.length === 0) return [];
-  return db('recommendations as r')
-    .join('reports as p', 'p.id', 'r.report_id')
-    .whereIn('r.ref', refs)
-    .select(
-      'r.id',
-      'r.report_id',
-      'p.slug as report_slug',
-      'r.ref',
-      'r.source_number',
-      'r.title',
-      'r.body',
-      'r.text_status',
-      'r.made_on',
-      'r.made_on_confirmed',
-      'r.source_url',
-      'r.position',
-    );
+  return existingRecommendations(db).whereIn('r.ref', refs).select(RECOMMENDATION_COLUMNS);
 }
 
 export async function recommendationsOfReport(
   db: Db,
   reportId: number,
 ): Promise<ExistingRecommendation[]> {
-  return db('recommendations as r')
-    .join('reports as p', 'p.id', 'r.report_id')
+  return existingRecommendations(db)
     .where('r.report_id', reportId)
     .orderBy([{ column: 'r.position' }, { column: 'r.ref' }])
-    .select(
-      'r.id',
-      'r.report_id',
-      'p.slug as report_slug',
-      'r.ref',
-      'r.source_number',
-      'r.title',
-      'r.body',
-      'r.text_status',
-      'r.made_on',
-      'r.made_on_confirmed',
-      'r.source_url',
-      'r.position',
-    );
+    .select(RECOMMENDATION_COLUMNS);
 }
 
 export async function maxPosition(db: Db, reportId: number): Promise<number> {
@@ -180,18 +154,7 @@ export interface StoredImport {
   appliedAt: Date | null;
 }
 
-export async function storeImport(
-  db: Db,
-  row: {
-    id: string;
-    createdBy: number;
-    filename: string;
-    format: ImportFormat;
-    payload: NormalisedImport;
-    planDigest: string;
-    createdAt: Date;
-  },
-): Promise<void> {
+export async function storeImport(db: Db, row: Omit<StoredImport, 'appliedAt'>): Promise<void> {
   await db('imports').insert({
     id: row.id,
     created_by: row.createdBy,

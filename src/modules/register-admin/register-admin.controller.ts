@@ -6,14 +6,10 @@
  * checked that the visitor may manage the register.
  */
 import type { Request, Response } from 'express';
-import {
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../shared/errors';
+import { NotFoundError, ValidationError } from '../../shared/errors';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
+import { submitForm, validationProblem, type FormProblem } from '../../shared/form-submit';
 import { paths } from '../../shared/paths';
 import { compileText } from '../../shared/validation';
 import { requestContext } from '../accounts/accounts.controller';
@@ -103,11 +99,10 @@ const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
 const actor = (req: Request): CurrentUser => req.user!;
 const param = (req: Request, name: string) => String(req.params[name] ?? '');
 
-function formProblem(err: unknown): { status: number; errors: FieldError[] } | null {
-  if (err instanceof ValidationError) return { status: 400, errors: err.errors };
-  if (err instanceof ConflictError && err.errors.length) return { status: 409, errors: err.errors };
-  return null;
-}
+/** A form page shown fresh (GET): 200 and no errors. */
+const FRESH: FormProblem = { status: 200, errors: [] };
+/** The `done` notice after an update, which may have found nothing to change. */
+const changedNotice = (changed: boolean) => ({ done: changed ? 'changed' : 'unchanged' });
 
 const adminCrumbs = () => [
   { text: 'Workspace', href: paths.workspace() },
@@ -187,10 +182,9 @@ export function createRegisterAdminController(service: RegisterAdminService) {
   async function renderReportForm(
     req: Request,
     res: Response,
-    status: number,
     values: Values,
-    errors: FieldError[] = [],
     existing?: string,
+    { status, errors }: FormProblem = FRESH,
   ) {
     noStore(res);
     res.status(status).render('register-admin/report-form', {
@@ -210,17 +204,15 @@ export function createRegisterAdminController(service: RegisterAdminService) {
   async function renderRecommendationForm(
     req: Request,
     res: Response,
-    status: number,
     options: {
       values: Values;
       themes: string[];
-      errors?: FieldError[];
       reportSlug: string;
       reportTitle: string;
       existing?: string;
     },
+    { status, errors }: FormProblem = FRESH,
   ) {
-    const errors = options.errors ?? [];
     const themes = await service.themes(actor(req));
     const selected = new Set(options.themes);
     noStore(res);
@@ -256,10 +248,9 @@ export function createRegisterAdminController(service: RegisterAdminService) {
   async function renderOrganisationForm(
     req: Request,
     res: Response,
-    status: number,
     values: Values,
-    errors: FieldError[] = [],
     existing?: string,
+    { status, errors }: FormProblem = FRESH,
   ) {
     const history = existing
       ? historyView((await service.organisation(actor(req), existing)).history)
@@ -288,17 +279,15 @@ export function createRegisterAdminController(service: RegisterAdminService) {
   async function renderWithdraw(
     req: Request,
     res: Response,
-    status: number,
     options: {
       heading: string;
       intro: string;
       action: string;
       back: { text: string; href: string };
       reason?: string;
-      errors?: FieldError[];
     },
+    { status, errors }: FormProblem = FRESH,
   ) {
-    const errors = options.errors ?? [];
     noStore(res);
     res.status(status).render('register-admin/withdraw', {
       pageTitle: `${errors.length ? 'Error: ' : ''}${options.heading}`,
@@ -307,6 +296,28 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       values: { reason: options.reason ?? '' },
       ...errorSummary(errors, ['reason']),
     });
+  }
+
+  /** The recommendation form again after a failed save, with what was typed and the errors. */
+  async function reshowRecommendationForm(
+    req: Request,
+    res: Response,
+    report: { slug: string; title: string },
+    problem: FormProblem,
+    existing?: string,
+  ) {
+    await renderRecommendationForm(
+      req,
+      res,
+      {
+        values: textValues(req.body, RECOMMENDATION_FIELDS),
+        themes: list((req.body as Record<string, unknown>)?.themes),
+        reportSlug: report.slug,
+        reportTitle: report.title,
+        existing,
+      },
+      problem,
+    );
   }
 
   async function assignmentTarget(req: Request) {
@@ -337,28 +348,20 @@ export function createRegisterAdminController(service: RegisterAdminService) {
     },
 
     async showNewReport(req: Request, res: Response) {
-      await renderReportForm(req, res, 200, { publishResponses: 'yes' });
+      await renderReportForm(req, res, { publishResponses: 'yes' });
     },
 
     async createReport(req: Request, res: Response) {
-      try {
-        const { slug } = await service.createReport(
-          actor(req),
-          reportFormToInput(req.body),
-          requestContext(req),
-        );
-        res.redirect(303, paths.admin.report(slug, { done: 'created' }));
-      } catch (err) {
-        const problem = formProblem(err);
-        if (!problem) throw err;
-        await renderReportForm(
-          req,
-          res,
-          problem.status,
-          textValues(req.body, REPORT_FIELDS),
-          problem.errors,
-        );
-      }
+      await submitForm(
+        res,
+        async () => {
+          const input = reportFormToInput(req.body);
+          const { slug } = await service.createReport(actor(req), input, requestContext(req));
+          return paths.admin.report(slug, { done: 'created' });
+        },
+        (problem) =>
+          renderReportForm(req, res, textValues(req.body, REPORT_FIELDS), undefined, problem),
+      );
     },
 
     async showReport(req: Request, res: Response) {
@@ -393,42 +396,30 @@ export function createRegisterAdminController(service: RegisterAdminService) {
 
     async showEditReport(req: Request, res: Response) {
       const page = await service.report(actor(req), param(req, 'slug'));
-      await renderReportForm(req, res, 200, reportValues(page.fields), [], page.report.slug);
+      await renderReportForm(req, res, reportValues(page.fields), page.report.slug);
     },
 
     async updateReport(req: Request, res: Response) {
       const slug = param(req, 'slug');
-      try {
-        const result = await service.updateReport(
-          actor(req),
-          slug,
-          reportFormToInput(req.body),
-          requestContext(req),
-        );
-        res.redirect(
-          303,
-          paths.admin.report(result.slug, { done: result.changed ? 'changed' : 'unchanged' }),
-        );
-      } catch (err) {
-        const problem = formProblem(err);
-        if (!problem) throw err;
-        await service.report(actor(req), slug); // an unknown report is a 404, not a form
-        await renderReportForm(
-          req,
-          res,
-          problem.status,
-          textValues(req.body, REPORT_FIELDS),
-          problem.errors,
-          slug,
-        );
-      }
+      await submitForm(
+        res,
+        async () => {
+          const input = reportFormToInput(req.body);
+          const result = await service.updateReport(actor(req), slug, input, requestContext(req));
+          return paths.admin.report(result.slug, changedNotice(result.changed));
+        },
+        async (problem) => {
+          await service.report(actor(req), slug); // an unknown report is a 404, not a form
+          await renderReportForm(req, res, textValues(req.body, REPORT_FIELDS), slug, problem);
+        },
+      );
     },
 
     // ---------- recommendations ----------
 
     async showNewRecommendation(req: Request, res: Response) {
       const page = await service.report(actor(req), param(req, 'slug'));
-      await renderRecommendationForm(req, res, 200, {
+      await renderRecommendationForm(req, res, {
         values: {
           madeOn: page.report.published_on ?? '',
           madeOnConfirmed: 'yes',
@@ -442,26 +433,23 @@ export function createRegisterAdminController(service: RegisterAdminService) {
 
     async createRecommendation(req: Request, res: Response) {
       const slug = param(req, 'slug');
-      try {
-        const { ref } = await service.createRecommendation(
-          actor(req),
-          slug,
-          recommendationFormToInput(req.body),
-          requestContext(req),
-        );
-        res.redirect(303, paths.admin.recommendation(ref, { done: 'created' }));
-      } catch (err) {
-        const problem = formProblem(err);
-        if (!problem) throw err;
-        const page = await service.report(actor(req), slug);
-        await renderRecommendationForm(req, res, problem.status, {
-          values: textValues(req.body, RECOMMENDATION_FIELDS),
-          themes: list((req.body as Record<string, unknown>)?.themes),
-          errors: problem.errors,
-          reportSlug: page.report.slug,
-          reportTitle: page.report.title,
-        });
-      }
+      await submitForm(
+        res,
+        async () => {
+          const input = recommendationFormToInput(req.body);
+          const created = await service.createRecommendation(
+            actor(req),
+            slug,
+            input,
+            requestContext(req),
+          );
+          return paths.admin.recommendation(created.ref, { done: 'created' });
+        },
+        async (problem) => {
+          const { report } = await service.report(actor(req), slug);
+          await reshowRecommendationForm(req, res, report, problem);
+        },
+      );
     },
 
     async showRecommendation(req: Request, res: Response) {
@@ -520,7 +508,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
 
     async showEditRecommendation(req: Request, res: Response) {
       const page = await service.recommendation(actor(req), param(req, 'ref').toUpperCase());
-      await renderRecommendationForm(req, res, 200, {
+      await renderRecommendationForm(req, res, {
         values: recommendationValues(page.fields),
         themes: page.fields.themes,
         reportSlug: page.report.slug,
@@ -531,32 +519,23 @@ export function createRegisterAdminController(service: RegisterAdminService) {
 
     async updateRecommendation(req: Request, res: Response) {
       const ref = param(req, 'ref').toUpperCase();
-      try {
-        const result = await service.updateRecommendation(
-          actor(req),
-          ref,
-          recommendationFormToInput(req.body),
-          requestContext(req),
-        );
-        res.redirect(
-          303,
-          paths.admin.recommendation(result.ref, {
-            done: result.changed ? 'changed' : 'unchanged',
-          }),
-        );
-      } catch (err) {
-        const problem = formProblem(err);
-        if (!problem) throw err;
-        const page = await service.recommendation(actor(req), ref);
-        await renderRecommendationForm(req, res, problem.status, {
-          values: textValues(req.body, RECOMMENDATION_FIELDS),
-          themes: list((req.body as Record<string, unknown>)?.themes),
-          errors: problem.errors,
-          reportSlug: page.report.slug,
-          reportTitle: page.report.title,
-          existing: page.recommendation.ref,
-        });
-      }
+      await submitForm(
+        res,
+        async () => {
+          const input = recommendationFormToInput(req.body);
+          const result = await service.updateRecommendation(
+            actor(req),
+            ref,
+            input,
+            requestContext(req),
+          );
+          return paths.admin.recommendation(result.ref, changedNotice(result.changed));
+        },
+        async (problem) => {
+          const page = await service.recommendation(actor(req), ref);
+          await reshowRecommendationForm(req, res, page.report, problem, page.recommendation.ref);
+        },
+      );
     },
 
     async addAddressees(req: Request, res: Response) {
@@ -591,24 +570,29 @@ export function createRegisterAdminController(service: RegisterAdminService) {
 
     async showWithdrawRecommendation(req: Request, res: Response) {
       const page = await service.recommendation(actor(req), param(req, 'ref').toUpperCase());
-      await renderWithdraw(req, res, 200, withdrawRecommendationOptions(page.recommendation.ref));
+      await renderWithdraw(req, res, withdrawRecommendationOptions(page.recommendation.ref));
     },
 
     async withdrawRecommendation(req: Request, res: Response) {
       const ref = param(req, 'ref').toUpperCase();
       const reason = asText((req.body as Record<string, unknown>)?.reason);
-      try {
-        await service.withdrawRecommendation(actor(req), ref, { reason }, requestContext(req));
-        res.redirect(303, paths.admin.recommendation(ref, { done: 'withdrawn' }));
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        await service.recommendation(actor(req), ref);
-        await renderWithdraw(req, res, 400, {
-          ...withdrawRecommendationOptions(ref),
-          reason,
-          errors: err.errors,
-        });
-      }
+      await submitForm(
+        res,
+        async () => {
+          await service.withdrawRecommendation(actor(req), ref, { reason }, requestContext(req));
+          return paths.admin.recommendation(ref, { done: 'withdrawn' });
+        },
+        async (problem) => {
+          await service.recommendation(actor(req), ref);
+          await renderWithdraw(
+            req,
+            res,
+            { ...withdrawRecommendationOptions(ref), reason },
+            problem,
+          );
+        },
+        validationProblem,
+      );
     },
 
     async showDeleteRecommendation(req: Request, res: Response) {
@@ -644,28 +628,26 @@ export function createRegisterAdminController(service: RegisterAdminService) {
 
     async showWithdrawAssignment(req: Request, res: Response) {
       const a = await assignmentTarget(req);
-      await renderWithdraw(req, res, 200, withdrawAssignmentOptions(a));
+      await renderWithdraw(req, res, withdrawAssignmentOptions(a));
     },
 
     async withdrawAssignment(req: Request, res: Response) {
       const a = await assignmentTarget(req);
       const reason = asText((req.body as Record<string, unknown>)?.reason);
-      try {
-        const { ref } = await service.withdrawAssignment(
-          actor(req),
-          a.id,
-          { reason },
-          requestContext(req),
-        );
-        res.redirect(303, `${paths.admin.recommendation(ref, { done: 'withdrawn' })}#addressees`);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        await renderWithdraw(req, res, 400, {
-          ...withdrawAssignmentOptions(a),
-          reason,
-          errors: err.errors,
-        });
-      }
+      await submitForm(
+        res,
+        async () => {
+          const { ref } = await service.withdrawAssignment(
+            actor(req),
+            a.id,
+            { reason },
+            requestContext(req),
+          );
+          return `${paths.admin.recommendation(ref, { done: 'withdrawn' })}#addressees`;
+        },
+        (problem) => renderWithdraw(req, res, { ...withdrawAssignmentOptions(a), reason }, problem),
+        validationProblem,
+      );
     },
 
     // ---------- organisations ----------
@@ -687,28 +669,26 @@ export function createRegisterAdminController(service: RegisterAdminService) {
     },
 
     async showNewOrganisation(req: Request, res: Response) {
-      await renderOrganisationForm(req, res, 200, {});
+      await renderOrganisationForm(req, res, {});
     },
 
     async createOrganisation(req: Request, res: Response) {
-      try {
-        const { slug } = await service.createOrganisation(
-          actor(req),
-          organisationFormToInput(req.body),
-          requestContext(req),
-        );
-        res.redirect(303, paths.admin.editOrganisation(slug, { done: 'created' }));
-      } catch (err) {
-        const problem = formProblem(err);
-        if (!problem) throw err;
-        await renderOrganisationForm(
-          req,
-          res,
-          problem.status,
-          textValues(req.body, ORGANISATION_FIELDS),
-          problem.errors,
-        );
-      }
+      await submitForm(
+        res,
+        async () => {
+          const input = organisationFormToInput(req.body);
+          const { slug } = await service.createOrganisation(actor(req), input, requestContext(req));
+          return paths.admin.editOrganisation(slug, { done: 'created' });
+        },
+        (problem) =>
+          renderOrganisationForm(
+            req,
+            res,
+            textValues(req.body, ORGANISATION_FIELDS),
+            undefined,
+            problem,
+          ),
+      );
     },
 
     async showEditOrganisation(req: Request, res: Response) {
@@ -716,40 +696,34 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       await renderOrganisationForm(
         req,
         res,
-        200,
         { name: organisation.name, slug: organisation.slug, kind: organisation.kind },
-        [],
         organisation.slug,
       );
     },
 
     async updateOrganisation(req: Request, res: Response) {
       const slug = param(req, 'slug');
-      try {
-        const result = await service.updateOrganisation(
-          actor(req),
-          slug,
-          organisationFormToInput(req.body),
-          requestContext(req),
-        );
-        res.redirect(
-          303,
-          paths.admin.editOrganisation(result.slug, {
-            done: result.changed ? 'changed' : 'unchanged',
-          }),
-        );
-      } catch (err) {
-        const problem = formProblem(err);
-        if (!problem) throw err;
-        await renderOrganisationForm(
-          req,
-          res,
-          problem.status,
-          textValues(req.body, ORGANISATION_FIELDS),
-          problem.errors,
-          slug,
-        );
-      }
+      await submitForm(
+        res,
+        async () => {
+          const input = organisationFormToInput(req.body);
+          const result = await service.updateOrganisation(
+            actor(req),
+            slug,
+            input,
+            requestContext(req),
+          );
+          return paths.admin.editOrganisation(result.slug, changedNotice(result.changed));
+        },
+        (problem) =>
+          renderOrganisationForm(
+            req,
+            res,
+            textValues(req.body, ORGANISATION_FIELDS),
+            slug,
+            problem,
+          ),
+      );
     },
   };
 }

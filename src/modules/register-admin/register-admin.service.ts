@@ -142,6 +142,44 @@ function recommendationMessage(field: string, input: Record<string, unknown>) {
   return undefined;
 }
 
+const validRecommendation = (input: unknown) =>
+  validated(compiled.recommendation, input, MESSAGES.recommendation, recommendationMessage);
+
+/** The recommendations columns set from the form, on insert and on update alike. */
+const recommendationColumns = (
+  valid: RecommendationInput,
+  repeatsId: number | null,
+  position: number,
+) => ({
+  ref: valid.ref,
+  source_number: valid.sourceNumber,
+  title: valid.title,
+  body: valid.text,
+  text_status: valid.textStatus,
+  made_on: valid.madeOn,
+  made_on_confirmed: valid.madeOnConfirmed,
+  source_url: valid.sourceUrl,
+  repeats_recommendation_id: repeatsId,
+  position,
+});
+
+const linkThemes = (trx: Knex.Transaction, recommendationId: number, themeIds: number[]) =>
+  themeIds.length
+    ? trx('recommendation_themes').insert(
+        themeIds.map((theme_id) => ({ recommendation_id: recommendationId, theme_id })),
+      )
+    : Promise.resolve();
+
+const reportOf = async (db: Db, rec: RecommendationRow) =>
+  (await db<ReportRow>('reports').where({ id: rec.report_id }).first())!;
+
+/** The reference of the recommendation this one repeats, if any. */
+async function repeatsRefOf(db: Db, rec: RecommendationRow): Promise<string | null> {
+  if (!rec.repeats_recommendation_id) return null;
+  const row = await db('recommendations').where({ id: rec.repeats_recommendation_id }).first('ref');
+  return row?.ref ?? null;
+}
+
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === '23505';
 }
@@ -310,6 +348,34 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       requestId: context?.requestId ?? null,
     });
 
+  /** The event of an update: the fields that changed, and any due dates that moved with them. */
+  const auditUpdate = (
+    trx: Knex.Transaction,
+    actor: CurrentUser,
+    context: RequestContext | undefined,
+    subject: { type: 'report' | 'recommendation' | 'organisation'; id: number },
+    change: ReturnType<typeof diff>,
+    moved: unknown[] = [],
+  ) =>
+    audit(trx, actor, context, {
+      action: `${subject.type}.update`,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      before: change.before,
+      after: moved.length ? { ...change.after, dueDatesMoved: moved } : change.after,
+    });
+
+  /** The columns that mark a recommendation or an assignment withdrawn, now, with the reason. */
+  const withdrawal = (actor: CurrentUser, reason: string) => {
+    const now = clock.now();
+    return {
+      withdrawn_at: now,
+      withdrawn_reason: reason.trim(),
+      withdrawn_by: actor.id,
+      updated_at: now,
+    };
+  };
+
   return {
     // ---- reads for the admin pages ----
 
@@ -331,14 +397,12 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     async recommendation(actor: CurrentUser, ref: string) {
       manage(actor);
       const rec = await requireRecommendation(knex, ref);
-      const [report, themes, assignments, repeats, activity, organisations, allThemes] =
+      const [report, themes, assignments, repeatsRef, activity, organisations, allThemes] =
         await Promise.all([
-          knex<ReportRow>('reports').where({ id: rec.report_id }).first(),
+          reportOf(knex, rec),
           repo.themeSlugsOf(knex, rec.id),
           repo.assignmentsOf(knex, rec.id),
-          rec.repeats_recommendation_id
-            ? knex('recommendations').where({ id: rec.repeats_recommendation_id }).first('ref')
-            : Promise.resolve(undefined),
+          repeatsRefOf(knex, rec),
           repo.hasActivity(knex, rec.id),
           repo.listOrganisations(knex),
           repo.listThemes(knex),
@@ -349,8 +413,8 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       ]);
       return {
         recommendation: rec,
-        fields: recommendationFields(rec, themes, repeats?.ref ?? null),
-        report: report!,
+        fields: recommendationFields(rec, themes, repeatsRef),
+        report,
         assignments,
         hasActivity: activity,
         organisations,
@@ -430,13 +494,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
               await trx('recommendations').where({ report_id: report.id }).select('id', 'made_on'),
             )
           : [];
-        await audit(trx, actor, context, {
-          action: 'report.update',
-          subjectType: 'report',
-          subjectId: report.id,
-          before: change.before,
-          after: moved.length ? { ...change.after, dueDatesMoved: moved } : change.after,
-        });
+        await auditUpdate(trx, actor, context, { type: 'report', id: report.id }, change, moved);
         return { slug: valid.slug, changed: true, dueDatesMoved: moved.length };
       });
     },
@@ -450,12 +508,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       context?: RequestContext,
     ) {
       manage(actor);
-      const valid = validated(
-        compiled.recommendation,
-        input,
-        MESSAGES.recommendation,
-        recommendationMessage,
-      );
+      const valid = validRecommendation(input);
       return write(async (trx) => {
         const report = await requireReport(trx, reportSlug, true);
         await refFree(trx, valid.ref, null);
@@ -472,24 +525,9 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
           position = (last?.max ?? 0) + 1;
         }
         const [row] = await trx('recommendations')
-          .insert({
-            report_id: report.id,
-            ref: valid.ref,
-            source_number: valid.sourceNumber,
-            title: valid.title,
-            body: valid.text,
-            text_status: valid.textStatus,
-            made_on: valid.madeOn,
-            made_on_confirmed: valid.madeOnConfirmed,
-            source_url: valid.sourceUrl,
-            repeats_recommendation_id: repeatsId,
-            position,
-          })
+          .insert({ report_id: report.id, ...recommendationColumns(valid, repeatsId, position) })
           .returning('id');
-        if (themeIds.length)
-          await trx('recommendation_themes').insert(
-            themeIds.map((theme_id) => ({ recommendation_id: row.id, theme_id })),
-          );
+        await linkThemes(trx, row.id, themeIds);
         await audit(trx, actor, context, {
           action: 'recommendation.create',
           subjectType: 'recommendation',
@@ -507,21 +545,14 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       context?: RequestContext,
     ) {
       manage(actor);
-      const valid = validated(
-        compiled.recommendation,
-        input,
-        MESSAGES.recommendation,
-        recommendationMessage,
-      );
+      const valid = validRecommendation(input);
       return write(async (trx) => {
         const rec = await requireRecommendation(trx, ref, true);
-        const [themes, repeats] = await Promise.all([
+        const [themes, repeatsRef] = await Promise.all([
           repo.themeSlugsOf(trx, rec.id),
-          rec.repeats_recommendation_id
-            ? trx('recommendations').where({ id: rec.repeats_recommendation_id }).first('ref')
-            : Promise.resolve(undefined),
+          repeatsRefOf(trx, rec),
         ]);
-        const current = recommendationFields(rec, themes, repeats?.ref ?? null);
+        const current = recommendationFields(rec, themes, repeatsRef);
         const wanted: RecommendationFields = {
           ...valid,
           themes: [...valid.themes].sort(),
@@ -534,41 +565,24 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
           themeIdsFor(trx, valid.themes),
           repeatsIdFor(trx, valid.repeatsRef, rec.id, valid.ref),
         ]);
-        await trx('recommendations').where({ id: rec.id }).update({
-          ref: valid.ref,
-          source_number: valid.sourceNumber,
-          title: valid.title,
-          body: valid.text,
-          text_status: valid.textStatus,
-          made_on: valid.madeOn,
-          made_on_confirmed: valid.madeOnConfirmed,
-          source_url: valid.sourceUrl,
-          repeats_recommendation_id: repeatsId,
-          position: wanted.position,
-          updated_at: clock.now(),
-        });
+        await trx('recommendations')
+          .where({ id: rec.id })
+          .update({
+            ...recommendationColumns(valid, repeatsId, wanted.position),
+            updated_at: clock.now(),
+          });
         if ('themes' in change.after) {
           await trx('recommendation_themes').where({ recommendation_id: rec.id }).delete();
-          if (themeIds.length)
-            await trx('recommendation_themes').insert(
-              themeIds.map((theme_id) => ({ recommendation_id: rec.id, theme_id })),
-            );
+          await linkThemes(trx, rec.id, themeIds);
         }
         const moved =
           'madeOn' in change.after
-            ? await recomputeDueDates(
-                trx,
-                (await trx<ReportRow>('reports').where({ id: rec.report_id }).first())!,
-                [{ id: rec.id, made_on: valid.madeOn }],
-              )
+            ? await recomputeDueDates(trx, await reportOf(trx, rec), [
+                { id: rec.id, made_on: valid.madeOn },
+              ])
             : [];
-        await audit(trx, actor, context, {
-          action: 'recommendation.update',
-          subjectType: 'recommendation',
-          subjectId: rec.id,
-          before: change.before,
-          after: moved.length ? { ...change.after, dueDatesMoved: moved } : change.after,
-        });
+        const subject = { type: 'recommendation', id: rec.id } as const;
+        await auditUpdate(trx, actor, context, subject, change, moved);
         return { ref: valid.ref, changed: true, dueDatesMoved: moved.length };
       });
     },
@@ -589,19 +603,12 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         const rec = await requireRecommendation(trx, ref, true);
         if (rec.withdrawn_at)
           throw new ConflictError(`Recommendation ${rec.ref} has already been withdrawn.`);
-        const now = clock.now();
-        const withdrawal = {
-          withdrawn_at: now,
-          withdrawn_reason: reason.trim(),
-          withdrawn_by: actor.id,
-        };
-        await trx('recommendations')
-          .where({ id: rec.id })
-          .update({ ...withdrawal, updated_at: now });
+        const withdrawn = withdrawal(actor, reason);
+        await trx('recommendations').where({ id: rec.id }).update(withdrawn);
         const assignments: { id: number }[] = await trx('assignments')
           .where({ recommendation_id: rec.id })
           .whereNull('withdrawn_at')
-          .update({ ...withdrawal, updated_at: now })
+          .update(withdrawn)
           .returning('id');
         await audit(trx, actor, context, {
           action: 'recommendation.withdraw',
@@ -610,7 +617,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
           before: { withdrawn: false },
           after: {
             withdrawn: true,
-            reason: withdrawal.withdrawn_reason,
+            reason: withdrawn.withdrawn_reason,
             assignmentsWithdrawn: assignments.map((a) => a.id),
           },
         });
@@ -687,13 +694,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         await trx('organisations')
           .where({ id: org.id })
           .update({ ...valid, updated_at: clock.now() });
-        await audit(trx, actor, context, {
-          action: 'organisation.update',
-          subjectType: 'organisation',
-          subjectId: org.id,
-          before: change.before,
-          after: change.after,
-        });
+        await auditUpdate(trx, actor, context, { type: 'organisation', id: org.id }, change);
         return { slug: valid.slug, changed: true };
       });
     },
@@ -740,8 +741,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         const toAdd = [...chosen.values()].filter((o) => !existing.has(o.id));
         const skipped = chosen.size - toAdd.length;
         if (toAdd.length === 0) return { ref: rec.ref, added: [] as string[], skipped };
-        const report = (await trx<ReportRow>('reports').where({ id: rec.report_id }).first())!;
-        const due = dueDateFor(report, rec.made_on);
+        const due = dueDateFor(await reportOf(trx, rec), rec.made_on);
         const rows: { id: number; organisation_id: number }[] = await trx('assignments')
           .insert(
             toAdd.map((o) => ({
@@ -787,13 +787,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         const rec = await trx('recommendations').where({ id: row.recommendation_id }).first('ref');
         if (row.withdrawn_at)
           throw new ConflictError('This assignment has already been withdrawn.');
-        const now = clock.now();
-        await trx('assignments').where({ id }).update({
-          withdrawn_at: now,
-          withdrawn_reason: reason.trim(),
-          withdrawn_by: actor.id,
-          updated_at: now,
-        });
+        await trx('assignments').where({ id }).update(withdrawal(actor, reason));
         await audit(trx, actor, context, {
           action: 'assignment.withdraw',
           subjectType: 'assignment',
