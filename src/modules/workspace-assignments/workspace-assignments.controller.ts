@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import {
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   ValidationError,
   type FieldError,
@@ -180,7 +181,8 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
     const id = idParam(req.params.id);
     const actionId = idParam(req.params.actionId);
     const detail = await service.get(actor(req), id);
-    if (!detail.may.act) throw new NotFoundError();
+    // Those who may read the assignment but not act for the addressee are told so (403).
+    if (!detail.may.act) throw new ForbiddenError();
     const action = detail.actions.find((x) => x.id === actionId);
     if (!action) throw new NotFoundError('There is no such action in this plan.');
     const values = failed?.values ?? {
