@@ -27,6 +27,7 @@ import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
 import { createImportRouter } from './modules/import/import.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
+import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -132,6 +133,7 @@ export function createApp(services: Services): Express {
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
+  app.use(createWorkspaceAssignmentsRouter(services.workspaceAssignments));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

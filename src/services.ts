@@ -24,6 +24,7 @@ import {
 } from './modules/accounts/password';
 import { createApiTokensService } from './modules/api-tokens/api-tokens.service';
 import { createCursorCodec } from './shared/api/pagination';
+import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -85,6 +86,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     apiTokens: createApiTokensService({ knex, clock }),
     apiCursors: createCursorCodec(config.secretKey),
     imports: createImportService({ knex, clock, maxBytes: config.importMaxBytes }),
+    workspaceAssignments: createWorkspaceAssignmentsService({ knex, clock }),
   };
 }
 

@@ -55,6 +55,13 @@ const PAGES = [
   'admin:/admin/tokens/new',
   'admin:/admin/imports/new',
   'admin:/admin/imports/:import',
+  // The force leads' workspace (@assignment: South Yorkshire Police's LIN-01, with a pending request
+  // for more time, so the overseer sees the decision form; @action: an action in its plan).
+  'lead:/workspace/assignments',
+  'lead:/workspace/assignments/@assignment',
+  'lead:/workspace/assignments/@assignment/actions/@action',
+  'overseer:/workspace/assignments',
+  'overseer:/workspace/assignments/@assignment',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -69,8 +76,14 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   const tokens = new Map<string, string>();
   let viewerId = 0;
   let importId = '';
+  let assignmentId = 0;
+  let actionId = 0;
   const fill = (url: string) =>
-    url.replace(':viewer', String(viewerId)).replace(':import', importId);
+    url
+      .replace(':viewer', String(viewerId))
+      .replace(':import', importId)
+      .replace('@assignment', String(assignmentId))
+      .replace('@action', String(actionId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -93,9 +106,50 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       },
     );
     importId = preview.importId!;
+    const syp = await db.knex('organisations').where({ slug: 'south-yorkshire-police' }).first();
+    const lead = await createUser(db.knex, { role: 'org_lead', organisationId: syp.id });
+    const overseer = await createUser(db.knex, {
+      role: 'overseer',
+      totpSecretEnc: sealSecret(generateTotpSecret(), services.config.secretKey!),
+    });
+    assignmentId = (
+      await db
+        .knex('assignments as a')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .where({ 'r.ref': 'LIN-01', 'a.organisation_id': syp.id })
+        .first('a.id')
+    ).id;
+    await db.knex('extension_requests').insert({
+      assignment_id: assignmentId,
+      due_on_when_requested: '2022-01-17',
+      requested_due_on: '2022-02-14',
+      reason: 'The review board meets in February.',
+      requested_by: lead.id,
+    });
+    actionId = (
+      await services.workspaceAssignments.addAction(
+        {
+          id: lead.id,
+          email: 'lead@example.test',
+          name: 'Lead',
+          role: 'org_lead',
+          organisationId: syp.id,
+          twoFactorEnabled: false,
+        },
+        assignmentId,
+        {
+          description: 'Review every call handler’s training record.',
+          owner: 'Head of Training',
+          targetOn: '2022-02-01',
+          state: 'in_progress',
+        },
+      )
+    ).id;
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],
+      ['lead', lead.id],
+      ['overseer', overseer.id],
     ] as const) {
       const { token } = await services.sessions.start(db.knex, {
         userId: id,

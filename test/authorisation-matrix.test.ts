@@ -272,6 +272,40 @@ const MATRIX: Record<string, Row> = {
     path: '/admin/tokens/:id/revoke',
     expect: adminOnly('notfound'),
   },
+
+  // The force leads' workspace. Assignment 1 is a Linden assignment; the org_lead here leads
+  // another organisation, so every assignment route answers them 404, exactly as a missing id.
+  // Readers may see the page but not act for the addressee (403); empty forms from those allowed
+  // are refused (400). Extension 1 and action 1 need not exist: permission is settled first.
+  'GET /workspace/assignments': { path: '/workspace/assignments', expect: signedIn('ok') },
+  'GET /workspace/assignments/:id': {
+    path: '/workspace/assignments/1',
+    expect: { ...signedIn('ok'), org_lead: 'notfound' },
+  },
+  'POST /workspace/assignments/:id/response': {
+    path: '/workspace/assignments/1/response',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound' },
+  },
+  'POST /workspace/assignments/:id/extensions': {
+    path: '/workspace/assignments/1/extensions',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound' },
+  },
+  'POST /workspace/assignments/:id/extensions/:extensionId/decision': {
+    path: '/workspace/assignments/1/extensions/1/decision',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/assignments/:id/actions': {
+    path: '/workspace/assignments/1/actions',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound' },
+  },
+  'GET /workspace/assignments/:id/actions/:actionId': {
+    path: '/workspace/assignments/1/actions/1',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound' },
+  },
+  'POST /workspace/assignments/:id/actions/:actionId': {
+    path: '/workspace/assignments/1/actions/1',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound' },
+  },
 };
 
 function classify(res: request.Response): Outcome | string {

@@ -36,6 +36,7 @@ export function createWorkspaceRouter(): Router {
       adminReportsHref: paths.admin.reports(),
       adminOrganisationsHref: paths.admin.organisations(),
       importHref: can(req.user, 'register.manage') ? paths.admin.importNew() : null,
+      assignmentsHref: paths.assignments.index(),
     });
   });
   return router;

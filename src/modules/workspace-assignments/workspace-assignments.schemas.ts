@@ -1,0 +1,96 @@
+/**
+ * Inputs for the force leads' workspace: the list's query, and the response, extension and action
+ * plan forms. The same schemas serve the HTML forms and (later) the JSON API.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../../shared/validation';
+import { ASSIGNMENT_STATUSES, RESPONSE_STANCES } from '../../db/tables';
+
+export const ASSIGNMENTS_PAGE_SIZE = 50;
+export const MAX_PAGE = 10000;
+export const RESPONSE_MAX = 50000;
+export const REASON_MAX = 5000;
+export const ACTION_DESCRIPTION_MAX = 2000;
+export const ACTION_OWNER_MAX = 200;
+export const ACTION_REASON_MAX = 2000;
+
+export const ACTION_STATES = ['planned', 'in_progress', 'done', 'dropped'] as const;
+export type ActionState = (typeof ACTION_STATES)[number];
+export const EXTENSION_STATES = ['pending', 'granted', 'refused'] as const;
+export type ExtensionState = (typeof EXTENSION_STATES)[number];
+
+export const SORT_KEYS = ['due', 'reference', 'status'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+const CalendarDateText = (description: string) =>
+  Type.String({ format: 'date', description: `${description}, as YYYY-MM-DD` });
+
+/** Text a person must write: something other than spaces, up to `max` characters. */
+const Narrative = (max: number) =>
+  Type.String({
+    minLength: 1,
+    maxLength: max,
+    pattern: '\\S',
+    description: `up to ${max} characters`,
+  });
+
+export const AssignmentsQuery = Type.Object(
+  {
+    status: Type.Optional(StringEnum([...ASSIGNMENT_STATUSES, ''] as const)),
+    organisation: Type.Optional(Type.String({ maxLength: 80 })),
+    sort: Type.Optional(StringEnum([...SORT_KEYS, ''] as const)),
+    page: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PAGE,
+        description: `a whole number from 1 to ${MAX_PAGE}`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AssignmentsQuery = Static<typeof AssignmentsQuery>;
+
+export const IdParam = Type.Integer({ minimum: 1, maximum: 2147483647 });
+
+export const ResponseInput = Type.Object(
+  { text: Narrative(RESPONSE_MAX), stance: StringEnum(RESPONSE_STANCES) },
+  { additionalProperties: false },
+);
+export type ResponseInput = Static<typeof ResponseInput>;
+
+export const ExtensionRequestInput = Type.Object(
+  { newDueOn: CalendarDateText('the date you are asking for'), reason: Narrative(REASON_MAX) },
+  { additionalProperties: false },
+);
+export type ExtensionRequestInput = Static<typeof ExtensionRequestInput>;
+
+export const ExtensionDecisionInput = Type.Object(
+  { decision: StringEnum(['grant', 'refuse'] as const), reason: Narrative(REASON_MAX) },
+  { additionalProperties: false },
+);
+export type ExtensionDecisionInput = Static<typeof ExtensionDecisionInput>;
+
+export const ActionInput = Type.Object(
+  {
+    description: Narrative(ACTION_DESCRIPTION_MAX),
+    owner: Narrative(ACTION_OWNER_MAX),
+    targetOn: CalendarDateText('the target date'),
+    state: StringEnum(ACTION_STATES),
+  },
+  { additionalProperties: false },
+);
+export type ActionInput = Static<typeof ActionInput>;
+
+/** A change to an action: the same fields, and a reason, required when the target date moves. */
+export const ActionRevisionInput = Type.Object(
+  {
+    description: Narrative(ACTION_DESCRIPTION_MAX),
+    owner: Narrative(ACTION_OWNER_MAX),
+    targetOn: CalendarDateText('the target date'),
+    state: StringEnum(ACTION_STATES),
+    reason: Type.Optional(Type.String({ maxLength: ACTION_REASON_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type ActionRevisionInput = Static<typeof ActionRevisionInput>;
