@@ -19,7 +19,12 @@ import {
   type FieldError,
 } from '../../shared/errors';
 import { ajv } from '../../shared/validation';
-import type { AssignmentRow, AssignmentStatus, ResponseStance } from '../../db/tables';
+import {
+  ASSIGNMENT_STATUSES,
+  type AssignmentRow,
+  type AssignmentStatus,
+  type ResponseStance,
+} from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { can } from '../accounts/policy';
 import { recordAudit, userActor } from '../audit/audit.repository';
@@ -285,6 +290,9 @@ async function grantedExtensions(db: Db, assignmentIds: number[]) {
   return byAssignment;
 }
 
+// Built from our own constant list, never from input.
+const STATUS_ORDER = `array_position(array[${ASSIGNMENT_STATUSES.map((x) => `'${x}'`).join(', ')}]::text[], a.status)`;
+
 const isActionOverdue = (state: ActionState, targetOn: CalendarDate, today: CalendarDate) =>
   (state === 'planned' || state === 'in_progress') && compareDates(targetOn, today) < 0;
 
@@ -359,8 +367,8 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         .limit(ASSIGNMENTS_PAGE_SIZE)
         .offset((page - 1) * ASSIGNMENTS_PAGE_SIZE);
       if (query.sort === 'reference') rows.orderBy([{ column: 'r.ref' }, { column: 'o.name' }]);
-      else if (query.sort === 'status')
-        rows.orderBy([{ column: 'a.status' }, { column: 'r.ref' }, { column: 'o.name' }]);
+      // Statuses in the order of an assignment's life, not alphabetically.
+      else if (query.sort === 'status') rows.orderByRaw(`${STATUS_ORDER}, r.ref, o.name`);
       else rows.orderByRaw('a.response_due_on asc nulls last, r.ref, o.name');
       rows.orderBy('a.id');
       const found: (ClockRow & {
