@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { CalendarDate } from '../../shared/calendar-date';
+import type { GrantedExtension } from '../deadlines/deadlines';
 import type {
   AssignmentRow,
   AssignmentStatus,
@@ -23,6 +24,7 @@ export interface RecommendationFilters {
 
 /** An assignment with what is needed to show it anywhere: its organisation, recommendation, report and clock inputs. */
 export interface AssignmentDetailRow extends AssignmentRow {
+  granted_extensions: GrantedExtension[] | string;
   organisation_slug: string;
   organisation_name: string;
   organisation_kind: OrganisationRow['kind'];
@@ -81,6 +83,10 @@ export function createRegisterRepository(knex: Knex) {
         'rp.published_on as report_published_on',
         'rp.dated_on as report_dated_on',
         'rp.publish_responses as report_publish_responses',
+        // Granted extensions move the due date (and so lateness) on every page, public ones too.
+        db.raw(
+          `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted') as granted_extensions`,
+        ),
       );
 
   const recommendationBase = () =>

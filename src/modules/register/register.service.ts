@@ -6,7 +6,12 @@
 import type { Clock } from '../../shared/clock';
 import { londonDate, type CalendarDate } from '../../shared/calendar-date';
 import { NotFoundError } from '../../shared/errors';
-import { describeDue, responseClock, type ResponseClock } from '../deadlines/deadlines';
+import {
+  describeDue,
+  responseClock,
+  type GrantedExtension,
+  type ResponseClock,
+} from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
 import type {
   AssignmentStatus,
@@ -123,6 +128,10 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
         recommendationMadeOn: row.recommendation_made_on,
         reportPublishedOn: row.report_published_on,
         reportDatedOn: row.report_dated_on,
+        grantedExtensions:
+          typeof row.granted_extensions === 'string'
+            ? (JSON.parse(row.granted_extensions) as GrantedExtension[])
+            : (row.granted_extensions ?? []),
       },
       { today, respondedOn: row.responded_on },
     );

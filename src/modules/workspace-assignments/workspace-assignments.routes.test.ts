@@ -235,6 +235,19 @@ describe('the force leads’ workspace pages', () => {
     expect(page.text).toContain('A reasonable request.');
     expect(page.text).toContain('33 days left');
 
+    // The public record moves with it: the API and a response on 10 February are not late.
+    const ref = (await db.knex('recommendations').where({ id: a.recommendation_id }).first()).ref;
+    const publicDue = async () =>
+      (await request(built.app).get(`/api/v1/recommendations/${ref}`).expect(200)).body
+        .assignments[0];
+    expect((await publicDue()).responseDue).toMatchObject({ dueOn: '2022-02-14', overdue: false });
+    await setToday('2022-02-10T12:00:00Z');
+    await post('lead', `${url}/response`, { text: 'We accept it.', stance: 'accepted' }).expect(
+      303,
+    );
+    expect((await publicDue()).response).toMatchObject({ respondedOn: '2022-02-10', late: false });
+    await setToday('2022-01-12T12:00:00Z');
+
     const again = await post('overseer', `${url}/extensions/${request_.id}/decision`, {
       decision: 'refuse',
       reason: 'Changed my mind.',
