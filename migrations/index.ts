@@ -10,6 +10,7 @@ import * as createAccounts from './20261128170000_create_accounts';
 import * as registerManagement from './20261128190000_register_management';
 import * as createApiTokens from './20261128190100_create_api_tokens';
 import * as createImports from './20261128190200_create_imports';
+import * as createProgressUpdates from './20261128200100_create_progress_updates';
 
 interface Migration {
   name: string;
@@ -25,6 +26,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128190000_register_management', ...registerManagement },
   { name: '20261128190100_create_api_tokens', ...createApiTokens },
   { name: '20261128190200_create_imports', ...createImports },
+  { name: '20261128200100_create_progress_updates', ...createProgressUpdates },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
