@@ -25,6 +25,7 @@ import { createUsersRouter } from './modules/admin/users.routes';
 import { createRegisterAdminRouter } from './modules/register-admin/register-admin.routes';
 import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
 import { createImportRouter } from './modules/import/import.routes';
+import { createProgressUpdatesRouter } from './modules/progress-updates/progress-updates.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import './shared/express-augment';
@@ -132,6 +133,7 @@ export function createApp(services: Services): Express {
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
+  app.use(createProgressUpdatesRouter(services.progressUpdates));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -24,6 +24,7 @@ import {
 } from './modules/accounts/password';
 import { createApiTokensService } from './modules/api-tokens/api-tokens.service';
 import { createCursorCodec } from './shared/api/pagination';
+import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -85,6 +86,12 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     apiTokens: createApiTokensService({ knex, clock }),
     apiCursors: createCursorCodec(config.secretKey),
     imports: createImportService({ knex, clock, maxBytes: config.importMaxBytes }),
+    progressUpdates: createProgressUpdatesService({
+      knex,
+      clock,
+      maxFileBytes: config.evidence.maxFileBytes,
+      maxFiles: config.evidence.maxFiles,
+    }),
   };
 }
 

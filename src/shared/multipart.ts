@@ -114,6 +114,8 @@ export function streamMultipart(
     try {
       bb = busboy({
         headers: req.headers,
+        // Browsers send file names as UTF-8.
+        defParamCharset: 'utf8',
         limits: {
           fileSize: limits.maxFileBytes,
           files: limits.maxFiles,
