@@ -55,6 +55,7 @@ const PAGES = [
   'admin:/admin/tokens/new',
   'admin:/admin/imports/new',
   'admin:/admin/imports/:import',
+  'lead:/workspace/assignments/:leadAssignment/updates',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -69,8 +70,12 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   const tokens = new Map<string, string>();
   let viewerId = 0;
   let importId = '';
+  let leadAssignmentId = 0;
   const fill = (url: string) =>
-    url.replace(':viewer', String(viewerId)).replace(':import', importId);
+    url
+      .replace(':viewer', String(viewerId))
+      .replace(':import', importId)
+      .replace(':leadAssignment', String(leadAssignmentId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -93,9 +98,37 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       },
     );
     importId = preview.importId!;
+    // A force lead with an update (and an evidence file) on one of their assignments.
+    const syp = await db
+      .knex('organisations')
+      .where({ slug: 'south-yorkshire-police' })
+      .first('id');
+    const lead = await createUser(db.knex, { role: 'org_lead', organisationId: syp.id });
+    leadAssignmentId = (await db.knex('assignments').where({ organisation_id: syp.id }).first('id'))
+      .id;
+    const [update] = await db
+      .knex('progress_updates')
+      .insert({
+        assignment_id: leadAssignmentId,
+        author_id: lead.id,
+        author_label: 'Test lead',
+        self_assessment: 'at_risk',
+        narrative: 'Training has started.\n\nThe policy is with the legal team.',
+        created_at: new Date('2022-02-20T10:00:00Z'),
+      })
+      .returning(['id']);
+    await db.knex('evidence_files').insert({
+      progress_update_id: update.id,
+      original_name: 'training-plan.pdf',
+      content_type: 'application/pdf',
+      size_bytes: 12345,
+      sha256: 'a'.repeat(64),
+      created_at: new Date('2022-02-20T10:00:00Z'),
+    });
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],
+      ['lead', lead.id],
     ] as const) {
       const { token } = await services.sessions.start(db.knex, {
         userId: id,
