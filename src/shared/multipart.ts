@@ -117,7 +117,9 @@ export function streamMultipart(
         // Browsers send file names as UTF-8.
         defParamCharset: 'utf8',
         limits: {
-          fileSize: limits.maxFileBytes,
+          // busboy stops a file when it reaches fileSize; one more byte lets a file of exactly
+          // maxFileBytes through and stops the first one over it.
+          fileSize: limits.maxFileBytes + 1,
           files: limits.maxFiles,
           fields: limits.maxFields,
           fieldSize: maxFieldBytes,
