@@ -292,6 +292,20 @@ describe('progress updates and evidence files', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('accepts a file of exactly the size limit', async () => {
+    const exact = pdf(MAX_FILE);
+    const res = await post(
+      'lead',
+      assignment,
+      { narrative: 'Just fits.', selfAssessment: 'on_track' },
+      [{ name: 'exact.pdf', bytes: exact }],
+    );
+    expect(res.status).toBe(303);
+    const file = await db.knex('evidence_files').orderBy('id', 'desc').first();
+    expect(Number(file.size_bytes)).toBe(MAX_FILE);
+    expect(file.sha256).toBe(sha(exact));
+  });
+
   it('refuses more files than allowed with 413 and stores nothing', async () => {
     const before = await counts();
     const files = Array.from({ length: MAX_FILES + 1 }, (_, i) => ({
