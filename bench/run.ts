@@ -24,6 +24,7 @@ import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { londonDate } from '../src/shared/calendar-date';
 import { PROJECT_ROOT } from '../src/shared/project-root';
+import { runUploadBench } from './upload';
 
 /** What gets measured in the app at every scale. Add a page or API route by adding a line. */
 const TARGETS: readonly Target[] = [
@@ -722,6 +723,13 @@ async function main(): Promise<number> {
   const ratios = ratiosOf(ceiling, scaleRuns);
   report(ceiling, scaleRuns, ratios);
 
+  // One 25 MB evidence upload: time and the app's memory growth (bench/upload.ts).
+  checkpoint();
+  const upload = await runUploadBench(adminAt.toString());
+  console.log('\nevidence upload (25 MB PDF, one request):');
+  console.table(upload);
+  if (upload.status !== 303) failures.push(`evidence upload answered ${upload.status}, not 303`);
+
   const totalSeconds = (performance.now() - started) / 1000;
   const cpus = os.cpus();
   const record = {
@@ -751,6 +759,7 @@ async function main(): Promise<number> {
     ceiling,
     scales: scaleRuns,
     ratios,
+    upload,
     failures,
   };
   fs.mkdirSync(RESULTS_DIR, { recursive: true });

@@ -11,6 +11,7 @@ import * as registerManagement from './20261128190000_register_management';
 import * as createApiTokens from './20261128190100_create_api_tokens';
 import * as createImports from './20261128190200_create_imports';
 import * as createResponsesExtensionsActions from './20261128200000_create_responses_extensions_actions';
+import * as createProgressUpdates from './20261128200100_create_progress_updates';
 
 interface Migration {
   name: string;
@@ -30,6 +31,7 @@ export const MIGRATIONS: Migration[] = [
     name: '20261128200000_create_responses_extensions_actions',
     ...createResponsesExtensionsActions,
   },
+  { name: '20261128200100_create_progress_updates', ...createProgressUpdates },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

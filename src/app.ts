@@ -25,6 +25,7 @@ import { createUsersRouter } from './modules/admin/users.routes';
 import { createRegisterAdminRouter } from './modules/register-admin/register-admin.routes';
 import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
 import { createImportRouter } from './modules/import/import.routes';
+import { createProgressUpdatesRouter } from './modules/progress-updates/progress-updates.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
@@ -134,6 +135,7 @@ export function createApp(services: Services): Express {
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
   app.use(createWorkspaceAssignmentsRouter(services.workspaceAssignments));
+  app.use(createProgressUpdatesRouter(services.progressUpdates));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

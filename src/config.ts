@@ -111,6 +111,18 @@ const ENV_SCHEMA = Type.Object({
     default: 5242880,
     description: 'bytes, 1024 to 104857600 (100 MB)',
   }),
+  EVIDENCE_MAX_FILE_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1073741824,
+    default: 26214400,
+    description: 'bytes, 1024 to 1073741824 (1 GB)',
+  }),
+  EVIDENCE_MAX_FILES: Type.Integer({
+    minimum: 1,
+    maximum: 50,
+    default: 10,
+    description: 'an integer from 1 to 50',
+  }),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -141,6 +153,8 @@ export interface Config {
   passwordHashCost: 'standard' | 'test';
   /** The largest import file accepted, in bytes. */
   importMaxBytes: number;
+  /** Evidence uploads with progress updates: the largest file, and the most files in one update. */
+  evidence: { maxFileBytes: number; maxFiles: number };
   session: {
     idleMinutes: number;
     absoluteHours: number;
@@ -223,6 +237,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR),
     passwordHashCost: env.PASSWORD_HASH_COST,
     importMaxBytes: env.IMPORT_MAX_BYTES,
+    evidence: { maxFileBytes: env.EVIDENCE_MAX_FILE_BYTES, maxFiles: env.EVIDENCE_MAX_FILES },
     session: {
       idleMinutes: env.SESSION_IDLE_MINUTES,
       absoluteHours: env.SESSION_ABSOLUTE_HOURS,

@@ -25,6 +25,7 @@ import {
 import { createApiTokensService } from './modules/api-tokens/api-tokens.service';
 import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
+import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -87,6 +88,12 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     apiCursors: createCursorCodec(config.secretKey),
     imports: createImportService({ knex, clock, maxBytes: config.importMaxBytes }),
     workspaceAssignments: createWorkspaceAssignmentsService({ knex, clock }),
+    progressUpdates: createProgressUpdatesService({
+      knex,
+      clock,
+      maxFileBytes: config.evidence.maxFileBytes,
+      maxFiles: config.evidence.maxFiles,
+    }),
   };
 }
 

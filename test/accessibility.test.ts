@@ -62,6 +62,7 @@ const PAGES = [
   'lead:/workspace/assignments/@assignment/actions/@action',
   'overseer:/workspace/assignments',
   'overseer:/workspace/assignments/@assignment',
+  'lead:/workspace/assignments/@assignment/updates',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -145,6 +146,26 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         },
       )
     ).id;
+    // A force lead with an update (and an evidence file) on one of their assignments.
+    const [update] = await db
+      .knex('progress_updates')
+      .insert({
+        assignment_id: assignmentId,
+        author_id: lead.id,
+        author_label: 'Test lead',
+        self_assessment: 'at_risk',
+        narrative: 'Training has started.\n\nThe policy is with the legal team.',
+        created_at: new Date('2022-02-20T10:00:00Z'),
+      })
+      .returning(['id']);
+    await db.knex('evidence_files').insert({
+      progress_update_id: update.id,
+      original_name: 'training-plan.pdf',
+      content_type: 'application/pdf',
+      size_bytes: 12345,
+      sha256: 'a'.repeat(64),
+      created_at: new Date('2022-02-20T10:00:00Z'),
+    });
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],
@@ -180,7 +201,9 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   it.each(PAGES)('%s has no axe violations and no sideways scrolling at 320 px', async (entry) => {
     for (const width of [1280, 320]) {
       const page = pages.get(width)!;
-      const [as, url] = entry.includes(':/') ? entry.split(':') : [null, entry];
+      // 'who:/path': the part before the first ':/' is who to sign in as.
+      const at = entry.indexOf(':/');
+      const [as, url] = at > 0 ? [entry.slice(0, at), entry.slice(at + 1)] : [null, entry];
       await page.context().clearCookies();
       if (as) {
         await page

@@ -306,6 +306,38 @@ const MATRIX: Record<string, Row> = {
     path: '/workspace/assignments/1/actions/1',
     expect: { ...signedIn('forbidden'), org_lead: 'notfound' },
   },
+  // Progress updates on a Linden assignment: the matrix's org_lead belongs to another organisation.
+  'GET /workspace/assignments/:id/updates': {
+    path: '/workspace/assignments/1/updates',
+    expect: {
+      anonymous: 'signin',
+      org_lead: 'notfound',
+      viewer: 'ok',
+      overseer: 'ok',
+      admin: 'ok',
+    },
+  },
+  'POST /workspace/assignments/:id/updates': {
+    path: '/workspace/assignments/1/updates',
+    expect: {
+      anonymous: 'signin',
+      org_lead: 'notfound',
+      viewer: 'forbidden',
+      overseer: 'forbidden',
+      admin: 'forbidden',
+    },
+  },
+  // No evidence file exists here: the same 404 as another organisation's (tested in the module).
+  'GET /workspace/evidence/:id': {
+    path: '/workspace/evidence/1',
+    expect: {
+      anonymous: 'signin',
+      org_lead: 'notfound',
+      viewer: 'notfound',
+      overseer: 'notfound',
+      admin: 'notfound',
+    },
+  },
 };
 
 function classify(res: request.Response): Outcome | string {

@@ -1,10 +1,11 @@
 /**
  * Reading multipart/form-data uploads as a stream (busboy), with limits on the bytes of each file,
- * the number of files and the number and size of fields. Files are collected in memory up to the
- * limit, so the limit is also the most memory one upload can take.
+ * the number of files and the number and size of fields. `streamMultipart` hands each file over as
+ * a stream, for uploads that must never be held whole in memory (evidence files); `readMultipart`,
+ * built on it, collects small files in memory up to the limit.
  *
  * CSRF: the CSRF middleware lets multipart requests through only to paths registered with
- * `acceptMultipartAt` (csrf.ts), and those handlers must read the body with `readMultipart`, which
+ * `acceptMultipartAt` (csrf.ts), and those handlers must read the body with `readMultipart` or `streamMultipart`, which
  * checks the `_csrf` field before it accepts a single file byte. Forms must therefore put `{{> csrf}}`
  * before the file input. A missing or wrong token, or a file that comes before the token, is refused
  * with 403 and nothing is kept.
@@ -13,6 +14,7 @@
  *   const { fields, files } = await readMultipart(req, { maxFileBytes: 5e6, maxFiles: 1, maxFields: 5 });
  */
 import busboy from 'busboy';
+import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import { AppError } from './errors';
 import { CsrfError, verifyCsrfToken } from './middleware/csrf';
@@ -56,7 +58,42 @@ export function isMultipart(req: Request): boolean {
 // Room for the boundaries, headers and small fields around the file(s).
 const OVERHEAD_BYTES = 64 * 1024;
 
-export function readMultipart(req: Request, limits: MultipartLimits): Promise<MultipartBody> {
+export interface FileInfo {
+  filename: string;
+  mimeType: string;
+}
+
+export interface MultipartHandlers {
+  /** Each text field, in the order it arrives (before any file that follows it in the form). */
+  onField?(name: string, value: string): void;
+  /**
+   * Each file, one at a time and in order: the handler must read `stream` to its end (or throw).
+   * The next file's handler starts only when this one's promise has settled. When the upload fails
+   * (a limit, the client going away, a bad body), `stream` is destroyed with that error, so a
+   * handler reading it with `for await` stops there.
+   */
+  onFile(field: string, info: FileInfo, stream: Readable): Promise<void>;
+}
+
+/** The client went away before the whole body arrived. */
+export class UploadAbortedError extends BadMultipartError {
+  constructor() {
+    super('The upload was interrupted before it finished. Try again.');
+  }
+}
+
+/**
+ * Reads a multipart body as it arrives, handing each file to `handlers.onFile` as a stream, so a
+ * file is never held whole in memory. Resolves with the text fields once the body has been read
+ * and every file handler has finished; rejects with the first error (413 for a limit, 403 for CSRF,
+ * 400 for a malformed or interrupted body, or whatever a handler threw) only after every handler
+ * that started has settled, so the caller can roll back knowing nothing is still writing.
+ */
+export function streamMultipart(
+  req: Request,
+  limits: MultipartLimits,
+  handlers: MultipartHandlers,
+): Promise<Record<string, string>> {
   const maxFieldBytes = limits.maxFieldBytes ?? 64 * 1024;
   const tooLarge = () =>
     new PayloadTooLargeError(
@@ -77,8 +114,12 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
     try {
       bb = busboy({
         headers: req.headers,
+        // Browsers send file names as UTF-8.
+        defParamCharset: 'utf8',
         limits: {
-          fileSize: limits.maxFileBytes,
+          // busboy stops a file when it reaches fileSize; one more byte lets a file of exactly
+          // maxFileBytes through and stops the first one over it.
+          fileSize: limits.maxFileBytes + 1,
           files: limits.maxFiles,
           fields: limits.maxFields,
           fieldSize: maxFieldBytes,
@@ -90,18 +131,21 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
       return;
     }
     const fields: Record<string, string> = {};
-    const files: UploadedFile[] = [];
     let csrfChecked = false;
-    let failed = false;
+    let failure: Error | null = null;
+    let finished = false;
+    // The file handlers, chained so they run one after another; always settles (errors go to fail).
+    let handlersDone: Promise<void> = Promise.resolve();
+    const open = new Set<Readable>();
 
     const fail = (err: Error) => {
-      if (failed) return;
-      failed = true;
-      files.length = 0;
+      if (failure || finished) return;
+      failure = err;
       req.unpipe(bb);
+      for (const stream of open) stream.destroy(err);
       // Read and drop the rest of the request, so the client gets our answer instead of a reset.
       req.resume();
-      reject(err);
+      void handlersDone.then(() => reject(err));
     };
     const checkCsrf = () => {
       if (csrfChecked) return true;
@@ -114,29 +158,33 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
     };
 
     bb.on('field', (name, value, info) => {
-      if (failed) return;
+      if (failure) return;
       if (info.valueTruncated || info.nameTruncated) return fail(tooLarge());
       fields[name] = value;
+      handlers.onField?.(name, value);
     });
     bb.on('file', (field, stream, info) => {
-      if (failed || !checkCsrf()) {
+      if (failure || !checkCsrf()) {
         stream.resume();
         return;
       }
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => {
-        if (!failed) chunks.push(chunk);
-      });
+      open.add(stream);
+      // The error a failure destroys the stream with is reported by fail(), not by the stream.
+      stream.on('error', () => undefined);
       stream.on('limit', () => fail(tooLarge()));
-      stream.on('close', () => {
-        if (failed || (stream as unknown as { truncated?: boolean }).truncated) return;
-        files.push({
-          field,
-          filename: info.filename ?? '',
-          mimeType: info.mimeType,
-          bytes: Buffer.concat(chunks),
-        });
-      });
+      stream.on('close', () => open.delete(stream));
+      const fileInfo = { filename: info.filename ?? '', mimeType: info.mimeType };
+      handlersDone = handlersDone
+        .then(async () => {
+          if (failure) {
+            stream.resume();
+            return;
+          }
+          await handlers.onFile(field, fileInfo, stream);
+          if (!failure && (stream as unknown as { truncated?: boolean }).truncated)
+            fail(tooLarge());
+        })
+        .catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
     });
     bb.on('filesLimit', () => fail(tooLarge()));
     bb.on('fieldsLimit', () => fail(new BadMultipartError('The form has too many fields.')));
@@ -145,9 +193,37 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
       fail(new BadMultipartError('The upload could not be read. Choose the file and try again.')),
     );
     bb.on('close', () => {
-      if (failed || !checkCsrf()) return;
-      resolve({ fields, files });
+      if (failure || !checkCsrf()) return;
+      void handlersDone.then(() => {
+        if (failure) return;
+        finished = true;
+        resolve(fields);
+      });
     });
+    // The client going away mid-body: busboy would wait for the rest for ever.
+    req.on('close', () => {
+      if (!req.complete) fail(new UploadAbortedError());
+    });
+    req.on('error', () => fail(new UploadAbortedError()));
     req.pipe(bb);
   });
+}
+
+/** Reads a whole multipart body, files into memory (up to the limits): for small uploads only. */
+export async function readMultipart(req: Request, limits: MultipartLimits): Promise<MultipartBody> {
+  const files: UploadedFile[] = [];
+  const fields = await streamMultipart(req, limits, {
+    async onFile(field, info, stream) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      if ((stream as unknown as { truncated?: boolean }).truncated) return;
+      files.push({
+        field,
+        filename: info.filename,
+        mimeType: info.mimeType,
+        bytes: Buffer.concat(chunks),
+      });
+    },
+  });
+  return { fields, files };
 }
