@@ -135,8 +135,24 @@ export async function assignmentLinks(db: Db, recommendationIds: number[]) {
     .join('organisations as o', 'o.id', 'a.organisation_id')
     .whereIn('a.recommendation_id', recommendationIds)
     .orderBy('o.slug')
-    .select('a.id', 'a.recommendation_id', 'o.slug', 'a.response_due_on') as Promise<
-    { id: number; recommendation_id: number; slug: string; response_due_on: string | null }[]
+    .select(
+      'a.id',
+      'a.recommendation_id',
+      'o.slug',
+      'a.response_due_on',
+      // Only a live, unanswered assignment without a granted extension follows the statutory clock;
+      // a granted extension set its date explicitly and keeps it.
+      db.raw(
+        `(a.responded_on is null and a.status <> 'closed' and a.withdrawn_at is null and not exists (select 1 from extension_requests e where e.assignment_id = a.id and e.state = 'granted')) as follows_clock`,
+      ),
+    ) as Promise<
+    {
+      id: number;
+      recommendation_id: number;
+      slug: string;
+      response_due_on: string | null;
+      follows_clock: boolean;
+    }[]
   >;
 }
 

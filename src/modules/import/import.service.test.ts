@@ -297,7 +297,18 @@ describe('the import service', () => {
     expect(lin02.title).toBe('A corrected title');
   });
 
-  it('recalculates the stored due dates when the import changes the date a recommendation was made', async () => {
+  it('recalculates the stored due dates of unanswered assignments when the import changes the date a recommendation was made', async () => {
+    // LIN-01's South Yorkshire Police assignment has its response; this one is still waiting.
+    const lin01Row = await db.knex('recommendations').where({ ref: 'LIN-01' }).first();
+    const waiting = await createOrganisation(db.knex, { slug: 'waiting-force' });
+    const [open] = await db
+      .knex('assignments')
+      .insert({
+        recommendation_id: lin01Row.id,
+        organisation_id: waiting.id,
+        response_due_on: '2022-01-17',
+      })
+      .returning('id');
     const doc = JSON.parse(exportJson(await service.exportReport('operation-linden-2021')));
     doc.recommendations[0].made_on = '2021-12-01';
     const preview = await service.preview(actor, { filename: 'l.json', text: JSON.stringify(doc) });
@@ -307,19 +318,21 @@ describe('the import service', () => {
     ]);
     expect(lin01.dueDatesToChange).toEqual([
       expect.objectContaining({
-        organisation: 'south-yorkshire-police',
+        organisation: 'waiting-force',
         before: '2022-01-17',
         after: '2022-01-25',
       }),
     ]);
     expect(preview.plan!.counts.dueDatesChanged).toBe(1);
     await service.apply(actor, { importId: preview.importId!, expectedDigest: preview.digest! });
-    const stored = await db
-      .knex('assignments as a')
-      .join('recommendations as r', 'r.id', 'a.recommendation_id')
-      .where('r.ref', 'LIN-01')
-      .first('a.response_due_on');
+    const stored = await db.knex('assignments').where({ id: open.id }).first('response_due_on');
     expect(stored.response_due_on).toBe('2022-01-25');
+    const answered = await db
+      .knex('assignments as a')
+      .join('organisations as o', 'o.id', 'a.organisation_id')
+      .where({ 'a.recommendation_id': lin01Row.id, 'o.slug': 'south-yorkshire-police' })
+      .first('a.response_due_on');
+    expect(answered.response_due_on).toBe('2022-01-17');
     const event = await db
       .knex('audit_events')
       .where({ action: 'assignment.update' })

@@ -252,7 +252,10 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
     const dueDatesToChange =
       before && before.report_slug === r.slug && clockChanged
         ? assignmentRows
-            .filter((a) => a.recommendation_id === before.id && a.response_due_on !== dueOn)
+            .filter(
+              (a) =>
+                a.recommendation_id === before.id && a.follows_clock && a.response_due_on !== dueOn,
+            )
             .map((a) => ({
               assignmentId: a.id,
               organisation: a.slug,

@@ -239,7 +239,7 @@ describe('the register administration service', () => {
       });
     });
 
-    it('moves the due dates of open assignments without a response when the date made changes', async () => {
+    it('moves the due dates of open assignments without a response or extension when the date made changes', async () => {
       const report = await createReport(db.knex, { legal_basis: 'iopc_para_28a' });
       const rec = await createRecommendation(db.knex, report, { made_on: '2024-01-10' });
       const open = await createAssignment(db.knex, rec, await createOrganisation(db.knex), {
@@ -251,12 +251,29 @@ describe('the register administration service', () => {
         response_stance: 'accepted',
         responded_on: '2024-02-01',
       });
+      // An overseer gave this one more time: the granted date stands.
+      const extended = await createAssignment(db.knex, rec, await createOrganisation(db.knex), {
+        response_due_on: '2024-04-30',
+      });
+      await db.knex('extension_requests').insert({
+        assignment_id: extended.id,
+        due_on_when_requested: '2024-03-05',
+        requested_due_on: '2024-04-30',
+        reason: 'The review board meets in April.',
+        state: 'granted',
+        decided_at: new Date('2024-02-20T10:00:00Z'),
+        decided_on: '2024-02-20',
+        decision_reason: 'Reasonable.',
+      });
       const page = await service.recommendation(admin, rec.ref);
       const result = await service.updateRecommendation(admin, rec.ref, {
         ...page.fields,
         madeOn: '2024-02-01',
       });
       expect(result.dueDatesMoved).toBe(1);
+      expect(
+        (await db.knex('assignments').where({ id: extended.id }).first()).response_due_on,
+      ).toBe('2024-04-30');
       // 56 days beginning with 1 February 2024 (a leap year): 27 March 2024.
       expect((await db.knex('assignments').where({ id: open.id }).first()).response_due_on).toBe(
         '2024-03-27',

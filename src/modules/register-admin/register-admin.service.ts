@@ -239,6 +239,13 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       .whereNull('withdrawn_at')
       .whereNull('responded_on')
       .whereNot('status', 'closed')
+      // A granted extension set the due date explicitly; it keeps it.
+      .whereNotExists((q) =>
+        q
+          .from('extension_requests as e')
+          .whereRaw('e.assignment_id = assignments.id')
+          .where('e.state', 'granted'),
+      )
       .orderBy('id')
       .forUpdate()
       .select('id', 'recommendation_id', 'response_due_on');
