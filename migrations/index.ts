@@ -12,6 +12,7 @@ import * as createApiTokens from './20261128190100_create_api_tokens';
 import * as createImports from './20261128190200_create_imports';
 import * as createResponsesExtensionsActions from './20261128200000_create_responses_extensions_actions';
 import * as createProgressUpdates from './20261128200100_create_progress_updates';
+import * as createOversight from './20261128210000_create_oversight';
 
 interface Migration {
   name: string;
@@ -32,6 +33,7 @@ export const MIGRATIONS: Migration[] = [
     ...createResponsesExtensionsActions,
   },
   { name: '20261128200100_create_progress_updates', ...createProgressUpdates },
+  { name: '20261128210000_create_oversight', ...createOversight },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

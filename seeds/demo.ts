@@ -18,6 +18,7 @@ import {
   minDate,
   parseCalendarDate,
 } from '../src/shared/calendar-date';
+import { recordStatusesWithoutHistory } from '../src/modules/assignments/status-history';
 
 export interface DemoOptions {
   /** The number of invented addressee organisations, 1 to 5000; everything else grows with it. */
@@ -605,6 +606,7 @@ export async function seedDemo(knex: Knex, options: DemoOptions): Promise<DemoSu
       }),
     );
     await insertInBatches(trx, 'assignments', assignments);
+    await recordStatusesWithoutHistory(trx, 'seed-demo');
 
     const summary: DemoSummary = {
       organisations: organisations.length,

@@ -16,6 +16,7 @@ import {
   LINDEN_RESPONSES,
   LINDEN_THEMES,
 } from './operation-linden.data';
+import { recordStatusesWithoutHistory } from '../src/modules/assignments/status-history';
 
 export const SEED_NAME = 'operation-linden';
 export const SEED_VERSION = 1;
@@ -222,6 +223,7 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
         });
     }
 
+    await recordStatusesWithoutHistory(trx, SEED_ACTOR.label);
     audit.push({
       actor: SEED_ACTOR,
       action: 'seed.apply',

@@ -13,6 +13,7 @@ export type Action =
   | 'register.manage'
   | 'assignment.read_private'
   | 'assignment.act'
+  | 'oversight.view'
   | 'oversight.decide';
 
 /** An object owned by an organisation (an assignment and everything under it). */
@@ -37,6 +38,8 @@ const RULES: Record<Action, Rule> = {
   'assignment.read_private': (user, object) =>
     anyRole('admin', 'overseer', 'viewer')(user) || ownOrganisation(user, object),
   'assignment.act': ownOrganisation,
+  /** Dashboards, the review queue, the board pack and exports: read-only oversight views. */
+  'oversight.view': anyRole('admin', 'overseer', 'viewer'),
   'oversight.decide': anyRole('overseer'),
 };
 

@@ -16,6 +16,7 @@ import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { can } from '../accounts/policy';
 import { authorisedAssignment } from '../assignments/assignments.access';
 import { nextState } from '../assignments/lifecycle';
+import { changeStatus, statusActor } from '../assignments/status-history';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { SNIFF_BYTES, sanitiseFilename, sniffType } from './evidence.sniff';
 import { noScanner, type EvidenceScanner } from './evidence.scanner';
@@ -319,9 +320,13 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
               );
           }
           if (saved.newStatus)
-            await trx('assignments')
-              .where({ id: assignment.id })
-              .update({ status: saved.newStatus, updated_at: now });
+            await changeStatus(
+              trx,
+              assignment,
+              { status: saved.newStatus, closureReason: null },
+              'claim_complete',
+              { actor: statusActor(user), at: now },
+            );
           await recordAudit(trx, {
             actor: userActor(user),
             action: 'progress_update.create',

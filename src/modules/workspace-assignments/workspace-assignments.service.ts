@@ -29,7 +29,7 @@ import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { can } from '../accounts/policy';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorisedAssignment } from '../assignments/assignments.access';
-import { nextState } from '../assignments/lifecycle';
+import { applyTransition, statusActor } from '../assignments/status-history';
 import {
   canRequestExtension,
   responseClock,
@@ -568,7 +568,6 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         const a = await authorisedAssignment(trx, actor, assignmentId, 'assignment.act', {
           forUpdate: true,
         });
-        const next = nextState(a.status, { kind: 'respond', stance: valid.stance });
         const last = await trx('assignment_responses')
           .where({ assignment_id: a.id })
           .max<{ v: number | null }>('version as v')
@@ -585,14 +584,18 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
           recorded_by: actor.id,
           recorded_at: clock.now(),
         });
-        await trx('assignments').where({ id: a.id }).update({
-          status: next.status,
-          response_stance: valid.stance,
-          response_text: valid.text,
-          responded_on: respondedOn,
-          response_date_confirmed: true,
-          updated_at: clock.now(),
-        });
+        const next = await applyTransition(
+          trx,
+          a,
+          { kind: 'respond', stance: valid.stance },
+          { actor: statusActor(actor), at: clock.now() },
+          {
+            response_stance: valid.stance,
+            response_text: valid.text,
+            responded_on: respondedOn,
+            response_date_confirmed: true,
+          },
+        );
         await audit(
           trx,
           actor,
