@@ -13,6 +13,7 @@ import * as createImports from './20261128190200_create_imports';
 import * as createResponsesExtensionsActions from './20261128200000_create_responses_extensions_actions';
 import * as createProgressUpdates from './20261128200100_create_progress_updates';
 import * as createOversight from './20261128210000_create_oversight';
+import * as createPublications from './20261128210100_create_publications';
 
 interface Migration {
   name: string;
@@ -34,6 +35,7 @@ export const MIGRATIONS: Migration[] = [
   },
   { name: '20261128200100_create_progress_updates', ...createProgressUpdates },
   { name: '20261128210000_create_oversight', ...createOversight },
+  { name: '20261128210100_create_publications', ...createPublications },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
