@@ -60,6 +60,18 @@ const adminOnly = (o: Outcome): Record<Who, Outcome> => ({
 // Placeholders in paths: :slug, :ref and :token are filled per row; :id is a user the admin may act on.
 const UNKNOWN_TOKEN = 'A'.repeat(43);
 
+type TokenWho = 'none' | 'bad' | Role;
+const TOKEN_WHO: TokenWho[] = ['none', 'bad', 'org_lead', 'viewer', 'overseer', 'admin'];
+/** A route for any signed-in role's token: `o` for each, 401 without one or with a bad one. */
+const tokenRead = (o: Outcome): Record<TokenWho, Outcome> => ({
+  none: 'unauthorised',
+  bad: 'unauthorised',
+  org_lead: o,
+  viewer: o,
+  overseer: o,
+  admin: o,
+});
+
 /** The /api/v1 write routes, with a path to try each on. They take a bearer token only. */
 const API_WRITES: Record<string, string> = {
   'POST /api/v1/reports': '/api/v1/reports',
@@ -74,6 +86,50 @@ const API_WRITES: Record<string, string> = {
   'POST /api/v1/organisations': '/api/v1/organisations',
   'PUT /api/v1/organisations/:slug': '/api/v1/organisations/npcc',
   'POST /api/v1/imports': '/api/v1/imports',
+};
+
+/**
+ * The force leads' workspace through /api/v1 (a token's user, checked per assignment), with a path
+ * to try each route on and each token's answer. Assignment 1 is a Linden assignment; the org_lead
+ * token belongs to another organisation, so it gets the same 404 as a missing id. The per-object
+ * check comes before the body is read, so readers' tokens are refused (403) whatever they send;
+ * an overseer's decision with an empty body is reached and refused (400). No evidence file exists.
+ */
+const API_ASSIGNMENT_ROUTES: Record<string, { path: string; expect: Record<TokenWho, Outcome> }> = {
+  'GET /api/v1/assignments': { path: '/api/v1/assignments', expect: tokenRead('ok') },
+  'GET /api/v1/assignments/:id': {
+    path: '/api/v1/assignments/1',
+    expect: { ...tokenRead('ok'), org_lead: 'notfound' },
+  },
+  'GET /api/v1/assignments/:id/updates': {
+    path: '/api/v1/assignments/1/updates',
+    expect: { ...tokenRead('ok'), org_lead: 'notfound' },
+  },
+  'GET /api/v1/evidence/:id': { path: '/api/v1/evidence/1', expect: tokenRead('notfound') },
+  'POST /api/v1/assignments/:id/response': {
+    path: '/api/v1/assignments/1/response',
+    expect: { ...tokenRead('forbidden'), org_lead: 'notfound' },
+  },
+  'POST /api/v1/assignments/:id/extensions': {
+    path: '/api/v1/assignments/1/extensions',
+    expect: { ...tokenRead('forbidden'), org_lead: 'notfound' },
+  },
+  'POST /api/v1/assignments/:id/extensions/:extensionId/decision': {
+    path: '/api/v1/assignments/1/extensions/1/decision',
+    expect: { ...tokenRead('forbidden'), org_lead: 'forbidden', overseer: 'invalid' },
+  },
+  'POST /api/v1/assignments/:id/actions': {
+    path: '/api/v1/assignments/1/actions',
+    expect: { ...tokenRead('forbidden'), org_lead: 'notfound' },
+  },
+  'PUT /api/v1/assignments/:id/actions/:actionId': {
+    path: '/api/v1/assignments/1/actions/1',
+    expect: { ...tokenRead('forbidden'), org_lead: 'notfound' },
+  },
+  'POST /api/v1/assignments/:id/updates': {
+    path: '/api/v1/assignments/1/updates',
+    expect: { ...tokenRead('forbidden'), org_lead: 'notfound' },
+  },
 };
 
 const MATRIX: Record<string, Row> = {
@@ -259,6 +315,13 @@ const MATRIX: Record<string, Row> = {
   // API writes: a session cookie is ignored on /api/v1, so everyone here is anonymous there.
   ...Object.fromEntries(
     Object.entries(API_WRITES).map(([route, path]) => [
+      route,
+      { path, expect: all('unauthorised') },
+    ]),
+  ),
+  // Likewise every workspace API route: a cookie is no token.
+  ...Object.fromEntries(
+    Object.entries(API_ASSIGNMENT_ROUTES).map(([route, { path }]) => [
       route,
       { path, expect: all('unauthorised') },
     ]),
@@ -508,8 +571,6 @@ describe('CSRF protection on every state-changing route', () => {
  * API tokens: every /api/v1 route × a token of each role (and no token, and a bad token). Public
  * reads allow every token and refuse a bad one; writes need an administrator's token.
  */
-type TokenWho = 'none' | 'bad' | Role;
-const TOKEN_WHO: TokenWho[] = ['none', 'bad', 'org_lead', 'viewer', 'overseer', 'admin'];
 const publicRead = (): Record<TokenWho, Outcome> => ({
   none: 'ok',
   bad: 'unauthorised',
@@ -554,6 +615,7 @@ const API_TOKEN_MATRIX: Record<string, { path: string; expect: Record<TokenWho, 
       },
     ]),
   ),
+  ...API_ASSIGNMENT_ROUTES,
 };
 
 describe('the API token authorisation matrix', () => {
@@ -579,6 +641,11 @@ describe('the API token authorisation matrix', () => {
   });
   afterAll(async () => {
     await db.destroy();
+  });
+  // Each row's bad token counts as a failure from this address; forget them between rows, so the
+  // throttle (tested with the tokens) does not answer 429 once the table has more than 20 rows.
+  beforeEach(async () => {
+    await db.knex('sign_in_attempts').del();
   });
 
   it('lists every /api/v1 route the app serves', () => {

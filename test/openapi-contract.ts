@@ -46,6 +46,15 @@ export async function loadContract(app: Express): Promise<Contract> {
       return;
     }
     const [type] = Object.keys(response.content);
+    // A file download is documented as any type: it is sent with the type stored for the file.
+    if (type === '*/*') {
+      expect({ path, status: res.status, type: res.type }).toEqual({
+        path,
+        status: res.status,
+        type: expect.stringMatching(/\w+\/\w+/),
+      });
+      return;
+    }
     expect(res.type).toBe(type);
     const validate = ajv.compile({ $ref: `${ref}/content/${pointer(type!)}/schema` });
     const body = res.type === 'application/problem+json' ? JSON.parse(res.text) : res.body;

@@ -37,6 +37,12 @@ export interface MultipartLimits {
   maxFieldBytes?: number;
   /** Words for the 413 message, e.g. "The file must be 5 MB or smaller." */
   tooLargeMessage?: string;
+  /**
+   * 'bearer' for /api/v1 uploads: those requests are authenticated by an Authorization header,
+   * never a cookie, so a cross-site form cannot make them and there is no `_csrf` field to check.
+   * Everything else ('form', the default) must send the CSRF field before any file.
+   */
+  authenticatedBy?: 'form' | 'bearer';
 }
 
 export interface UploadedFile {
@@ -148,7 +154,7 @@ export function streamMultipart(
       void handlersDone.then(() => reject(err));
     };
     const checkCsrf = () => {
-      if (csrfChecked) return true;
+      if (csrfChecked || limits.authenticatedBy === 'bearer') return true;
       if (!verifyCsrfToken(req, fields._csrf)) {
         fail(new CsrfError());
         return false;

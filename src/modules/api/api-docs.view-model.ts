@@ -42,9 +42,11 @@ export function apiReference(document: Json) {
         description: p.description ?? '',
       }));
       const body = op.requestBody as Json | undefined;
-      const bodySchema = body
-        ? ((body.content as Json)['application/json'] as Json).schema
-        : undefined;
+      // One media type per body: JSON, or multipart/form-data for uploads.
+      const [bodyType, bodyContent] = body
+        ? (Object.entries(body.content as Json)[0] as [string, Json])
+        : [undefined, undefined];
+      const bodySchema = bodyContent?.schema;
       const responses = Object.entries(op.responses as Record<string, Json>).map(([status, r]) => {
         if (r.$ref) {
           const name = refName(r.$ref);
@@ -55,7 +57,8 @@ export function apiReference(document: Json) {
           };
         }
         const content = r.content as Json | undefined;
-        const schema = content ? (content['application/json'] as Json).schema : undefined;
+        const json = content?.['application/json'] as Json | undefined;
+        const schema = json?.schema;
         return {
           status,
           description: String(r.description ?? ''),
@@ -75,6 +78,7 @@ export function apiReference(document: Json) {
             : 'Needs a token.',
         parameters,
         body: bodySchema ? pretty(bodySchema) : null,
+        bodyType,
         responses,
       };
       for (const tag of (op.tags as string[]) ?? ['Other']) {

@@ -31,6 +31,22 @@ const EXAMPLES: Record<string, { ok: string; missing: string; invalid: string }>
     missing: '/api/v1/organisations/nobody',
     invalid: '/api/v1/organisations/Bad_Slug',
   },
+  '/api/v1/assignments/{id}': {
+    ok: '/api/v1/assignments/1',
+    missing: '/api/v1/assignments/99999',
+    invalid: '/api/v1/assignments/first',
+  },
+  '/api/v1/assignments/{id}/updates': {
+    ok: '/api/v1/assignments/1/updates',
+    missing: '/api/v1/assignments/99999/updates',
+    invalid: '/api/v1/assignments/0/updates',
+  },
+  // The evidence file is stored in beforeAll.
+  '/api/v1/evidence/{id}': {
+    ok: '/api/v1/evidence/1',
+    missing: '/api/v1/evidence/99999',
+    invalid: '/api/v1/evidence/one',
+  },
 };
 
 describe('the /api/v1 contract', () => {
@@ -45,7 +61,41 @@ describe('the /api/v1 contract', () => {
     await applyLindenSeed(db.knex);
     built = buildTestApp(db.knex, { now: NOW });
     ({ doc, ajv, conforms } = await loadContract(built.app));
+    readerToken = await issueApiToken(db.knex, { role: 'viewer' });
+    const [update] = await db
+      .knex('progress_updates')
+      .insert({
+        assignment_id: 1,
+        author_label: 'lead@example.test',
+        self_assessment: 'on_track',
+        narrative: 'Training plan agreed.',
+        created_at: new Date(NOW),
+      })
+      .returning('id');
+    const [file] = await db
+      .knex('evidence_files')
+      .insert({
+        progress_update_id: update.id,
+        original_name: 'plan.txt',
+        content_type: 'text/plain',
+        size_bytes: 5,
+        sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+        created_at: new Date(NOW),
+      })
+      .returning('id');
+    expect(file.id).toBe(1);
+    await db
+      .knex('evidence_file_chunks')
+      .insert({ file_id: 1, seq: 0, bytes: Buffer.from('hello') });
   });
+  let readerToken: string;
+  /** Public routes are read anonymously; the others with a viewer's token (who may read them all). */
+  const get = (path: string, url: string) => {
+    const req = request(built.app).get(url);
+    const op = doc.paths[path].get;
+    const isPublic = op.security.some((s: Json) => Object.keys(s).length === 0);
+    return isPublic ? req : req.set('Authorization', `Bearer ${readerToken}`);
+  };
   afterAll(async () => {
     await db.destroy();
   });
@@ -93,7 +143,7 @@ describe('the /api/v1 contract', () => {
       for (const item of Object.values<Json>(doc.paths))
         for (const op of Object.values<Json>(item))
           for (const r of Object.values<Json>(op.responses))
-            if (r.content) ajv.compile(r.content['application/json'].schema);
+            for (const media of Object.values<Json>(r.content ?? {})) ajv.compile(media.schema);
       // No TypeBox internals leak into the document.
       expect(JSON.stringify(doc)).not.toMatch(/TypeBox|"\[Kind\]"/);
     });
@@ -130,16 +180,18 @@ describe('the /api/v1 contract', () => {
         const example = EXAMPLES[path];
         if (path.includes('{')) {
           expect({ path, example: Boolean(example) }).toEqual({ path, example: true });
-          conforms(path, 'get', await request(built.app).get(example!.ok));
-          const missing = await request(built.app).get(example!.missing);
+          const ok = await get(path, example!.ok);
+          expect({ path, status: ok.status }).toEqual({ path, status: 200 });
+          conforms(path, 'get', ok);
+          const missing = await get(path, example!.missing);
           expect(missing.status).toBe(404);
           conforms(path, 'get', missing);
-          const invalid = await request(built.app).get(example!.invalid);
+          const invalid = await get(path, example!.invalid);
           expect(invalid.status).toBe(400);
           conforms(path, 'get', invalid);
         } else {
-          conforms(path, 'get', await request(built.app).get(path).expect(200));
-          const bad = await request(built.app).get(`${path}?unexpected=1`);
+          conforms(path, 'get', await get(path, path).expect(200));
+          const bad = await get(path, `${path}?unexpected=1`);
           expect(bad.status).toBe(400);
           conforms(path, 'get', bad);
         }

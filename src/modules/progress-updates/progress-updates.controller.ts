@@ -3,21 +3,12 @@
  * (for a lead of its organisation), the streamed multipart post, and evidence downloads. Who may do
  * what is decided by the service, through the assignment's own access check.
  */
-import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { AppError, NotFoundError, ValidationError } from '../../shared/errors';
 import { errorSummary } from '../../shared/form-errors';
 import { paths } from '../../shared/paths';
-import { CsrfError } from '../../shared/middleware/csrf';
-import {
-  BadMultipartError,
-  isMultipart,
-  PayloadTooLargeError,
-  streamMultipart,
-  UploadAbortedError,
-} from '../../shared/multipart';
 import { requestContext } from '../accounts/accounts.controller';
-import { attachmentDisposition } from './evidence.sniff';
+import { closesConnection, receiveUpdate, sendEvidence } from './progress-updates.transfer';
 import { NO_SUCH_FILE, type ProgressUpdatesService } from './progress-updates.service';
 import { updatesPageView } from './progress-updates.view-model';
 
@@ -73,44 +64,14 @@ export function createProgressUpdatesController(service: ProgressUpdatesService)
 
     async post(req: Request, res: Response) {
       const id = idOf(req);
-      const upload = await service.beginUpload(req.user!, requestContext(req), id);
-      if (!isMultipart(req)) {
-        await upload.rollback();
-        return renderPage(req, res, 400, {
-          error: new ValidationError([
-            { field: 'narrative', message: 'Enter what has happened since the last update' },
-          ]),
+      const outcome = await receiveUpdate(service, req, req.user!, requestContext(req), id, 'form');
+      if (!outcome.ok) {
+        if (closesConnection(outcome.error)) res.set('Connection', 'close');
+        return renderPage(req, res, outcome.error.status, {
+          narrative: outcome.fields.narrative,
+          selfAssessment: outcome.fields.selfAssessment,
+          error: outcome.error,
         });
-      }
-      try {
-        await streamMultipart(
-          req,
-          {
-            maxFileBytes: service.maxFileBytes,
-            maxFiles: service.maxFiles,
-            maxFields: 10,
-            maxFieldBytes: 128 * 1024,
-            tooLargeMessage: `Each file must be ${describe(service.maxFileBytes)} or smaller, and you can upload at most ${service.maxFiles} files with one update. Nothing was saved.`,
-          },
-          { onField: upload.onField, onFile: upload.onFile },
-        );
-        await upload.commit();
-      } catch (err) {
-        await upload.rollback();
-        if (err instanceof CsrfError || err instanceof UploadAbortedError) throw err;
-        if (err instanceof PayloadTooLargeError) res.set('Connection', 'close');
-        if (
-          err instanceof AppError &&
-          (err instanceof ValidationError ||
-            err instanceof BadMultipartError ||
-            [409, 413, 422].includes(err.status))
-        )
-          return renderPage(req, res, err.status, {
-            narrative: upload.fields.narrative,
-            selfAssessment: upload.fields.selfAssessment,
-            error: err,
-          });
-        throw err;
       }
       res.redirect(303, `${paths.assignments.updates(id)}?posted=1`);
     },
@@ -121,26 +82,7 @@ export function createProgressUpdatesController(service: ProgressUpdatesService)
         requestContext(req),
         idOf(req, NO_SUCH_FILE),
       );
-      res.set({
-        'Content-Type': file.contentType,
-        'Content-Length': String(file.sizeBytes),
-        'Content-Disposition': attachmentDisposition(file.name),
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': "default-src 'none'; sandbox",
-      });
-      res.status(200);
-      for await (const chunk of file.chunks()) {
-        if (res.destroyed) return;
-        if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
-      res.end();
+      await sendEvidence(res, file);
     },
   };
-}
-
-function describe(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
-  return `${bytes} bytes`;
 }

@@ -146,7 +146,7 @@ const TAGS = {
 };
 
 /** The links of a cursor page: self as asked, next with the cursor after the last item. */
-function cursorLinks(
+export function cursorLinks(
   build: (query: Record<string, string | number | undefined>) => string,
   query: { limit?: number; cursor?: string },
   next: string | null,

@@ -319,6 +319,75 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       requestId: context?.requestId ?? null,
     });
 
+  /** Live assignments the actor may list: an org_lead's own organisation's; all for readers. */
+  function scope(actor: CurrentUser, query: { status?: AssignmentStatus; organisation?: string }) {
+    if (!can(actor, 'workspace.view')) throw new NotFoundError();
+    const base = knex('assignments as a')
+      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .join('reports as p', 'p.id', 'r.report_id')
+      .join('organisations as o', 'o.id', 'a.organisation_id')
+      .whereNull('a.withdrawn_at')
+      .whereNull('r.withdrawn_at');
+    if (actor.role === 'org_lead') base.where('a.organisation_id', actor.organisationId ?? -1);
+    else if (!can(actor, 'assignment.read_private', { organisationId: 0 })) base.whereRaw('false');
+    else if (query.organisation) base.where('o.slug', query.organisation);
+    if (query.status) base.where('a.status', query.status);
+    return base;
+  }
+
+  type ListRow = ClockRow & {
+    id: number;
+    status: AssignmentStatus;
+    responded_on: CalendarDate | null;
+    ref: string;
+    title: string | null;
+    organisation_name: string;
+    next_action_on: CalendarDate | null;
+    last_changed_at: Date | string | null;
+  };
+
+  function withListColumns(query: Knex.QueryBuilder): Knex.QueryBuilder<ListRow, ListRow[]> {
+    return query.select(
+      'a.id',
+      'a.status',
+      'a.responded_on',
+      'r.ref',
+      'r.title',
+      'r.made_on',
+      'p.legal_basis',
+      'p.published_on',
+      'p.dated_on',
+      'o.name as organisation_name',
+      knex.raw(
+        `(select min(x.target_on) from assignment_actions x where x.assignment_id = a.id and x.state in ('planned', 'in_progress')) as next_action_on`,
+      ),
+      knex.raw(
+        `greatest((select max(v.recorded_at) from assignment_responses v where v.assignment_id = a.id), (select max(rv.revised_at) from assignment_action_revisions rv join assignment_actions x on x.id = rv.action_id where x.assignment_id = a.id)) as last_changed_at`,
+      ),
+    );
+  }
+
+  async function listItems(found: ListRow[]): Promise<AssignmentListItem[]> {
+    const granted = await grantedExtensions(
+      knex,
+      found.map((r) => r.id),
+    );
+    const today = clock.today();
+    return found.map((r) => ({
+      id: r.id,
+      ref: r.ref,
+      title: r.title,
+      organisationName: r.organisation_name,
+      status: r.status,
+      clock: responseClock(toClockInput(r, granted.get(r.id) ?? []), {
+        today,
+        respondedOn: r.responded_on,
+      }),
+      nextActionOn: r.next_action_on,
+      lastChangedAt: r.last_changed_at ? new Date(r.last_changed_at) : null,
+    }));
+  }
+
   return {
     /**
      * One page of live assignments: an org_lead's own organisation's only; everyone else who may
@@ -328,42 +397,11 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       actor: CurrentUser,
       query: { status?: AssignmentStatus; organisation?: string; sort?: SortKey; page?: number },
     ) {
-      if (!can(actor, 'workspace.view')) throw new NotFoundError();
       const page = query.page ?? 1;
-      const base = knex('assignments as a')
-        .join('recommendations as r', 'r.id', 'a.recommendation_id')
-        .join('reports as p', 'p.id', 'r.report_id')
-        .join('organisations as o', 'o.id', 'a.organisation_id')
-        .whereNull('a.withdrawn_at')
-        .whereNull('r.withdrawn_at');
-      if (actor.role === 'org_lead') base.where('a.organisation_id', actor.organisationId ?? -1);
-      else if (!can(actor, 'assignment.read_private', { organisationId: 0 }))
-        base.whereRaw('false');
-      else if (query.organisation) base.where('o.slug', query.organisation);
-      if (query.status) base.where('a.status', query.status);
-
+      const base = scope(actor, query);
       const [countRow] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
       const total = Number(countRow?.n ?? 0);
-      const rows = base
-        .clone()
-        .select(
-          'a.id',
-          'a.status',
-          'a.responded_on',
-          'r.ref',
-          'r.title',
-          'r.made_on',
-          'p.legal_basis',
-          'p.published_on',
-          'p.dated_on',
-          'o.name as organisation_name',
-          knex.raw(
-            `(select min(x.target_on) from assignment_actions x where x.assignment_id = a.id and x.state in ('planned', 'in_progress')) as next_action_on`,
-          ),
-          knex.raw(
-            `greatest((select max(v.recorded_at) from assignment_responses v where v.assignment_id = a.id), (select max(rv.revised_at) from assignment_action_revisions rv join assignment_actions x on x.id = rv.action_id where x.assignment_id = a.id)) as last_changed_at`,
-          ),
-        )
+      const rows = withListColumns(base.clone())
         .limit(ASSIGNMENTS_PAGE_SIZE)
         .offset((page - 1) * ASSIGNMENTS_PAGE_SIZE);
       if (query.sort === 'reference') rows.orderBy([{ column: 'r.ref' }, { column: 'o.name' }]);
@@ -371,34 +409,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       else if (query.sort === 'status') rows.orderByRaw(`${STATUS_ORDER}, r.ref, o.name`);
       else rows.orderByRaw('a.response_due_on asc nulls last, r.ref, o.name');
       rows.orderBy('a.id');
-      const found: (ClockRow & {
-        id: number;
-        status: AssignmentStatus;
-        responded_on: CalendarDate | null;
-        ref: string;
-        title: string | null;
-        organisation_name: string;
-        next_action_on: CalendarDate | null;
-        last_changed_at: Date | string | null;
-      })[] = await rows;
-      const granted = await grantedExtensions(
-        knex,
-        found.map((r) => r.id),
-      );
-      const today = clock.today();
-      const items: AssignmentListItem[] = found.map((r) => ({
-        id: r.id,
-        ref: r.ref,
-        title: r.title,
-        organisationName: r.organisation_name,
-        status: r.status,
-        clock: responseClock(toClockInput(r, granted.get(r.id) ?? []), {
-          today,
-          respondedOn: r.responded_on,
-        }),
-        nextActionOn: r.next_action_on,
-        lastChangedAt: r.last_changed_at ? new Date(r.last_changed_at) : null,
-      }));
+      const items = await listItems(await rows);
       const organisations: { slug: string; name: string }[] =
         actor.role === 'org_lead'
           ? []
@@ -416,6 +427,38 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         pageCount: Math.max(1, Math.ceil(total / ASSIGNMENTS_PAGE_SIZE)),
         organisations,
       };
+    },
+
+    /**
+     * The same assignments as `list`, for the API: in id order, `limit` after the id `afterId`
+     * (keyset paging, so new assignments never shift later pages).
+     */
+    async listAfter(
+      actor: CurrentUser,
+      query: { status?: AssignmentStatus; organisation?: string },
+      page: { afterId: number | null; limit: number },
+    ) {
+      const base = scope(actor, query);
+      const [countRow] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
+      const rows = withListColumns(base.clone())
+        .orderBy('a.id')
+        .limit(page.limit + 1);
+      if (page.afterId !== null) rows.where('a.id', '>', page.afterId);
+      const found = await rows;
+      return {
+        items: await listItems(found.slice(0, page.limit)),
+        total: Number(countRow?.n ?? 0),
+        more: found.length > page.limit,
+      };
+    },
+
+    /** Throws 404/403 unless `actor` may do `action` to the assignment (nothing else is read). */
+    async authorise(
+      actor: CurrentUser | null,
+      assignmentId: number,
+      action: 'assignment.act' | 'assignment.read_private' | 'oversight.decide',
+    ): Promise<void> {
+      await authorisedAssignment(knex, actor, assignmentId, action);
     },
 
     /** Everything the assignment page shows, for a user who may read it (404 otherwise). */

@@ -27,7 +27,8 @@
  *   token sets `user` to the token's effective user; a bad one is a 401. Cookies are ignored.
  * - `auth: { action }`: no token → 401 (with WWW-Authenticate: Bearer); a token whose role may not
  *   do the action → 403. Per-object checks (an org_lead's own organisation) stay in the service,
- *   through `authorise(user, action, object)`, as for the HTML pages.
+ *   through `authorise(user, action, object)`, as for the HTML pages; a write route should also
+ *   declare `authorise` so that check comes before the body is validated.
  * - params and query are checked with the text Ajv (so '2' reads as 2); the body with the JSON Ajv
  *   (types as sent). A bad value is a 400 problem+json whose `errors` name each field.
  * - A route with a body accepts only `application/json` (else 415), at most 1 MB (else 413);
@@ -54,12 +55,26 @@ export interface ApiResponseSpec {
   description: string;
   /** JSON body schema; omit for a response without a body (204, say). */
   schema?: TSchema;
+  /** A file rather than JSON (the handler streams it and returns `{ sent: true }`). */
+  binary?: boolean;
+}
+
+/**
+ * A multipart/form-data body (a file upload), which the handler reads itself as a stream from
+ * `req` (src/shared/multipart.ts). `schema` only documents the parts; the handler checks them.
+ */
+export interface ApiMultipartSpec {
+  schema: TObject;
+  /** The most bytes the whole body may have, stated in the 413 description. */
+  description: string;
 }
 
 export interface ApiResult {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The handler has written the whole response itself (a streamed file). */
+  sent?: boolean;
 }
 
 type StaticOf<T, Fallback> = T extends TSchema ? Static<T> : Fallback;
@@ -91,6 +106,13 @@ export interface ApiRouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The per-object check, run after the params are checked and BEFORE the body is looked at, so a
+   * caller who may not act on the object is told so (404 or 403) whatever they sent.
+   */
+  authorise?: (ctx: { params: Record<string, unknown>; user: CurrentUser | null }) => Promise<void>;
+  /** Instead of a JSON `body`: a multipart upload the handler streams from `req`. */
+  multipart?: ApiMultipartSpec;
   /** Successful responses by status. Problem responses are added from `errors` and the rest. */
   responses: Record<number, ApiResponseSpec>;
   errors?: ProblemStatus[];
@@ -120,7 +142,7 @@ export function problemStatuses(route: ApiRoute): ProblemStatus[] {
   out.add(400);
   if (route.params) out.add(404);
   if (route.auth !== 'public') out.add(403);
-  if (route.body) {
+  if (route.body || route.multipart) {
     out.add(413);
     out.add(415);
   }

@@ -19,6 +19,7 @@ import { can } from '../../modules/accounts/policy';
 import { requestContext } from '../../modules/accounts/accounts.controller';
 import type { CurrentUser, RequestContext } from '../../modules/accounts/accounts.types';
 import type { ApiResult, ApiRoute } from './api-route';
+import { isMultipart } from '../multipart';
 import {
   PayloadTooLargeError,
   TooManyRequestsError,
@@ -149,11 +150,15 @@ function compileRoute(route: ApiRoute): RequestHandler {
       req,
       res,
     };
+    if (route.authorise) await route.authorise({ params: ctx.params, user: req.user });
     if (body) {
       if (!req.is(['application/json', '+json'])) throw new UnsupportedMediaTypeError();
       ctx.body = check(body, req.body);
     }
+    if (route.multipart && !isMultipart(req))
+      throw new UnsupportedMediaTypeError('Send the request body as multipart/form-data.');
     const result = await route.handler(ctx as Parameters<ApiRoute['handler']>[0]);
+    if (result.sent) return;
     send(req, res, route.method, result);
   };
 }

@@ -30,8 +30,14 @@ const PROBLEM_RESPONSES: Record<ProblemStatus | 503, { name: string; description
   403: { name: 'Forbidden', description: 'The token’s role may not do this.' },
   404: { name: 'NotFound', description: 'There is no such item.' },
   409: { name: 'Conflict', description: 'The change conflicts with the current state.' },
-  413: { name: 'PayloadTooLarge', description: 'The body is larger than 1 MB.' },
-  415: { name: 'UnsupportedMediaType', description: 'The body is not application/json.' },
+  413: {
+    name: 'PayloadTooLarge',
+    description: 'The body is too large: 1 MB for JSON; uploads say their own limits.',
+  },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'The body is not application/json (multipart/form-data for uploads).',
+  },
   422: {
     name: 'Unprocessable',
     description: 'The body is well formed but breaks a rule of the register.',
@@ -107,6 +113,14 @@ function operation(route: ApiRoute): Json {
           }
         : {}),
       ...(spec.schema ? { content: { 'application/json': { schema: plain(spec.schema) } } } : {}),
+      ...(spec.binary
+        ? {
+            content: {
+              // Sent with the type stored for the file, so any type.
+              '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+            },
+          }
+        : {}),
     };
   }
   if (route.method === 'get')
@@ -139,6 +153,15 @@ function operation(route: ApiRoute): Json {
           requestBody: {
             required: true,
             content: { 'application/json': { schema: plain(route.body) } },
+          },
+        }
+      : {}),
+    ...(route.multipart
+      ? {
+          requestBody: {
+            required: true,
+            description: route.multipart.description,
+            content: { 'multipart/form-data': { schema: plain(route.multipart.schema) } },
           },
         }
       : {}),
