@@ -8,6 +8,8 @@ import { ConflictError, ValidationError, type FieldError } from './errors';
 export interface FormProblem {
   status: number;
   errors: FieldError[];
+  /** A refusal of the whole request (a 409 such as an illegal status change), in words to show. */
+  refusal?: string;
 }
 
 /** Field errors (400) and conflicts that name a field, such as a slug already in use (409). */
@@ -20,6 +22,14 @@ export function formProblem(err: unknown): FormProblem | null {
 /** Field errors (400) only: a conflict goes to the error page. */
 export function validationProblem(err: unknown): FormProblem | null {
   return err instanceof ValidationError ? { status: 400, errors: err.errors } : null;
+}
+
+/** Field errors (400), and any conflict (409) with its message, to show on the form as a refusal. */
+export function refusalProblem(err: unknown): FormProblem | null {
+  if (err instanceof ValidationError) return { status: 400, errors: err.errors };
+  if (err instanceof ConflictError)
+    return { status: 409, errors: err.errors, refusal: err.message };
+  return null;
 }
 
 /**

@@ -4,14 +4,9 @@
  * user typed, so a long response is never lost to a validation error.
  */
 import type { Request, Response } from 'express';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../shared/errors';
+import { ForbiddenError, NotFoundError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
+import { refusalProblem, submitForm } from '../../shared/form-submit';
 import { check, compileText } from '../../shared/validation';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
@@ -213,20 +208,6 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
     });
   }
 
-  /** Runs a write; a validation error or a refusal re-renders the form instead of failing the page. */
-  async function attempt(
-    run: () => Promise<void>,
-    onProblem: (errors: FieldError[], refusal?: string, status?: number) => Promise<void>,
-  ) {
-    try {
-      await run();
-    } catch (err) {
-      if (err instanceof ValidationError) return onProblem(err.errors, undefined, 400);
-      if (err instanceof ConflictError) return onProblem(err.errors, err.message, 409);
-      throw err;
-    }
-  }
-
   return {
     async list(req: Request, res: Response) {
       const query = check(validateQuery, { ...req.query });
@@ -287,13 +268,15 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
       const id = idParam(req.params.id);
       const form = pickFields(req.body, FIELDS.response);
       const values = { text: asText(form.text), stance: asText(form.stance) };
-      await attempt(
+      await submitForm(
+        res,
         async () => {
           await service.recordResponse(actor(req), id, form, requestContext(req));
-          res.redirect(303, paths.assignments.show(id) + '?done=response');
+          return paths.assignments.show(id) + '?done=response';
         },
-        (errors, refusal, status) =>
-          renderShow(req, res, status!, { form: 'response', values, errors, refusal }),
+        ({ status, errors, refusal }) =>
+          renderShow(req, res, status, { form: 'response', values, errors, refusal }),
+        refusalProblem,
       );
     },
 
@@ -301,13 +284,15 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
       const id = idParam(req.params.id);
       const form = pickFields(req.body, FIELDS.extension, ['newDueOn']);
       const values = { newDueOn: asText(form.newDueOn), reason: asText(form.reason) };
-      await attempt(
+      await submitForm(
+        res,
         async () => {
           await service.requestExtension(actor(req), id, form, requestContext(req));
-          res.redirect(303, paths.assignments.show(id) + '?done=extension');
+          return paths.assignments.show(id) + '?done=extension';
         },
-        (errors, refusal, status) =>
-          renderShow(req, res, status!, { form: 'extension', values, errors, refusal }),
+        ({ status, errors, refusal }) =>
+          renderShow(req, res, status, { form: 'extension', values, errors, refusal }),
+        refusalProblem,
       );
     },
 
@@ -316,7 +301,8 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
       const extensionId = idParam(req.params.extensionId);
       const form = pickFields(req.body, FIELDS.decision);
       const values = { decision: asText(form.decision), reason: asText(form.reason) };
-      await attempt(
+      await submitForm(
+        res,
         async () => {
           await service.decideExtension(
             actor(req),
@@ -324,13 +310,11 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
             { extensionId, ...form },
             requestContext(req),
           );
-          res.redirect(
-            303,
-            `${paths.assignments.show(id)}?done=${values.decision === 'grant' ? 'granted' : 'refused'}`,
-          );
+          return `${paths.assignments.show(id)}?done=${values.decision === 'grant' ? 'granted' : 'refused'}`;
         },
-        (errors, refusal, status) =>
-          renderShow(req, res, status!, { form: 'decision', values, errors, refusal, extensionId }),
+        ({ status, errors, refusal }) =>
+          renderShow(req, res, status, { form: 'decision', values, errors, refusal, extensionId }),
+        refusalProblem,
       );
     },
 
@@ -338,13 +322,15 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
       const id = idParam(req.params.id);
       const form = pickFields(req.body, FIELDS.action, ['targetOn']);
       const values = Object.fromEntries(FIELDS.action.map((f) => [f, asText(form[f])]));
-      await attempt(
+      await submitForm(
+        res,
         async () => {
           await service.addAction(actor(req), id, form, requestContext(req));
-          res.redirect(303, paths.assignments.show(id) + '?done=action');
+          return paths.assignments.show(id) + '?done=action';
         },
-        (errors, refusal, status) =>
-          renderShow(req, res, status!, { form: 'action', values, errors, refusal }),
+        ({ status, errors, refusal }) =>
+          renderShow(req, res, status, { form: 'action', values, errors, refusal }),
+        refusalProblem,
       );
     },
 
@@ -357,7 +343,8 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
       const actionId = idParam(req.params.actionId);
       const form = pickFields(req.body, FIELDS.revise, ['targetOn']);
       const values = Object.fromEntries(FIELDS.revise.map((f) => [f, asText(form[f])]));
-      await attempt(
+      await submitForm(
+        res,
         async () => {
           const { changed } = await service.reviseAction(
             actor(req),
@@ -365,12 +352,11 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
             { actionId, ...form },
             requestContext(req),
           );
-          res.redirect(
-            303,
-            `${paths.assignments.show(id)}?done=${changed ? 'revised' : 'unchanged'}`,
-          );
+          return `${paths.assignments.show(id)}?done=${changed ? 'revised' : 'unchanged'}`;
         },
-        (errors, refusal, status) => renderAction(req, res, status!, { values, errors, refusal }),
+        ({ status, errors, refusal }) =>
+          renderAction(req, res, status, { values, errors, refusal }),
+        refusalProblem,
       );
     },
   };

@@ -319,6 +319,26 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       requestId: context?.requestId ?? null,
     });
 
+  /**
+   * The shape of every write here: who may act is settled before what they sent is looked at (so a
+   * stranger learns nothing from validation messages); then, in one transaction, the assignment is
+   * locked and checked again, so the write is decided on its current state.
+   */
+  async function lockedWrite<I, R>(
+    actor: CurrentUser,
+    assignmentId: number,
+    action: 'assignment.act' | 'oversight.decide',
+    validateInput: () => I,
+    write: (trx: Knex.Transaction, assignment: AssignmentRow, valid: I) => Promise<R>,
+  ): Promise<R> {
+    await authorisedAssignment(knex, actor, assignmentId, action);
+    const valid = validateInput();
+    return knex.transaction(async (trx) => {
+      const a = await authorisedAssignment(trx, actor, assignmentId, action, { forUpdate: true });
+      return write(trx, a, valid);
+    });
+  }
+
   /** Live assignments the actor may list: an org_lead's own organisation's; all for readers. */
   function scope(actor: CurrentUser, query: { status?: AssignmentStatus; organisation?: string }) {
     if (!can(actor, 'workspace.view')) throw new NotFoundError();
@@ -604,58 +624,58 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       input: unknown,
       context?: RequestContext,
     ): Promise<{ version: number }> {
-      // Who may act is settled before what they sent is looked at.
-      await authorisedAssignment(knex, actor, assignmentId, 'assignment.act');
-      const valid = validate<ResponseInput>(check.response, input);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, assignmentId, 'assignment.act', {
-          forUpdate: true,
-        });
-        const last = await trx('assignment_responses')
-          .where({ assignment_id: a.id })
-          .max<{ v: number | null }>('version as v')
-          .first();
-        const version = Number(last?.v ?? 0) + 1;
-        const today = clock.today();
-        const respondedOn = a.responded_on ?? today;
-        await trx('assignment_responses').insert({
-          assignment_id: a.id,
-          version,
-          stance: valid.stance,
-          text: valid.text,
-          responded_on: today,
-          recorded_by: actor.id,
-          recorded_at: clock.now(),
-        });
-        const next = await applyTransition(
-          trx,
-          a,
-          { kind: 'respond', stance: valid.stance },
-          { actor: statusActor(actor), at: clock.now() },
-          {
-            response_stance: valid.stance,
-            response_text: valid.text,
-            responded_on: respondedOn,
-            response_date_confirmed: true,
-          },
-        );
-        await audit(
-          trx,
-          actor,
-          a.id,
-          version === 1 ? 'assignment.response_recorded' : 'assignment.response_revised',
-          { status: a.status, stance: a.response_stance, respondedOn: a.responded_on },
-          {
-            status: next.status,
-            stance: valid.stance,
-            respondedOn,
+      return lockedWrite(
+        actor,
+        assignmentId,
+        'assignment.act',
+        () => validate<ResponseInput>(check.response, input),
+        async (trx, a, valid) => {
+          const last = await trx('assignment_responses')
+            .where({ assignment_id: a.id })
+            .max<{ v: number | null }>('version as v')
+            .first();
+          const version = Number(last?.v ?? 0) + 1;
+          const today = clock.today();
+          const respondedOn = a.responded_on ?? today;
+          await trx('assignment_responses').insert({
+            assignment_id: a.id,
             version,
-            textLength: valid.text.length,
-          },
-          context,
-        );
-        return { version };
-      });
+            stance: valid.stance,
+            text: valid.text,
+            responded_on: today,
+            recorded_by: actor.id,
+            recorded_at: clock.now(),
+          });
+          const next = await applyTransition(
+            trx,
+            a,
+            { kind: 'respond', stance: valid.stance },
+            { actor: statusActor(actor), at: clock.now() },
+            {
+              response_stance: valid.stance,
+              response_text: valid.text,
+              responded_on: respondedOn,
+              response_date_confirmed: true,
+            },
+          );
+          await audit(
+            trx,
+            actor,
+            a.id,
+            version === 1 ? 'assignment.response_recorded' : 'assignment.response_revised',
+            { status: a.status, stance: a.response_stance, respondedOn: a.responded_on },
+            {
+              status: next.status,
+              stance: valid.stance,
+              respondedOn,
+              version,
+              textLength: valid.text.length,
+            },
+            context,
+          );
+          return { version };
+        },
+      );
     },
 
     /** Asks for more time: only before the response is due, before a response, one at a time. */
@@ -665,58 +685,58 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       input: unknown,
       context?: RequestContext,
     ): Promise<{ id: number }> {
-      // Who may act is settled before what they sent is looked at.
-      await authorisedAssignment(knex, actor, assignmentId, 'assignment.act');
-      const valid = validate<ExtensionRequestInput>(check.extension, input);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, assignmentId, 'assignment.act', {
-          forUpdate: true,
-        });
-        const today = clock.today();
-        const existing = await trx('extension_requests')
-          .where({ assignment_id: a.id })
-          .select('state', 'requested_due_on', 'decided_on');
-        const granted = existing
-          .filter((e) => e.state === 'granted')
-          .map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
-        const clockInput = toClockInput(await clockRow(trx, a), granted);
-        const refusal = extensionRefusal(
-          a,
-          clockInput,
-          today,
-          existing.map((e) => ({ state: e.state as ExtensionState })),
-        );
-        if (!refusal.allowed) throw new ConflictError(refusal.reason!);
-        const dueOn = responseDueDate(clockInput, today)!;
-        if (compareDates(valid.newDueOn, dueOn) <= 0)
-          throw new ValidationError([
-            {
-              field: 'newDueOn',
-              message: `${REFUSALS.notLater} (${formatLongDate(dueOn)})`,
-            },
-          ]);
-        const [row] = await trx('extension_requests')
-          .insert({
-            assignment_id: a.id,
-            due_on_when_requested: dueOn,
-            requested_due_on: valid.newDueOn,
-            reason: valid.reason,
-            requested_by: actor.id,
-            requested_at: clock.now(),
-          })
-          .returning('id');
-        const id = Number(typeof row === 'object' ? row.id : row);
-        await audit(
-          trx,
-          actor,
-          a.id,
-          'assignment.extension_requested',
-          { dueOn },
-          { extensionRequestId: id, requestedDueOn: valid.newDueOn, reason: valid.reason },
-          context,
-        );
-        return { id };
-      });
+      return lockedWrite(
+        actor,
+        assignmentId,
+        'assignment.act',
+        () => validate<ExtensionRequestInput>(check.extension, input),
+        async (trx, a, valid) => {
+          const today = clock.today();
+          const existing = await trx('extension_requests')
+            .where({ assignment_id: a.id })
+            .select('state', 'requested_due_on', 'decided_on');
+          const granted = existing
+            .filter((e) => e.state === 'granted')
+            .map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
+          const clockInput = toClockInput(await clockRow(trx, a), granted);
+          const refusal = extensionRefusal(
+            a,
+            clockInput,
+            today,
+            existing.map((e) => ({ state: e.state as ExtensionState })),
+          );
+          if (!refusal.allowed) throw new ConflictError(refusal.reason!);
+          const dueOn = responseDueDate(clockInput, today)!;
+          if (compareDates(valid.newDueOn, dueOn) <= 0)
+            throw new ValidationError([
+              {
+                field: 'newDueOn',
+                message: `${REFUSALS.notLater} (${formatLongDate(dueOn)})`,
+              },
+            ]);
+          const [row] = await trx('extension_requests')
+            .insert({
+              assignment_id: a.id,
+              due_on_when_requested: dueOn,
+              requested_due_on: valid.newDueOn,
+              reason: valid.reason,
+              requested_by: actor.id,
+              requested_at: clock.now(),
+            })
+            .returning('id');
+          const id = Number(typeof row === 'object' ? row.id : row);
+          await audit(
+            trx,
+            actor,
+            a.id,
+            'assignment.extension_requested',
+            { dueOn },
+            { extensionRequestId: id, requestedDueOn: valid.newDueOn, reason: valid.reason },
+            context,
+          );
+          return { id };
+        },
+      );
     },
 
     /** An overseer grants or refuses a pending request; a granted one moves the due date. */
@@ -727,56 +747,56 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       context?: RequestContext,
     ): Promise<{ dueOn: CalendarDate | null }> {
       const { extensionId, ...fields } = input;
-      // Who may act is settled before what they sent is looked at.
-      await authorisedAssignment(knex, actor, assignmentId, 'oversight.decide');
-      const valid = validate<ExtensionDecisionInput>(check.decision, fields);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, assignmentId, 'oversight.decide', {
-          forUpdate: true,
-        });
-        const request = Number.isSafeInteger(extensionId)
-          ? await trx('extension_requests')
-              .where({ id: extensionId, assignment_id: a.id })
-              .forUpdate()
-              .first()
-          : undefined;
-        if (!request) throw new NotFoundError('There is no such request for more time.');
-        if (request.state !== 'pending') throw new ConflictError(REFUSALS.notPending);
-        const today = clock.today();
-        const state: ExtensionState = valid.decision === 'grant' ? 'granted' : 'refused';
-        await trx('extension_requests').where({ id: request.id }).update({
-          state,
-          decided_by: actor.id,
-          decided_at: clock.now(),
-          decided_on: today,
-          decision_reason: valid.reason,
-        });
-        const granted = (
-          await trx('extension_requests')
-            .where({ assignment_id: a.id, state: 'granted' })
-            .select('requested_due_on', 'decided_on')
-        ).map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
-        const dueOn = responseDueDate(toClockInput(await clockRow(trx, a), granted), today);
-        if (state === 'granted')
-          await trx('assignments')
-            .where({ id: a.id })
-            .update({ response_due_on: dueOn, updated_at: clock.now() });
-        await audit(
-          trx,
-          actor,
-          a.id,
-          state === 'granted' ? 'assignment.extension_granted' : 'assignment.extension_refused',
-          { extensionRequestId: request.id, state: 'pending', dueOn: a.response_due_on },
-          {
-            extensionRequestId: request.id,
+      return lockedWrite(
+        actor,
+        assignmentId,
+        'oversight.decide',
+        () => validate<ExtensionDecisionInput>(check.decision, fields),
+        async (trx, a, valid) => {
+          const request = Number.isSafeInteger(extensionId)
+            ? await trx('extension_requests')
+                .where({ id: extensionId, assignment_id: a.id })
+                .forUpdate()
+                .first()
+            : undefined;
+          if (!request) throw new NotFoundError('There is no such request for more time.');
+          if (request.state !== 'pending') throw new ConflictError(REFUSALS.notPending);
+          const today = clock.today();
+          const state: ExtensionState = valid.decision === 'grant' ? 'granted' : 'refused';
+          await trx('extension_requests').where({ id: request.id }).update({
             state,
-            reason: valid.reason,
-            dueOn: state === 'granted' ? dueOn : a.response_due_on,
-          },
-          context,
-        );
-        return { dueOn: state === 'granted' ? dueOn : a.response_due_on };
-      });
+            decided_by: actor.id,
+            decided_at: clock.now(),
+            decided_on: today,
+            decision_reason: valid.reason,
+          });
+          const granted = (
+            await trx('extension_requests')
+              .where({ assignment_id: a.id, state: 'granted' })
+              .select('requested_due_on', 'decided_on')
+          ).map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
+          const dueOn = responseDueDate(toClockInput(await clockRow(trx, a), granted), today);
+          if (state === 'granted')
+            await trx('assignments')
+              .where({ id: a.id })
+              .update({ response_due_on: dueOn, updated_at: clock.now() });
+          await audit(
+            trx,
+            actor,
+            a.id,
+            state === 'granted' ? 'assignment.extension_granted' : 'assignment.extension_refused',
+            { extensionRequestId: request.id, state: 'pending', dueOn: a.response_due_on },
+            {
+              extensionRequestId: request.id,
+              state,
+              reason: valid.reason,
+              dueOn: state === 'granted' ? dueOn : a.response_due_on,
+            },
+            context,
+          );
+          return { dueOn: state === 'granted' ? dueOn : a.response_due_on };
+        },
+      );
     },
 
     /** Adds a step to the action plan. */
@@ -786,44 +806,44 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       input: unknown,
       context?: RequestContext,
     ): Promise<{ id: number }> {
-      // Who may act is settled before what they sent is looked at.
-      await authorisedAssignment(knex, actor, assignmentId, 'assignment.act');
-      const valid = validate<ActionInput>(check.action, input);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, assignmentId, 'assignment.act', {
-          forUpdate: true,
-        });
-        if (a.status === 'closed') throw new ConflictError(REFUSALS.closed);
-        const now = clock.now();
-        const fields = {
-          description: valid.description,
-          owner: valid.owner,
-          target_on: valid.targetOn,
-          state: valid.state,
-        };
-        const [row] = await trx('assignment_actions')
-          .insert({ assignment_id: a.id, ...fields, created_at: now, updated_at: now })
-          .returning('id');
-        const id = Number(typeof row === 'object' ? row.id : row);
-        await trx('assignment_action_revisions').insert({
-          action_id: id,
-          ...fields,
-          previous_target_on: null,
-          reason: null,
-          revised_by: actor.id,
-          revised_at: now,
-        });
-        await audit(
-          trx,
-          actor,
-          a.id,
-          'assignment.action_added',
-          null,
-          { actionId: id, ...valid },
-          context,
-        );
-        return { id };
-      });
+      return lockedWrite(
+        actor,
+        assignmentId,
+        'assignment.act',
+        () => validate<ActionInput>(check.action, input),
+        async (trx, a, valid) => {
+          if (a.status === 'closed') throw new ConflictError(REFUSALS.closed);
+          const now = clock.now();
+          const fields = {
+            description: valid.description,
+            owner: valid.owner,
+            target_on: valid.targetOn,
+            state: valid.state,
+          };
+          const [row] = await trx('assignment_actions')
+            .insert({ assignment_id: a.id, ...fields, created_at: now, updated_at: now })
+            .returning('id');
+          const id = Number(typeof row === 'object' ? row.id : row);
+          await trx('assignment_action_revisions').insert({
+            action_id: id,
+            ...fields,
+            previous_target_on: null,
+            reason: null,
+            revised_by: actor.id,
+            revised_at: now,
+          });
+          await audit(
+            trx,
+            actor,
+            a.id,
+            'assignment.action_added',
+            null,
+            { actionId: id, ...valid },
+            context,
+          );
+          return { id };
+        },
+      );
     },
 
     /** Changes an action; a new target date needs a reason, and the old date stays in the history. */
@@ -834,65 +854,65 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       context?: RequestContext,
     ): Promise<{ changed: boolean }> {
       const { actionId, ...fields } = input;
-      // Who may act is settled before what they sent is looked at.
-      await authorisedAssignment(knex, actor, assignmentId, 'assignment.act');
-      const valid = validate<ActionRevisionInput>(check.revision, fields);
-      const reason = valid.reason?.trim() ? valid.reason.trim() : null;
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, assignmentId, 'assignment.act', {
-          forUpdate: true,
-        });
-        const action = Number.isSafeInteger(actionId)
-          ? await trx('assignment_actions').where({ id: actionId, assignment_id: a.id }).first()
-          : undefined;
-        if (!action) throw new NotFoundError('There is no such action in this plan.');
-        if (a.status === 'closed') throw new ConflictError(REFUSALS.closed);
-        const dateMoved = action.target_on !== valid.targetOn;
-        if (dateMoved && !reason)
-          throw new ValidationError([{ field: 'reason', message: REFUSALS.reasonNeeded }]);
-        const before = {
-          description: action.description,
-          owner: action.owner,
-          targetOn: action.target_on,
-          state: action.state,
-        };
-        const after = {
-          description: valid.description,
-          owner: valid.owner,
-          targetOn: valid.targetOn,
-          state: valid.state,
-        };
-        if (JSON.stringify(before) === JSON.stringify(after)) return { changed: false };
-        const now = clock.now();
-        await trx('assignment_actions').where({ id: action.id }).update({
-          description: after.description,
-          owner: after.owner,
-          target_on: after.targetOn,
-          state: after.state,
-          updated_at: now,
-        });
-        await trx('assignment_action_revisions').insert({
-          action_id: action.id,
-          description: after.description,
-          owner: after.owner,
-          previous_target_on: action.target_on,
-          target_on: after.targetOn,
-          state: after.state,
-          reason,
-          revised_by: actor.id,
-          revised_at: now,
-        });
-        await audit(
-          trx,
-          actor,
-          a.id,
-          'assignment.action_revised',
-          { actionId: action.id, ...before },
-          { actionId: action.id, ...after, reason },
-          context,
-        );
-        return { changed: true };
-      });
+      return lockedWrite(
+        actor,
+        assignmentId,
+        'assignment.act',
+        () => validate<ActionRevisionInput>(check.revision, fields),
+        async (trx, a, valid) => {
+          const reason = valid.reason?.trim() ? valid.reason.trim() : null;
+          const action = Number.isSafeInteger(actionId)
+            ? await trx('assignment_actions').where({ id: actionId, assignment_id: a.id }).first()
+            : undefined;
+          if (!action) throw new NotFoundError('There is no such action in this plan.');
+          if (a.status === 'closed') throw new ConflictError(REFUSALS.closed);
+          const dateMoved = action.target_on !== valid.targetOn;
+          if (dateMoved && !reason)
+            throw new ValidationError([{ field: 'reason', message: REFUSALS.reasonNeeded }]);
+          const before = {
+            description: action.description,
+            owner: action.owner,
+            targetOn: action.target_on,
+            state: action.state,
+          };
+          const after = {
+            description: valid.description,
+            owner: valid.owner,
+            targetOn: valid.targetOn,
+            state: valid.state,
+          };
+          if (JSON.stringify(before) === JSON.stringify(after)) return { changed: false };
+          const now = clock.now();
+          await trx('assignment_actions').where({ id: action.id }).update({
+            description: after.description,
+            owner: after.owner,
+            target_on: after.targetOn,
+            state: after.state,
+            updated_at: now,
+          });
+          await trx('assignment_action_revisions').insert({
+            action_id: action.id,
+            description: after.description,
+            owner: after.owner,
+            previous_target_on: action.target_on,
+            target_on: after.targetOn,
+            state: after.state,
+            reason,
+            revised_by: actor.id,
+            revised_at: now,
+          });
+          await audit(
+            trx,
+            actor,
+            a.id,
+            'assignment.action_revised',
+            { actionId: action.id, ...before },
+            { actionId: action.id, ...after, reason },
+            context,
+          );
+          return { changed: true };
+        },
+      );
     },
   };
 }
