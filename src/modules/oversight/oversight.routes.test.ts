@@ -109,7 +109,7 @@ describe('the oversight office’s decisions', () => {
   /** What a refusal must leave untouched. */
   async function state(a: { id: number }) {
     const n = async (q: ReturnType<typeof db.knex>) =>
-      Number((await q.count('* as n').first())?.n ?? 0);
+      Number((await q.count<{ n: string | number }[]>('* as n'))[0]?.n ?? 0);
     return {
       assignment: await db
         .knex('assignments')
