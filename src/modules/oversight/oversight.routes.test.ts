@@ -180,6 +180,12 @@ describe('the oversight office’s decisions', () => {
       expect(byReport.text).not.toContain(`/workspace/reviews/${newer}"`);
 
       await get('lead', '/workspace/reviews').expect(403);
+      expect((await get('viewer', '/workspace').expect(200)).text).toContain(
+        'href="/workspace/reviews"',
+      );
+      expect((await get('lead', '/workspace').expect(200)).text).not.toContain(
+        '/workspace/reviews',
+      );
       await get('overseer', '/workspace/reviews?page=0').expect(400);
     });
   });
