@@ -447,7 +447,7 @@ describe('the oversight office’s decisions', () => {
       // The status stays, and the rating sits beside it with its meaning in words.
       expect(shown.text).toContain('In progress');
       expect(shown.text).toContain('Delivery confidence');
-      expect(shown.text).toContain('Green: delivery on course');
+      expect(shown.text).toMatch(/govuk-tag--green">Green<\/strong> delivery on course/);
       expect(shown.text).toContain('Earlier ratings (1)');
       expect(shown.text).toContain('Training is behind.');
       // The lead reads but cannot rate.

@@ -25,6 +25,12 @@ export const RATING_LABELS: Record<Rating, string> = {
   green: 'Green: delivery on course',
 };
 const RATING_SHORT: Record<Rating, string> = { red: 'Red', amber: 'Amber', green: 'Green' };
+/** What each rating means, shown after its tag (the tag says the colour's name in words). */
+const RATING_MEANINGS: Record<Rating, string> = {
+  red: 'delivery at serious risk',
+  amber: 'some concerns about delivery',
+  green: 'delivery on course',
+};
 const RATING_CLASSES: Record<Rating, string> = {
   red: 'govuk-tag--red',
   amber: 'govuk-tag--orange',
@@ -138,7 +144,7 @@ export function statusChangeView(c: StatusChange) {
 export function ratingView(r: ConfidenceRating) {
   return {
     tag: ratingTag(r.rating),
-    label: RATING_LABELS[r.rating],
+    meaning: RATING_MEANINGS[r.rating],
     ratedOn: formatLongDate(r.ratedOn),
     commentary: r.commentary,
     rater: r.rater,
