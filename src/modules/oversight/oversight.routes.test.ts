@@ -417,6 +417,65 @@ describe('the oversight office’s decisions', () => {
     });
   });
 
+  describe('every decision from every status', () => {
+    const STATUSES: AssignmentStatus[] = [
+      'awaiting_response',
+      'in_progress',
+      'awaiting_verification',
+      'implemented',
+      'closed',
+    ];
+    // What DOMAIN.md allows: the status after, or null for a refusal (409, nothing changed).
+    const ALLOWED: Record<string, Partial<Record<AssignmentStatus, AssignmentStatus>>> = {
+      verification: { awaiting_verification: 'implemented' },
+      closure: {
+        awaiting_response: 'closed',
+        in_progress: 'closed',
+        awaiting_verification: 'closed',
+      },
+      reopening: { implemented: 'in_progress' },
+      // Returning an update marked complete.
+      review: {
+        awaiting_response: 'awaiting_response',
+        in_progress: 'in_progress',
+        awaiting_verification: 'in_progress',
+        implemented: 'implemented',
+      },
+    };
+    const cases = Object.keys(ALLOWED).flatMap((decision) =>
+      STATUSES.map((from) => [decision, from, ALLOWED[decision]![from] ?? null] as const),
+    );
+
+    it.each(cases)('%s from %s → %s', async (decision, from, to) => {
+      const a = await assignmentIn(from);
+      // An accepted claim of completion, so only the status decides whether verifying is allowed.
+      await review(await update(a, 'complete', { createdAt: '2026-11-01T10:00:00Z' }), 'accepted');
+      const claim = await update(a, 'complete', { createdAt: '2026-11-02T10:00:00Z' });
+      if (decision === 'verification') await review(claim, 'accepted');
+      const before = await state(a);
+      const res =
+        decision === 'review'
+          ? await post('overseer', `/workspace/reviews/${claim}`, {
+              decision: 'returned',
+              feedback: 'Not enough evidence.',
+            })
+          : await post('overseer', `${page(a)}/${decision}`, {
+              reason: 'superseded',
+              note: 'Recorded in the test.',
+            });
+      const after = await state(a);
+      if (to === null) {
+        expect(res.status).toBe(409);
+        expect(after).toEqual(before);
+        return;
+      }
+      expect(res.status).toBe(303);
+      expect(after.assignment.status).toBe(to);
+      expect(after.changes).toBe(before.changes + (to === from ? 0 : 1));
+      expect(after.audit).toBe(before.audit + 1);
+    });
+  });
+
   describe('delivery confidence', () => {
     it('records ratings with commentary (today by default), keeps the history, and shows the rating beside the status in words', async () => {
       const a = await assignmentIn('in_progress');
