@@ -29,6 +29,8 @@ import { createProgressUpdatesRouter } from './modules/progress-updates/progress
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
+import { createOversightRouter } from './modules/oversight/oversight.routes';
+import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -134,7 +136,13 @@ export function createApp(services: Services): Express {
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
-  app.use(createWorkspaceAssignmentsRouter(services.workspaceAssignments));
+  app.use(
+    createWorkspaceAssignmentsRouter(
+      services.workspaceAssignments,
+      oversightAssignmentPanel(services.oversight),
+    ),
+  );
+  app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
 
   app.use(notFoundHandler);

@@ -63,6 +63,10 @@ const PAGES = [
   'overseer:/workspace/assignments',
   'overseer:/workspace/assignments/@assignment',
   'lead:/workspace/assignments/@assignment/updates',
+  // The oversight office: the queue, the review page of @update (unreviewed, so the form shows).
+  // The assignment page above, as the overseer, carries the oversight panel and its forms.
+  'overseer:/workspace/reviews',
+  'overseer:/workspace/reviews/@update',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -79,12 +83,14 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   let importId = '';
   let assignmentId = 0;
   let actionId = 0;
+  let updateId = 0;
   const fill = (url: string) =>
     url
       .replace(':viewer', String(viewerId))
       .replace(':import', importId)
       .replace('@assignment', String(assignmentId))
-      .replace('@action', String(actionId));
+      .replace('@action', String(actionId))
+      .replace('@update', String(updateId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -158,6 +164,17 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         created_at: new Date('2022-02-20T10:00:00Z'),
       })
       .returning(['id']);
+    updateId = update.id;
+    // A delivery confidence rating, so the assignment page shows one beside the status.
+    await db.knex('delivery_confidence_ratings').insert({
+      assignment_id: assignmentId,
+      rating: 'amber',
+      commentary: 'Training is behind its plan.',
+      rated_on: '2022-02-25',
+      rated_by: overseer.id,
+      rater_label: 'overseer@example.test',
+      created_at: new Date('2022-02-25T10:00:00Z'),
+    });
     await db.knex('evidence_files').insert({
       progress_update_id: update.id,
       original_name: 'training-plan.pdf',

@@ -71,6 +71,28 @@ const tokenRead = (o: Outcome): Record<TokenWho, Outcome> => ({
   overseer: o,
   admin: o,
 });
+/** An oversight decision through the API: only an overseer's token reaches the route. */
+function oversightWrite(overseer: Outcome): Record<TokenWho, Outcome> {
+  return {
+    none: 'unauthorised',
+    bad: 'unauthorised',
+    org_lead: 'forbidden',
+    viewer: 'forbidden',
+    overseer,
+    admin: 'forbidden',
+  };
+}
+/** An assignment's private read: any token reaches it; another organisation's lead gets 404. */
+function assignmentRead(): Record<TokenWho, Outcome> {
+  return {
+    none: 'unauthorised',
+    bad: 'unauthorised',
+    org_lead: 'notfound',
+    viewer: 'ok',
+    overseer: 'ok',
+    admin: 'ok',
+  };
+}
 
 /** The /api/v1 write routes, with a path to try each on. They take a bearer token only. */
 const API_WRITES: Record<string, string> = {
@@ -129,6 +151,54 @@ const API_ASSIGNMENT_ROUTES: Record<string, { path: string; expect: Record<Token
   'POST /api/v1/assignments/:id/updates': {
     path: '/api/v1/assignments/1/updates',
     expect: { ...tokenRead('forbidden'), org_lead: 'notfound' },
+  },
+};
+
+/**
+ * The oversight API, with a path to try each route on and each token's answer. The org_lead's token
+ * is another organisation's: role-level refusals are 403, per-object reads 404. Writes send `{}`: an
+ * overseer reaches the route and has the body refused (400), or, for verifying assignment 1 (in
+ * progress), the transition refused (409).
+ */
+const OVERSIGHT_API: Record<string, { path: string; tokens: Record<TokenWho, Outcome> }> = {
+  'GET /api/v1/reviews': {
+    path: '/api/v1/reviews',
+    tokens: {
+      none: 'unauthorised',
+      bad: 'unauthorised',
+      org_lead: 'forbidden',
+      viewer: 'ok',
+      overseer: 'ok',
+      admin: 'ok',
+    },
+  },
+  'POST /api/v1/progress-updates/:id/review': {
+    path: '/api/v1/progress-updates/1/review',
+    tokens: oversightWrite('invalid'),
+  },
+  'POST /api/v1/assignments/:id/verification': {
+    path: '/api/v1/assignments/1/verification',
+    tokens: oversightWrite('conflict'),
+  },
+  'POST /api/v1/assignments/:id/closure': {
+    path: '/api/v1/assignments/1/closure',
+    tokens: oversightWrite('invalid'),
+  },
+  'POST /api/v1/assignments/:id/reopening': {
+    path: '/api/v1/assignments/1/reopening',
+    tokens: oversightWrite('invalid'),
+  },
+  'POST /api/v1/assignments/:id/confidence': {
+    path: '/api/v1/assignments/1/confidence',
+    tokens: oversightWrite('invalid'),
+  },
+  'GET /api/v1/assignments/:id/confidence': {
+    path: '/api/v1/assignments/1/confidence',
+    tokens: assignmentRead(),
+  },
+  'GET /api/v1/assignments/:id/status-history': {
+    path: '/api/v1/assignments/1/status-history',
+    tokens: assignmentRead(),
   },
 };
 
@@ -390,6 +460,45 @@ const MATRIX: Record<string, Row> = {
       admin: 'forbidden',
     },
   },
+  // The oversight office. Progress update 1 is on assignment 1 (made in beforeAll); the org_lead
+  // leads another organisation, so per-object routes answer them 404, as a missing id. Readers may
+  // see (viewer, admin) but only overseers decide: empty forms from them are refused (400), and
+  // verifying assignment 1, which is in progress, is a conflict (409), so no row changes anything.
+  'GET /workspace/reviews': {
+    path: '/workspace/reviews',
+    expect: { ...signedIn('ok'), org_lead: 'forbidden' },
+  },
+  'GET /workspace/reviews/:updateId': {
+    path: '/workspace/reviews/1',
+    expect: { ...signedIn('ok'), org_lead: 'notfound' },
+  },
+  'POST /workspace/reviews/:updateId': {
+    path: '/workspace/reviews/1',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/assignments/:id/verification': {
+    path: '/workspace/assignments/1/verification',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'conflict' },
+  },
+  'POST /workspace/assignments/:id/closure': {
+    path: '/workspace/assignments/1/closure',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/assignments/:id/reopening': {
+    path: '/workspace/assignments/1/reopening',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/assignments/:id/confidence': {
+    path: '/workspace/assignments/1/confidence',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  // The oversight API ignores cookies too: everyone here is anonymous there.
+  ...Object.fromEntries(
+    Object.entries(OVERSIGHT_API).map(([route, { path }]) => [
+      route,
+      { path, expect: all('unauthorised') },
+    ]),
+  ),
   // No evidence file exists here: the same 404 as another organisation's (tested in the module).
   'GET /workspace/evidence/:id': {
     path: '/workspace/evidence/1',
@@ -402,6 +511,21 @@ const MATRIX: Record<string, Row> = {
     },
   },
 };
+
+/** Progress update 1, on assignment 1, for the oversight rows (the seed has no updates). */
+async function addProgressUpdate(db: TestDatabase) {
+  const [row] = await db
+    .knex('progress_updates')
+    .insert({
+      assignment_id: 1,
+      author_label: 'Matrix lead',
+      self_assessment: 'on_track',
+      narrative: 'An update for the matrix.',
+      created_at: new Date('2022-02-01T10:00:00Z'),
+    })
+    .returning(['id']);
+  expect(row.id).toBe(1);
+}
 
 function classify(res: request.Response): Outcome | string {
   if (res.status >= 200 && res.status < 300) return 'ok';
@@ -447,6 +571,7 @@ describe('the authorisation matrix', () => {
     db = await createTestDatabase();
     await applyLindenSeed(db.knex);
     built = buildTestApp(db.knex);
+    await addProgressUpdate(db);
     const org = await createOrganisation(db.knex);
     targetUserId = (await createUser(db.knex, { role: 'viewer' })).id;
     userIds.set('anonymous', null);
@@ -616,6 +741,12 @@ const API_TOKEN_MATRIX: Record<string, { path: string; expect: Record<TokenWho, 
     ]),
   ),
   ...API_ASSIGNMENT_ROUTES,
+  ...Object.fromEntries(
+    Object.entries(OVERSIGHT_API).map(([route, { path, tokens }]) => [
+      route,
+      { path, expect: tokens },
+    ]),
+  ),
 };
 
 describe('the API token authorisation matrix', () => {
@@ -627,6 +758,7 @@ describe('the API token authorisation matrix', () => {
     db = await createTestDatabase();
     await applyLindenSeed(db.knex);
     built = buildTestApp(db.knex);
+    await addProgressUpdate(db);
     const org = await createOrganisation(db.knex);
     tokens.set('none', null);
     tokens.set('bad', `rtk_${'B'.repeat(43)}`);
@@ -642,10 +774,10 @@ describe('the API token authorisation matrix', () => {
   afterAll(async () => {
     await db.destroy();
   });
-  // Each row's bad token counts as a failure from this address; forget them between rows, so the
-  // throttle (tested with the tokens) does not answer 429 once the table has more than 20 rows.
+  // Each row sends one bad token; with the clock standing still, the per-address throttle (20
+  // failures in 15 minutes) would otherwise turn the later rows' bad-token cells into 429s.
   beforeEach(async () => {
-    await db.knex('sign_in_attempts').del();
+    await db.knex('sign_in_attempts').where({ email_key: '(api token)' }).del();
   });
 
   it('lists every /api/v1 route the app serves', () => {

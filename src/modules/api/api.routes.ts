@@ -15,6 +15,7 @@ import { registerApiRoutes } from '../register/register.api';
 import { registerAdminApiRoutes } from '../register-admin/register-admin.api';
 import { importApiRoutes } from '../import/import.api';
 import { workspaceAssignmentsApiRoutes } from '../workspace-assignments/workspace-assignments.api';
+import { oversightApiRoutes } from '../oversight/oversight.api';
 import { apiReference } from './api-docs.view-model';
 
 export const API_VERSION = '1.0.0';
@@ -41,6 +42,7 @@ export function apiDeclarations(services: Services): {
       services.progressUpdates,
       services.apiCursors,
     ),
+    ...oversightApiRoutes(services.oversight, services.apiCursors),
   ];
   let document: Record<string, unknown> = {};
   const openapiRoute = defineApiRoute({

@@ -47,6 +47,13 @@ export interface ProgressUpdateSummary {
   selfAssessment: SelfAssessment;
   narrative: string;
   files: EvidenceFileSummary[];
+  /** The oversight office's review (src/modules/oversight), once there is one. */
+  review: {
+    decision: 'accepted' | 'returned';
+    feedback: string | null;
+    reviewer: string;
+    reviewedAt: Date;
+  } | null;
 }
 
 export interface UploadFields {
@@ -144,6 +151,25 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
               'sha256',
             )
         : [];
+      const reviews = shown.length
+        ? await knex('progress_update_reviews')
+            .whereIn(
+              'progress_update_id',
+              shown.map((r) => r.id),
+            )
+            .select('progress_update_id', 'decision', 'feedback', 'reviewer_label', 'created_at')
+        : [];
+      const reviewOf = (id: number) => {
+        const v = reviews.find((x) => x.progress_update_id === id);
+        return v
+          ? {
+              decision: v.decision,
+              feedback: v.feedback,
+              reviewer: v.reviewer_label,
+              reviewedAt: new Date(v.created_at),
+            }
+          : null;
+      };
       const updates: ProgressUpdateSummary[] = shown.map((r) => ({
         id: r.id,
         createdAt: new Date(r.created_at),
@@ -159,6 +185,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
             sizeBytes: Number(f.size_bytes),
             sha256: f.sha256,
           })),
+        review: reviewOf(r.id),
       }));
       return {
         assignment,

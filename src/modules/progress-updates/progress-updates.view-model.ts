@@ -1,6 +1,7 @@
 /** What the progress updates page shows, shaped for the template. */
 import type { ProgressUpdatesService, SelfAssessment } from './progress-updates.service';
 import { paths } from '../../shared/paths';
+import { londonDate } from '../../shared/calendar-date';
 import { SELF_ASSESSMENTS, NARRATIVE_MAX } from './progress-updates.service';
 
 export const SELF_ASSESSMENT_LABELS: Record<SelfAssessment, string> = {
@@ -68,6 +69,17 @@ export function updatesPageView(
         sha256: f.sha256,
         href: paths.evidence.download(f.id),
       })),
+      review: u.review
+        ? {
+            returned: u.review.decision === 'returned',
+            label: u.review.decision === 'returned' ? 'Returned with feedback' : 'Accepted',
+            tagClass: u.review.decision === 'returned' ? 'govuk-tag--orange' : 'govuk-tag--green',
+            feedback: u.review.feedback,
+            reviewer: u.review.reviewer,
+            reviewedAtIso: u.review.reviewedAt.toISOString(),
+            reviewedOn: londonDate(u.review.reviewedAt),
+          }
+        : null,
     })),
   };
 }

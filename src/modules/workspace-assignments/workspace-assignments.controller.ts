@@ -87,7 +87,26 @@ function summaryFor(form: FormName, errors: FieldError[], refusal?: string) {
   return summary;
 }
 
-export function createWorkspaceAssignmentsController(service: WorkspaceAssignmentsService) {
+/**
+ * Sections another module adds to the assignment page (the oversight office's panel, from
+ * src/modules/oversight), so this module need not know their rules. `problem` is that module's own
+ * failed form when one of its POSTs re-renders the page; its errors join the page's error summary.
+ */
+export type AssignmentPageExtension = (
+  req: Request,
+  assignmentId: number,
+  problem?: unknown,
+) => Promise<{
+  locals: Record<string, unknown>;
+  notice?: string;
+  errorList: { text: string; href: string }[];
+  errors: Record<string, string>;
+}>;
+
+export function createWorkspaceAssignmentsController(
+  service: WorkspaceAssignmentsService,
+  extension?: AssignmentPageExtension,
+) {
   const actor = (req: Request): CurrentUser => req.user!;
 
   async function renderShow(
@@ -101,13 +120,20 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
       refusal?: string;
       extensionId?: number;
     },
+    extensionProblem?: unknown,
   ) {
     const id = idParam(req.params.id);
     const detail = await service.get(actor(req), id);
     const view = detailView(detail);
-    const summary = failed
-      ? summaryFor(failed.form, failed.errors, failed.refusal)
-      : { errorList: [], errors: {} };
+    const summary: { errorList: { text: string; href: string }[]; errors: Record<string, string> } =
+      failed
+        ? summaryFor(failed.form, failed.errors, failed.refusal)
+        : { errorList: [], errors: {} };
+    const extra = extension ? await extension(req, id, extensionProblem) : null;
+    if (extra) {
+      summary.errorList = [...summary.errorList, ...extra.errorList];
+      summary.errors = { ...summary.errors, ...extra.errors };
+    }
     const responseValues =
       failed?.form === 'response'
         ? failed.values
@@ -126,7 +152,7 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
         { text: 'My recommendations', href: paths.assignments.index() },
       ],
       a: view,
-      notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
+      notice: status === 200 ? (NOTICES[String(req.query.done ?? '')] ?? extra?.notice) : undefined,
       may: detail.may,
       extensionRefusal:
         detail.may.act && !detail.may.requestExtension.allowed
@@ -163,6 +189,7 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
           'action-state',
         ),
       },
+      ...extra?.locals,
       ...summary,
     });
   }
@@ -209,6 +236,10 @@ export function createWorkspaceAssignmentsController(service: WorkspaceAssignmen
   }
 
   return {
+    /** The assignment page with another module's failed form (see AssignmentPageExtension). */
+    renderWithProblem: (req: Request, res: Response, status: number, problem: unknown) =>
+      renderShow(req, res, status, undefined, problem),
+
     async list(req: Request, res: Response) {
       const query = check(validateQuery, { ...req.query });
       const user = actor(req);

@@ -6,11 +6,17 @@
 import { Router } from 'express';
 import { routes } from '../../shared/paths';
 import { requireSignIn } from '../workspace/workspace.routes';
-import { createWorkspaceAssignmentsController } from './workspace-assignments.controller';
+import {
+  createWorkspaceAssignmentsController,
+  type AssignmentPageExtension,
+} from './workspace-assignments.controller';
 import type { WorkspaceAssignmentsService } from './workspace-assignments.service';
 
-export function createWorkspaceAssignmentsRouter(service: WorkspaceAssignmentsService): Router {
-  const c = createWorkspaceAssignmentsController(service);
+export function createWorkspaceAssignmentsRouter(
+  service: WorkspaceAssignmentsService,
+  pageExtension?: AssignmentPageExtension,
+): Router {
+  const c = createWorkspaceAssignmentsController(service, pageExtension);
   const router = Router();
   router.get(routes.assignments, requireSignIn, c.list);
   router.get(routes.assignment, requireSignIn, c.show);
