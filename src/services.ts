@@ -26,6 +26,7 @@ import { createApiTokensService } from './modules/api-tokens/api-tokens.service'
 import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
+import { createPublicationService } from './modules/publication/publication.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -94,6 +95,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       maxFileBytes: config.evidence.maxFileBytes,
       maxFiles: config.evidence.maxFiles,
     }),
+    publication: createPublicationService({ knex, clock }),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   UploadAbortedError,
 } from '../../shared/multipart';
 import { requestContext } from '../accounts/accounts.controller';
+import { can } from '../accounts/policy';
 import { attachmentDisposition } from './evidence.sniff';
 import { NO_SUCH_FILE, type ProgressUpdatesService } from './progress-updates.service';
 import { updatesPageView } from './progress-updates.view-model';
@@ -62,6 +63,8 @@ export function createProgressUpdatesController(service: ProgressUpdatesService)
       backHref: paths.assignments.show(id),
       action: paths.assignments.updates(id),
       posted: req.query.posted === '1' && status === 200,
+      // Overseers publish summaries and evidence from each update (src/modules/publication).
+      canPublish: can(req.user, 'oversight.decide'),
       ...errors,
     });
   }
