@@ -31,6 +31,10 @@ const TARGETS: readonly Target[] = [
   { name: 'overview', path: '/' },
   { name: 'recommendations', path: '/recommendations' },
   { name: 'api recommendations', path: '/api/v1/recommendations' },
+  { name: 'recommendation page', path: '/recommendations/LIN-01' },
+  { name: 'recommendation as of a date', path: '/recommendations/LIN-01?as_of=2022-03-01' },
+  // The same page asked again with the ETag it gave: every answer should be 304.
+  { name: 'recommendation, If-None-Match', path: '/recommendations/LIN-01', conditional: true },
 ];
 
 const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };
@@ -52,6 +56,8 @@ const OTHER_CPU_WARNING = 0.1;
 interface Target {
   name: string;
   path: string;
+  /** Send If-None-Match with the ETag of the probe's answer; then 304 is the expected status. */
+  conditional?: boolean;
 }
 
 interface Settings {
@@ -97,6 +103,7 @@ type Autocannon = (
     duration: number;
     pipelining: number;
     timeout: number;
+    headers?: Record<string, string>;
   },
   done: (err: Error | null, result: AutocannonResult) => void,
 ) => { stop(): void };
@@ -379,10 +386,15 @@ interface Summary {
   raw: Pick<AutocannonResult, 'duration' | 'latency' | 'requests' | 'throughput' | 'resets'>;
 }
 
-function run(url: string, seconds: number, connections: number): Promise<AutocannonResult> {
+function run(
+  url: string,
+  seconds: number,
+  connections: number,
+  headers?: Record<string, string>,
+): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     const load = autocannon(
-      { url, connections, duration: seconds, pipelining: 1, timeout: 10 },
+      { url, connections, duration: seconds, pipelining: 1, timeout: 10, headers },
       (err, result) => {
         loads.delete(load);
         if (err) reject(err);
@@ -426,11 +438,13 @@ async function measure(server: Server, target: Target, settings: Settings): Prom
     contentType: res.headers.get('content-type'),
     bytes: (await res.arrayBuffer()).byteLength,
   };
+  const etag = res.headers.get('etag');
+  const headers = target.conditional && etag ? { 'if-none-match': etag } : undefined;
   // Warming up fills the view cache, the JIT and the database pool before anything is counted.
-  const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections));
+  const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections, headers));
   checkpoint();
   const before = cpuSample(server.pid);
-  const result = summarise(await run(url, settings.durationSeconds, settings.connections));
+  const result = summarise(await run(url, settings.durationSeconds, settings.connections, headers));
   const after = cpuSample(server.pid);
   checkpoint();
   let serverCpuMsPerRequest: number | null = null;
@@ -518,7 +532,12 @@ function failuresOf(where: string, m: Measurement): string[] {
     ['warm-up', m.warmup],
     ['measured', m.result],
   ] as const) {
-    if (s.non2xx) out.push(`${label}: ${s.non2xx} non-2xx responses (${phase})`);
+    // A conditional target must be answered 304 every time; any other target 2xx.
+    const unexpected = m.target.conditional ? s.completed - (s.statusCodes['304'] ?? 0) : s.non2xx;
+    if (unexpected)
+      out.push(
+        `${label}: ${unexpected} ${m.target.conditional ? 'answers other than 304' : 'non-2xx responses'} (${phase})`,
+      );
     if (s.errors) out.push(`${label}: ${s.errors} errors, ${s.timeouts} timeouts (${phase})`);
   }
   return out;

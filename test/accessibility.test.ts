@@ -63,6 +63,14 @@ const PAGES = [
   'overseer:/workspace/assignments',
   'overseer:/workspace/assignments/@assignment',
   'lead:/workspace/assignments/@assignment/updates',
+  // Publication: the overseer's form, and the public pages with a timeline, a past record and a
+  // scorecard (@update has a published summary and evidence file).
+  'overseer:/workspace/updates/@update/publication',
+  'overseer:/workspace/assignments/@assignment/updates',
+  '/recommendations/LIN-01?as_of=2022-02-25',
+  '/organisations/south-yorkshire-police?as_of=2022-02-25',
+  '/?as_of=2022-01-01',
+  '/recommendations?q=training',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -79,12 +87,14 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   let importId = '';
   let assignmentId = 0;
   let actionId = 0;
+  let updateId = 0;
   const fill = (url: string) =>
     url
       .replace(':viewer', String(viewerId))
       .replace(':import', importId)
       .replace('@assignment', String(assignmentId))
-      .replace('@action', String(actionId));
+      .replace('@action', String(actionId))
+      .replace('@update', String(updateId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -158,13 +168,29 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         created_at: new Date('2022-02-20T10:00:00Z'),
       })
       .returning(['id']);
-    await db.knex('evidence_files').insert({
+    const [evidence] = await db
+      .knex('evidence_files')
+      .insert({
+        progress_update_id: update.id,
+        original_name: 'training-plan.pdf',
+        content_type: 'application/pdf',
+        size_bytes: 12345,
+        sha256: 'a'.repeat(64),
+        created_at: new Date('2022-02-20T10:00:00Z'),
+      })
+      .returning(['id']);
+    // A published summary of the update and its evidence, so the public timeline shows both.
+    updateId = update.id;
+    await db.knex('update_publications').insert({
       progress_update_id: update.id,
-      original_name: 'training-plan.pdf',
-      content_type: 'application/pdf',
-      size_bytes: 12345,
-      sha256: 'a'.repeat(64),
-      created_at: new Date('2022-02-20T10:00:00Z'),
+      summary: 'Training of call handlers has started.',
+      published_at: new Date('2022-02-21T10:00:00Z'),
+      publisher_label: 'Overseer',
+    });
+    await db.knex('evidence_publications').insert({
+      evidence_file_id: evidence.id,
+      published_at: new Date('2022-02-21T10:00:00Z'),
+      publisher_label: 'Overseer',
     });
     for (const [name, id] of [
       ['admin', admin.id],
@@ -254,6 +280,7 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
     );
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-report');
+    // The search box comes first, then the filters.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-q');
   });
 });

@@ -327,6 +327,31 @@ const MATRIX: Record<string, Row> = {
       admin: 'forbidden',
     },
   },
+  // Publication control (overseers only). No update or file 999999 exists: the id is looked up
+  // through the assignment's own check, so it is 404 for every signed-in role alike; who may do
+  // what to a real update is tested in src/modules/publication.
+  'GET /workspace/updates/:updateId/publication': {
+    path: '/workspace/updates/999999/publication',
+    expect: signedIn('notfound'),
+  },
+  'POST /workspace/updates/:updateId/publication': {
+    path: '/workspace/updates/999999/publication',
+    expect: signedIn('notfound'),
+  },
+  'POST /workspace/updates/:updateId/publication/withdrawal': {
+    path: '/workspace/updates/999999/publication/withdrawal',
+    expect: signedIn('notfound'),
+  },
+  'POST /workspace/evidence/:fileId/publication': {
+    path: '/workspace/evidence/999999/publication',
+    expect: signedIn('notfound'),
+  },
+  'POST /workspace/evidence/:fileId/publication/withdrawal': {
+    path: '/workspace/evidence/999999/publication/withdrawal',
+    expect: signedIn('notfound'),
+  },
+  // Public evidence: only a file an overseer published; none is published here.
+  'GET /evidence/:fileId': { path: '/evidence/1', expect: all('notfound') },
   // No evidence file exists here: the same 404 as another organisation's (tested in the module).
   'GET /workspace/evidence/:id': {
     path: '/workspace/evidence/1',
