@@ -227,6 +227,10 @@ describe('the public record as of a date', () => {
     await page(`/?as_of=2026-11-29`).expect(400);
     await page(`/organisations/${x.slug}?as_of=nonsense`).expect(400);
     await page(`/?as_of=2026-11-28`).expect(200);
+    // The date box submitted empty is today's record.
+    const empty = await page(`/recommendations/${recA.ref}?as_of=`).expect(200);
+    expect(empty.text).not.toContain('This is the record as it stood on');
+    expect(empty.text).toContain('See the record on another date');
   });
 
   it('sets the canonical link: the dated record for a past date, the plain address otherwise', async () => {

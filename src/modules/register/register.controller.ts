@@ -31,7 +31,8 @@ const validateRecommendationQuery = compileText<RecommendationQuery>(Recommendat
  */
 export function asOfParam(req: Request, today: CalendarDate): CalendarDate | null {
   const raw = req.query.as_of;
-  if (raw === undefined) return null;
+  // The date box on each page, submitted empty, asks for today's record.
+  if (raw === undefined || raw === '') return null;
   if (typeof raw !== 'string' || !isCalendarDate(raw))
     throw new ValidationError([
       {
@@ -75,6 +76,7 @@ export function createRegisterController(
     const locals = {
       canonicalUrl: `${base}${asOf ? withQuery(path, { as_of: asOf }) : path}`,
       asOf: asOf ? { day: asOf, todayHref: path } : null,
+      asOfForm: { action: path, value: asOf ?? '', max: now },
     };
     const cached = await answeredFromCache(req, res, service.publicVersion, now);
     return { view, locals, cached, asOf };
