@@ -31,6 +31,7 @@ import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import { createOversightRouter } from './modules/oversight/oversight.routes';
 import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
+import { createPublicationRouter } from './modules/publication/publication.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -126,7 +127,7 @@ export function createApp(services: Services): Express {
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
-  app.use(createRegisterRouter(services.register));
+  app.use(createRegisterRouter(services.register, { publicBaseUrl: config.publicBaseUrl }));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
   app.use(createAccountRouter({ account: services.account, config }));
@@ -144,6 +145,7 @@ export function createApp(services: Services): Express {
   );
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
+  app.use(createPublicationRouter(services.publication));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

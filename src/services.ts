@@ -27,6 +27,7 @@ import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 import { createOversightService } from './modules/oversight/oversight.service';
+import { createPublicationService } from './modules/publication/publication.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -96,6 +97,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       maxFiles: config.evidence.maxFiles,
     }),
     oversight: createOversightService({ knex, clock }),
+    publication: createPublicationService({ knex, clock }),
   };
 }
 

@@ -67,6 +67,14 @@ const PAGES = [
   // The assignment page above, as the overseer, carries the oversight panel and its forms.
   'overseer:/workspace/reviews',
   'overseer:/workspace/reviews/@update',
+  // Publication: the overseer's form, and the public pages with a timeline, a past record and a
+  // scorecard (@update has a published summary and evidence file).
+  'overseer:/workspace/updates/@update/publication',
+  'overseer:/workspace/assignments/@assignment/updates',
+  '/recommendations/LIN-01?as_of=2022-02-25',
+  '/organisations/south-yorkshire-police?as_of=2022-02-25',
+  '/?as_of=2022-01-01',
+  '/recommendations?q=training',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -164,7 +172,6 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         created_at: new Date('2022-02-20T10:00:00Z'),
       })
       .returning(['id']);
-    updateId = update.id;
     // A delivery confidence rating, so the assignment page shows one beside the status.
     await db.knex('delivery_confidence_ratings').insert({
       assignment_id: assignmentId,
@@ -175,13 +182,29 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       rater_label: 'overseer@example.test',
       created_at: new Date('2022-02-25T10:00:00Z'),
     });
-    await db.knex('evidence_files').insert({
+    const [evidence] = await db
+      .knex('evidence_files')
+      .insert({
+        progress_update_id: update.id,
+        original_name: 'training-plan.pdf',
+        content_type: 'application/pdf',
+        size_bytes: 12345,
+        sha256: 'a'.repeat(64),
+        created_at: new Date('2022-02-20T10:00:00Z'),
+      })
+      .returning(['id']);
+    // A published summary of the update and its evidence, so the public timeline shows both.
+    updateId = update.id;
+    await db.knex('update_publications').insert({
       progress_update_id: update.id,
-      original_name: 'training-plan.pdf',
-      content_type: 'application/pdf',
-      size_bytes: 12345,
-      sha256: 'a'.repeat(64),
-      created_at: new Date('2022-02-20T10:00:00Z'),
+      summary: 'Training of call handlers has started.',
+      published_at: new Date('2022-02-21T10:00:00Z'),
+      publisher_label: 'Overseer',
+    });
+    await db.knex('evidence_publications').insert({
+      evidence_file_id: evidence.id,
+      published_at: new Date('2022-02-21T10:00:00Z'),
+      publisher_label: 'Overseer',
     });
     for (const [name, id] of [
       ['admin', admin.id],
@@ -271,6 +294,7 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
     );
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-report');
+    // The search box comes first, then the filters.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-q');
   });
 });

@@ -499,6 +499,32 @@ const MATRIX: Record<string, Row> = {
       { path, expect: all('unauthorised') },
     ]),
   ),
+  // Publication control (overseers only), on progress update 1 (assignment 1, made in beforeAll):
+  // the org_lead leads another organisation (404); readers may not publish (403); an overseer's
+  // empty form is refused (400). No evidence file 999999 exists: it is looked up through the
+  // assignment's own check, so it is 404 for every signed-in role alike.
+  'GET /workspace/updates/:updateId/publication': {
+    path: '/workspace/updates/1/publication',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'ok' },
+  },
+  'POST /workspace/updates/:updateId/publication': {
+    path: '/workspace/updates/1/publication',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/updates/:updateId/publication/withdrawal': {
+    path: '/workspace/updates/1/publication/withdrawal',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/evidence/:fileId/publication': {
+    path: '/workspace/evidence/999999/publication',
+    expect: signedIn('notfound'),
+  },
+  'POST /workspace/evidence/:fileId/publication/withdrawal': {
+    path: '/workspace/evidence/999999/publication/withdrawal',
+    expect: signedIn('notfound'),
+  },
+  // Public evidence: only a file an overseer published; none is published here.
+  'GET /evidence/:fileId': { path: '/evidence/1', expect: all('notfound') },
   // No evidence file exists here: the same 404 as another organisation's (tested in the module).
   'GET /workspace/evidence/:id': {
     path: '/workspace/evidence/1',

@@ -138,6 +138,14 @@ export const paths = {
     revoke: (id: number) => `/admin/tokens/${id}/revoke`,
   },
   health: { alive: () => '/healthz', ready: () => '/readyz' },
+  publication: {
+    update: (updateId: number, query: Query = {}) =>
+      withQuery(`/workspace/updates/${updateId}/publication`, query),
+    updateWithdrawal: (updateId: number) => `/workspace/updates/${updateId}/publication/withdrawal`,
+    evidence: (fileId: number) => `/workspace/evidence/${fileId}/publication`,
+    evidenceWithdrawal: (fileId: number) => `/workspace/evidence/${fileId}/publication/withdrawal`,
+  },
+  publicEvidence: { download: (fileId: number) => `/evidence/${fileId}` },
 } as const;
 
 /** Route patterns for Express, next to the builders above. */
@@ -238,4 +246,11 @@ export const routes = {
   adminTokens: '/admin/tokens',
   adminTokensNew: '/admin/tokens/new',
   adminTokenRevoke: '/admin/tokens/:id/revoke',
+  publication: {
+    update: '/workspace/updates/:updateId/publication',
+    updateWithdrawal: '/workspace/updates/:updateId/publication/withdrawal',
+    evidence: '/workspace/evidence/:fileId/publication',
+    evidenceWithdrawal: '/workspace/evidence/:fileId/publication/withdrawal',
+  },
+  publicEvidence: '/evidence/:fileId',
 } as const;

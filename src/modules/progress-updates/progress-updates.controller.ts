@@ -9,6 +9,7 @@ import { errorSummary } from '../../shared/form-errors';
 import { paths } from '../../shared/paths';
 import { requestContext } from '../accounts/accounts.controller';
 import { closesConnection, receiveUpdate, sendEvidence } from './progress-updates.transfer';
+import { can } from '../accounts/policy';
 import { NO_SUCH_FILE, type ProgressUpdatesService } from './progress-updates.service';
 import { updatesPageView } from './progress-updates.view-model';
 
@@ -53,6 +54,8 @@ export function createProgressUpdatesController(service: ProgressUpdatesService)
       backHref: paths.assignments.show(id),
       action: paths.assignments.updates(id),
       posted: req.query.posted === '1' && status === 200,
+      // Overseers publish summaries and evidence from each update (src/modules/publication).
+      canPublish: can(req.user, 'oversight.decide'),
       ...errors,
     });
   }

@@ -85,17 +85,30 @@ export async function receiveUpdate(
 /** Whether the connection should close after a refusal, so the client stops sending a huge body. */
 export const closesConnection = (error: AppError) => error instanceof PayloadTooLargeError;
 
-/** Sends an evidence file (already authorised and audited) as a download, chunk by chunk. */
+/** What sending a file needs: its stored name, type, size, hash and a chunk-by-chunk reader. */
+export interface SendableFile {
+  name: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  chunks(): AsyncIterable<Buffer>;
+}
+
+/**
+ * Sends an evidence file (already authorised and audited) as a download, chunk by chunk. Private
+ * files are never stored by caches (the default); a published one may pass its own Cache-Control.
+ */
 export async function sendEvidence(
   res: Response,
-  file: Awaited<ReturnType<ProgressUpdatesService['openDownload']>>,
+  file: SendableFile,
+  options: { cacheControl?: string } = {},
 ): Promise<void> {
   res.set({
     'Content-Type': file.contentType,
     'Content-Length': String(file.sizeBytes),
     'Content-Disposition': attachmentDisposition(file.name),
     'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
+    'Cache-Control': options.cacheControl ?? 'no-store',
     'Content-Security-Policy': "default-src 'none'; sandbox",
     // RFC 9530: lets a client check what it received against the SHA-256 recorded at upload.
     'Repr-Digest': `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`,

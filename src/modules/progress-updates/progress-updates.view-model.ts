@@ -62,6 +62,7 @@ export function updatesPageView(
       label: SELF_ASSESSMENT_LABELS[u.selfAssessment],
       tagClass: TAG_CLASSES[u.selfAssessment],
       paragraphs: u.narrative.split(/\n{2,}/),
+      publicationHref: paths.publication.update(u.id),
       files: u.files.map((f) => ({
         name: f.name,
         type: f.contentType.replace(/;.*$/, ''),

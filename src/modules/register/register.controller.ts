@@ -1,7 +1,12 @@
 /** HTTP for the public register pages: reads the request, asks the service, renders a view. */
 import type { Request, Response } from 'express';
 import { check, compileText } from '../../shared/validation';
-import { paths } from '../../shared/paths';
+import { paths, withQuery } from '../../shared/paths';
+import { ValidationError } from '../../shared/errors';
+import { compareDates, isCalendarDate, type CalendarDate } from '../../shared/calendar-date';
+import type { Clock } from '../../shared/clock';
+import { sendEvidence } from '../progress-updates/progress-updates.transfer';
+import { answeredFromCache } from './register.cache';
 import { RecommendationQuery } from './register.schemas';
 import type { RegisterService } from './register.service';
 import { ORGANISATION_KIND_LABELS } from './register.labels';
@@ -13,15 +18,76 @@ import {
   recommendationView,
   reportView,
   statusSummary,
+  timelineView,
+  scorecardView,
 } from './register.view-model';
 
 const validateRecommendationQuery = compileText<RecommendationQuery>(RecommendationQuery);
 
-export function createRegisterController(service: RegisterService) {
+/**
+ * `?as_of=YYYY-MM-DD`: a real date no later than today (Europe/London), else a 400 page that says
+ * what is wanted. Absent: null (the record as it stands now).
+ */
+export function asOfParam(req: Request, today: CalendarDate): CalendarDate | null {
+  const raw = req.query.as_of;
+  // The date box on each page, submitted empty, asks for today's record.
+  if (raw === undefined || raw === '') return null;
+  if (typeof raw !== 'string' || !isCalendarDate(raw))
+    throw new ValidationError([
+      {
+        field: 'as_of',
+        message:
+          'The date to show the record on must be a real date written as YYYY-MM-DD, for example 2022-03-01.',
+      },
+    ]);
+  if (compareDates(raw, today) > 0)
+    throw new ValidationError([
+      {
+        field: 'as_of',
+        message: `The record can only be shown as it stood on a past date or today; ${raw} is in the future.`,
+      },
+    ]);
+  return raw;
+}
+
+export interface RegisterControllerDeps {
+  /** The site's own address, for canonical links. */
+  publicBaseUrl?: string;
+  clock?: Clock;
+}
+
+export function createRegisterController(
+  service: RegisterService,
+  deps: RegisterControllerDeps = {},
+) {
+  const base = (deps.publicBaseUrl ?? '').replace(/\/$/, '');
+  const today = () => (deps.clock ? deps.clock.today() : service.today());
+
+  /**
+   * The record as of the date asked for (or now), the locals every such page shares (a banner
+   * linking to today's record, and a canonical link: a dated record is its own stable document),
+   * and whether a 304 has already answered the request.
+   */
+  async function dated(req: Request, res: Response, path: string) {
+    const now = today();
+    const asOf = asOfParam(req, now);
+    const view = asOf ? service.at(asOf) : service;
+    const locals = {
+      canonicalUrl: `${base}${asOf ? withQuery(path, { as_of: asOf }) : path}`,
+      asOf: asOf ? { day: asOf, todayHref: path } : null,
+      asOfForm: { action: path, value: asOf ?? '', max: now },
+    };
+    const cached = await answeredFromCache(req, res, service.publicVersion, now);
+    return { view, locals, cached, asOf };
+  }
+
   return {
-    async home(_req: Request, res: Response) {
-      const data = await service.overview();
+    async home(req: Request, res: Response) {
+      const { view, locals, cached } = await dated(req, res, paths.home());
+      if (cached) return;
+      const data = await view.overview();
       res.render('register/home', {
+        ...locals,
         pageTitle: 'Overview',
         today: data.today,
         reports: data.reports.map(reportView),
@@ -37,12 +103,14 @@ export function createRegisterController(service: RegisterService) {
       });
     },
 
-    async reports(_req: Request, res: Response) {
+    async reports(req: Request, res: Response) {
+      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const reports = await service.listReports();
       res.render('register/reports', { pageTitle: 'Reports', reports: reports.map(reportView) });
     },
 
     async report(req: Request, res: Response) {
+      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const { report, recommendations } = await service.report(String(req.params.slug));
       res.render('register/report', {
         pageTitle: report.title,
@@ -52,7 +120,12 @@ export function createRegisterController(service: RegisterService) {
     },
 
     async recommendations(req: Request, res: Response) {
-      const query = check(validateRecommendationQuery, { ...req.query });
+      const raw: Record<string, unknown> = { ...req.query };
+      // A search box left empty is no search; words are matched as typed, spaces at the ends aside.
+      if (typeof raw.q === 'string') raw.q = raw.q.trim() || undefined;
+      if (raw.q === undefined) delete raw.q;
+      const query = check(validateRecommendationQuery, raw);
+      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const { page = 1, pageSize, ...filters } = query;
       const [result, options] = await Promise.all([
         service.listRecommendations(filters, page, pageSize),
@@ -79,15 +152,26 @@ export function createRegisterController(service: RegisterService) {
     },
 
     async recommendation(req: Request, res: Response) {
-      const recommendation = await service.recommendation(String(req.params.ref));
-      const view = recommendationView(recommendation);
+      const ref = String(req.params.ref);
+      const { view, locals, cached } = await dated(req, res, paths.recommendations.show(ref));
+      if (cached) return;
+      const { recommendation, timelines } = await view.recommendationWithTimelines(ref);
+      const shown = recommendationView(recommendation);
       res.render('register/recommendation', {
-        pageTitle: `${view.ref}: ${view.title}`,
-        recommendation: view,
+        ...locals,
+        pageTitle: `${shown.ref}: ${shown.title}`,
+        recommendation: {
+          ...shown,
+          assignments: shown.assignments.map((a, i) => ({
+            ...a,
+            timeline: timelineView(timelines.get(recommendation.assignments[i]!.id) ?? []),
+          })),
+        },
       });
     },
 
-    async organisations(_req: Request, res: Response) {
+    async organisations(req: Request, res: Response) {
+      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const organisations = await service.listOrganisations();
       res.render('register/organisations', {
         pageTitle: 'Organisations',
@@ -100,8 +184,13 @@ export function createRegisterController(service: RegisterService) {
     },
 
     async organisation(req: Request, res: Response) {
-      const data = await service.organisation(String(req.params.slug));
+      const slug = String(req.params.slug);
+      const { view, locals, cached } = await dated(req, res, paths.organisations.show(slug));
+      if (cached) return;
+      const data = await view.organisation(slug);
       res.render('register/organisation', {
+        ...locals,
+        scorecard: scorecardView(data.statusCounts, data.responses),
         pageTitle: data.organisation.name,
         organisation: {
           ...data.organisation,
@@ -118,6 +207,32 @@ export function createRegisterController(service: RegisterService) {
         assignmentTotal: data.statusCounts.total,
         overdueCount: data.overdueCount,
       });
+    },
+
+    /**
+     * GET /evidence/:fileId: an evidence file an overseer published, while it stays published.
+     * Sent as an attachment that browsers may not sniff or run, and audited like the private one.
+     */
+    async publicEvidence(req: Request, res: Response) {
+      const raw = String(req.params.fileId ?? '');
+      const file = await service.publicEvidence(/^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : 0);
+      const etag = `"${file.sha256.slice(0, 32)}-${file.publishedAt.getTime().toString(36)}"`;
+      res.set({
+        ETag: etag,
+        'Last-Modified': new Date(
+          Math.floor(file.publishedAt.getTime() / 1000) * 1000,
+        ).toUTCString(),
+        'Cache-Control': 'public, no-cache',
+      });
+      if (req.fresh) {
+        res.status(304).end();
+        return;
+      }
+      await service.recordPublicDownload(file, {
+        ip: req.ip ?? null,
+        requestId: String(req.id ?? '') || null,
+      });
+      await sendEvidence(res, file, { cacheControl: 'public, no-cache' });
     },
   };
 }

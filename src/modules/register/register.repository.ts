@@ -7,15 +7,19 @@
 import type { Knex } from 'knex';
 import type { CalendarDate } from '../../shared/calendar-date';
 import type { GrantedExtension } from '../deadlines/deadlines';
+import { recordAudit, type AuditEvent } from '../audit/audit.repository';
 import type {
   AssignmentRow,
   AssignmentStatus,
+  ClosureReason,
   OrganisationRow,
   RecommendationRow,
   ReportRow,
 } from '../../db/tables';
 
 export interface RecommendationFilters {
+  /** Words to find in a recommendation's reference, title or text (case-insensitive). */
+  q?: string;
   report?: string;
   organisation?: string;
   theme?: string;
@@ -60,13 +64,98 @@ export interface StatusCountRow {
   count: number;
 }
 
-export type RegisterRepository = ReturnType<typeof createRegisterRepository>;
+/** The register's reads (as they stand now, or as of a past day). */
+export type RegisterReads = ReturnType<typeof buildRegisterReads>;
+/** The reads as they stand now, and the same reads as of any past day. */
+export type RegisterRepository = RegisterReads & { at(when: AsOf): RegisterReads };
 
-export function createRegisterRepository(knex: Knex) {
+/**
+ * The public record as it stood at the end of a day: `day` (Europe/London) and `end`, the first
+ * instant of the next London day. Everything at or after `end` is left out.
+ */
+export interface AsOf {
+  day: CalendarDate;
+  end: Date;
+}
+
+/**
+ * The columns of `assignments` as they stood at the end of a past day, rebuilt from the history:
+ * the status (and closure reason) from assignment_status_changes, the due date as moved only by
+ * extensions granted by then, a response only once received, a withdrawal only once made. Only
+ * assignments whose recommendation had been made by then. Bindings: see assignmentsAtBindings.
+ */
+const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.addressee_confirmed,
+  coalesce((select c.to_status from assignment_status_changes c where c.assignment_id = x.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1), 'awaiting_response') as status,
+  (select c.closure_reason from assignment_status_changes c where c.assignment_id = x.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1) as closure_reason,
+  coalesce(
+    (select e.requested_due_on from extension_requests e where e.assignment_id = x.id and e.state = 'granted' and e.decided_on <= ? order by e.decided_at desc, e.id desc limit 1),
+    (select e.due_on_when_requested from extension_requests e where e.assignment_id = x.id and e.state = 'granted' and e.decided_on > ? order by e.decided_at, e.id limit 1),
+    x.response_due_on) as response_due_on,
+  case when x.responded_on <= ? then x.response_stance end as response_stance,
+  case when x.responded_on <= ? then x.response_text end as response_text,
+  case when x.responded_on <= ? then x.responded_on end as responded_on,
+  x.response_date_confirmed,
+  case when x.responded_on <= ? then x.response_source_url end as response_source_url,
+  case when x.withdrawn_at < ? then x.withdrawn_at end as withdrawn_at,
+  case when x.withdrawn_at < ? then x.withdrawn_reason end as withdrawn_reason,
+  case when x.withdrawn_at < ? then x.withdrawn_by end as withdrawn_by,
+  x.created_at, x.updated_at
+  from assignments x
+  join recommendations xr on xr.id = x.recommendation_id
+  join reports xp on xp.id = xr.report_id
+ where coalesce(xr.made_on, xp.published_on, xp.dated_on) <= ?`;
+const assignmentsAtBindings = (at: AsOf) => [
+  at.end,
+  at.end,
+  at.day,
+  at.day,
+  at.day,
+  at.day,
+  at.day,
+  at.day,
+  at.end,
+  at.end,
+  at.end,
+  at.day,
+];
+
+/** Recommendations made by the end of a past day, with a withdrawal only once made. */
+const RECOMMENDATIONS_AT = `select y.id, y.report_id, y.ref, y.source_number, y.title, y.body, y.text_status,
+  y.made_on, y.made_on_confirmed, y.source_url, y.repeats_recommendation_id, y.position,
+  case when y.withdrawn_at < ? then y.withdrawn_at end as withdrawn_at,
+  case when y.withdrawn_at < ? then y.withdrawn_reason end as withdrawn_reason,
+  case when y.withdrawn_at < ? then y.withdrawn_by end as withdrawn_by,
+  y.created_at, y.updated_at
+  from recommendations y
+  join reports yp on yp.id = y.report_id
+ where coalesce(y.made_on, yp.published_on, yp.dated_on) <= ?`;
+const recommendationsAtBindings = (at: AsOf) => [at.end, at.end, at.end, at.day];
+
+/** Keeps search input to plain words for ILIKE: its wildcards and escape character are matched literally. */
+export function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function createRegisterRepository(knex: Knex): RegisterRepository {
+  return { ...buildRegisterReads(knex, null), at: (when) => buildRegisterReads(knex, when) };
+}
+
+function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
+  /** `assignments` (or, as of a past day, its reconstruction) under the alias given. */
+  const assignmentsAs = (alias: string): string | Knex.Raw =>
+    asOf
+      ? knex.raw(`(${ASSIGNMENTS_AT}) as ??`, [...assignmentsAtBindings(asOf), alias])
+      : `assignments as ${alias}`;
+  const recommendationsAs = (alias: string): string | Knex.Raw =>
+    asOf
+      ? knex.raw(`(${RECOMMENDATIONS_AT}) as ??`, [...recommendationsAtBindings(asOf), alias])
+      : `recommendations as ${alias}`;
+
   const assignmentDetail = (db: Knex | Knex.Transaction = knex) =>
-    db('assignments as a')
+    db
+      .from(assignmentsAs('a'))
       .join('organisations as o', 'o.id', 'a.organisation_id')
-      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .join(recommendationsAs('r'), 'r.id', 'a.recommendation_id')
       .join('reports as rp', 'rp.id', 'r.report_id')
       .select<AssignmentDetailRow[]>(
         'a.*',
@@ -85,12 +174,14 @@ export function createRegisterRepository(knex: Knex) {
         'rp.publish_responses as report_publish_responses',
         // Granted extensions move the due date (and so lateness) on every page, public ones too.
         db.raw(
-          `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted') as granted_extensions`,
+          `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted' and e.decided_on <= ?) as granted_extensions`,
+          [asOf ? asOf.day : '9999-12-31'],
         ),
       );
 
   const recommendationBase = () =>
-    knex('recommendations as r')
+    knex
+      .from(recommendationsAs('r'))
       .join('reports as rp', 'rp.id', 'r.report_id')
       .leftJoin('recommendations as rr', 'rr.id', 'r.repeats_recommendation_id');
 
@@ -99,6 +190,15 @@ export function createRegisterRepository(knex: Knex) {
     filters: RecommendationFilters,
   ): Knex.QueryBuilder {
     if (filters.report) query.where('rp.slug', filters.report);
+    if (filters.q) {
+      const pattern = likePattern(filters.q);
+      query.where((q) =>
+        q
+          .whereRaw(`r.ref ilike ? escape '\\'`, [pattern])
+          .orWhereRaw(`r.title ilike ? escape '\\'`, [pattern])
+          .orWhereRaw(`r.body ilike ? escape '\\'`, [pattern]),
+      );
+    }
     if (filters.theme) {
       query.whereExists(
         knex('recommendation_themes as rt')
@@ -108,7 +208,8 @@ export function createRegisterRepository(knex: Knex) {
       );
     }
     if (filters.organisation || filters.status) {
-      const sub = knex('assignments as fa')
+      const sub = knex
+        .from(assignmentsAs('fa'))
         .join('organisations as fo', 'fo.id', 'fa.organisation_id')
         .whereRaw('fa.recommendation_id = r.id')
         .whereNull('fa.withdrawn_at');
@@ -121,17 +222,27 @@ export function createRegisterRepository(knex: Knex) {
 
   return {
     async listReports(): Promise<(ReportRow & { recommendation_count: number })[]> {
-      return knex('reports as rp')
-        .select(
-          'rp.*',
-          knex.raw(
-            '(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count',
-          ),
-        )
-        .orderBy([
-          { column: 'rp.published_on', order: 'desc', nulls: 'last' },
-          { column: 'rp.id' },
-        ]);
+      const query = knex('reports as rp').select(
+        'rp.*',
+        asOf
+          ? knex.raw(
+              `(select count(*) from (${RECOMMENDATIONS_AT}) r where r.report_id = rp.id)::int as recommendation_count`,
+              recommendationsAtBindings(asOf),
+            )
+          : knex.raw(
+              '(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count',
+            ),
+      );
+      // As of a past day: the reports published by then, or with a recommendation made by then.
+      if (asOf)
+        query.whereRaw(
+          `(coalesce(rp.published_on, rp.dated_on) <= ? or exists (select 1 from (${RECOMMENDATIONS_AT}) r where r.report_id = rp.id))`,
+          [asOf.day, ...recommendationsAtBindings(asOf)],
+        );
+      return query.orderBy([
+        { column: 'rp.published_on', order: 'desc', nulls: 'last' },
+        { column: 'rp.id' },
+      ]);
     },
 
     async findReport(
@@ -150,7 +261,8 @@ export function createRegisterRepository(knex: Knex) {
 
     /** Assignment counts by status, per report (report_id null = all reports together). */
     async statusCounts(reportId?: number): Promise<StatusCountRow[]> {
-      const query = knex('assignments as a')
+      const query = knex
+        .from(assignmentsAs('a'))
         .join('recommendations as r', 'r.id', 'a.recommendation_id')
         .whereNull('a.withdrawn_at')
         .select('a.status', knex.raw('count(*)::int as count'));
@@ -186,11 +298,12 @@ export function createRegisterRepository(knex: Knex) {
     },
 
     async countOverdueResponses(today: CalendarDate): Promise<number> {
-      const row = await knex('assignments')
-        .whereNull('withdrawn_at')
-        .whereNull('responded_on')
-        .whereNot('status', 'closed')
-        .where('response_due_on', '<', today)
+      const row = await knex
+        .from(assignmentsAs('a'))
+        .whereNull('a.withdrawn_at')
+        .whereNull('a.responded_on')
+        .whereNot('a.status', 'closed')
+        .where('a.response_due_on', '<', today)
         .count<{ count: number }[]>('* as count')
         .first();
       return Number(row?.count ?? 0);
@@ -306,16 +419,17 @@ export function createRegisterRepository(knex: Knex) {
       { recommendation_id: number; status: AssignmentStatus; count: number; overdue: number }[]
     > {
       if (recommendationIds.length === 0) return [];
-      return knex('assignments')
-        .whereIn('recommendation_id', recommendationIds)
-        .whereNull('withdrawn_at')
-        .groupBy('recommendation_id', 'status')
+      return knex
+        .from(assignmentsAs('a'))
+        .whereIn('a.recommendation_id', recommendationIds)
+        .whereNull('a.withdrawn_at')
+        .groupBy('a.recommendation_id', 'a.status')
         .select(
-          'recommendation_id',
-          'status',
+          'a.recommendation_id',
+          'a.status',
           knex.raw('count(*)::int as count'),
           knex.raw(
-            `count(*) filter (where responded_on is null and status <> 'closed' and response_due_on < ?)::int as overdue`,
+            `count(*) filter (where a.responded_on is null and a.status <> 'closed' and a.response_due_on < ?)::int as overdue`,
             [today],
           ),
         );
@@ -366,5 +480,205 @@ export function createRegisterRepository(knex: Knex) {
     async findOrganisation(slug: string): Promise<OrganisationRow | undefined> {
       return knex<OrganisationRow>('organisations').where({ slug }).first();
     },
+
+    /**
+     * What the public timeline of these assignments is built from: status changes (never their
+     * notes), granted extensions (never their reasons), and publications. A summary's words leave
+     * the database only while it is live (at the date asked for); a withdrawn one gives only when
+     * and why it was withdrawn. Evidence gives its name only while live.
+     */
+    async timelineFacts(assignmentIds: number[]): Promise<TimelineFacts> {
+      if (assignmentIds.length === 0)
+        return { changes: [], extensions: [], summaries: [], evidence: [] };
+      const end = asOf ? asOf.end : new Date('9999-12-31T00:00:00Z');
+      const day = asOf ? asOf.day : '9999-12-31';
+      const [changes, extensions, summaries, evidence] = await Promise.all([
+        knex('assignment_status_changes')
+          .whereIn('assignment_id', assignmentIds)
+          .where('changed_at', '<', end)
+          .orderBy([{ column: 'changed_at' }, { column: 'id' }])
+          .select('id', 'assignment_id', 'to_status', 'closure_reason', 'event', 'changed_at'),
+        knex('extension_requests')
+          .whereIn('assignment_id', assignmentIds)
+          .where('state', 'granted')
+          .where('decided_on', '<=', day)
+          .orderBy([{ column: 'decided_at' }, { column: 'id' }])
+          .select('id', 'assignment_id', 'due_on_when_requested', 'requested_due_on', 'decided_on'),
+        knex('update_publications as p')
+          .join('progress_updates as u', 'u.id', 'p.progress_update_id')
+          .whereIn('u.assignment_id', assignmentIds)
+          .where('p.published_at', '<', end)
+          .orderBy([{ column: 'p.published_at' }, { column: 'p.id' }])
+          .select(
+            'p.id',
+            'u.assignment_id',
+            'p.published_at',
+            knex.raw(
+              'case when p.withdrawn_at is null or p.withdrawn_at >= ? then p.summary end as summary',
+              [end],
+            ),
+            knex.raw('case when p.withdrawn_at < ? then p.withdrawn_at end as withdrawn_at', [end]),
+            knex.raw(
+              'case when p.withdrawn_at < ? then p.withdrawn_reason end as withdrawn_reason',
+              [end],
+            ),
+          ),
+        knex('evidence_publications as p')
+          .join('evidence_files as f', 'f.id', 'p.evidence_file_id')
+          .join('progress_updates as u', 'u.id', 'f.progress_update_id')
+          .whereIn('u.assignment_id', assignmentIds)
+          .where('p.published_at', '<', end)
+          .orderBy([{ column: 'p.published_at' }, { column: 'p.id' }])
+          .select(
+            'p.id',
+            'u.assignment_id',
+            'p.published_at',
+            knex.raw(
+              'case when p.withdrawn_at is null or p.withdrawn_at >= ? then f.id end as file_id',
+              [end],
+            ),
+            knex.raw(
+              'case when p.withdrawn_at is null or p.withdrawn_at >= ? then f.original_name end as name',
+              [end],
+            ),
+            knex.raw(
+              'case when p.withdrawn_at is null or p.withdrawn_at >= ? then f.size_bytes end as size_bytes',
+              [end],
+            ),
+            knex.raw('case when p.withdrawn_at < ? then p.withdrawn_at end as withdrawn_at', [end]),
+            knex.raw(
+              'case when p.withdrawn_at < ? then p.withdrawn_reason end as withdrawn_reason',
+              [end],
+            ),
+          ),
+      ]);
+      return { changes, extensions, summaries, evidence } as TimelineFacts;
+    },
+
+    recordAudit: (event: AuditEvent) => recordAudit(knex, event),
+
+    /** Whether the recommendation's report publishes formal responses (reports.publish_responses). */
+    async publishesResponses(recommendationId: number): Promise<boolean> {
+      const row = await knex('recommendations as r')
+        .join('reports as rp', 'rp.id', 'r.report_id')
+        .where('r.id', recommendationId)
+        .first('rp.publish_responses');
+      return Boolean(row?.publish_responses);
+    },
+
+    /** A published evidence file anyone may download now: live, on a live assignment. */
+    async publicEvidenceFile(fileId: number): Promise<
+      | {
+          id: number;
+          original_name: string;
+          content_type: string;
+          size_bytes: number | string;
+          sha256: string;
+          published_at: Date;
+          assignment_id: number;
+        }
+      | undefined
+    > {
+      return knex('evidence_files as f')
+        .join('evidence_publications as p', (j) =>
+          j.on('p.evidence_file_id', 'f.id').andOnNull('p.withdrawn_at'),
+        )
+        .join('progress_updates as u', 'u.id', 'f.progress_update_id')
+        .join('assignments as a', 'a.id', 'u.assignment_id')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .where('f.id', fileId)
+        .whereNull('a.withdrawn_at')
+        .first(
+          'f.id',
+          'f.original_name',
+          'f.content_type',
+          'f.size_bytes',
+          'f.sha256',
+          'p.published_at',
+          'u.assignment_id',
+        );
+    },
+
+    async *evidenceChunks(fileId: number): AsyncIterable<Buffer> {
+      for (let seq = 0; ; seq++) {
+        const row = await knex('evidence_file_chunks')
+          .where({ file_id: fileId, seq })
+          .first('bytes');
+        if (!row) return;
+        const bytes = row.bytes as Buffer | Uint8Array;
+        yield Buffer.isBuffer(bytes)
+          ? bytes
+          : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+    },
+
+    /**
+     * When anything the public pages show last changed: the latest of the timestamps of every table
+     * that feeds them, with row counts (so a deletion, or two changes in the same instant, still
+     * changes the answer). Derived from the data itself, so no writer can forget to bump it.
+     */
+    async publicVersion(): Promise<{ changedAt: Date | null; fingerprint: string }> {
+      const result = await knex.raw(`select
+        greatest(
+          (select max(updated_at) from reports),
+          (select max(updated_at) from recommendations),
+          (select max(updated_at) from assignments),
+          (select max(updated_at) from organisations),
+          (select max(changed_at) from assignment_status_changes),
+          (select max(decided_at) from extension_requests),
+          (select max(greatest(published_at, withdrawn_at)) from update_publications),
+          (select max(greatest(published_at, withdrawn_at)) from evidence_publications)
+        ) as changed_at,
+        concat_ws('.',
+          (select count(*) from reports), (select count(*) from recommendations),
+          (select count(*) from assignments), (select count(*) from organisations),
+          (select count(*) from themes), (select count(*) from recommendation_themes),
+          (select count(*) from assignment_status_changes),
+          (select count(*) from extension_requests where state = 'granted'),
+          (select count(*) from update_publications), (select count(withdrawn_at) from update_publications),
+          (select count(*) from evidence_publications), (select count(withdrawn_at) from evidence_publications)
+        ) as fingerprint`);
+      const row = result.rows[0] as { changed_at: Date | string | null; fingerprint: string };
+      return {
+        changedAt: row.changed_at ? new Date(row.changed_at) : null,
+        fingerprint: row.fingerprint,
+      };
+    },
   };
+}
+
+export interface TimelineFacts {
+  changes: {
+    id: number;
+    assignment_id: number;
+    to_status: AssignmentStatus;
+    closure_reason: ClosureReason | null;
+    event: string;
+    changed_at: Date;
+  }[];
+  extensions: {
+    id: number;
+    assignment_id: number;
+    due_on_when_requested: CalendarDate;
+    requested_due_on: CalendarDate;
+    decided_on: CalendarDate;
+  }[];
+  summaries: {
+    id: number;
+    assignment_id: number;
+    published_at: Date;
+    summary: string | null;
+    withdrawn_at: Date | null;
+    withdrawn_reason: string | null;
+  }[];
+  evidence: {
+    id: number;
+    assignment_id: number;
+    published_at: Date;
+    file_id: number | null;
+    name: string | null;
+    size_bytes: number | string | null;
+    withdrawn_at: Date | null;
+    withdrawn_reason: string | null;
+  }[];
 }

@@ -19,8 +19,17 @@ const Slug = (what: string) =>
 export const MAX_PAGE = 10000;
 export const MAX_PAGE_SIZE = 100;
 
+export const SEARCH_MAX = 100;
+
 export const RecommendationQuery = Type.Object(
   {
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: SEARCH_MAX,
+        description: `words to search for, at most ${SEARCH_MAX} characters`,
+      }),
+    ),
     report: Type.Optional(Slug('a report')),
     organisation: Type.Optional(Slug('an organisation')),
     theme: Type.Optional(Slug('a theme')),

@@ -4,7 +4,8 @@
  * from the deadlines module and the clock, never stored.
  */
 import type { Clock } from '../../shared/clock';
-import { londonDate, type CalendarDate } from '../../shared/calendar-date';
+import { addDays, formatLongDate, londonDate, type CalendarDate } from '../../shared/calendar-date';
+import { CLOSURE_REASON_LABELS, STANCE_LABELS, STATUS_LABELS } from './register.labels';
 import { NotFoundError } from '../../shared/errors';
 import {
   describeDue,
@@ -22,6 +23,9 @@ import type {
 } from '../../db/tables';
 import { ASSIGNMENT_STATUSES } from '../../db/tables';
 import type {
+  AsOf,
+  RegisterReads,
+  TimelineFacts,
   AssignmentDetailRow,
   RecommendationFilters,
   RecommendationListRow,
@@ -118,7 +122,96 @@ function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
   return groups;
 }
 
-export function createRegisterService(deps: { repository: RegisterRepository; clock: Clock }) {
+/** One entry in an addressee's public timeline. */
+export interface TimelineEvent {
+  on: CalendarDate;
+  kind:
+    | 'made'
+    | 'due'
+    | 'extension'
+    | 'response'
+    | 'status'
+    | 'summary'
+    | 'summary_withdrawn'
+    | 'evidence'
+    | 'evidence_withdrawn';
+  text: string;
+  /** The published words (a live summary), or a withdrawal's reason. */
+  detail?: string | null;
+  evidence?: { id: number; name: string; sizeBytes: number } | null;
+}
+
+const KIND_ORDER: TimelineEvent['kind'][] = [
+  'made',
+  'extension',
+  'due',
+  'response',
+  'status',
+  'summary',
+  'summary_withdrawn',
+  'evidence',
+  'evidence_withdrawn',
+];
+
+/** The public words for a status change; the change's private note is never read. */
+function statusChangeText(change: TimelineFacts['changes'][number]): string {
+  const status = STATUS_LABELS[change.to_status];
+  if (change.to_status === 'closed')
+    return `Closed: ${change.closure_reason ? CLOSURE_REASON_LABELS[change.closure_reason] : 'no reason recorded'}`;
+  if (change.event === 'verify') return 'Verified by the oversight office as implemented';
+  if (change.event === 'reopen') return `Reopened: now ${status.toLowerCase()}`;
+  if (change.event === 'recorded') return `Status recorded as ${status.toLowerCase()}`;
+  return `Status changed to ${status.toLowerCase()}`;
+}
+
+/** Orders a timeline by date, then by the natural order of what happens on one day. */
+function sortTimeline(events: TimelineEvent[]): TimelineEvent[] {
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort(
+      (a, b) =>
+        (a.e.on < b.e.on ? -1 : a.e.on > b.e.on ? 1 : 0) ||
+        KIND_ORDER.indexOf(a.e.kind) - KIND_ORDER.indexOf(b.e.kind) ||
+        a.i - b.i,
+    )
+    .map(({ e }) => e);
+}
+
+/** How an organisation's responses stand: on time, late, overdue, not yet due, date unconfirmed. */
+export interface ResponseCounts {
+  onTime: number;
+  late: number;
+  unconfirmed: number;
+  overdue: number;
+  notYetDue: number;
+}
+
+export function responseCounts(assignments: AssignmentSummary[]): ResponseCounts {
+  const counts: ResponseCounts = { onTime: 0, late: 0, unconfirmed: 0, overdue: 0, notYetDue: 0 };
+  for (const a of assignments) {
+    if (a.response) {
+      if (a.response.late === true) counts.late += 1;
+      else if (a.response.late === false) counts.onTime += 1;
+      else counts.unconfirmed += 1;
+    } else if (a.due.overdue) counts.overdue += 1;
+    else if (a.status !== 'closed') counts.notYetDue += 1;
+  }
+  return counts;
+}
+
+/** The first instant of the London day after `day`: the end of `day` for the record as of it. */
+export function endOfLondonDay(day: CalendarDate): Date {
+  const next = addDays(day, 1);
+  const utcMidnight = new Date(`${next}T00:00:00Z`);
+  // London is UTC or one hour ahead: its midnight is either UTC midnight or an hour before it.
+  const anHourEarlier = new Date(utcMidnight.getTime() - 3_600_000);
+  return londonDate(anHourEarlier) === next ? anHourEarlier : utcMidnight;
+}
+
+export function createRegisterService(deps: {
+  repository: RegisterRepository | RegisterReads;
+  clock: Clock;
+}) {
   const { repository, clock } = deps;
 
   function toAssignment(row: AssignmentDetailRow, today: CalendarDate): AssignmentSummary {
@@ -425,7 +518,142 @@ export function createRegisterService(deps: { repository: RegisterRepository; cl
         assignments,
         statusCounts: counts,
         overdueCount: assignments.filter((a) => a.due.overdue).length,
+        responses: responseCounts(assignments),
       };
+    },
+
+    /**
+     * The recommendation with, for each live addressee, its public timeline: only what has been
+     * made public (and, as of a past day, only what was public by then).
+     */
+    async recommendationWithTimelines(ref: string) {
+      const recommendation = await this.recommendation(ref);
+      const ids = recommendation.assignments.map((a) => a.id);
+      const facts = await repository.timelineFacts(ids);
+      const publishes = await repository.publishesResponses(recommendation.id);
+      const timelines = new Map<number, TimelineEvent[]>();
+      for (const a of recommendation.assignments) {
+        const events: TimelineEvent[] = [];
+        if (recommendation.madeOn)
+          events.push({ on: recommendation.madeOn, kind: 'made', text: 'Recommendation made' });
+        for (const e of facts.extensions.filter((x) => x.assignment_id === a.id))
+          events.push({
+            on: e.decided_on,
+            kind: 'extension',
+            text: `More time granted: the response due date moved from ${formatLongDate(e.due_on_when_requested)} to ${formatLongDate(e.requested_due_on)}`,
+          });
+        if (a.due.dueOn)
+          events.push({
+            on: a.due.dueOn,
+            kind: 'due',
+            text: a.due.dueOn <= clock.today() ? 'Response was due' : 'Response due',
+          });
+        if (a.response && publishes)
+          events.push({
+            on: a.response.respondedOn,
+            kind: 'response',
+            text: `Response received: ${STANCE_LABELS[a.response.stance].toLowerCase()}${a.response.dateConfirmed ? '' : ' (reported on this date; the date of the response itself is not confirmed)'}`,
+          });
+        for (const c of facts.changes.filter((x) => x.assignment_id === a.id))
+          events.push({
+            on: londonDate(new Date(c.changed_at)),
+            kind: 'status',
+            text: statusChangeText(c),
+          });
+        for (const p of facts.summaries.filter((x) => x.assignment_id === a.id)) {
+          if (p.withdrawn_at)
+            events.push({
+              on: londonDate(new Date(p.withdrawn_at)),
+              kind: 'summary_withdrawn',
+              text: `A progress summary published on ${formatLongDate(londonDate(new Date(p.published_at)))} was withdrawn`,
+              detail: p.withdrawn_reason,
+            });
+          else
+            events.push({
+              on: londonDate(new Date(p.published_at)),
+              kind: 'summary',
+              text: 'Progress update',
+              detail: p.summary,
+            });
+        }
+        for (const f of facts.evidence.filter((x) => x.assignment_id === a.id)) {
+          if (f.withdrawn_at)
+            events.push({
+              on: londonDate(new Date(f.withdrawn_at)),
+              kind: 'evidence_withdrawn',
+              text: `An evidence file published on ${formatLongDate(londonDate(new Date(f.published_at)))} was withdrawn`,
+              detail: f.withdrawn_reason,
+            });
+          else if (f.file_id && f.name)
+            events.push({
+              on: londonDate(new Date(f.published_at)),
+              kind: 'evidence',
+              text: 'Evidence published',
+              evidence: { id: f.file_id, name: f.name, sizeBytes: Number(f.size_bytes) },
+            });
+        }
+        timelines.set(a.id, sortTimeline(events));
+      }
+      return { recommendation, timelines };
+    },
+
+    /** A live-published evidence file for the public download, or 404. */
+    async publicEvidence(fileId: number) {
+      const row =
+        Number.isSafeInteger(fileId) && fileId >= 1 && fileId <= 2147483647
+          ? await repository.publicEvidenceFile(fileId)
+          : undefined;
+      if (!row) throw new NotFoundError('There is no published evidence file with that number.');
+      return {
+        id: row.id,
+        name: row.original_name,
+        contentType: row.content_type,
+        sizeBytes: Number(row.size_bytes),
+        sha256: row.sha256,
+        publishedAt: new Date(row.published_at),
+        assignmentId: row.assignment_id,
+        chunks: () => repository.evidenceChunks(row.id),
+      };
+    },
+
+    publicVersion: () => repository.publicVersion(),
+
+    /** Today's date in Europe/London, by the app's clock (or the day of a past record). */
+    today: () => clock.today(),
+
+    /** The audit event of a public download: who fetched what is kept as for private ones. */
+    async recordPublicDownload(
+      file: { id: number; name: string; sizeBytes: number; sha256: string; assignmentId: number },
+      context: { ip: string | null; requestId: string | null },
+    ) {
+      await repository.recordAudit({
+        actor: { type: 'public', label: 'public' },
+        action: 'evidence.public_download',
+        subjectType: 'evidence_file',
+        subjectId: file.id,
+        after: {
+          assignmentId: file.assignmentId,
+          name: file.name,
+          sizeBytes: file.sizeBytes,
+          sha256: file.sha256,
+        },
+        ipAddress: context.ip,
+        requestId: context.requestId,
+      });
+    },
+
+    /**
+     * The same service as the public record stood at the end of `day` (Europe/London): reads
+     * rebuilt from the history, and "today" for due dates and overdue flags is that day.
+     */
+    at(day: CalendarDate) {
+      if (!('at' in repository)) throw new Error('The register is already as of a past day');
+      const end = endOfLondonDay(day);
+      const asOf: AsOf = { day, end };
+      return createRegisterService({
+        repository: repository.at(asOf),
+        clock: { today: () => day, now: () => new Date(end.getTime() - 1) },
+      });
     },
   };
 }

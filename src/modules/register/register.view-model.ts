@@ -17,7 +17,9 @@ import type {
   AssignmentSummary,
   RecommendationSummary,
   ReportSummary,
+  ResponseCounts,
   StatusCounts,
+  TimelineEvent,
 } from './register.service';
 
 export interface Tag {
@@ -233,7 +235,10 @@ export function filterForm(
       ASSIGNMENT_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })),
       'Any status',
     ),
-    active: Boolean(filters.report || filters.organisation || filters.theme || filters.status),
+    q: filters.q ?? '',
+    active: Boolean(
+      filters.q || filters.report || filters.organisation || filters.theme || filters.status,
+    ),
     clearHref: paths.recommendations.index(),
   };
 }
@@ -249,10 +254,52 @@ export function describeFilters(
   const out: string[] = [];
   const name = <T extends { slug: string }>(list: T[], slug: string, key: keyof T) =>
     String(list.find((x) => x.slug === slug)?.[key] ?? slug);
+  if (filters.q) out.push(`containing “${filters.q}”`);
   if (filters.report) out.push(`report: ${name(options.reports, filters.report, 'title')}`);
   if (filters.organisation)
     out.push(`addressed to: ${name(options.organisations, filters.organisation, 'name')}`);
   if (filters.theme) out.push(`theme: ${name(options.themes, filters.theme, 'name')}`);
   if (filters.status) out.push(`status: ${STATUS_LABELS[filters.status].toLowerCase()}`);
   return out;
+}
+
+/** An addressee's public timeline, shaped for the page (newest last, as a history reads). */
+export function timelineView(events: TimelineEvent[]) {
+  return events.map((e) => ({
+    on: e.on,
+    text: e.text,
+    withdrawn: e.kind === 'summary_withdrawn' || e.kind === 'evidence_withdrawn',
+    summary: e.kind === 'summary' && e.detail ? e.detail.split(/\n{2,}/) : null,
+    reason: e.kind !== 'summary' ? (e.detail ?? null) : null,
+    evidence: e.evidence
+      ? {
+          name: e.evidence.name,
+          href: paths.publicEvidence.download(e.evidence.id),
+          size: describeBytes(e.evidence.sizeBytes),
+        }
+      : null,
+  }));
+}
+
+function describeBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** An organisation's scorecard: responses by timeliness and the share implemented. */
+export function scorecardView(counts: StatusCounts, responses: ResponseCounts) {
+  const total = counts.total;
+  return {
+    total,
+    implemented: counts.implemented,
+    implementedPercent: total ? Math.round((counts.implemented / total) * 100) : 0,
+    responses: [
+      { label: 'Responded on time', count: responses.onTime },
+      { label: 'Responded late', count: responses.late },
+      { label: 'Responded (date not confirmed)', count: responses.unconfirmed },
+      { label: 'Overdue, no response recorded', count: responses.overdue },
+      { label: 'Not yet due', count: responses.notYetDue },
+    ],
+  };
 }

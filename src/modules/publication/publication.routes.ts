@@ -1,0 +1,21 @@
+/**
+ * /workspace/updates/:updateId/publication and /workspace/evidence/:fileId/publication: an
+ * overseer's publication control. Signed-in users only; the service applies 'oversight.decide' to
+ * the update's own assignment. POSTs have passed the CSRF check before they get here.
+ */
+import { Router } from 'express';
+import { routes } from '../../shared/paths';
+import { requireSignIn } from '../workspace/workspace.routes';
+import { createPublicationController } from './publication.controller';
+import type { PublicationService } from './publication.service';
+
+export function createPublicationRouter(service: PublicationService): Router {
+  const c = createPublicationController(service);
+  const router = Router();
+  router.get(routes.publication.update, requireSignIn, c.show);
+  router.post(routes.publication.update, requireSignIn, c.publish);
+  router.post(routes.publication.updateWithdrawal, requireSignIn, c.withdraw);
+  router.post(routes.publication.evidence, requireSignIn, c.publishEvidence);
+  router.post(routes.publication.evidenceWithdrawal, requireSignIn, c.withdrawEvidence);
+  return router;
+}
