@@ -29,6 +29,7 @@ import { createProgressUpdatesRouter } from './modules/progress-updates/progress
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
+import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -124,6 +125,7 @@ export function createApp(services: Services): Express {
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
+  app.use(openDataPageLinks());
   app.use(createRegisterRouter(services.register));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
@@ -136,6 +138,7 @@ export function createApp(services: Services): Express {
   app.use(createImportRouter(services.imports));
   app.use(createWorkspaceAssignmentsRouter(services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
+  app.use(createOpenDataRouter(services.openData));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -26,6 +26,8 @@ import { createApiTokensService } from './modules/api-tokens/api-tokens.service'
 import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
+import { createOpenDataRepository } from './modules/open-data/open-data.repository';
+import { createOpenDataService } from './modules/open-data/open-data.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -93,6 +95,13 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       clock,
       maxFileBytes: config.evidence.maxFileBytes,
       maxFiles: config.evidence.maxFiles,
+    }),
+    openData: createOpenDataService({
+      repository: createOpenDataRepository(knex),
+      clock,
+      baseUrl: config.publicBaseUrl,
+      serviceName: config.serviceName,
+      licence: config.openDataLicence,
     }),
   };
 }

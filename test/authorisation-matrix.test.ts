@@ -340,6 +340,28 @@ const MATRIX: Record<string, Row> = {
   },
 };
 
+// Open data: public downloads and feeds, the same for everyone.
+Object.assign(MATRIX, {
+  'GET /data': { path: '/data', expect: all('ok') },
+  ...Object.fromEntries(
+    ['reports', 'recommendations', 'assignments', 'updates'].flatMap((d) =>
+      ['csv', 'json'].map((f) => [
+        `GET /data/${d}.${f}`,
+        { path: `/data/${d}.${f}`, expect: all('ok') },
+      ]),
+    ),
+  ),
+  'GET /data/feed.atom': { path: '/data/feed.atom', expect: all('ok') },
+  'GET /reports/:slug/feed.atom': {
+    path: '/reports/operation-linden-2021/feed.atom',
+    expect: all('ok'),
+  },
+  'GET /organisations/:slug/feed.atom': {
+    path: '/organisations/south-yorkshire-police/feed.atom',
+    expect: all('ok'),
+  },
+} satisfies Record<string, Row>);
+
 function classify(res: request.Response): Outcome | string {
   if (res.status >= 200 && res.status < 300) return 'ok';
   if (res.status >= 300 && res.status < 400)

@@ -110,6 +110,20 @@ export const paths = {
     revoke: (id: number) => `/admin/tokens/${id}/revoke`,
   },
   health: { alive: () => '/healthz', ready: () => '/readyz' },
+  openData: {
+    index: () => '/data',
+    download: (dataset: string, format: 'csv' | 'json') => `/data/${enc(dataset)}.${format}`,
+    feed: () => '/data/feed.atom',
+    reportFeed: (slug: string) => `/reports/${enc(slug)}/feed.atom`,
+    organisationFeed: (slug: string) => `/organisations/${enc(slug)}/feed.atom`,
+  },
+  feedback: {
+    form: (ref: string) => `/recommendations/${enc(ref)}/feedback`,
+    sent: (ref: string) => `/recommendations/${enc(ref)}/feedback/sent`,
+    inbox: (query: Query = {}) => withQuery('/workspace/feedback', query),
+    message: (id: number) => `/workspace/feedback/${id}`,
+    state: (id: number) => `/workspace/feedback/${id}/state`,
+  },
 } as const;
 
 /** Route patterns for Express, next to the builders above. */
@@ -188,4 +202,25 @@ export const routes = {
   adminTokens: '/admin/tokens',
   adminTokensNew: '/admin/tokens/new',
   adminTokenRevoke: '/admin/tokens/:id/revoke',
+  openData: {
+    index: '/data',
+    reportsCsv: '/data/reports.csv',
+    reportsJson: '/data/reports.json',
+    recommendationsCsv: '/data/recommendations.csv',
+    recommendationsJson: '/data/recommendations.json',
+    assignmentsCsv: '/data/assignments.csv',
+    assignmentsJson: '/data/assignments.json',
+    updatesCsv: '/data/updates.csv',
+    updatesJson: '/data/updates.json',
+    feed: '/data/feed.atom',
+    reportFeed: '/reports/:slug/feed.atom',
+    organisationFeed: '/organisations/:slug/feed.atom',
+  },
+  feedback: {
+    form: '/recommendations/:ref/feedback',
+    sent: '/recommendations/:ref/feedback/sent',
+    inbox: '/workspace/feedback',
+    message: '/workspace/feedback/:id',
+    state: '/workspace/feedback/:id/state',
+  },
 } as const;
