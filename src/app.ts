@@ -30,6 +30,7 @@ import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
+import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -126,6 +127,7 @@ export function createApp(services: Services): Express {
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
   app.use(openDataPageLinks());
+  app.use(feedbackPageLinks());
   app.use(createRegisterRouter(services.register));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
@@ -139,6 +141,7 @@ export function createApp(services: Services): Express {
   app.use(createWorkspaceAssignmentsRouter(services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
   app.use(createOpenDataRouter(services.openData));
+  app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -28,6 +28,7 @@ import { createWorkspaceAssignmentsService } from './modules/workspace-assignmen
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
+import { createFeedbackService } from './modules/feedback/feedback.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -103,6 +104,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       serviceName: config.serviceName,
       licence: config.openDataLicence,
     }),
+    feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
   };
 }
 
