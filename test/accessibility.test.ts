@@ -63,6 +63,13 @@ const PAGES = [
   'overseer:/workspace/assignments',
   'overseer:/workspace/assignments/@assignment',
   'lead:/workspace/assignments/@assignment/updates',
+  // Open data and feedback (@feedback: a message sent through the form in beforeAll).
+  '/data',
+  '/recommendations/LIN-01/feedback',
+  '/recommendations/LIN-01/feedback/sent',
+  'overseer:/workspace/feedback',
+  'viewer:/workspace/feedback/@feedback',
+  'overseer:/workspace/feedback/@feedback',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -79,12 +86,14 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   let importId = '';
   let assignmentId = 0;
   let actionId = 0;
+  let feedbackId = 0;
   const fill = (url: string) =>
     url
       .replace(':viewer', String(viewerId))
       .replace(':import', importId)
       .replace('@assignment', String(assignmentId))
-      .replace('@action', String(actionId));
+      .replace('@action', String(actionId))
+      .replace('@feedback', String(feedbackId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -166,6 +175,17 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       sha256: 'a'.repeat(64),
       created_at: new Date('2022-02-20T10:00:00Z'),
     });
+    feedbackId = (
+      await db
+        .knex('feedback_messages')
+        .insert({
+          recommendation_id: (await db.knex('recommendations').where({ ref: 'LIN-01' }).first()).id,
+          recommendation_ref: 'LIN-01',
+          message: 'The training has started.\n\nBut not everywhere yet.',
+          received_at: new Date('2022-02-25T10:00:00Z'),
+        })
+        .returning(['id'])
+    )[0].id;
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],
