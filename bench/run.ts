@@ -31,6 +31,8 @@ const TARGETS: readonly Target[] = [
   { name: 'overview', path: '/' },
   { name: 'recommendations', path: '/recommendations' },
   { name: 'api recommendations', path: '/api/v1/recommendations' },
+  { name: 'open data assignments.csv', path: '/data/assignments.csv' },
+  { name: 'atom feed', path: '/data/feed.atom' },
 ];
 
 const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };

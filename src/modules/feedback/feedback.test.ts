@@ -228,6 +228,34 @@ describe('feedback from the public', () => {
       .expect(303);
   });
 
+  it('never shows a message on a public page, download or feed', async () => {
+    const marker = 'MARKER-FEEDBACK-PUBLIC-CHECK-5a1c';
+    const ip = nextAddress();
+    const { agent, csrf } = await openForm(ip);
+    await agent
+      .post(`/recommendations/${rec.ref}/feedback`)
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ _csrf: csrf, message: marker })
+      .expect(303);
+    const report = await db.knex('reports').where({ id: rec.report_id }).first();
+    for (const path of [
+      '/',
+      `/recommendations/${rec.ref}`,
+      `/recommendations/${rec.ref}/feedback`,
+      `/recommendations/${rec.ref}/feedback/sent`,
+      `/reports/${report.slug}`,
+      '/data/assignments.json',
+      '/data/recommendations.csv',
+      '/data/feed.atom',
+      `/reports/${report.slug}/feed.atom`,
+      `/api/v1/recommendations/${rec.ref}`,
+    ]) {
+      const res = await request(built.app).get(path).expect(200);
+      expect({ path, found: res.text.includes(marker) }).toEqual({ path, found: false });
+    }
+  });
+
   it('404s for an unknown recommendation', async () => {
     await request(built.app).get('/recommendations/NOPE-99/feedback').expect(404);
   });
