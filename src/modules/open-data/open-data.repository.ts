@@ -464,6 +464,21 @@ export function createOpenDataRepository(knex: Knex) {
       };
     },
 
+    async exampleReportSlug(): Promise<string | null> {
+      const row = await knex('reports')
+        .orderBy([{ column: 'published_on', order: 'desc', nulls: 'last' }, { column: 'id' }])
+        .first('slug');
+      return row?.slug ?? null;
+    },
+
+    async exampleOrganisationSlug(): Promise<string | null> {
+      const row = await knex('organisations as o')
+        .whereExists(knex('assignments as a').whereRaw('a.organisation_id = o.id'))
+        .orderBy('o.name')
+        .first('o.slug');
+      return row?.slug ?? null;
+    },
+
     async findReport(
       slug: string,
     ): Promise<{ id: number; slug: string; title: string } | undefined> {

@@ -41,8 +41,8 @@ const DOWNLOAD_ROUTES: Record<DatasetName, Record<DownloadFormat, string>> = {
 export function createOpenDataRouter(service: OpenDataService): Router {
   const router = Router();
 
-  router.get(routes.openData.index, (_req, res) => {
-    const example = { baseUrl: '', today: '2026-01-01' };
+  router.get(routes.openData.index, async (_req, res) => {
+    const examples = await service.feedExamples();
     res.render('open-data/index', {
       pageTitle: 'Open data',
       licence: service.licence,
@@ -50,8 +50,10 @@ export function createOpenDataRouter(service: OpenDataService): Router {
       maxRows: MAX_ROWS.toLocaleString('en-GB'),
       feedEntries: FEED_ENTRIES,
       feedHref: paths.openData.feed(),
-      reportFeedExample: paths.openData.reportFeed('operation-linden-2021'),
-      organisationFeedExample: paths.openData.organisationFeed('south-yorkshire-police'),
+      reportFeedExample: examples.report ? paths.openData.reportFeed(examples.report) : null,
+      organisationFeedExample: examples.organisation
+        ? paths.openData.organisationFeed(examples.organisation)
+        : null,
       types: Object.entries(COLUMN_TYPES).map(([name, meaning]) => ({ name, meaning })),
       datasets: DATASET_NAMES.map((name) => {
         const d = service.datasets[name];
@@ -61,9 +63,7 @@ export function createOpenDataRouter(service: OpenDataService): Router {
           description: d.description,
           csvHref: paths.openData.download(name, 'csv'),
           jsonHref: paths.openData.download(name, 'json'),
-          columns: (
-            d.columns as (ctx: typeof example) => { name: string; type: string; meaning: string }[]
-          )(example).map(({ name: column, type, meaning }) => ({ name: column, type, meaning })),
+          columns: service.columnDocs(name),
         };
       }),
     });

@@ -109,6 +109,22 @@ export function createOpenDataService(deps: {
       return validators(`${name}.${format}`, DATASETS[name].datedByToday);
     },
 
+    /** Each column's name, type and meaning, for the documentation on /data. */
+    columnDocs(name: DatasetName): { name: string; type: string; meaning: string }[] {
+      return (DATASETS[name] as Dataset<unknown>)
+        .columns(context())
+        .map(({ name: column, type, meaning }) => ({ name: column, type, meaning }));
+    },
+
+    /** A report and an organisation whose feeds /data can show as examples, when there are any. */
+    async feedExamples() {
+      const [report, organisation] = await Promise.all([
+        repository.exampleReportSlug(),
+        repository.exampleOrganisationSlug(),
+      ]);
+      return { report, organisation };
+    },
+
     feedValidators(scope: string) {
       return validators(`feed:${scope}`, false);
     },
