@@ -94,7 +94,8 @@ export function createFeedbackRouter(deps: {
     const text = raw.replace(/\r\n/g, '\n');
     let form: FeedbackForm;
     try {
-      form = check(validateForm, { ...body, message: text.trim() });
+      // Only the message is read: any other field a client adds is ignored, not an error.
+      form = check(validateForm, { message: text.trim() });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const length = [...text.trim()].length;

@@ -154,7 +154,9 @@ export function createOpenDataService(deps: {
       }
       const preamble = {
         licence: { name: licence.name, url: licence.url },
-        as_of: clock.today(),
+        // Only files with date-derived flags depend on the day; the others stay byte for byte the
+        // same until the data changes, as their validators promise.
+        as_of: dataset.datedByToday ? clock.today() : null,
         schema: `${baseUrl}${paths.openData.index()}#dataset-${name}`,
       };
       yield `${JSON.stringify(preamble).slice(0, -1)},"data":[`;

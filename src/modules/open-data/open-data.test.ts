@@ -230,6 +230,7 @@ describe('open data downloads and feeds', () => {
       name: 'Open Government Licence v3.0',
       url: 'https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/',
     });
+    expect(json.as_of).toBeNull();
     expect(json.row_count).toBe(stored.length);
     expect(json.truncated).toBe(false);
   });
