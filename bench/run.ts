@@ -35,6 +35,8 @@ const TARGETS: readonly Target[] = [
   { name: 'recommendation as of a date', path: '/recommendations/LIN-01?as_of=2022-03-01' },
   // The same page asked again with the ETag it gave: every answer should be 304.
   { name: 'recommendation, If-None-Match', path: '/recommendations/LIN-01', conditional: true },
+  { name: 'open data assignments.csv', path: '/data/assignments.csv' },
+  { name: 'atom feed', path: '/data/feed.atom' },
 ];
 
 const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };

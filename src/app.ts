@@ -32,6 +32,8 @@ import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignment
 import { createOversightRouter } from './modules/oversight/oversight.routes';
 import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
 import { createPublicationRouter } from './modules/publication/publication.routes';
+import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
+import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -127,6 +129,8 @@ export function createApp(services: Services): Express {
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
+  app.use(openDataPageLinks());
+  app.use(feedbackPageLinks());
   app.use(createRegisterRouter(services.register, { publicBaseUrl: config.publicBaseUrl }));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
@@ -146,6 +150,8 @@ export function createApp(services: Services): Express {
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
   app.use(createPublicationRouter(services.publication));
+  app.use(createOpenDataRouter(services.openData));
+  app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -123,6 +123,18 @@ const ENV_SCHEMA = Type.Object({
     default: 10,
     description: 'an integer from 1 to 50',
   }),
+  OPEN_DATA_LICENCE: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    default: 'Open Government Licence v3.0',
+    description: 'the name of the licence for the open data, 1 to 200 characters',
+  }),
+  OPEN_DATA_LICENCE_URL: Type.String({
+    format: 'uri',
+    pattern: '^https?://',
+    default: 'https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/',
+    description: 'an absolute http(s) URL of the licence text',
+  }),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -155,6 +167,8 @@ export interface Config {
   importMaxBytes: number;
   /** Evidence uploads with progress updates: the largest file, and the most files in one update. */
   evidence: { maxFileBytes: number; maxFiles: number };
+  /** The licence the open data downloads and feeds are published under. */
+  openDataLicence: { name: string; url: string };
   session: {
     idleMinutes: number;
     absoluteHours: number;
@@ -238,6 +252,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passwordHashCost: env.PASSWORD_HASH_COST,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     evidence: { maxFileBytes: env.EVIDENCE_MAX_FILE_BYTES, maxFiles: env.EVIDENCE_MAX_FILES },
+    openDataLicence: { name: env.OPEN_DATA_LICENCE, url: env.OPEN_DATA_LICENCE_URL },
     session: {
       idleMinutes: env.SESSION_IDLE_MINUTES,
       absoluteHours: env.SESSION_ABSOLUTE_HOURS,

@@ -28,6 +28,9 @@ import { createWorkspaceAssignmentsService } from './modules/workspace-assignmen
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 import { createOversightService } from './modules/oversight/oversight.service';
 import { createPublicationService } from './modules/publication/publication.service';
+import { createOpenDataRepository } from './modules/open-data/open-data.repository';
+import { createOpenDataService } from './modules/open-data/open-data.service';
+import { createFeedbackService } from './modules/feedback/feedback.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -98,6 +101,14 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     }),
     oversight: createOversightService({ knex, clock }),
     publication: createPublicationService({ knex, clock }),
+    openData: createOpenDataService({
+      repository: createOpenDataRepository(knex),
+      clock,
+      baseUrl: config.publicBaseUrl,
+      serviceName: config.serviceName,
+      licence: config.openDataLicence,
+    }),
+    feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
   };
 }
 

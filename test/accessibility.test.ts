@@ -75,6 +75,13 @@ const PAGES = [
   '/organisations/south-yorkshire-police?as_of=2022-02-25',
   '/?as_of=2022-01-01',
   '/recommendations?q=training',
+  // Open data and feedback (@feedback: a message sent through the form in beforeAll).
+  '/data',
+  '/recommendations/LIN-01/feedback',
+  '/recommendations/LIN-01/feedback/sent',
+  'overseer:/workspace/feedback',
+  'viewer:/workspace/feedback/@feedback',
+  'overseer:/workspace/feedback/@feedback',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -92,13 +99,15 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   let assignmentId = 0;
   let actionId = 0;
   let updateId = 0;
+  let feedbackId = 0;
   const fill = (url: string) =>
     url
       .replace(':viewer', String(viewerId))
       .replace(':import', importId)
       .replace('@assignment', String(assignmentId))
       .replace('@action', String(actionId))
-      .replace('@update', String(updateId));
+      .replace('@update', String(updateId))
+      .replace('@feedback', String(feedbackId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -206,6 +215,17 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       published_at: new Date('2022-02-21T10:00:00Z'),
       publisher_label: 'Overseer',
     });
+    feedbackId = (
+      await db
+        .knex('feedback_messages')
+        .insert({
+          recommendation_id: (await db.knex('recommendations').where({ ref: 'LIN-01' }).first()).id,
+          recommendation_ref: 'LIN-01',
+          message: 'The training has started.\n\nBut not everywhere yet.',
+          received_at: new Date('2022-02-25T10:00:00Z'),
+        })
+        .returning(['id'])
+    )[0].id;
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],

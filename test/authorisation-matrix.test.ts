@@ -552,6 +552,56 @@ async function addProgressUpdate(db: TestDatabase) {
     .returning(['id']);
   expect(row.id).toBe(1);
 }
+// Open data: public downloads and feeds, the same for everyone.
+Object.assign(MATRIX, {
+  'GET /data': { path: '/data', expect: all('ok') },
+  ...Object.fromEntries(
+    ['reports', 'recommendations', 'assignments', 'updates'].flatMap((d) =>
+      ['csv', 'json'].map((f) => [
+        `GET /data/${d}.${f}`,
+        { path: `/data/${d}.${f}`, expect: all('ok') },
+      ]),
+    ),
+  ),
+  'GET /data/feed.atom': { path: '/data/feed.atom', expect: all('ok') },
+  'GET /reports/:slug/feed.atom': {
+    path: '/reports/operation-linden-2021/feed.atom',
+    expect: all('ok'),
+  },
+  'GET /organisations/:slug/feed.atom': {
+    path: '/organisations/south-yorkshire-police/feed.atom',
+    expect: all('ok'),
+  },
+} satisfies Record<string, Row>);
+
+// Feedback: anyone may send (an empty form is refused); the inbox is the oversight office's, and
+// only an overseer changes a message's state. :id is no message here, so readers get 404.
+Object.assign(MATRIX, {
+  'GET /recommendations/:ref/feedback': {
+    path: '/recommendations/LIN-01/feedback',
+    expect: all('ok'),
+  },
+  'POST /recommendations/:ref/feedback': {
+    path: '/recommendations/LIN-01/feedback',
+    expect: all('invalid'),
+  },
+  'GET /recommendations/:ref/feedback/sent': {
+    path: '/recommendations/LIN-01/feedback/sent',
+    expect: all('ok'),
+  },
+  'GET /workspace/feedback': {
+    path: '/workspace/feedback',
+    expect: { ...signedIn('ok'), org_lead: 'forbidden' },
+  },
+  'GET /workspace/feedback/:id': {
+    path: '/workspace/feedback/:id',
+    expect: { ...signedIn('notfound'), org_lead: 'forbidden' },
+  },
+  'POST /workspace/feedback/:id/state': {
+    path: '/workspace/feedback/:id/state',
+    expect: { ...signedIn('forbidden'), overseer: 'invalid' },
+  },
+} satisfies Record<string, Row>);
 
 function classify(res: request.Response): Outcome | string {
   if (res.status >= 200 && res.status < 300) return 'ok';

@@ -24,7 +24,20 @@ const EXTRA_SEEDS: ((
   knex: Knex,
   marker: (kind: string) => string,
   ids: SeededIds,
-) => Promise<void>)[] = [];
+) => Promise<void>)[] = [
+  // Feedback from the public, read and handled: private to the oversight office.
+  async (knex, marker) => {
+    const rec = await knex('recommendations').where({ ref: 'LIN-01' }).first('id');
+    for (const state of ['new', 'read', 'handled'])
+      await knex('feedback_messages').insert({
+        recommendation_id: rec.id,
+        recommendation_ref: 'LIN-01',
+        message: `Feedback ${marker(`feedback-${state}`)}`,
+        state,
+        received_at: new Date('2022-03-01T09:00:00Z'),
+      });
+  },
+];
 
 interface SeededIds {
   assignmentId: number;

@@ -146,6 +146,20 @@ export const paths = {
     evidenceWithdrawal: (fileId: number) => `/workspace/evidence/${fileId}/publication/withdrawal`,
   },
   publicEvidence: { download: (fileId: number) => `/evidence/${fileId}` },
+  openData: {
+    index: () => '/data',
+    download: (dataset: string, format: 'csv' | 'json') => `/data/${enc(dataset)}.${format}`,
+    feed: () => '/data/feed.atom',
+    reportFeed: (slug: string) => `/reports/${enc(slug)}/feed.atom`,
+    organisationFeed: (slug: string) => `/organisations/${enc(slug)}/feed.atom`,
+  },
+  feedback: {
+    form: (ref: string) => `/recommendations/${enc(ref)}/feedback`,
+    sent: (ref: string) => `/recommendations/${enc(ref)}/feedback/sent`,
+    inbox: (query: Query = {}) => withQuery('/workspace/feedback', query),
+    message: (id: number) => `/workspace/feedback/${id}`,
+    state: (id: number) => `/workspace/feedback/${id}/state`,
+  },
 } as const;
 
 /** Route patterns for Express, next to the builders above. */
@@ -253,4 +267,25 @@ export const routes = {
     evidenceWithdrawal: '/workspace/evidence/:fileId/publication/withdrawal',
   },
   publicEvidence: '/evidence/:fileId',
+  openData: {
+    index: '/data',
+    reportsCsv: '/data/reports.csv',
+    reportsJson: '/data/reports.json',
+    recommendationsCsv: '/data/recommendations.csv',
+    recommendationsJson: '/data/recommendations.json',
+    assignmentsCsv: '/data/assignments.csv',
+    assignmentsJson: '/data/assignments.json',
+    updatesCsv: '/data/updates.csv',
+    updatesJson: '/data/updates.json',
+    feed: '/data/feed.atom',
+    reportFeed: '/reports/:slug/feed.atom',
+    organisationFeed: '/organisations/:slug/feed.atom',
+  },
+  feedback: {
+    form: '/recommendations/:ref/feedback',
+    sent: '/recommendations/:ref/feedback/sent',
+    inbox: '/workspace/feedback',
+    message: '/workspace/feedback/:id',
+    state: '/workspace/feedback/:id/state',
+  },
 } as const;

@@ -38,6 +38,7 @@ export function createWorkspaceRouter(): Router {
       importHref: can(req.user, 'register.manage') ? paths.admin.importNew() : null,
       assignmentsHref: paths.assignments.index(),
       reviewsHref: can(req.user, 'oversight.view') ? paths.reviews.index() : null,
+      feedbackHref: can(req.user, 'oversight.view') ? paths.feedback.inbox() : null,
     });
   });
   return router;

@@ -88,9 +88,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     req.log.info({ status, err }, 'client error');
     send(req, res, {
       type: 'about:blank',
-      title: 'Bad request',
+      title: status === 413 ? 'Too large' : 'Bad request',
       status,
-      detail: 'The request could not be understood.',
+      detail:
+        status === 413
+          ? 'What you sent is too large for this form. Shorten it and try again.'
+          : 'The request could not be understood.',
       ...base,
     });
     return;

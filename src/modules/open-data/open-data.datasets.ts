@@ -1,0 +1,487 @@
+/**
+ * The open data downloads: for each dataset, its columns (name, type, meaning) and how a database
+ * row becomes a record. The same list writes the CSV header, the JSON keys and the schema shown on
+ * /data, so the documentation cannot drift from the files.
+ *
+ * Formal responses appear only where their report publishes responses (reports.publish_responses):
+ * otherwise the stance, text and source are left empty and `response_published` is false. The
+ * date a response was received stays, because whether the statutory deadline was met is public.
+ */
+import { londonDate, type CalendarDate } from '../../shared/calendar-date';
+import { paths } from '../../shared/paths';
+import { responseClock, type GrantedExtension } from '../deadlines/deadlines';
+import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
+import type {
+  AssignmentDataRow,
+  OpenDataRepository,
+  RecommendationDataRow,
+  ReportDataRow,
+  UpdateDataRow,
+} from './open-data.repository';
+
+export type ColumnType = 'text' | 'integer' | 'boolean' | 'date' | 'date-time' | 'url';
+
+export const COLUMN_TYPES: Record<ColumnType, string> = {
+  text: 'Text (UTF-8). Empty in CSV, null in JSON, when there is none.',
+  integer: 'A whole number.',
+  boolean: 'true or false.',
+  date: 'A calendar date in Europe/London, written YYYY-MM-DD.',
+  'date-time': 'An instant in UTC, written YYYY-MM-DDThh:mm:ss.sssZ (ISO 8601).',
+  url: 'An absolute web address.',
+};
+
+export type CellValue = string | number | boolean | null;
+
+export interface Column<Row> {
+  name: string;
+  type: ColumnType;
+  meaning: string;
+  value: (row: Row) => CellValue;
+}
+
+/** What a record needs besides its row: the site's address and the date flags are worked out for. */
+export interface RecordContext {
+  baseUrl: string;
+  today: CalendarDate;
+}
+
+export interface Dataset<Row = never> {
+  name: 'reports' | 'recommendations' | 'assignments' | 'updates';
+  title: string;
+  description: string;
+  /** Whether records depend on today's date (overdue flags), not only on stored data. */
+  datedByToday: boolean;
+  columns: (ctx: RecordContext) => Column<Row>[];
+  fetch: (repository: OpenDataRepository, afterId: number, limit: number) => Promise<Row[]>;
+}
+
+const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+
+const reports: Dataset<ReportDataRow> = {
+  name: 'reports',
+  title: 'Reports',
+  description: 'Every report in the register, one row each, in the order they were added.',
+  datedByToday: false,
+  columns: ({ baseUrl }) => [
+    {
+      name: 'slug',
+      type: 'text',
+      meaning: 'The report’s identifier in this register; stable.',
+      value: (r) => r.slug,
+    },
+    { name: 'title', type: 'text', meaning: 'The report’s title.', value: (r) => r.title },
+    {
+      name: 'issuer_name',
+      type: 'text',
+      meaning: 'Who made the recommendations.',
+      value: (r) => r.issuer_name,
+    },
+    {
+      name: 'issuer_short',
+      type: 'text',
+      meaning: 'A short name for the issuer, if any.',
+      value: (r) => r.issuer_short,
+    },
+    {
+      name: 'published_on',
+      type: 'date',
+      meaning: 'When the report was published.',
+      value: (r) => r.published_on,
+    },
+    {
+      name: 'dated_on',
+      type: 'date',
+      meaning: 'The date on the report, where it differs from publication.',
+      value: (r) => r.dated_on,
+    },
+    {
+      name: 'legal_basis',
+      type: 'text',
+      meaning:
+        'The code of the legal basis that sets the response deadline (for example iopc_para_28a).',
+      value: (r) => r.legal_basis,
+    },
+    {
+      name: 'legal_basis_label',
+      type: 'text',
+      meaning: 'The legal basis in words.',
+      value: (r) => DEADLINE_RULES[r.legal_basis].label,
+    },
+    {
+      name: 'source_url',
+      type: 'url',
+      meaning: 'Where the report is published.',
+      value: (r) => r.source_url,
+    },
+    {
+      name: 'summary',
+      type: 'text',
+      meaning: 'Our short summary of the report.',
+      value: (r) => r.summary,
+    },
+    {
+      name: 'publishes_responses',
+      type: 'boolean',
+      meaning:
+        'Whether addressees’ formal responses to this report are published here when received.',
+      value: (r) => r.publish_responses,
+    },
+    {
+      name: 'recommendation_count',
+      type: 'integer',
+      meaning: 'How many recommendations the report makes (withdrawn ones included).',
+      value: (r) => r.recommendation_count,
+    },
+    {
+      name: 'page_url',
+      type: 'url',
+      meaning: 'The report’s page on this site.',
+      value: (r) => baseUrl + paths.reports.show(r.slug),
+    },
+  ],
+  fetch: (repository, afterId, limit) => repository.reports(afterId, limit),
+};
+
+const recommendations: Dataset<RecommendationDataRow> = {
+  name: 'recommendations',
+  title: 'Recommendations',
+  description:
+    'Every recommendation, one row each, in the order they were added. Withdrawn recommendations are included and flagged, with the date and the reason.',
+  datedByToday: false,
+  columns: ({ baseUrl }) => [
+    {
+      name: 'ref',
+      type: 'text',
+      meaning:
+        'The recommendation’s reference, unique in this register (for example LIN-01); stable.',
+      value: (r) => r.ref,
+    },
+    {
+      name: 'report_slug',
+      type: 'text',
+      meaning: 'The report that made it (see reports.slug).',
+      value: (r) => r.report_slug,
+    },
+    {
+      name: 'source_number',
+      type: 'text',
+      meaning: 'Its number in the report, if it has one.',
+      value: (r) => r.source_number,
+    },
+    {
+      name: 'position',
+      type: 'integer',
+      meaning: 'Its order within the report.',
+      value: (r) => r.position,
+    },
+    { name: 'title', type: 'text', meaning: 'A short title.', value: (r) => r.title },
+    {
+      name: 'text',
+      type: 'text',
+      meaning: 'The text of the recommendation (see text_status).',
+      value: (r) => r.body,
+    },
+    {
+      name: 'text_status',
+      type: 'text',
+      meaning:
+        'verified: checked against the source; summary: our own summary of the source; pending: not yet entered.',
+      value: (r) => r.text_status,
+    },
+    {
+      name: 'made_on',
+      type: 'date',
+      meaning: 'When the recommendation was made.',
+      value: (r) => r.made_on,
+    },
+    {
+      name: 'made_on_confirmed',
+      type: 'boolean',
+      meaning:
+        'false when the exact date is not confirmed by a public source and the report’s date is used.',
+      value: (r) => r.made_on_confirmed,
+    },
+    {
+      name: 'themes',
+      type: 'text',
+      meaning: 'Theme identifiers, separated by semicolons.',
+      value: (r) => r.themes,
+    },
+    {
+      name: 'repeats_ref',
+      type: 'text',
+      meaning: 'The earlier recommendation this one repeats, if any.',
+      value: (r) => r.repeats_ref,
+    },
+    {
+      name: 'source_url',
+      type: 'url',
+      meaning: 'Where the recommendation is published.',
+      value: (r) => r.source_url,
+    },
+    {
+      name: 'withdrawn',
+      type: 'boolean',
+      meaning: 'true when the recommendation was withdrawn from the register.',
+      value: (r) => r.withdrawn_at !== null,
+    },
+    {
+      name: 'withdrawn_on',
+      type: 'date',
+      meaning: 'When it was withdrawn.',
+      value: (r) => (r.withdrawn_at ? londonDate(new Date(r.withdrawn_at)) : null),
+    },
+    {
+      name: 'withdrawn_reason',
+      type: 'text',
+      meaning: 'Why it was withdrawn.',
+      value: (r) => (r.withdrawn_at ? r.withdrawn_reason : null),
+    },
+    {
+      name: 'page_url',
+      type: 'url',
+      meaning: 'The recommendation’s page on this site.',
+      value: (r) => baseUrl + paths.recommendations.show(r.ref),
+    },
+  ],
+  fetch: (repository, afterId, limit) => repository.recommendations(afterId, limit),
+};
+
+/** The response deadline facts for one assignment, as the public pages work them out. */
+function clockFor(row: AssignmentDataRow, today: CalendarDate) {
+  const clock = responseClock(
+    {
+      legalBasis: row.report_legal_basis,
+      recommendationMadeOn: row.recommendation_made_on,
+      reportPublishedOn: row.report_published_on,
+      reportDatedOn: row.report_dated_on,
+      grantedExtensions:
+        typeof row.granted_extensions === 'string'
+          ? (JSON.parse(row.granted_extensions) as GrantedExtension[])
+          : (row.granted_extensions ?? []),
+    },
+    { today, respondedOn: row.responded_on },
+  );
+  return {
+    dueOn: clock.dueOn,
+    daysRemaining: clock.daysRemaining,
+    // A closed assignment is waiting for nothing, so it is never overdue.
+    overdue: clock.overdue && row.status !== 'closed',
+    // A response whose own date is not confirmed cannot be judged late.
+    late: row.responded_on && row.response_date_confirmed ? clock.respondedLate : null,
+  };
+}
+
+const assignments: Dataset<AssignmentDataRow> = {
+  name: 'assignments',
+  title: 'Assignments (who each recommendation is addressed to)',
+  description:
+    'One row for each recommendation and organisation it is addressed to, with the status, the response deadline and the formal response. Withdrawn assignments are left out. Overdue and late are worked out for the date in as_of (JSON) or the day of download.',
+  datedByToday: true,
+  columns: ({ baseUrl, today }) => {
+    const clocks = new WeakMap<AssignmentDataRow, ReturnType<typeof clockFor>>();
+    const clock = (r: AssignmentDataRow) => {
+      let c = clocks.get(r);
+      if (!c) clocks.set(r, (c = clockFor(r, today)));
+      return c;
+    };
+    const published = (r: AssignmentDataRow) =>
+      r.report_publish_responses && r.response_stance !== null;
+    return [
+      {
+        name: 'id',
+        type: 'integer',
+        meaning: 'The assignment’s identifier; stable.',
+        value: (r) => r.id,
+      },
+      {
+        name: 'recommendation_ref',
+        type: 'text',
+        meaning: 'The recommendation (see recommendations.ref).',
+        value: (r) => r.recommendation_ref,
+      },
+      {
+        name: 'report_slug',
+        type: 'text',
+        meaning: 'The report (see reports.slug).',
+        value: (r) => r.report_slug,
+      },
+      {
+        name: 'organisation_slug',
+        type: 'text',
+        meaning: 'The organisation it is addressed to; stable.',
+        value: (r) => r.organisation_slug,
+      },
+      {
+        name: 'organisation_name',
+        type: 'text',
+        meaning: 'The organisation’s name.',
+        value: (r) => r.organisation_name,
+      },
+      {
+        name: 'organisation_kind',
+        type: 'text',
+        meaning:
+          'police_force, national_body, pcc_office, local_authority, government_department or other.',
+        value: (r) => r.organisation_kind,
+      },
+      {
+        name: 'addressee_confirmed',
+        type: 'boolean',
+        meaning:
+          'false when public sources do not confirm that the recommendation was addressed to this organisation.',
+        value: (r) => r.addressee_confirmed,
+      },
+      {
+        name: 'status',
+        type: 'text',
+        meaning: 'awaiting_response, in_progress, awaiting_verification, implemented or closed.',
+        value: (r) => r.status,
+      },
+      {
+        name: 'closure_reason',
+        type: 'text',
+        meaning:
+          'Why it was closed (not_accepted, overtaken_by_events, superseded, not_implemented); empty unless closed.',
+        value: (r) => r.closure_reason,
+      },
+      {
+        name: 'response_due_on',
+        type: 'date',
+        meaning:
+          'When the formal response is (or was) due, after any extension granted; empty when there is no statutory clock or its start is unknown.',
+        value: (r) => clock(r).dueOn,
+      },
+      {
+        name: 'days_remaining',
+        type: 'integer',
+        meaning:
+          'Days from as_of to the due date while no response is recorded (negative once overdue).',
+        value: (r) => clock(r).daysRemaining,
+      },
+      {
+        name: 'response_overdue',
+        type: 'boolean',
+        meaning:
+          'true when no response is recorded and the due date has passed (never for a closed assignment).',
+        value: (r) => clock(r).overdue,
+      },
+      {
+        name: 'responded_on',
+        type: 'date',
+        meaning: 'When the formal response was made (or, if not confirmed, reported).',
+        value: (r) => r.responded_on,
+      },
+      {
+        name: 'response_date_confirmed',
+        type: 'boolean',
+        meaning: 'false when only the date the response was reported is known.',
+        value: (r) => (r.responded_on ? r.response_date_confirmed : null),
+      },
+      {
+        name: 'response_late',
+        type: 'boolean',
+        meaning:
+          'true when the response was made after its due date; empty when that cannot be judged.',
+        value: (r) => clock(r).late,
+      },
+      {
+        name: 'response_published',
+        type: 'boolean',
+        meaning:
+          'true when the response’s stance and text are published (their report publishes responses).',
+        value: (r) => published(r),
+      },
+      {
+        name: 'response_stance',
+        type: 'text',
+        meaning: 'accepted, partially_accepted or not_accepted; only when published.',
+        value: (r) => (published(r) ? r.response_stance : null),
+      },
+      {
+        name: 'response_text',
+        type: 'text',
+        meaning: 'The formal response; only when published.',
+        value: (r) => (published(r) ? r.response_text : null),
+      },
+      {
+        name: 'response_source_url',
+        type: 'url',
+        meaning: 'Where the response is published; only when published.',
+        value: (r) => (published(r) ? r.response_source_url : null),
+      },
+      {
+        name: 'page_url',
+        type: 'url',
+        meaning: 'The recommendation’s page on this site.',
+        value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
+      },
+    ];
+  },
+  fetch: (repository, afterId, limit) => repository.assignments(afterId, limit),
+};
+
+const updates: Dataset<UpdateDataRow> = {
+  name: 'updates',
+  title: 'Published progress summaries',
+  description:
+    'The public summaries of progress updates that the oversight office has published, one row each, in the order they were published. Withdrawn summaries are left out. The addressees’ own updates are private and are not here.',
+  datedByToday: false,
+  columns: ({ baseUrl }) => [
+    {
+      name: 'id',
+      type: 'integer',
+      meaning: 'The publication’s identifier; stable.',
+      value: (r) => r.id,
+    },
+    {
+      name: 'assignment_id',
+      type: 'integer',
+      meaning:
+        'The assignment it reports on (see assignments.id; it may since have been withdrawn).',
+      value: (r) => r.assignment_id,
+    },
+    {
+      name: 'recommendation_ref',
+      type: 'text',
+      meaning: 'The recommendation (see recommendations.ref).',
+      value: (r) => r.recommendation_ref,
+    },
+    {
+      name: 'report_slug',
+      type: 'text',
+      meaning: 'The report (see reports.slug).',
+      value: (r) => r.report_slug,
+    },
+    {
+      name: 'organisation_slug',
+      type: 'text',
+      meaning: 'The organisation whose progress it describes.',
+      value: (r) => r.organisation_slug,
+    },
+    {
+      name: 'organisation_name',
+      type: 'text',
+      meaning: 'The organisation’s name.',
+      value: (r) => r.organisation_name,
+    },
+    {
+      name: 'published_at',
+      type: 'date-time',
+      meaning: 'When the summary was published.',
+      value: (r) => iso(r.published_at),
+    },
+    { name: 'summary', type: 'text', meaning: 'The published summary.', value: (r) => r.summary },
+    {
+      name: 'page_url',
+      type: 'url',
+      meaning: 'The recommendation’s page on this site.',
+      value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
+    },
+  ],
+  fetch: (repository, afterId, limit) => repository.updates(afterId, limit),
+};
+
+export const DATASETS = { reports, recommendations, assignments, updates } as const;
+export type DatasetName = keyof typeof DATASETS;
+export const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[];

@@ -1,0 +1,494 @@
+/**
+ * Reads for the open data downloads and the Atom feeds. Only public columns are ever selected: no
+ * progress update narratives, no reviewer or status-change notes, no actors, no feedback. Each
+ * download is read in keyset batches (by id), so a large register streams in bounded memory; each
+ * batch is one set-based query.
+ *
+ * Withdrawn assignments are left out of the assignment download (they are not live), as the public
+ * pages do; withdrawn recommendations stay in, flagged, with the date and reason.
+ */
+import type { Knex } from 'knex';
+import type { CalendarDate } from '../../shared/calendar-date';
+import type {
+  AssignmentStatus,
+  ClosureReason,
+  OrganisationKind,
+  ResponseStance,
+  TextStatus,
+} from '../../db/tables';
+import type { LegalBasis } from '../deadlines/deadlines.rules';
+import type { GrantedExtension } from '../deadlines/deadlines';
+
+export interface ReportDataRow {
+  id: number;
+  slug: string;
+  title: string;
+  issuer_name: string;
+  issuer_short: string | null;
+  published_on: CalendarDate | null;
+  dated_on: CalendarDate | null;
+  legal_basis: LegalBasis;
+  source_url: string | null;
+  summary: string | null;
+  publish_responses: boolean;
+  recommendation_count: number;
+}
+
+export interface RecommendationDataRow {
+  id: number;
+  ref: string;
+  report_slug: string;
+  source_number: string | null;
+  title: string | null;
+  body: string | null;
+  text_status: TextStatus;
+  made_on: CalendarDate | null;
+  made_on_confirmed: boolean;
+  source_url: string | null;
+  repeats_ref: string | null;
+  position: number;
+  themes: string | null;
+  withdrawn_at: Date | null;
+  withdrawn_reason: string | null;
+}
+
+export interface AssignmentDataRow {
+  id: number;
+  recommendation_ref: string;
+  report_slug: string;
+  organisation_slug: string;
+  organisation_name: string;
+  organisation_kind: OrganisationKind;
+  addressee_confirmed: boolean;
+  status: AssignmentStatus;
+  closure_reason: ClosureReason | null;
+  response_stance: ResponseStance | null;
+  response_text: string | null;
+  responded_on: CalendarDate | null;
+  response_date_confirmed: boolean;
+  response_source_url: string | null;
+  recommendation_made_on: CalendarDate | null;
+  report_legal_basis: LegalBasis;
+  report_published_on: CalendarDate | null;
+  report_dated_on: CalendarDate | null;
+  report_publish_responses: boolean;
+  granted_extensions: GrantedExtension[] | string;
+}
+
+export interface UpdateDataRow {
+  id: number;
+  assignment_id: number;
+  recommendation_ref: string;
+  report_slug: string;
+  organisation_slug: string;
+  organisation_name: string;
+  summary: string;
+  published_at: Date;
+}
+
+/** Which part of the register a feed covers. */
+export type FeedScope =
+  | { kind: 'all' }
+  | { kind: 'report'; reportId: number }
+  | { kind: 'organisation'; organisationId: number };
+
+/** One published change, before it is worded for the feed. */
+export interface FeedEventRow {
+  kind:
+    | 'status_change'
+    | 'response'
+    | 'update_publication'
+    | 'evidence_publication'
+    | 'recommendation_withdrawal'
+    | 'assignment_withdrawal';
+  id: number;
+  at: Date;
+  recommendation_ref: string;
+  recommendation_title: string | null;
+  organisation_name: string | null;
+  from_status?: AssignmentStatus | null;
+  to_status?: AssignmentStatus;
+  closure_reason?: ClosureReason | null;
+  response_stance?: ResponseStance;
+  response_text?: string;
+  responded_on?: CalendarDate;
+  summary?: string | null;
+  file_name?: string | null;
+  published_at?: Date;
+  withdrawn_at?: Date | null;
+  withdrawn_reason?: string | null;
+}
+
+export type OpenDataRepository = ReturnType<typeof createOpenDataRepository>;
+
+export function createOpenDataRepository(knex: Knex) {
+  /** Restricts a query over assignment `a`, recommendation `r` and report `rp` to a feed's scope. */
+  const scoped = (query: Knex.QueryBuilder, scope: FeedScope) => {
+    if (scope.kind === 'report') query.where('r.report_id', scope.reportId);
+    if (scope.kind === 'organisation') query.where('a.organisation_id', scope.organisationId);
+    return query;
+  };
+
+  /** The joins every assignment-level event needs, from assignment `a`. */
+  const fromAssignment = (table: string, alias: string, on: string) =>
+    knex(`${table} as ${alias}`)
+      .join('assignments as a', 'a.id', on)
+      .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .join('organisations as o', 'o.id', 'a.organisation_id');
+
+  return {
+    async reports(afterId: number, limit: number): Promise<ReportDataRow[]> {
+      return knex('reports as rp')
+        .select(
+          'rp.id',
+          'rp.slug',
+          'rp.title',
+          'rp.issuer_name',
+          'rp.issuer_short',
+          'rp.published_on',
+          'rp.dated_on',
+          'rp.legal_basis',
+          'rp.source_url',
+          'rp.summary',
+          'rp.publish_responses',
+          knex.raw(
+            '(select count(*) from recommendations r where r.report_id = rp.id)::int as recommendation_count',
+          ),
+        )
+        .where('rp.id', '>', afterId)
+        .orderBy('rp.id')
+        .limit(limit);
+    },
+
+    async recommendations(afterId: number, limit: number): Promise<RecommendationDataRow[]> {
+      return knex('recommendations as r')
+        .join('reports as rp', 'rp.id', 'r.report_id')
+        .leftJoin('recommendations as rr', 'rr.id', 'r.repeats_recommendation_id')
+        .select(
+          'r.id',
+          'r.ref',
+          'rp.slug as report_slug',
+          'r.source_number',
+          'r.title',
+          'r.body',
+          'r.text_status',
+          'r.made_on',
+          'r.made_on_confirmed',
+          'r.source_url',
+          'rr.ref as repeats_ref',
+          'r.position',
+          'r.withdrawn_at',
+          'r.withdrawn_reason',
+          knex.raw(
+            `(select string_agg(t.slug, ';' order by t.slug) from recommendation_themes rt join themes t on t.id = rt.theme_id where rt.recommendation_id = r.id) as themes`,
+          ),
+        )
+        .where('r.id', '>', afterId)
+        .orderBy('r.id')
+        .limit(limit);
+    },
+
+    async assignments(afterId: number, limit: number): Promise<AssignmentDataRow[]> {
+      return knex('assignments as a')
+        .join('organisations as o', 'o.id', 'a.organisation_id')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .join('reports as rp', 'rp.id', 'r.report_id')
+        .whereNull('a.withdrawn_at')
+        .where('a.id', '>', afterId)
+        .select(
+          'a.id',
+          'r.ref as recommendation_ref',
+          'rp.slug as report_slug',
+          'o.slug as organisation_slug',
+          'o.name as organisation_name',
+          'o.kind as organisation_kind',
+          'a.addressee_confirmed',
+          'a.status',
+          'a.closure_reason',
+          'a.response_stance',
+          'a.response_text',
+          'a.responded_on',
+          'a.response_date_confirmed',
+          'a.response_source_url',
+          'r.made_on as recommendation_made_on',
+          'rp.legal_basis as report_legal_basis',
+          'rp.published_on as report_published_on',
+          'rp.dated_on as report_dated_on',
+          'rp.publish_responses as report_publish_responses',
+          // The same granted extensions the public pages use, so the due date agrees with them.
+          knex.raw(
+            `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted') as granted_extensions`,
+          ),
+        )
+        .orderBy('a.id')
+        .limit(limit);
+    },
+
+    async updates(afterId: number, limit: number): Promise<UpdateDataRow[]> {
+      return knex('update_publications as p')
+        .join('progress_updates as pu', 'pu.id', 'p.progress_update_id')
+        .join('assignments as a', 'a.id', 'pu.assignment_id')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .join('reports as rp', 'rp.id', 'r.report_id')
+        .join('organisations as o', 'o.id', 'a.organisation_id')
+        .whereNull('p.withdrawn_at')
+        .where('p.id', '>', afterId)
+        .select(
+          'p.id',
+          'a.id as assignment_id',
+          'r.ref as recommendation_ref',
+          'rp.slug as report_slug',
+          'o.slug as organisation_slug',
+          'o.name as organisation_name',
+          'p.summary',
+          'p.published_at',
+        )
+        .orderBy('p.id')
+        .limit(limit);
+    },
+
+    /**
+     * The newest `limit` published changes in a scope, newest first: status changes (public
+     * fields only: never the note or who made it), responses where the report publishes them,
+     * published summaries and evidence (a withdrawn one as its withdrawal, without its text), and
+     * withdrawals of recommendations and assignments. One query per kind, merged here.
+     */
+    async feedEvents(scope: FeedScope, limit: number): Promise<FeedEventRow[]> {
+      const statusChanges = scoped(
+        fromAssignment('assignment_status_changes', 'sc', 'sc.assignment_id').select(
+          knex.raw(`'status_change' as kind`),
+          'sc.id',
+          'sc.changed_at as at',
+          'sc.from_status',
+          'sc.to_status',
+          'sc.closure_reason',
+          'r.ref as recommendation_ref',
+          'r.title as recommendation_title',
+          'o.name as organisation_name',
+        ),
+        scope,
+      )
+        .orderBy([
+          { column: 'sc.changed_at', order: 'desc' },
+          { column: 'sc.id', order: 'desc' },
+        ])
+        .limit(limit);
+
+      const responses = scoped(
+        knex('assignments as a')
+          .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('reports as rp', 'rp.id', 'r.report_id')
+          .join('organisations as o', 'o.id', 'a.organisation_id')
+          .where('rp.publish_responses', true)
+          .whereNotNull('a.responded_on')
+          .whereNotNull('a.response_stance')
+          .select(
+            knex.raw(`'response' as kind`),
+            'a.id',
+            // When it was recorded here; responses recorded before versions were kept fall back
+            // to midday on the day of the response.
+            knex.raw(
+              `coalesce((select max(ar.recorded_at) from assignment_responses ar where ar.assignment_id = a.id), (a.responded_on + time '12:00') at time zone 'UTC') as at`,
+            ),
+            'a.response_stance',
+            'a.response_text',
+            'a.responded_on',
+            'r.ref as recommendation_ref',
+            'r.title as recommendation_title',
+            'o.name as organisation_name',
+          ),
+        scope,
+      )
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'a.id', order: 'desc' },
+        ])
+        .limit(limit);
+
+      const updatePublications = scoped(
+        knex('update_publications as p')
+          .join('progress_updates as pu', 'pu.id', 'p.progress_update_id')
+          .join('assignments as a', 'a.id', 'pu.assignment_id')
+          .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('organisations as o', 'o.id', 'a.organisation_id')
+          .select(
+            knex.raw(`'update_publication' as kind`),
+            'p.id',
+            knex.raw('coalesce(p.withdrawn_at, p.published_at) as at'),
+            // A withdrawn summary's text is gone from the feed with it.
+            knex.raw('case when p.withdrawn_at is null then p.summary end as summary'),
+            'p.published_at',
+            'p.withdrawn_at',
+            'p.withdrawn_reason',
+            'r.ref as recommendation_ref',
+            'r.title as recommendation_title',
+            'o.name as organisation_name',
+          ),
+        scope,
+      )
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'p.id', order: 'desc' },
+        ])
+        .limit(limit);
+
+      const evidencePublications = scoped(
+        knex('evidence_publications as ep')
+          .join('evidence_files as f', 'f.id', 'ep.evidence_file_id')
+          .join('progress_updates as pu', 'pu.id', 'f.progress_update_id')
+          .join('assignments as a', 'a.id', 'pu.assignment_id')
+          .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('organisations as o', 'o.id', 'a.organisation_id')
+          .select(
+            knex.raw(`'evidence_publication' as kind`),
+            'ep.id',
+            knex.raw('coalesce(ep.withdrawn_at, ep.published_at) as at'),
+            knex.raw('case when ep.withdrawn_at is null then f.original_name end as file_name'),
+            'ep.published_at',
+            'ep.withdrawn_at',
+            'ep.withdrawn_reason',
+            'r.ref as recommendation_ref',
+            'r.title as recommendation_title',
+            'o.name as organisation_name',
+          ),
+        scope,
+      )
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'ep.id', order: 'desc' },
+        ])
+        .limit(limit);
+
+      const assignmentWithdrawals = scoped(
+        knex('assignments as a')
+          .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('organisations as o', 'o.id', 'a.organisation_id')
+          .whereNotNull('a.withdrawn_at')
+          .select(
+            knex.raw(`'assignment_withdrawal' as kind`),
+            'a.id',
+            'a.withdrawn_at as at',
+            'a.withdrawn_at',
+            'a.withdrawn_reason',
+            'r.ref as recommendation_ref',
+            'r.title as recommendation_title',
+            'o.name as organisation_name',
+          ),
+        scope,
+      )
+        .orderBy([
+          { column: 'a.withdrawn_at', order: 'desc' },
+          { column: 'a.id', order: 'desc' },
+        ])
+        .limit(limit);
+
+      // A recommendation belongs to no one organisation: its assignments' withdrawals (made with
+      // it) stand for it in an organisation's feed.
+      const recommendationWithdrawals =
+        scope.kind === 'organisation'
+          ? Promise.resolve([])
+          : knex('recommendations as r')
+              .whereNotNull('r.withdrawn_at')
+              .modify((q) => {
+                if (scope.kind === 'report') q.where('r.report_id', scope.reportId);
+              })
+              .select(
+                knex.raw(`'recommendation_withdrawal' as kind`),
+                'r.id',
+                'r.withdrawn_at as at',
+                'r.withdrawn_at',
+                'r.withdrawn_reason',
+                'r.ref as recommendation_ref',
+                'r.title as recommendation_title',
+                knex.raw('null as organisation_name'),
+              )
+              .orderBy([
+                { column: 'r.withdrawn_at', order: 'desc' },
+                { column: 'r.id', order: 'desc' },
+              ])
+              .limit(limit);
+
+      const lists = (await Promise.all([
+        statusChanges,
+        responses,
+        updatePublications,
+        evidencePublications,
+        assignmentWithdrawals,
+        recommendationWithdrawals,
+      ])) as FeedEventRow[][];
+      return lists
+        .flat()
+        .map((e) => ({ ...e, at: new Date(e.at) }))
+        .sort(
+          (x, y) => y.at.getTime() - x.at.getTime() || x.kind.localeCompare(y.kind) || y.id - x.id,
+        )
+        .slice(0, limit);
+    },
+
+    /**
+     * A fingerprint of everything public (row counts, highest ids, latest change times of every
+     * table the downloads and feeds read) and the latest of those times. Cheap next to building a
+     * download, so a conditional request is answered without reading the data; any insert, edit,
+     * publication or withdrawal changes it.
+     */
+    async fingerprint(): Promise<{ key: string; lastChange: Date | null }> {
+      const result = await knex.raw(`
+        select
+          (select json_build_array(count(*), max(id), max(updated_at)) from reports) as reports,
+          (select json_build_array(count(*), max(id), max(updated_at), count(withdrawn_at), max(withdrawn_at)) from recommendations) as recommendations,
+          (select json_build_array(count(*), max(id), max(updated_at), count(withdrawn_at), max(withdrawn_at), count(responded_on)) from assignments) as assignments,
+          (select json_build_array(count(*), max(id), max(updated_at)) from organisations) as organisations,
+          (select json_build_array(count(*), md5(coalesce(string_agg(slug || ':' || name, ',' order by slug), ''))) from themes) as themes,
+          (select json_build_array(count(*), sum(recommendation_id), sum(theme_id)) from recommendation_themes) as recommendation_themes,
+          (select json_build_array(count(*), max(id), max(changed_at)) from assignment_status_changes) as status_changes,
+          (select json_build_array(count(*), max(id), max(recorded_at)) from assignment_responses) as responses,
+          (select json_build_array(count(*), max(decided_at)) from extension_requests where state = 'granted') as extensions,
+          (select json_build_array(count(*), max(id), max(published_at), count(withdrawn_at), max(withdrawn_at)) from update_publications) as update_publications,
+          (select json_build_array(count(*), max(id), max(published_at), count(withdrawn_at), max(withdrawn_at)) from evidence_publications) as evidence_publications,
+          greatest(
+            (select max(updated_at) from reports),
+            (select max(greatest(updated_at, withdrawn_at)) from recommendations),
+            (select max(greatest(updated_at, withdrawn_at)) from assignments),
+            (select max(updated_at) from organisations),
+            (select max(changed_at) from assignment_status_changes),
+            (select max(recorded_at) from assignment_responses),
+            (select max(decided_at) from extension_requests),
+            (select max(greatest(published_at, withdrawn_at)) from update_publications),
+            (select max(greatest(published_at, withdrawn_at)) from evidence_publications)
+          ) as last_change`);
+      const row = result.rows[0] as Record<string, unknown> & { last_change: Date | null };
+      const { last_change: lastChange, ...parts } = row;
+      return {
+        key: JSON.stringify(parts),
+        lastChange: lastChange ? new Date(lastChange) : null,
+      };
+    },
+
+    async exampleReportSlug(): Promise<string | null> {
+      const row = await knex('reports')
+        .orderBy([{ column: 'published_on', order: 'desc', nulls: 'last' }, { column: 'id' }])
+        .first('slug');
+      return row?.slug ?? null;
+    },
+
+    async exampleOrganisationSlug(): Promise<string | null> {
+      const row = await knex('organisations as o')
+        .whereExists(knex('assignments as a').whereRaw('a.organisation_id = o.id'))
+        .orderBy('o.name')
+        .first('o.slug');
+      return row?.slug ?? null;
+    },
+
+    async findReport(
+      slug: string,
+    ): Promise<{ id: number; slug: string; title: string } | undefined> {
+      return knex('reports').where({ slug }).first('id', 'slug', 'title');
+    },
+
+    async findOrganisation(
+      slug: string,
+    ): Promise<{ id: number; slug: string; name: string } | undefined> {
+      return knex('organisations').where({ slug }).first('id', 'slug', 'name');
+    },
+  };
+}
