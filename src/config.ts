@@ -123,6 +123,12 @@ const ENV_SCHEMA = Type.Object({
     default: 10,
     description: 'an integer from 1 to 50',
   }),
+  REVIEW_WAITING_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 14,
+    description: 'days, 1 to 365 (a progress update waiting longer for review is flagged)',
+  }),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -155,6 +161,8 @@ export interface Config {
   importMaxBytes: number;
   /** Evidence uploads with progress updates: the largest file, and the most files in one update. */
   evidence: { maxFileBytes: number; maxFiles: number };
+  /** Oversight dashboards flag a progress update waiting longer than this many days for review. */
+  reviewWaitingDays: number;
   session: {
     idleMinutes: number;
     absoluteHours: number;
@@ -238,6 +246,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     passwordHashCost: env.PASSWORD_HASH_COST,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     evidence: { maxFileBytes: env.EVIDENCE_MAX_FILE_BYTES, maxFiles: env.EVIDENCE_MAX_FILES },
+    reviewWaitingDays: env.REVIEW_WAITING_DAYS,
     session: {
       idleMinutes: env.SESSION_IDLE_MINUTES,
       absoluteHours: env.SESSION_ABSOLUTE_HOURS,

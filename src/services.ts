@@ -26,6 +26,8 @@ import { createApiTokensService } from './modules/api-tokens/api-tokens.service'
 import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
+import { createDashboardsRepository } from './modules/dashboards/dashboards.repository';
+import { createDashboardsService } from './modules/dashboards/dashboards.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -93,6 +95,11 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       clock,
       maxFileBytes: config.evidence.maxFileBytes,
       maxFiles: config.evidence.maxFiles,
+    }),
+    dashboards: createDashboardsService({
+      repository: createDashboardsRepository(knex),
+      clock,
+      reviewWaitingDays: config.reviewWaitingDays,
     }),
   };
 }

@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from '../../shared/api/openapi';
 import { registerApiRoutes } from '../register/register.api';
 import { registerAdminApiRoutes } from '../register-admin/register-admin.api';
 import { importApiRoutes } from '../import/import.api';
+import { dashboardsApiRoutes } from '../dashboards/dashboards.api';
 import { apiReference } from './api-docs.view-model';
 
 export const API_VERSION = '1.0.0';
@@ -35,6 +36,7 @@ export function apiDeclarations(services: Services): {
     ...registerApiRoutes(services.register, services.apiCursors),
     ...registerAdminApiRoutes(services.registerAdmin, services.register),
     ...importApiRoutes(services.imports),
+    ...dashboardsApiRoutes(services.dashboards, services.apiCursors),
   ];
   let document: Record<string, unknown> = {};
   const openapiRoute = defineApiRoute({

@@ -37,6 +37,7 @@ export function createWorkspaceRouter(): Router {
       adminOrganisationsHref: paths.admin.organisations(),
       importHref: can(req.user, 'register.manage') ? paths.admin.importNew() : null,
       assignmentsHref: paths.assignments.index(),
+      dashboardsHref: can(req.user, 'oversight.view') ? paths.dashboards.matrix() : null,
     });
   });
   return router;
