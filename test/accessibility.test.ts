@@ -63,6 +63,11 @@ const PAGES = [
   'overseer:/workspace/assignments',
   'overseer:/workspace/assignments/@assignment',
   'lead:/workspace/assignments/@assignment/updates',
+  // Oversight dashboards (the seed's Linden assignments, with an action past its target date).
+  'overseer:/workspace/dashboards',
+  'overseer:/workspace/dashboards/overdue',
+  'viewer:/workspace/dashboards/progress',
+  'viewer:/workspace/dashboards/summary',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;

@@ -49,7 +49,7 @@ export function createDashboardsController(service: DashboardsService) {
       res.render('dashboards/matrix', {
         pageTitle: 'Where each recommendation stands',
         breadcrumbs,
-        nav: dashboardNav('matrix', filters),
+        dashboardNav: dashboardNav('matrix', filters),
         filters: filterView(paths.dashboards.matrix(), filters, options),
         matrix: matrixView(matrix),
         totalRows: matrix.totalRows,
@@ -98,7 +98,7 @@ export function createDashboardsController(service: DashboardsService) {
       res.render('dashboards/overdue', {
         pageTitle: 'What is late',
         breadcrumbs,
-        nav: dashboardNav('overdue', filters),
+        dashboardNav: dashboardNav('overdue', filters),
         filters: filterView(paths.dashboards.overdue(), filters, options),
         today: data.today,
         ...overdueView(data),
@@ -113,7 +113,7 @@ export function createDashboardsController(service: DashboardsService) {
       res.render('dashboards/progress', {
         pageTitle: 'Progress by month',
         breadcrumbs,
-        nav: dashboardNav('progress', filters),
+        dashboardNav: dashboardNav('progress', filters),
         filters: form,
         chart: progressView(months, form.description),
       });
@@ -126,7 +126,7 @@ export function createDashboardsController(service: DashboardsService) {
       res.render('dashboards/summary', {
         pageTitle: 'Totals by organisation and theme',
         breadcrumbs,
-        nav: dashboardNav('summary', filters),
+        dashboardNav: dashboardNav('summary', filters),
         filters: filterView(paths.dashboards.summary(), filters, options),
         statuses: ASSIGNMENT_STATUSES.map((s) => STATUS_LABELS[s]),
         organisations: data.organisations.map((line) =>
