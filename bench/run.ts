@@ -25,12 +25,19 @@ import { createLogger } from '../src/logger';
 import { londonDate } from '../src/shared/calendar-date';
 import { PROJECT_ROOT } from '../src/shared/project-root';
 import { runUploadBench } from './upload';
+import { addOversightRows, signInOverseer, type BenchCredentials } from './oversight';
 
 /** What gets measured in the app at every scale. Add a page or API route by adding a line. */
 const TARGETS: readonly Target[] = [
   { name: 'overview', path: '/' },
   { name: 'recommendations', path: '/recommendations' },
   { name: 'api recommendations', path: '/api/v1/recommendations' },
+  // Oversight dashboards, as a signed-in overseer (cookie) or with an overseer's token (API).
+  { name: 'dashboard matrix', path: '/workspace/dashboards', as: 'overseer' },
+  { name: 'dashboard overdue', path: '/workspace/dashboards/overdue', as: 'overseer' },
+  { name: 'dashboard progress', path: '/workspace/dashboards/progress', as: 'overseer' },
+  { name: 'dashboard summary', path: '/workspace/dashboards/summary', as: 'overseer' },
+  { name: 'api dashboard summary', path: '/api/v1/dashboards/summary', as: 'overseer-token' },
 ];
 
 const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };
@@ -52,6 +59,8 @@ const OTHER_CPU_WARNING = 0.1;
 interface Target {
   name: string;
   path: string;
+  /** Sent signed in: as the seeded overseer's session cookie, or with its API token. */
+  as?: 'overseer' | 'overseer-token';
 }
 
 interface Settings {
@@ -97,6 +106,7 @@ type Autocannon = (
     duration: number;
     pipelining: number;
     timeout: number;
+    headers?: Record<string, string>;
   },
   done: (err: Error | null, result: AutocannonResult) => void,
 ) => { stop(): void };
@@ -233,6 +243,7 @@ interface Prepared {
   url: string;
   seedSeconds: number;
   demo: DemoSummary;
+  credentials: BenchCredentials;
 }
 
 /** A fresh database at this scale: schema, the Linden seed, demo data, then fresh statistics. */
@@ -250,10 +261,12 @@ async function prepareDatabase(admin: Database, adminAt: URL, scale: number): Pr
     await migrateToLatest(db);
     await applyLindenSeed(db.knex);
     const demo = await seedDemo(db.knex, { scale, seed: 1, today: londonDate(new Date()) });
+    await addOversightRows(db.knex, londonDate(new Date()));
+    const credentials = await signInOverseer(db.knex);
     // Without this the planner's view of the new rows depends on when autovacuum happens to run,
     // and the same commit could measure differently from one run to the next.
     await db.knex.raw('analyze');
-    return { url, seedSeconds: (performance.now() - started) / 1000, demo };
+    return { url, seedSeconds: (performance.now() - started) / 1000, demo, credentials };
   } finally {
     await db.close();
   }
@@ -379,10 +392,15 @@ interface Summary {
   raw: Pick<AutocannonResult, 'duration' | 'latency' | 'requests' | 'throughput' | 'resets'>;
 }
 
-function run(url: string, seconds: number, connections: number): Promise<AutocannonResult> {
+function run(
+  url: string,
+  seconds: number,
+  connections: number,
+  headers: Record<string, string> = {},
+): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     const load = autocannon(
-      { url, connections, duration: seconds, pipelining: 1, timeout: 10 },
+      { url, connections, duration: seconds, pipelining: 1, timeout: 10, headers },
       (err, result) => {
         loads.delete(load);
         if (err) reject(err);
@@ -417,20 +435,31 @@ function summarise(r: AutocannonResult): Summary {
   };
 }
 
-async function measure(server: Server, target: Target, settings: Settings): Promise<Measurement> {
+async function measure(
+  server: Server,
+  target: Target,
+  settings: Settings,
+  credentials?: BenchCredentials,
+): Promise<Measurement> {
   const url = `${server.baseUrl}${target.path}`;
+  const headers: Record<string, string> =
+    target.as === 'overseer' && credentials
+      ? { cookie: credentials.cookie }
+      : target.as === 'overseer-token' && credentials
+        ? { authorization: credentials.authorization }
+        : {};
   // One plain request first: a page that fails says so with its status, not as a wall of non-2xx.
-  const res = await fetch(url);
+  const res = await fetch(url, { headers, redirect: 'manual' });
   const probe: Probe = {
     status: res.status,
     contentType: res.headers.get('content-type'),
     bytes: (await res.arrayBuffer()).byteLength,
   };
   // Warming up fills the view cache, the JIT and the database pool before anything is counted.
-  const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections));
+  const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections, headers));
   checkpoint();
   const before = cpuSample(server.pid);
-  const result = summarise(await run(url, settings.durationSeconds, settings.connections));
+  const result = summarise(await run(url, settings.durationSeconds, settings.connections, headers));
   const after = cpuSample(server.pid);
   checkpoint();
   let serverCpuMsPerRequest: number | null = null;
@@ -710,7 +739,7 @@ async function main(): Promise<number> {
     });
     const measurements: Measurement[] = [];
     for (const target of TARGETS) {
-      const m = await measure(app, target, settings);
+      const m = await measure(app, target, settings, prepared.credentials);
       measurements.push(m);
       const found = failuresOf(`scale ${scale}`, m);
       failures.push(...found);
