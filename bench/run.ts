@@ -736,6 +736,8 @@ async function main(): Promise<number> {
       LOG_LEVEL: 'warn',
       SEED_ON_START: 'false',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      // Production refuses to start without a key; a throwaway one per run is enough here.
+      SECRET_KEY: randomBytes(32).toString('base64'),
     });
     const measurements: Measurement[] = [];
     for (const target of TARGETS) {
