@@ -69,8 +69,18 @@ function liveAssignments(filters: DashboardFilters, options: { history?: boolean
   };
 }
 
-/** The current delivery confidence of live assignment `l`: its latest rating, if any. */
+/** The current delivery confidence of live assignment `l`: its latest rating, if any. For a few rows. */
 const CURRENT_RAG = `(select d.rating from delivery_confidence_ratings d where d.assignment_id = l.id order by d.created_at desc, d.id desc limit 1)`;
+
+/**
+ * Every assignment's latest rating in one ordered pass (the index on assignment, created_at desc,
+ * id desc), to hash-join against many rows. A correlated lookup per row would be as quick to run,
+ * but its cost estimate grows with the rows and makes PostgreSQL spend seconds JIT-compiling.
+ */
+const LATEST_RATINGS = `latest_ratings as (
+           select distinct on (d.assignment_id) d.assignment_id, d.rating
+             from delivery_confidence_ratings d
+            order by d.assignment_id, d.created_at desc, d.id desc)`;
 
 /** Where a recommendation sits in the matrix: report newest first, then position, then ref. */
 export type MatrixKey = [number, number, number, string];
@@ -435,9 +445,12 @@ export function createDashboardsRepository(knex: Knex) {
            select x.assignment_id, count(*)::int as n
              from assignment_actions x
             where x.state in ('planned', 'in_progress') and x.target_on < ?
-              and x.assignment_id in (select id from live)
             group by x.assignment_id),
-         rated as (select l.*, ${CURRENT_RAG} as rag from live l)
+         ${LATEST_RATINGS},
+         rated as (
+           select l.*, lr.rating as rag
+             from live l
+             left join latest_ratings lr on lr.assignment_id = l.id)
          select ${group.key} as key, ${group.name} as name,
                 count(*) filter (where l.status = 'awaiting_response')::int as awaiting_response,
                 count(*) filter (where l.status = 'in_progress')::int as in_progress,
@@ -464,15 +477,21 @@ export function createDashboardsRepository(knex: Knex) {
     async assignmentsForExport(filters: DashboardFilters): Promise<AssignmentExportRow[]> {
       const live = liveAssignments(filters);
       return rows<AssignmentExportRow>(
-        `with live as (${live.sql})
+        `with live as (${live.sql}),
+         ${LATEST_RATINGS},
+         updates as (
+           select p.assignment_id, max(p.created_at) as last_update_at,
+                  count(*) filter (where v.id is null)::int as waiting
+             from progress_updates p
+             left join progress_update_reviews v on v.progress_update_id = p.id
+            group by p.assignment_id)
          select l.id, l.ref, l.title, l.report_title, l.organisation_name, l.status,
                 l.closure_reason, l.response_due_on, l.responded_on, l.response_stance,
-                l.response_date_confirmed, ${CURRENT_RAG} as rag,
-                (select max(p.created_at) from progress_updates p where p.assignment_id = l.id) as last_update_at,
-                (select count(*) from progress_updates p
-                  where p.assignment_id = l.id
-                    and not exists (select 1 from progress_update_reviews v where v.progress_update_id = p.id))::int as updates_waiting
+                l.response_date_confirmed, lr.rating as rag, u.last_update_at,
+                coalesce(u.waiting, 0) as updates_waiting
            from live l
+           left join latest_ratings lr on lr.assignment_id = l.id
+           left join updates u on u.assignment_id = l.id
           order by l.report_order, l.report_id, l.position, l.ref, l.organisation_name, l.id`,
         live.bindings,
       );
