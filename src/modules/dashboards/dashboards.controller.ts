@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { check, compileText } from '../../shared/validation';
 import { paths } from '../../shared/paths';
 import { pagination } from '../register/register.view-model';
-import { DashboardQuery, MatrixPageQuery } from './dashboards.schemas';
+import { DashboardQuery, MatrixPageQuery, OVERDUE_PAGE_LIMIT } from './dashboards.schemas';
 import {
   MATRIX_COLUMNS_PER_PAGE,
   MATRIX_ROWS_PER_PAGE,
@@ -93,7 +93,7 @@ export function createDashboardsController(service: DashboardsService) {
 
     async overdue(req: Request, res: Response) {
       const filters = filtersOf(check(validateFilters, { ...req.query }));
-      const data = await service.overdue(req.user, filters);
+      const data = await service.overdue(req.user, filters, OVERDUE_PAGE_LIMIT);
       const options = await service.filterOptions();
       res.render('dashboards/overdue', {
         pageTitle: 'What is late',

@@ -14,8 +14,10 @@ const Slug = (what: string) =>
   });
 
 export const MAX_DASHBOARD_PAGE = 10000;
-/** The most rows an overdue list shows at once; the totals always count them all. */
+/** The most rows an overdue list gives at once (API default); the totals always count them all. */
 export const OVERDUE_LIST_LIMIT = 200;
+/** On the page, fewer: a list of hundreds is not read, and rendering it costs every visitor. */
+export const OVERDUE_PAGE_LIMIT = 50;
 export const MAX_OVERDUE_LIST_LIMIT = 1000;
 
 const filterProperties = {
