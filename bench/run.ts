@@ -25,6 +25,7 @@ import { createLogger } from '../src/logger';
 import { londonDate } from '../src/shared/calendar-date';
 import { PROJECT_ROOT } from '../src/shared/project-root';
 import { runUploadBench } from './upload';
+import { addOversightRows, signInOverseer, type BenchCredentials } from './oversight';
 
 /** What gets measured in the app at every scale. Add a page or API route by adding a line. */
 const TARGETS: readonly Target[] = [
@@ -37,6 +38,12 @@ const TARGETS: readonly Target[] = [
   { name: 'recommendation, If-None-Match', path: '/recommendations/LIN-01', conditional: true },
   { name: 'open data assignments.csv', path: '/data/assignments.csv' },
   { name: 'atom feed', path: '/data/feed.atom' },
+  // Oversight dashboards, as a signed-in overseer (cookie) or with an overseer's token (API).
+  { name: 'dashboard matrix', path: '/workspace/dashboards', as: 'overseer' },
+  { name: 'dashboard overdue', path: '/workspace/dashboards/overdue', as: 'overseer' },
+  { name: 'dashboard progress', path: '/workspace/dashboards/progress', as: 'overseer' },
+  { name: 'dashboard summary', path: '/workspace/dashboards/summary', as: 'overseer' },
+  { name: 'api dashboard summary', path: '/api/v1/dashboards/summary', as: 'overseer-token' },
 ];
 
 const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };
@@ -60,6 +67,8 @@ interface Target {
   path: string;
   /** Send If-None-Match with the ETag of the probe's answer; then 304 is the expected status. */
   conditional?: boolean;
+  /** Sent signed in: as the seeded overseer's session cookie, or with its API token. */
+  as?: 'overseer' | 'overseer-token';
 }
 
 interface Settings {
@@ -242,6 +251,7 @@ interface Prepared {
   url: string;
   seedSeconds: number;
   demo: DemoSummary;
+  credentials: BenchCredentials;
 }
 
 /** A fresh database at this scale: schema, the Linden seed, demo data, then fresh statistics. */
@@ -259,10 +269,12 @@ async function prepareDatabase(admin: Database, adminAt: URL, scale: number): Pr
     await migrateToLatest(db);
     await applyLindenSeed(db.knex);
     const demo = await seedDemo(db.knex, { scale, seed: 1, today: londonDate(new Date()) });
+    await addOversightRows(db.knex, londonDate(new Date()));
+    const credentials = await signInOverseer(db.knex);
     // Without this the planner's view of the new rows depends on when autovacuum happens to run,
     // and the same commit could measure differently from one run to the next.
     await db.knex.raw('analyze');
-    return { url, seedSeconds: (performance.now() - started) / 1000, demo };
+    return { url, seedSeconds: (performance.now() - started) / 1000, demo, credentials };
   } finally {
     await db.close();
   }
@@ -392,7 +404,7 @@ function run(
   url: string,
   seconds: number,
   connections: number,
-  headers?: Record<string, string>,
+  headers: Record<string, string> = {},
 ): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     const load = autocannon(
@@ -431,17 +443,28 @@ function summarise(r: AutocannonResult): Summary {
   };
 }
 
-async function measure(server: Server, target: Target, settings: Settings): Promise<Measurement> {
+async function measure(
+  server: Server,
+  target: Target,
+  settings: Settings,
+  credentials?: BenchCredentials,
+): Promise<Measurement> {
   const url = `${server.baseUrl}${target.path}`;
+  const signedIn: Record<string, string> =
+    target.as === 'overseer' && credentials
+      ? { cookie: credentials.cookie }
+      : target.as === 'overseer-token' && credentials
+        ? { authorization: credentials.authorization }
+        : {};
   // One plain request first: a page that fails says so with its status, not as a wall of non-2xx.
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: signedIn, redirect: 'manual' });
   const probe: Probe = {
     status: res.status,
     contentType: res.headers.get('content-type'),
     bytes: (await res.arrayBuffer()).byteLength,
   };
   const etag = res.headers.get('etag');
-  const headers = target.conditional && etag ? { 'if-none-match': etag } : undefined;
+  const headers = target.conditional && etag ? { ...signedIn, 'if-none-match': etag } : signedIn;
   // Warming up fills the view cache, the JIT and the database pool before anything is counted.
   const warmup = summarise(await run(url, WARMUP_SECONDS, settings.connections, headers));
   checkpoint();
@@ -742,7 +765,7 @@ async function main(): Promise<number> {
     });
     const measurements: Measurement[] = [];
     for (const target of TARGETS) {
-      const m = await measure(app, target, settings);
+      const m = await measure(app, target, settings, prepared.credentials);
       measurements.push(m);
       const found = failuresOf(`scale ${scale}`, m);
       failures.push(...found);

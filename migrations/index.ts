@@ -15,6 +15,7 @@ import * as createProgressUpdates from './20261128200100_create_progress_updates
 import * as createOversight from './20261128210000_create_oversight';
 import * as createPublications from './20261128210100_create_publications';
 import * as createFeedback from './20261128220400_create_feedback';
+import * as dashboardsIndexes from './20261128220100_dashboards_indexes';
 
 interface Migration {
   name: string;
@@ -37,6 +38,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128200100_create_progress_updates', ...createProgressUpdates },
   { name: '20261128210000_create_oversight', ...createOversight },
   { name: '20261128210100_create_publications', ...createPublications },
+  { name: '20261128220100_dashboards_indexes', ...dashboardsIndexes },
   { name: '20261128220400_create_feedback', ...createFeedback },
 ];
 

@@ -27,6 +27,7 @@ import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
 import { createImportRouter } from './modules/import/import.routes';
 import { createProgressUpdatesRouter } from './modules/progress-updates/progress-updates.routes';
 import { sessionMiddleware } from './shared/middleware/session';
+import { createDashboardsRouter } from './modules/dashboards/dashboards.routes';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import { createOversightRouter } from './modules/oversight/oversight.routes';
@@ -152,6 +153,7 @@ export function createApp(services: Services): Express {
   app.use(createPublicationRouter(services.publication));
   app.use(createOpenDataRouter(services.openData));
   app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
+  app.use(createDashboardsRouter(services.dashboards));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -135,6 +135,12 @@ const ENV_SCHEMA = Type.Object({
     default: 'https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/',
     description: 'an absolute http(s) URL of the licence text',
   }),
+  REVIEW_WAITING_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 14,
+    description: 'days, 1 to 365 (a progress update waiting longer for review is flagged)',
+  }),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -169,6 +175,8 @@ export interface Config {
   evidence: { maxFileBytes: number; maxFiles: number };
   /** The licence the open data downloads and feeds are published under. */
   openDataLicence: { name: string; url: string };
+  /** Oversight dashboards flag a progress update waiting longer than this many days for review. */
+  reviewWaitingDays: number;
   session: {
     idleMinutes: number;
     absoluteHours: number;
@@ -253,6 +261,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: env.IMPORT_MAX_BYTES,
     evidence: { maxFileBytes: env.EVIDENCE_MAX_FILE_BYTES, maxFiles: env.EVIDENCE_MAX_FILES },
     openDataLicence: { name: env.OPEN_DATA_LICENCE, url: env.OPEN_DATA_LICENCE_URL },
+    reviewWaitingDays: env.REVIEW_WAITING_DAYS,
     session: {
       idleMinutes: env.SESSION_IDLE_MINUTES,
       absoluteHours: env.SESSION_ABSOLUTE_HOURS,

@@ -31,6 +31,8 @@ import { createPublicationService } from './modules/publication/publication.serv
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
 import { createFeedbackService } from './modules/feedback/feedback.service';
+import { createDashboardsRepository } from './modules/dashboards/dashboards.repository';
+import { createDashboardsService } from './modules/dashboards/dashboards.service';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -109,6 +111,11 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       licence: config.openDataLicence,
     }),
     feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
+    dashboards: createDashboardsService({
+      repository: createDashboardsRepository(knex),
+      clock,
+      reviewWaitingDays: config.reviewWaitingDays,
+    }),
   };
 }
 

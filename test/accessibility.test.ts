@@ -82,6 +82,11 @@ const PAGES = [
   'overseer:/workspace/feedback',
   'viewer:/workspace/feedback/@feedback',
   'overseer:/workspace/feedback/@feedback',
+  // Oversight dashboards (the seed's Linden assignments, with an action past its target date).
+  'overseer:/workspace/dashboards',
+  'overseer:/workspace/dashboards/overdue',
+  'viewer:/workspace/dashboards/progress',
+  'viewer:/workspace/dashboards/summary',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;

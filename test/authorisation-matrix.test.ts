@@ -201,6 +201,13 @@ const OVERSIGHT_API: Record<string, { path: string; tokens: Record<TokenWho, Out
     tokens: assignmentRead(),
   },
 };
+/** The oversight dashboards' API routes: readable with a token allowed 'oversight.view'. */
+const DASHBOARD_API = [
+  '/api/v1/dashboards/matrix',
+  '/api/v1/dashboards/overdue',
+  '/api/v1/dashboards/progress',
+  '/api/v1/dashboards/summary',
+];
 
 const MATRIX: Record<string, Row> = {
   'GET /': { path: '/', expect: all('ok') },
@@ -536,6 +543,24 @@ const MATRIX: Record<string, Row> = {
       admin: 'notfound',
     },
   },
+  // Oversight dashboards and exports: 'oversight.view' (admin, overseer, viewer); a force lead 403.
+  ...Object.fromEntries(
+    [
+      '/workspace/dashboards',
+      '/workspace/dashboards/overdue',
+      '/workspace/dashboards/progress',
+      '/workspace/dashboards/summary',
+      '/workspace/exports/matrix.csv',
+      '/workspace/exports/assignments.csv',
+    ].map((path) => [
+      `GET ${path}`,
+      { path, expect: { ...signedIn('ok'), org_lead: 'forbidden' } satisfies Record<Who, Outcome> },
+    ]),
+  ),
+  // The dashboards' API takes a token only: a session cookie leaves everyone anonymous there.
+  ...Object.fromEntries(
+    DASHBOARD_API.map((path) => [`GET ${path}`, { path, expect: all('unauthorised') }]),
+  ),
 };
 
 /** Progress update 1, on assignment 1, for the oversight rows (the seed has no updates). */
@@ -821,6 +846,23 @@ const API_TOKEN_MATRIX: Record<string, { path: string; expect: Record<TokenWho, 
     Object.entries(OVERSIGHT_API).map(([route, { path, tokens }]) => [
       route,
       { path, expect: tokens },
+    ]),
+  ),
+  // Oversight dashboards: admin, overseer and viewer tokens; a force lead's token is refused.
+  ...Object.fromEntries(
+    DASHBOARD_API.map((path) => [
+      `GET ${path}`,
+      {
+        path,
+        expect: {
+          none: 'unauthorised',
+          bad: 'unauthorised',
+          org_lead: 'forbidden',
+          viewer: 'ok',
+          overseer: 'ok',
+          admin: 'ok',
+        } satisfies Record<TokenWho, Outcome>,
+      },
     ]),
   ),
 };

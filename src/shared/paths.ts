@@ -160,6 +160,22 @@ export const paths = {
     message: (id: number) => `/workspace/feedback/${id}`,
     state: (id: number) => `/workspace/feedback/${id}/state`,
   },
+  dashboards: {
+    matrix: (query: Query = {}) => withQuery('/workspace/dashboards', query),
+    overdue: (query: Query = {}) => withQuery('/workspace/dashboards/overdue', query),
+    progress: (query: Query = {}) => withQuery('/workspace/dashboards/progress', query),
+    summary: (query: Query = {}) => withQuery('/workspace/dashboards/summary', query),
+    api: {
+      matrix: (query: Query = {}) => withQuery('/api/v1/dashboards/matrix', query),
+      overdue: (query: Query = {}) => withQuery('/api/v1/dashboards/overdue', query),
+      progress: (query: Query = {}) => withQuery('/api/v1/dashboards/progress', query),
+      summary: (query: Query = {}) => withQuery('/api/v1/dashboards/summary', query),
+    },
+  },
+  exports: {
+    matrix: (query: Query = {}) => withQuery('/workspace/exports/matrix.csv', query),
+    assignments: (query: Query = {}) => withQuery('/workspace/exports/assignments.csv', query),
+  },
 } as const;
 
 /** Route patterns for Express, next to the builders above. */
@@ -287,5 +303,21 @@ export const routes = {
     inbox: '/workspace/feedback',
     message: '/workspace/feedback/:id',
     state: '/workspace/feedback/:id/state',
+  },
+  dashboards: {
+    matrix: '/workspace/dashboards',
+    overdue: '/workspace/dashboards/overdue',
+    progress: '/workspace/dashboards/progress',
+    summary: '/workspace/dashboards/summary',
+    api: {
+      matrix: '/api/v1/dashboards/matrix',
+      overdue: '/api/v1/dashboards/overdue',
+      progress: '/api/v1/dashboards/progress',
+      summary: '/api/v1/dashboards/summary',
+    },
+  },
+  exports: {
+    matrix: '/workspace/exports/matrix.csv',
+    assignments: '/workspace/exports/assignments.csv',
   },
 } as const;

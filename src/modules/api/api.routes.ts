@@ -16,6 +16,7 @@ import { registerAdminApiRoutes } from '../register-admin/register-admin.api';
 import { importApiRoutes } from '../import/import.api';
 import { workspaceAssignmentsApiRoutes } from '../workspace-assignments/workspace-assignments.api';
 import { oversightApiRoutes } from '../oversight/oversight.api';
+import { dashboardsApiRoutes } from '../dashboards/dashboards.api';
 import { apiReference } from './api-docs.view-model';
 
 export const API_VERSION = '1.0.0';
@@ -43,6 +44,7 @@ export function apiDeclarations(services: Services): {
       services.apiCursors,
     ),
     ...oversightApiRoutes(services.oversight, services.apiCursors),
+    ...dashboardsApiRoutes(services.dashboards, services.apiCursors),
   ];
   let document: Record<string, unknown> = {};
   const openapiRoute = defineApiRoute({

@@ -39,6 +39,7 @@ export function createWorkspaceRouter(): Router {
       assignmentsHref: paths.assignments.index(),
       reviewsHref: can(req.user, 'oversight.view') ? paths.reviews.index() : null,
       feedbackHref: can(req.user, 'oversight.view') ? paths.feedback.inbox() : null,
+      dashboardsHref: can(req.user, 'oversight.view') ? paths.dashboards.matrix() : null,
     });
   });
   return router;
