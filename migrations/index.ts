@@ -14,6 +14,7 @@ import * as createResponsesExtensionsActions from './20261128200000_create_respo
 import * as createProgressUpdates from './20261128200100_create_progress_updates';
 import * as createOversight from './20261128210000_create_oversight';
 import * as createPublications from './20261128210100_create_publications';
+import * as createNotifications from './20261128220200_create_notifications';
 
 interface Migration {
   name: string;
@@ -36,6 +37,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128200100_create_progress_updates', ...createProgressUpdates },
   { name: '20261128210000_create_oversight', ...createOversight },
   { name: '20261128210100_create_publications', ...createPublications },
+  { name: '20261128220200_create_notifications', ...createNotifications },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

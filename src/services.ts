@@ -26,6 +26,8 @@ import { createApiTokensService } from './modules/api-tokens/api-tokens.service'
 import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
+import { createNotificationsService } from './modules/notifications/notifications.service';
+import { createSmtpSender } from './modules/notifications/mailer';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -47,6 +49,19 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     idleMinutes: config.session.idleMinutes,
     absoluteHours: config.session.absoluteHours,
   });
+  const notifications = createNotificationsService({
+    knex,
+    clock,
+    logger,
+    sender: config.notifications.smtpUrl
+      ? createSmtpSender(config.notifications.smtpUrl, config.notifications.mailFrom)
+      : null,
+    secretKey: config.secretKey,
+    serviceName: config.serviceName,
+    publicBaseUrl: config.publicBaseUrl,
+    reviewWaitingDays: config.notifications.reviewWaitingDays,
+    maxAttempts: config.notifications.maxAttempts,
+  });
   const links = createOneTimeLinksService({
     knex,
     clock,
@@ -54,6 +69,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     sessions,
     publicBaseUrl: config.publicBaseUrl,
     serviceName: config.serviceName,
+    onLinkIssued: (trx, link) => notifications.emailLink(trx, link),
   });
   return {
     sessions,
@@ -94,6 +110,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       maxFileBytes: config.evidence.maxFileBytes,
       maxFiles: config.evidence.maxFiles,
     }),
+    notifications,
   };
 }
 
