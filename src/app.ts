@@ -29,6 +29,7 @@ import { createProgressUpdatesRouter } from './modules/progress-updates/progress
 import { sessionMiddleware } from './shared/middleware/session';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
+import { createNotificationsRouter } from './modules/notifications/notifications.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -124,6 +125,8 @@ export function createApp(services: Services): Express {
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
+  // Before the register and workspace routers: it adds to their recommendation and workspace pages.
+  app.use(createNotificationsRouter(services));
   app.use(createRegisterRouter(services.register));
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
