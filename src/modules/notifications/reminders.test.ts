@@ -246,3 +246,88 @@ describe('sending through the outbox', () => {
     ]);
   });
 });
+
+describe('notifications from the workspace’s records', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  it('tells overseers of requests for more time and waiting updates, and leads of decisions and reviews, once each', async () => {
+    const report = await createReport(db.knex);
+    const rec = await createRecommendation(db.knex, report);
+    const org = await createOrganisation(db.knex);
+    const assignment = await createAssignment(db.knex, rec, org, {
+      response_due_on: '2033-05-01',
+    });
+    const lead = await createUser(db.knex, { role: 'org_lead', organisationId: org.id });
+    const overseer = await createUser(db.knex, { role: 'overseer' });
+    const viewer = await createUser(db.knex, { role: 'viewer' });
+    const clock = fixedClock('2033-03-01T10:00:00Z');
+    const service = instance(db.knex, clock, testConfig());
+
+    const [extension] = await db
+      .knex('extension_requests')
+      .insert({
+        assignment_id: assignment.id,
+        due_on_when_requested: '2033-05-01',
+        requested_due_on: '2033-06-01',
+        reason: 'The board meets in May.',
+        requested_by: lead.id,
+        requested_at: new Date('2033-03-01T09:00:00Z'),
+      })
+      .returning('id');
+    const [update] = await db
+      .knex('progress_updates')
+      .insert({
+        assignment_id: assignment.id,
+        author_id: lead.id,
+        author_label: 'Lead',
+        self_assessment: 'on_track',
+        narrative: 'Started.',
+        created_at: new Date('2033-02-01T09:00:00Z'),
+      })
+      .returning('id');
+    await service.tick();
+    await service.tick();
+    const kinds = async (userId: number) =>
+      db.knex('notifications').where({ user_id: userId }).orderBy('kind').pluck('kind');
+    expect(await kinds(overseer.id)).toEqual(['extension_requested', 'review_waiting']);
+    expect(await kinds(lead.id)).toEqual([]);
+    expect(await kinds(viewer.id)).toEqual([]);
+
+    clock.set('2033-03-02T10:00:00Z');
+    await db
+      .knex('extension_requests')
+      .where({ id: extension.id })
+      .update({
+        state: 'granted',
+        decided_by: overseer.id,
+        decided_at: new Date('2033-03-02T09:00:00Z'),
+        decided_on: '2033-03-02',
+        decision_reason: 'Reasonable.',
+      });
+    await db.knex('progress_update_reviews').insert({
+      progress_update_id: update.id,
+      decision: 'returned',
+      feedback: 'Add the training figures.',
+      reviewer_id: overseer.id,
+      reviewer_label: 'Overseer',
+      created_at: new Date('2033-03-02T09:30:00Z'),
+    });
+    await service.tick();
+    await service.tick();
+    expect(await kinds(lead.id)).toEqual(['extension_decided', 'update_reviewed']);
+    const titles = await db.knex('notifications').where({ user_id: lead.id }).pluck('title');
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        `Extension granted: ${rec.ref}`,
+        `Progress update returned with feedback: ${rec.ref}`,
+      ]),
+    );
+    expect(await kinds(overseer.id)).toEqual(['extension_requested', 'review_waiting']);
+  });
+});
