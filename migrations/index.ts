@@ -16,6 +16,7 @@ import * as createOversight from './20261128210000_create_oversight';
 import * as createPublications from './20261128210100_create_publications';
 import * as createFeedback from './20261128220400_create_feedback';
 import * as dashboardsIndexes from './20261128220100_dashboards_indexes';
+import * as createNotifications from './20261128220200_create_notifications';
 
 interface Migration {
   name: string;
@@ -39,6 +40,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128210000_create_oversight', ...createOversight },
   { name: '20261128210100_create_publications', ...createPublications },
   { name: '20261128220100_dashboards_indexes', ...dashboardsIndexes },
+  { name: '20261128220200_create_notifications', ...createNotifications },
   { name: '20261128220400_create_feedback', ...createFeedback },
 ];
 

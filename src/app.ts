@@ -35,6 +35,7 @@ import { oversightAssignmentPanel } from './modules/oversight/oversight.controll
 import { createPublicationRouter } from './modules/publication/publication.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
 import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
+import { createNotificationsRouter } from './modules/notifications/notifications.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -130,6 +131,8 @@ export function createApp(services: Services): Express {
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
+  // Before the register and workspace routers: it adds to their recommendation and workspace pages.
+  app.use(createNotificationsRouter(services));
   app.use(openDataPageLinks());
   app.use(feedbackPageLinks());
   app.use(createRegisterRouter(services.register, { publicBaseUrl: config.publicBaseUrl }));

@@ -135,11 +135,37 @@ const ENV_SCHEMA = Type.Object({
     default: 'https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/',
     description: 'an absolute http(s) URL of the licence text',
   }),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://[^\\s]+$',
+      description: 'an smtp:// or smtps:// URL such as smtp://user:password@mail.example.org:587',
+    }),
+  ),
+  MAIL_FROM: Type.Optional(
+    Type.String({
+      minLength: 3,
+      maxLength: 300,
+      pattern: '@',
+      description: 'the sender address, e.g. "Recommendation Tracker <tracker@example.org>"',
+    }),
+  ),
+  NOTIFICATIONS_INTERVAL_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 86400,
+    default: 300,
+    description: 'seconds between scheduler runs, 0 (off) to 86400',
+  }),
   REVIEW_WAITING_DAYS: Type.Integer({
     minimum: 1,
     maximum: 365,
     default: 14,
     description: 'days, 1 to 365 (a progress update waiting longer for review is flagged)',
+  }),
+  EMAIL_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 20,
+    default: 6,
+    description: 'an integer from 1 to 20',
   }),
 });
 
@@ -177,6 +203,14 @@ export interface Config {
   openDataLicence: { name: string; url: string };
   /** Oversight dashboards flag a progress update waiting longer than this many days for review. */
   reviewWaitingDays: number;
+  /** Reminders and email (issue 8). smtpUrl null: emails wait in the outbox for an admin to read. */
+  notifications: {
+    smtpUrl: string | null;
+    mailFrom: string;
+    intervalSeconds: number;
+    reviewWaitingDays: number;
+    maxAttempts: number;
+  };
   session: {
     idleMinutes: number;
     absoluteHours: number;
@@ -216,7 +250,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const raw = source[name];
     // Never echo a database password into logs or a terminal.
     const shown =
-      raw && name === 'DATABASE_URL' ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@') : raw;
+      raw && (name === 'DATABASE_URL' || name === 'SMTP_URL')
+        ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
+        : raw;
     const given = raw === undefined ? '' : ` (got ${JSON.stringify(shown)})`;
     throw new ConfigError(
       `Configuration error: ${name} must be ${expected ?? error?.message}${given}.`,
@@ -262,6 +298,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     evidence: { maxFileBytes: env.EVIDENCE_MAX_FILE_BYTES, maxFiles: env.EVIDENCE_MAX_FILES },
     openDataLicence: { name: env.OPEN_DATA_LICENCE, url: env.OPEN_DATA_LICENCE_URL },
     reviewWaitingDays: env.REVIEW_WAITING_DAYS,
+    notifications: {
+      smtpUrl: env.SMTP_URL ?? null,
+      // Quoted, so a comma or colon in the service name cannot split the address.
+      mailFrom:
+        env.MAIL_FROM ??
+        `"${env.SERVICE_NAME.replace(/["\\]/g, '')}" <no-reply@${new URL(publicBaseUrl).hostname}>`,
+      intervalSeconds: env.NOTIFICATIONS_INTERVAL_SECONDS,
+      reviewWaitingDays: env.REVIEW_WAITING_DAYS,
+      maxAttempts: env.EMAIL_MAX_ATTEMPTS,
+    },
     session: {
       idleMinutes: env.SESSION_IDLE_MINUTES,
       absoluteHours: env.SESSION_ABSOLUTE_HOURS,

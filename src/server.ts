@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logger';
 import { createApp } from './app';
 import { buildServices } from './services';
 import { startHousekeeping } from './modules/accounts/housekeeping';
+import { startNotificationScheduler } from './modules/notifications/notifications.scheduler';
 import { systemClock } from './shared/clock';
 import { ensureSecretKey, prepareDatabase, StartupError } from './startup';
 import { issueSetupLinkIfNoAdmin } from './modules/accounts/one-time-links.service';
@@ -73,6 +74,11 @@ async function main(): Promise<void> {
   const services = buildServices({ knex: db.knex, clock: systemClock, config, logger });
   const app = createApp(services);
   const stopHousekeeping = startHousekeeping(db.knex, systemClock, services.sessions, logger);
+  const stopNotifications = startNotificationScheduler(
+    services.notifications,
+    config.notifications.intervalSeconds,
+    logger,
+  );
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -106,6 +112,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     stopHousekeeping();
+    await stopNotifications();
     await db.close();
     clearTimeout(force);
     logger.info('stopped');

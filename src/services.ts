@@ -33,6 +33,8 @@ import { createOpenDataService } from './modules/open-data/open-data.service';
 import { createFeedbackService } from './modules/feedback/feedback.service';
 import { createDashboardsRepository } from './modules/dashboards/dashboards.repository';
 import { createDashboardsService } from './modules/dashboards/dashboards.service';
+import { createNotificationsService } from './modules/notifications/notifications.service';
+import { createSmtpSender } from './modules/notifications/mailer';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -54,6 +56,19 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     idleMinutes: config.session.idleMinutes,
     absoluteHours: config.session.absoluteHours,
   });
+  const notifications = createNotificationsService({
+    knex,
+    clock,
+    logger,
+    sender: config.notifications.smtpUrl
+      ? createSmtpSender(config.notifications.smtpUrl, config.notifications.mailFrom)
+      : null,
+    secretKey: config.secretKey,
+    serviceName: config.serviceName,
+    publicBaseUrl: config.publicBaseUrl,
+    reviewWaitingDays: config.notifications.reviewWaitingDays,
+    maxAttempts: config.notifications.maxAttempts,
+  });
   const links = createOneTimeLinksService({
     knex,
     clock,
@@ -61,6 +76,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     sessions,
     publicBaseUrl: config.publicBaseUrl,
     serviceName: config.serviceName,
+    onLinkIssued: (trx, link) => notifications.emailLink(trx, link),
   });
   return {
     sessions,
@@ -116,6 +132,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       clock,
       reviewWaitingDays: config.reviewWaitingDays,
     }),
+    notifications,
   };
 }
 

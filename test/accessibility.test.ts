@@ -14,6 +14,8 @@ import { createTestDatabase, type TestDatabase } from './db';
 import { createUser, issueApiToken } from './auth';
 import { sealSecret } from '../src/shared/secret-box';
 import { generateTotpSecret } from '../src/modules/accounts/totp';
+import { unsubscribeToken } from '../src/modules/notifications/followers.service';
+import { paths } from '../src/shared/paths';
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = [
@@ -87,6 +89,15 @@ const PAGES = [
   'overseer:/workspace/dashboards/overdue',
   'viewer:/workspace/dashboards/progress',
   'viewer:/workspace/dashboards/summary',
+  // Notifications (the tick below gives the lead an overdue action and the admin an outbox).
+  'lead:/workspace/notifications',
+  'lead:/workspace/notifications/preferences',
+  'overseer:/workspace/notifications',
+  'admin:/admin/outbox',
+  'admin:/admin/outbox/@outbox',
+  '/recommendations/LIN-01/follow',
+  '/follow/confirm/unknown-link',
+  '@unsubscribe',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -105,6 +116,8 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
   let actionId = 0;
   let updateId = 0;
   let feedbackId = 0;
+  let outboxId = 0;
+  let unsubscribePath = '';
   const fill = (url: string) =>
     url
       .replace(':viewer', String(viewerId))
@@ -112,7 +125,9 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       .replace('@assignment', String(assignmentId))
       .replace('@action', String(actionId))
       .replace('@update', String(updateId))
-      .replace('@feedback', String(feedbackId));
+      .replace('@feedback', String(feedbackId))
+      .replace('@outbox', String(outboxId))
+      .replace('@unsubscribe', unsubscribePath);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -231,6 +246,21 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         })
         .returning(['id'])
     )[0].id;
+    await services.notifications.tick();
+    outboxId = (await db.knex('email_outbox').orderBy('id').first('id')).id;
+    const [follower] = await db
+      .knex('recommendation_followers')
+      .insert({
+        recommendation_id: (await db.knex('recommendations').where({ ref: 'LIN-01' }).first()).id,
+        email: 'follower@example.test',
+        confirmation_sent_at: new Date(),
+        confirmed_at: new Date(),
+        created_at: new Date(),
+      })
+      .returning(['id']);
+    unsubscribePath = paths.follow.unsubscribe(
+      unsubscribeToken(services.config.secretKey!, follower.id),
+    );
     for (const [name, id] of [
       ['admin', admin.id],
       ['viewer', viewer.id],

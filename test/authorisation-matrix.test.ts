@@ -532,6 +532,46 @@ const MATRIX: Record<string, Row> = {
   },
   // Public evidence: only a file an overseer published; none is published here.
   'GET /evidence/:fileId': { path: '/evidence/1', expect: all('notfound') },
+  // Notifications: everyone signed in has their own list; 999999 is nobody's notification, and
+  // another person's is the same 404 (tested in the module). The outbox holds invitation links,
+  // so only those who manage users read it.
+  'GET /workspace/notifications': { path: '/workspace/notifications', expect: signedIn('ok') },
+  'POST /workspace/notifications/read-all': {
+    path: '/workspace/notifications/read-all',
+    expect: signedIn('redirect'),
+  },
+  'POST /workspace/notifications/:id/read': {
+    path: '/workspace/notifications/999999/read',
+    expect: signedIn('notfound'),
+  },
+  'GET /workspace/notifications/preferences': {
+    path: '/workspace/notifications/preferences',
+    expect: signedIn('ok'),
+  },
+  'POST /workspace/notifications/preferences': {
+    path: '/workspace/notifications/preferences',
+    expect: signedIn('invalid'),
+  },
+  'GET /admin/outbox': { path: '/admin/outbox', expect: adminOnly('ok') },
+  'GET /admin/outbox/:id': { path: '/admin/outbox/999999', expect: adminOnly('notfound') },
+  // Following a recommendation is public; an empty address is refused, unknown links are 404.
+  'GET /recommendations/:ref/follow': { path: '/recommendations/LIN-01/follow', expect: all('ok') },
+  'POST /recommendations/:ref/follow': {
+    path: '/recommendations/LIN-01/follow',
+    expect: all('invalid'),
+  },
+  'GET /follow/confirm/:token': {
+    path: `/follow/confirm/${UNKNOWN_TOKEN}`,
+    expect: all('notfound'),
+  },
+  'GET /follow/unsubscribe/:token': {
+    path: `/follow/unsubscribe/${UNKNOWN_TOKEN}`,
+    expect: all('notfound'),
+  },
+  'POST /follow/unsubscribe/:token': {
+    path: `/follow/unsubscribe/${UNKNOWN_TOKEN}`,
+    expect: all('notfound'),
+  },
   // No evidence file exists here: the same 404 as another organisation's (tested in the module).
   'GET /workspace/evidence/:id': {
     path: '/workspace/evidence/1',

@@ -176,6 +176,21 @@ export const paths = {
     matrix: (query: Query = {}) => withQuery('/workspace/exports/matrix.csv', query),
     assignments: (query: Query = {}) => withQuery('/workspace/exports/assignments.csv', query),
   },
+  notifications: {
+    index: (query: Query = {}) => withQuery('/workspace/notifications', query),
+    read: (id: number) => `/workspace/notifications/${id}/read`,
+    readAll: () => '/workspace/notifications/read-all',
+    preferences: () => '/workspace/notifications/preferences',
+  },
+  outbox: {
+    index: (query: Query = {}) => withQuery('/admin/outbox', query),
+    show: (id: number) => `/admin/outbox/${id}`,
+  },
+  follow: {
+    form: (ref: string) => `/recommendations/${enc(ref)}/follow`,
+    confirm: (token: string) => `/follow/confirm/${enc(token)}`,
+    unsubscribe: (token: string) => `/follow/unsubscribe/${enc(token)}`,
+  },
 } as const;
 
 /** Route patterns for Express, next to the builders above. */
@@ -320,4 +335,13 @@ export const routes = {
     matrix: '/workspace/exports/matrix.csv',
     assignments: '/workspace/exports/assignments.csv',
   },
+  notifications: '/workspace/notifications',
+  notificationRead: '/workspace/notifications/:id/read',
+  notificationsReadAll: '/workspace/notifications/read-all',
+  notificationPreferences: '/workspace/notifications/preferences',
+  adminOutbox: '/admin/outbox',
+  adminOutboxMessage: '/admin/outbox/:id',
+  followRecommendation: '/recommendations/:ref/follow',
+  followConfirm: '/follow/confirm/:token',
+  followUnsubscribe: '/follow/unsubscribe/:token',
 } as const;

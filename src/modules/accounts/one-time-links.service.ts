@@ -86,6 +86,16 @@ export interface IssuedLink {
   expiresAt: Date;
 }
 
+/** What the email for an invitation or reset link needs; the admin is still shown the link. */
+export interface IssuedLinkEmail {
+  purpose: 'invitation' | 'password_reset';
+  email: string;
+  name: string;
+  url: string;
+  expiresAt: Date;
+  userId: number | null;
+}
+
 /** Serialises first-run set-up: issuing set-up links and creating the first administrator. */
 const SETUP_LOCK = 7365402;
 
@@ -200,6 +210,8 @@ export function createOneTimeLinksService(deps: {
   publicBaseUrl: string;
   /** Added to the words a password must not be (the configured service name). */
   serviceName: string;
+  /** Called in the transaction that made an invitation or reset link, to email it (notifications). */
+  onLinkIssued?: (trx: Knex.Transaction, link: IssuedLinkEmail) => Promise<void>;
 }) {
   const { knex, clock, hasher, sessions } = deps;
   const base = trimSlash(deps.publicBaseUrl);
@@ -313,12 +325,16 @@ export function createOneTimeLinksService(deps: {
         organisation_id: input.role === 'org_lead' ? input.organisationId : null,
         created_by: input.createdBy,
       });
-      return {
-        tokenId: issued.id,
-        url: `${base}${paths.links.invitation(issued.token)}`,
+      const url = `${base}${paths.links.invitation(issued.token)}`;
+      await deps.onLinkIssued?.(trx, {
+        purpose: 'invitation',
+        email: input.email,
+        name: input.name,
+        url,
         expiresAt: issued.expiresAt,
-        supersededTokenIds,
-      };
+        userId: null,
+      });
+      return { tokenId: issued.id, url, expiresAt: issued.expiresAt, supersededTokenIds };
     },
 
     /**
@@ -338,12 +354,20 @@ export function createOneTimeLinksService(deps: {
         user_id: input.userId,
         created_by: input.createdBy,
       });
-      return {
-        tokenId: issued.id,
-        url: `${base}${paths.links.resetPassword(issued.token)}`,
-        expiresAt: issued.expiresAt,
-        supersededTokenIds,
-      };
+      const url = `${base}${paths.links.resetPassword(issued.token)}`;
+      if (deps.onLinkIssued) {
+        const user = await trx<UserRow>('users').where({ id: input.userId }).first();
+        if (user)
+          await deps.onLinkIssued(trx, {
+            purpose: 'password_reset',
+            email: user.email,
+            name: user.name,
+            url,
+            expiresAt: issued.expiresAt,
+            userId: user.id,
+          });
+      }
+      return { tokenId: issued.id, url, expiresAt: issued.expiresAt, supersededTokenIds };
     },
 
     /** Stops a user's unused reset links from working (when the user is disabled). */

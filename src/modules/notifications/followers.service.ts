@@ -1,0 +1,344 @@
+/**
+ * Following a recommendation by email (public, no account). The address is used for one thing only:
+ * emails about that recommendation's published changes (an addressee's status changing, a response
+ * being recorded). It is kept until the person unsubscribes, when the row, and every queued or sent
+ * email to it, is deleted.
+ *
+ * - Confirmation first: nothing is sent but the confirmation email until its link is opened. Only a
+ *   SHA-256 of the confirmation token is stored.
+ * - The unsubscribe link in every email carries an HMAC of the follower's id under SECRET_KEY, so no
+ *   unsubscribe token needs storing and one cannot be guessed from another.
+ * - Asking again for the same address does not reveal whether it already follows, and does not send
+ *   another confirmation within CONFIRMATION_COOLDOWN_MS.
+ */
+import { createHmac } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Clock } from '../../shared/clock';
+import { NotFoundError } from '../../shared/errors';
+import { paths } from '../../shared/paths';
+import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { createOneTimeToken, hashToken, isWellFormedToken, safeEqual } from '../accounts/tokens';
+import { STATUS_LABELS, STANCE_LABELS } from '../register/register.labels';
+import { renderEmail } from './email.render';
+import { enqueueEmails, type OutboxMessage } from './email.outbox';
+import { LOOKBACK_DAYS, type GenerateContext } from './notifications.generate';
+
+export const CONFIRMATION_LIFETIME_MS = 7 * 86_400_000;
+export const CONFIRMATION_COOLDOWN_MS = 10 * 60_000;
+const PUBLIC_ACTOR: AuditActor = { type: 'public', label: 'member of the public' };
+
+export interface FollowerDeps {
+  knex: Knex;
+  clock: Clock;
+  secretKey: Buffer;
+  serviceName: string;
+  publicBaseUrl: string;
+}
+
+interface RecommendationSummary {
+  id: number;
+  ref: string;
+  title: string;
+}
+
+export type ConfirmOutcome =
+  | { ok: true; recommendation: RecommendationSummary }
+  | { ok: false; problem: 'unknown' | 'expired' };
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
+
+export function unsubscribeToken(secretKey: Buffer, followerId: number): string {
+  const mac = createHmac('sha256', secretKey)
+    .update(`recommendation-follower:${followerId}`)
+    .digest('base64url');
+  return `${followerId}.${mac}`;
+}
+
+function followerIdFrom(secretKey: Buffer, token: unknown): number | null {
+  if (typeof token !== 'string' || token.length > 80) return null;
+  const match = /^([1-9]\d{0,9})\.[A-Za-z0-9_-]{43}$/.exec(token);
+  if (!match) return null;
+  const id = Number(match[1]);
+  return safeEqual(unsubscribeToken(secretKey, id), token) ? id : null;
+}
+
+export type FollowersService = ReturnType<typeof createFollowersService>;
+
+export function createFollowersService(deps: FollowerDeps) {
+  const { knex, clock } = deps;
+  const abs = (path: string) => `${deps.publicBaseUrl}${path}`;
+
+  async function publicRecommendation(
+    db: Knex | Knex.Transaction,
+    ref: string,
+  ): Promise<RecommendationSummary> {
+    const row = await db('recommendations')
+      .where({ ref })
+      .whereNull('withdrawn_at')
+      .first('id', 'ref', 'title');
+    if (!row) throw new NotFoundError();
+    return { id: row.id, ref: row.ref, title: row.title ?? row.ref };
+  }
+
+  function unsubscribeFooter(followerId: number) {
+    return [
+      {
+        text: 'You get this because you asked to follow this recommendation. Your email address is used for nothing else. To stop, and have your address deleted:',
+        link: {
+          text: 'unsubscribe',
+          href: abs(paths.follow.unsubscribe(unsubscribeToken(deps.secretKey, followerId))),
+        },
+      },
+    ];
+  }
+
+  return {
+    publicRecommendation: (ref: string) => publicRecommendation(knex, ref),
+
+    /**
+     * Asks to follow: queues a confirmation email unless the address already follows, or was sent
+     * one a moment ago. The outcome is the same either way, so the page reveals nothing.
+     */
+    async follow(ref: string, email: string, context: { requestId?: string | null }) {
+      const now = clock.now();
+      const rec = await publicRecommendation(knex, ref);
+      const work = knex.transaction(async (trx) => {
+        const existing = await trx('recommendation_followers')
+          .where({ recommendation_id: rec.id })
+          .whereRaw('lower(email) = lower(?)', [email])
+          .forUpdate()
+          .first();
+        if (existing?.confirmed_at) return;
+        if (
+          existing &&
+          now.getTime() - new Date(existing.confirmation_sent_at).getTime() <
+            CONFIRMATION_COOLDOWN_MS
+        )
+          return;
+        const { token, hash } = createOneTimeToken();
+        let followerId: number;
+        if (existing) {
+          await trx('recommendation_followers')
+            .where({ id: existing.id })
+            .update({ confirm_token_hash: hash, confirmation_sent_at: now });
+          followerId = existing.id;
+        } else {
+          const [row] = await trx('recommendation_followers')
+            .insert({
+              recommendation_id: rec.id,
+              email,
+              confirm_token_hash: hash,
+              confirmation_sent_at: now,
+              created_at: now,
+            })
+            .returning('id');
+          followerId = row.id;
+        }
+        await enqueueEmails(trx, now, [
+          {
+            purpose: 'follow_confirmation',
+            to: email,
+            followerId,
+            email: renderEmail(deps.serviceName, {
+              subject: `Confirm that you want updates about ${rec.ref}`,
+              paragraphs: [
+                `Someone, probably you, asked to be emailed when recommendation ${rec.ref} (${rec.title}) changes.`,
+                'Open the link below within 7 days to confirm. If you did not ask, ignore this email: nothing more will be sent, and the address will not be used.',
+              ],
+              action: { text: 'Confirm and follow', href: abs(paths.follow.confirm(token)) },
+              footer: unsubscribeFooter(followerId),
+            }),
+          },
+        ]);
+        // The audit trail names the follower by id only: the address is not to be used elsewhere.
+        await recordAudit(trx, {
+          actor: PUBLIC_ACTOR,
+          action: 'follower.confirmation_sent',
+          subjectType: 'recommendation_follower',
+          subjectId: followerId,
+          after: { recommendationId: rec.id },
+          requestId: context.requestId ?? null,
+        });
+      });
+      // Two requests for the same new address at once: the other one made the row; nothing to do.
+      await work.catch((err: unknown) => {
+        if (!isUniqueViolation(err)) throw err;
+      });
+      return rec;
+    },
+
+    async confirm(token: unknown, context: { requestId?: string | null }): Promise<ConfirmOutcome> {
+      if (!isWellFormedToken(token)) return { ok: false, problem: 'unknown' };
+      return knex.transaction(async (trx): Promise<ConfirmOutcome> => {
+        const row = await trx('recommendation_followers')
+          .where({ confirm_token_hash: hashToken(token) })
+          .forUpdate()
+          .first();
+        if (!row) return { ok: false, problem: 'unknown' };
+        const now = clock.now();
+        if (now.getTime() - new Date(row.confirmation_sent_at).getTime() > CONFIRMATION_LIFETIME_MS)
+          return { ok: false, problem: 'expired' };
+        await trx('recommendation_followers')
+          .where({ id: row.id })
+          .update({ confirmed_at: now, confirm_token_hash: null });
+        await recordAudit(trx, {
+          actor: PUBLIC_ACTOR,
+          action: 'follower.confirmed',
+          subjectType: 'recommendation_follower',
+          subjectId: row.id,
+          after: { recommendationId: row.recommendation_id },
+          requestId: context.requestId ?? null,
+        });
+        const rec = await trx('recommendations')
+          .where({ id: row.recommendation_id })
+          .first('id', 'ref', 'title');
+        return {
+          ok: true,
+          recommendation: { id: rec.id, ref: rec.ref, title: rec.title ?? rec.ref },
+        };
+      });
+    },
+
+    /** The recommendation an unsubscribe link is for, or 404 when the link is not (or no longer) valid. */
+    async checkUnsubscribe(token: unknown): Promise<RecommendationSummary> {
+      const id = followerIdFrom(deps.secretKey, token);
+      if (id === null) throw new NotFoundError();
+      const row = await knex('recommendation_followers as f')
+        .join('recommendations as c', 'c.id', 'f.recommendation_id')
+        .where('f.id', id)
+        .first('c.id', 'c.ref', 'c.title');
+      if (!row) throw new NotFoundError();
+      return { id: row.id, ref: row.ref, title: row.title ?? row.ref };
+    },
+
+    /** Deletes the follower and every email to them: the address is not kept anywhere. */
+    async unsubscribe(token: unknown, context: { requestId?: string | null }) {
+      const id = followerIdFrom(deps.secretKey, token);
+      if (id === null) throw new NotFoundError();
+      return knex.transaction(async (trx) => {
+        const row = await trx('recommendation_followers as f')
+          .join('recommendations as c', 'c.id', 'f.recommendation_id')
+          .where('f.id', id)
+          .first('f.id', 'c.id as recommendation_id', 'c.ref', 'c.title');
+        if (!row) throw new NotFoundError();
+        await trx('email_outbox').where({ follower_id: id }).delete();
+        await trx('recommendation_followers').where({ id }).delete();
+        await recordAudit(trx, {
+          actor: PUBLIC_ACTOR,
+          action: 'follower.unsubscribed',
+          subjectType: 'recommendation_follower',
+          subjectId: id,
+          before: { recommendationId: row.recommendation_id },
+          requestId: context.requestId ?? null,
+        });
+        return { ref: row.ref as string, title: (row.title ?? row.ref) as string };
+      });
+    },
+
+    unsubscribeFooter,
+  };
+}
+
+/**
+ * Queues emails to confirmed followers about changes since they confirmed: status changes and
+ * recorded responses (the stance only when the report publishes responses). Keyed per change and
+ * follower, so each is queued once.
+ */
+export async function queueFollowerUpdates(
+  db: Knex.Transaction,
+  now: Date,
+  ctx: GenerateContext,
+  footerFor: (followerId: number) => { text: string; link?: { text: string; href: string } }[],
+): Promise<number> {
+  const since = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
+  const changes: {
+    follower_id: number;
+    email: string;
+    change_id: number;
+    to_status: keyof typeof STATUS_LABELS;
+    ref: string;
+    title: string;
+    organisation_name: string;
+  }[] = (
+    await db.raw(
+      `select f.id as follower_id, f.email, sc.id as change_id, sc.to_status, c.ref,
+              coalesce(c.title, c.ref) as title, o.name as organisation_name
+         from assignment_status_changes sc
+         join assignments a on a.id = sc.assignment_id
+         join recommendations c on c.id = a.recommendation_id
+         join organisations o on o.id = a.organisation_id
+         join recommendation_followers f
+           on f.recommendation_id = c.id and f.confirmed_at is not null and sc.changed_at > f.confirmed_at
+        where sc.changed_at > ? and sc.changed_at <= ?
+          and a.withdrawn_at is null and c.withdrawn_at is null
+        order by sc.id, f.id`,
+      [since, now],
+    )
+  ).rows;
+  const responses: {
+    follower_id: number;
+    email: string;
+    response_id: number;
+    stance: keyof typeof STANCE_LABELS;
+    publish: boolean;
+    ref: string;
+    title: string;
+    organisation_name: string;
+  }[] = (
+    await db.raw(
+      `select f.id as follower_id, f.email, v.id as response_id, v.stance, r.publish_responses as publish,
+              c.ref, coalesce(c.title, c.ref) as title, o.name as organisation_name
+         from assignment_responses v
+         join assignments a on a.id = v.assignment_id
+         join recommendations c on c.id = a.recommendation_id
+         join reports r on r.id = c.report_id
+         join organisations o on o.id = a.organisation_id
+         join recommendation_followers f
+           on f.recommendation_id = c.id and f.confirmed_at is not null and v.recorded_at > f.confirmed_at
+        where v.recorded_at > ? and v.recorded_at <= ?
+          and a.withdrawn_at is null and c.withdrawn_at is null
+        order by v.id, f.id`,
+      [since, now],
+    )
+  ).rows;
+  const messages: OutboxMessage[] = [];
+  const link = (ref: string) => ({
+    text: `See ${ref} in the tracker`,
+    href: `${ctx.publicBaseUrl}${paths.recommendations.show(ref)}`,
+  });
+  for (const c of changes) {
+    messages.push({
+      purpose: 'follow_update',
+      to: c.email,
+      followerId: c.follower_id,
+      dedupeKey: `follow:status:${c.change_id}:${c.follower_id}`,
+      email: renderEmail(ctx.serviceName, {
+        subject: `${c.ref}: ${c.organisation_name} is now “${STATUS_LABELS[c.to_status] ?? c.to_status}”`,
+        paragraphs: [
+          `The status of recommendation ${c.ref} (${c.title}) for ${c.organisation_name} changed to “${STATUS_LABELS[c.to_status] ?? c.to_status}”.`,
+        ],
+        action: link(c.ref),
+        footer: footerFor(c.follower_id),
+      }),
+    });
+  }
+  for (const v of responses) {
+    messages.push({
+      purpose: 'follow_update',
+      to: v.email,
+      followerId: v.follower_id,
+      dedupeKey: `follow:response:${v.response_id}:${v.follower_id}`,
+      email: renderEmail(ctx.serviceName, {
+        subject: `${v.ref}: ${v.organisation_name} has responded`,
+        paragraphs: [
+          v.publish
+            ? `${v.organisation_name} recorded its formal response to recommendation ${v.ref} (${v.title}): ${STANCE_LABELS[v.stance] ?? v.stance}.`
+            : `${v.organisation_name} recorded its formal response to recommendation ${v.ref} (${v.title}).`,
+        ],
+        action: link(v.ref),
+        footer: footerFor(v.follower_id),
+      }),
+    });
+  }
+  return enqueueEmails(db, now, messages);
+}

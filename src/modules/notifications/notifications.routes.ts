@@ -1,0 +1,51 @@
+/**
+ * Routes for notifications:
+ * - signed in: /workspace/notifications (list, mark read, preferences), and the unread count on
+ *   /workspace;
+ * - administrators: /admin/outbox, every email queued or sent (the same permission as managing
+ *   users, since invitation and reset links pass through it);
+ * - public: following a recommendation by email, its confirmation and unsubscribe links, and the
+ *   link to that on each recommendation's page.
+ */
+import { Router, type RequestHandler } from 'express';
+import { paths, routes } from '../../shared/paths';
+import { authorise } from '../accounts/policy';
+import { requireSignIn } from '../workspace/workspace.routes';
+import type { Services } from '../../services';
+import { createNotificationsController } from './notifications.controller';
+
+const mayView: RequestHandler = (req, _res, next) => {
+  authorise(req.user, 'workspace.view');
+  next();
+};
+const mayReadOutbox: RequestHandler = (req, _res, next) => {
+  authorise(req.user, 'users.manage');
+  next();
+};
+
+export function createNotificationsRouter(services: Services): Router {
+  const c = createNotificationsController(services);
+  const router = Router();
+  // Adds the "get updates by email" link to the register's recommendation page, then lets it render.
+  router.get(routes.recommendation, (req, res, next) => {
+    res.locals.followRecommendationHref = paths.follow.form(String(req.params.ref));
+    next();
+  });
+  router.get(routes.workspace, c.unreadOnWorkspace);
+
+  router.get(routes.notifications, requireSignIn, mayView, c.list);
+  router.post(routes.notificationsReadAll, requireSignIn, mayView, c.markAllRead);
+  router.post(routes.notificationRead, requireSignIn, mayView, c.markRead);
+  router.get(routes.notificationPreferences, requireSignIn, mayView, c.showPreferences);
+  router.post(routes.notificationPreferences, requireSignIn, mayView, c.savePreferences);
+
+  router.get(routes.adminOutbox, requireSignIn, mayReadOutbox, c.outbox);
+  router.get(routes.adminOutboxMessage, requireSignIn, mayReadOutbox, c.outboxMessage);
+
+  router.get(routes.followRecommendation, c.showFollow);
+  router.post(routes.followRecommendation, c.follow);
+  router.get(routes.followConfirm, c.confirm);
+  router.get(routes.followUnsubscribe, c.showUnsubscribe);
+  router.post(routes.followUnsubscribe, c.unsubscribe);
+  return router;
+}
