@@ -135,7 +135,12 @@ export function createApp(services: Services): Express {
   app.use(createNotificationsRouter(services));
   app.use(openDataPageLinks());
   app.use(feedbackPageLinks());
-  app.use(createRegisterRouter(services.register, { publicBaseUrl: config.publicBaseUrl }));
+  app.use(
+    createRegisterRouter(services.register, {
+      publicBaseUrl: config.publicBaseUrl,
+      progress: (asOf) => services.dashboards.publicProgress(asOf),
+    }),
+  );
   app.use(createStaticPagesRouter());
   app.use(createAccountsRouter(services.signIn, config));
   app.use(createAccountRouter({ account: services.account, config }));

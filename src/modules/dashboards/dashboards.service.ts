@@ -132,6 +132,32 @@ export function createDashboardsService(deps: {
     a.response_due_on !== null &&
     a.response_due_on < today;
 
+  async function progressMonths(
+    filters: DashboardFilters,
+    today: CalendarDate,
+    now: Date,
+  ): Promise<ProgressMonth[]> {
+    const rows = await repository.statusCountsByMonth(filters, today, now);
+    const thisMonth = today.slice(0, 7);
+    const months = new Map<string, ProgressMonth>();
+    for (const row of rows) {
+      let m = months.get(row.month);
+      if (!m) {
+        const current = row.month === thisMonth;
+        m = {
+          month: row.month,
+          asOf: current ? today : lastDayOfMonth(row.month),
+          current,
+          counts: emptyCounts(),
+        };
+        months.set(row.month, m);
+      }
+      m.counts[row.status] = row.count;
+      m.counts.total += row.count;
+    }
+    return [...months.values()];
+  }
+
   async function matrix(
     user: CurrentUser | null,
     filters: DashboardFilters,
@@ -299,26 +325,17 @@ export function createDashboardsService(deps: {
     /** Counts by status at the end of each month (this month: as of now). */
     async progress(user: CurrentUser | null, filters: DashboardFilters): Promise<ProgressMonth[]> {
       authorise(user, 'oversight.view');
-      const today = clock.today();
-      const rows = await repository.statusCountsByMonth(filters, today, clock.now());
-      const thisMonth = today.slice(0, 7);
-      const months = new Map<string, ProgressMonth>();
-      for (const row of rows) {
-        let m = months.get(row.month);
-        if (!m) {
-          const current = row.month === thisMonth;
-          m = {
-            month: row.month,
-            asOf: current ? today : lastDayOfMonth(row.month),
-            current,
-            counts: emptyCounts(),
-          };
-          months.set(row.month, m);
-        }
-        m.counts[row.status] = row.count;
-        m.counts.total += row.count;
-      }
-      return [...months.values()];
+      return progressMonths(filters, clock.today(), clock.now());
+    },
+
+    /**
+     * The same counts for the public overview, for everyone: statuses are public. With `asOf`,
+     * the months up to that day, as the record stood at its end (Europe/London).
+     */
+    async publicProgress(asOf?: CalendarDate): Promise<ProgressMonth[]> {
+      if (!asOf) return progressMonths({}, clock.today(), clock.now());
+      const endOfDay = new Date(londonMidnight(addDays(asOf, 1)).getTime() - 1);
+      return progressMonths({}, asOf, endOfDay);
     },
 
     async summary(user: CurrentUser | null, filters: DashboardFilters) {

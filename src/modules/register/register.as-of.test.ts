@@ -218,6 +218,29 @@ describe('the public record as of a date', () => {
     await page(`/recommendations/${recB.ref}?as_of=2024-06-01`).expect(200);
   });
 
+  it('draws the overview’s progress chart from the history, up to the date asked for', async () => {
+    const res = await page('/?as_of=2024-07-31').expect(200);
+    const segments = [
+      ...res.text.matchAll(/data-category="([\d-]+)" data-series="(\w+)" data-value="(\d+)"/g),
+    ]
+      .filter((m) => m[3] !== '0')
+      .map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    // recA made in January, addressed to x (awaiting, in progress from April, awaiting verification
+    // from 10 June, implemented from 2 July in London) and to y (withdrawn on 1 May, so counted up
+    // to April); recB made in June, closed only in August.
+    expect(segments).toContain('2024-03 awaiting_response 2');
+    expect(segments).toContain('2024-04 in_progress 1');
+    expect(segments.filter((s) => s.startsWith('2024-05'))).toEqual(['2024-05 in_progress 1']);
+    expect(segments).toContain('2024-05 in_progress 1');
+    expect(segments).toContain('2024-06 awaiting_verification 1');
+    expect(segments).toContain('2024-06 awaiting_response 1');
+    expect(segments).toContain('2024-07 implemented 1');
+    expect(segments.some((s) => s.startsWith('2024-08'))).toBe(false);
+    expect(segments.some((s) => s.includes('closed'))).toBe(false);
+    // The same figures as a table.
+    expect(res.text).toContain('The figures in the chart');
+  });
+
   it('refuses an invalid or future date with a clear 400 page', async () => {
     for (const bad of ['2024-02-30', 'yesterday', '2026-11-29', '20240101']) {
       const res = await page(`/recommendations/${recA.ref}?as_of=${bad}`);

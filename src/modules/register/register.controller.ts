@@ -1,5 +1,7 @@
 /** HTTP for the public register pages: reads the request, asks the service, renders a view. */
 import type { Request, Response } from 'express';
+import type { ProgressMonth } from '../dashboards/dashboards.service';
+import { progressView } from '../dashboards/dashboards.view-model';
 import { check, compileText } from '../../shared/validation';
 import { paths, withQuery } from '../../shared/paths';
 import { ValidationError } from '../../shared/errors';
@@ -54,6 +56,8 @@ export interface RegisterControllerDeps {
   /** The site's own address, for canonical links. */
   publicBaseUrl?: string;
   clock?: Clock;
+  /** Counts by status at the end of each month, for the overview's chart (the dashboards'). */
+  progress?: (asOf?: CalendarDate) => Promise<ProgressMonth[]>;
 }
 
 export function createRegisterController(
@@ -83,11 +87,15 @@ export function createRegisterController(
 
   return {
     async home(req: Request, res: Response) {
-      const { view, locals, cached } = await dated(req, res, paths.home());
+      const { view, locals, cached, asOf } = await dated(req, res, paths.home());
       if (cached) return;
-      const data = await view.overview();
+      const [data, months] = await Promise.all([
+        view.overview(),
+        deps.progress ? deps.progress(asOf ?? undefined) : Promise.resolve([]),
+      ]);
       res.render('register/home', {
         ...locals,
+        progressChart: months.length ? progressView(months, '') : null,
         pageTitle: 'Overview',
         today: data.today,
         reports: data.reports.map(reportView),
