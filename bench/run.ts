@@ -37,7 +37,13 @@ const TARGETS: readonly Target[] = [
   // The same page asked again with the ETag it gave: every answer should be 304.
   { name: 'recommendation, If-None-Match', path: '/recommendations/LIN-01', conditional: true },
   { name: 'open data assignments.csv', path: '/data/assignments.csv' },
+  {
+    name: 'open data assignments.csv, If-None-Match',
+    path: '/data/assignments.csv',
+    conditional: true,
+  },
   { name: 'atom feed', path: '/data/feed.atom' },
+  { name: 'atom feed, If-None-Match', path: '/data/feed.atom', conditional: true },
   // Oversight dashboards, as a signed-in overseer (cookie) or with an overseer's token (API).
   { name: 'dashboard matrix', path: '/workspace/dashboards', as: 'overseer' },
   { name: 'dashboard overdue', path: '/workspace/dashboards/overdue', as: 'overseer' },
