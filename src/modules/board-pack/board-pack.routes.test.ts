@@ -8,11 +8,14 @@
  *   a3 R2 × Alpha  unanswered, due 1 Jul; an extension request to 1 Aug pending since 10 Jun
  *   a4 R2 × Beta   closed (superseded) at 23:30 UTC on 14 May = 00:30 on 15 May in London (inside)
  *   a5 R3 × Alpha  answered 1 Mar (not accepted), still awaiting a response; no change in the period
+ *   Extensions: a3's granted 20 May (inside), a1's refused 1 April (outside). Reviews: a1's update
+ *   returned 28 May (inside), another accepted 2 April (outside); a2's update of 30 May waits 16 days.
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createUser, issueApiToken } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
+import { loadContract, type Contract } from '../../../test/openapi-contract';
 import {
   createAssignment,
   createOrganisation,
@@ -28,6 +31,7 @@ import { monthBefore } from './board-pack.service';
 describe('the board pack', () => {
   let db: TestDatabase;
   let built: ReturnType<typeof buildTestApp>;
+  let contract: Contract;
   const cookies = new Map<string, string>();
   const tokens = new Map<string, string>();
   const a: Record<string, AssignmentRow> = {};
@@ -61,6 +65,7 @@ describe('the board pack', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     built = buildTestApp(db.knex, { now: '2024-06-15T12:00:00Z' });
+    contract = await loadContract(built.app);
     const k = db.knex;
     const alpha = await createOrganisation(k, { slug: 'alpha-police', name: 'Alpha Police' });
     const beta = await createOrganisation(k, { slug: 'beta-police', name: 'Beta Police' });
@@ -147,6 +152,48 @@ describe('the board pack', () => {
       responded_on: '2024-03-01',
     });
 
+    // Extension decisions: one inside the period (a3, granted 20 May), one outside (a1, 1 April).
+    const decided = (x: AssignmentRow, due: string, asked: string, state: string, on: string) =>
+      k('extension_requests').insert({
+        assignment_id: x.id,
+        due_on_when_requested: due,
+        requested_due_on: asked,
+        reason: 'More time, please.',
+        requested_at: new Date(`${on}T08:00:00Z`),
+        state,
+        decided_at: new Date(`${on}T10:00:00Z`),
+        decided_on: on,
+        decision_reason: 'Decided.',
+      });
+    await decided(a.a3, '2024-06-01', '2024-07-01', 'granted', '2024-05-20');
+    await decided(a.a1, '2024-05-01', '2024-06-01', 'refused', '2024-04-01');
+
+    // Progress updates: a1's returned on 28 May (inside); a2's posted 30 May, never reviewed, so
+    // waiting 16 days today; a1's 1 April one reviewed on 2 April (outside).
+    const update = async (x: AssignmentRow, at: string) =>
+      (
+        await k('progress_updates')
+          .insert({
+            assignment_id: x.id,
+            author_label: 'A lead',
+            self_assessment: 'on_track',
+            narrative: 'Progress.',
+            created_at: new Date(at),
+          })
+          .returning('id')
+      )[0].id as number;
+    const review = (updateId: number, decision: string, at: string) =>
+      k('progress_update_reviews').insert({
+        progress_update_id: updateId,
+        decision,
+        feedback: decision === 'returned' ? 'Say more about training.' : null,
+        reviewer_label: 'Fixture overseer',
+        created_at: new Date(at),
+      });
+    await review(await update(a.a1, '2024-05-25T10:00:00Z'), 'returned', '2024-05-28T10:00:00Z');
+    await review(await update(a.a1, '2024-04-01T10:00:00Z'), 'accepted', '2024-04-02T10:00:00Z');
+    await update(a.a2, '2024-05-30T10:00:00Z');
+
     const roles: [string, Role, number | null][] = [
       ['overseer', 'overseer', null],
       ['viewer', 'viewer', null],
@@ -185,7 +232,21 @@ describe('the board pack', () => {
     expect(res.headers.location).toBe('/sign-in');
     await get('lead', '/workspace/board-pack').expect(403);
     await get('lead', '/workspace/board-pack?from=nonsense').expect(403);
-    await api('lead', '/api/v1/board-pack').expect(403);
+    contract.conforms(
+      '/api/v1/board-pack',
+      'get',
+      await api('lead', '/api/v1/board-pack').expect(403),
+    );
+    await api('nobody', '/api/v1/board-pack').expect(401);
+  });
+
+  it('is linked from the workspace for those who may see it', async () => {
+    expect((await get('viewer', '/workspace').expect(200)).text).toContain(
+      'href="/workspace/board-pack"',
+    );
+    expect((await get('lead', '/workspace').expect(200)).text).not.toContain(
+      '/workspace/board-pack',
+    );
   });
 
   it('shows exactly the items of the default period (15 May to 15 June 2024)', async () => {
@@ -220,7 +281,19 @@ describe('the board pack', () => {
       expect.stringMatching(/^PACK-R3 .*Alpha Police 1 March 2024$/),
     ]);
     expect(tableRows(html, 'overdue-responses')).toEqual([]);
-    expect(html).toContain('No progress update was reviewed in the period.');
+    expect(tableRows(html, 'reviews')).toEqual([
+      expect.stringMatching(
+        /^28 May 2024 PACK-R1 .*Alpha Police Returned for more work, by Fixture overseer$/,
+      ),
+    ]);
+    expect(tableRows(html, 'extensions-decided')).toEqual([
+      expect.stringMatching(
+        /^20 May 2024 PACK-R2 .*Alpha Police Granted: due 1 June 2024, asked for 1 July 2024$/,
+      ),
+    ]);
+    expect(tableRows(html, 'updates-waiting')).toEqual([
+      expect.stringMatching(/^PACK-R1 .*Beta Police 30 May 2024 16$/),
+    ]);
     expect(html).toContain('Save as PDF');
   });
 
@@ -233,6 +306,12 @@ describe('the board pack', () => {
       expect.stringMatching(
         /^10 April 2024 PACK-R1 .*Beta Police Awaiting response → In progress$/,
       ),
+    ]);
+    expect(tableRows(res.text, 'extensions-decided')).toEqual([
+      expect.stringMatching(/^1 April 2024 PACK-R1 .*Alpha Police Refused/),
+    ]);
+    expect(tableRows(res.text, 'reviews')).toEqual([
+      expect.stringMatching(/^2 April 2024 PACK-R1 .*Alpha Police Accepted, by Fixture overseer$/),
     ]);
     expect(tableRows(res.text, 'rag-changes')).toEqual([
       expect.stringMatching(/^1 April 2024 PACK-R1 .*Alpha Police Not rated → Amber$/),
@@ -250,6 +329,7 @@ describe('the board pack', () => {
     expect(res.text).not.toContain('id="status-changes"');
     const apiRes = await api('overseer', `/api/v1/board-pack?${query}`).expect(400);
     expect(apiRes.headers['content-type']).toMatch(/application\/problem\+json/);
+    contract.conforms('/api/v1/board-pack', 'get', apiRes);
   });
 
   it('answers the same pack as JSON', async () => {
@@ -277,8 +357,18 @@ describe('the board pack', () => {
     expect(body.changed.statusChanges[0].changedAt).toBe('2024-05-14T23:30:00.000Z');
     expect(body.changed.statusChanges[0].assignmentId).toBe(a.a4!.id);
     expect(pick(body.changed.responses)).toEqual(['PACK-R1 Alpha Police']);
-    expect(body.changed.reviews).toEqual([]);
-    expect(body.changed.extensions).toEqual([]);
+    expect(body.changed.reviews).toEqual([
+      expect.objectContaining({ assignmentId: a.a1!.id, decision: 'returned' }),
+    ]);
+    expect(body.changed.extensions).toEqual([
+      expect.objectContaining({
+        assignmentId: a.a3!.id,
+        decision: 'granted',
+        decidedOn: '2024-05-20',
+        dueOnWhenRequested: '2024-06-01',
+        requestedDueOn: '2024-07-01',
+      }),
+    ]);
     expect(body.ragChanges).toEqual([
       expect.objectContaining({
         assignmentId: a.a1!.id,
@@ -298,7 +388,11 @@ describe('the board pack', () => {
       expect.objectContaining({ assignmentId: a.a2!.id, since: '2024-06-02T12:00:00.000Z' }),
     ]);
     expect(pick(body.decisions.notAccepted)).toEqual(['PACK-R3 Alpha Police']);
-    expect(body.decisions.updatesWaiting).toEqual({ total: 0, items: [] });
+    expect(body.decisions.updatesWaiting.total).toBe(1);
+    expect(body.decisions.updatesWaiting.items).toEqual([
+      expect.objectContaining({ assignmentId: a.a2!.id, daysWaiting: 16 }),
+    ]);
+    contract.conforms('/api/v1/board-pack', 'get', res);
     expect(body.overdue.responses.total).toBe(0);
   });
 });
