@@ -33,7 +33,7 @@ export function monthBefore(day: CalendarDate): CalendarDate {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, lastOfPrevious)).padStart(2, '0')}`;
 }
 
-/** The latest day a period may end: a board pack is about the past, not the future. */
+/** The longest period a pack covers: a year and a day, to keep one request's work bounded. */
 const MAX_DAYS = 366;
 
 export type BoardPackService = ReturnType<typeof createBoardPackService>;
