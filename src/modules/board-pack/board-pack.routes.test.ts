@@ -322,6 +322,7 @@ describe('the board pack', () => {
     ['from=2024-02-30', 'Enter the start date as a real date'],
     ['to=yesterday', 'Enter the end date as a real date'],
     ['from=2024-06-10&to=2024-06-01', 'The start date must be the same as or before the end date'],
+    ['from=2022-01-01&to=2024-06-01', 'The period can be at most 366 days long'],
   ])('re-shows the form with a 400 for %s', async (query, message) => {
     const res = await get('overseer', `/workspace/board-pack?${query}`).expect(400);
     expect(res.text).toContain('There is a problem');
