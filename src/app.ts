@@ -28,6 +28,7 @@ import { createImportRouter } from './modules/import/import.routes';
 import { createProgressUpdatesRouter } from './modules/progress-updates/progress-updates.routes';
 import { sessionMiddleware } from './shared/middleware/session';
 import { createDashboardsRouter } from './modules/dashboards/dashboards.routes';
+import { createBoardPackRouter } from './modules/board-pack/board-pack.routes';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import { createOversightRouter } from './modules/oversight/oversight.routes';
@@ -162,6 +163,7 @@ export function createApp(services: Services): Express {
   app.use(createOpenDataRouter(services.openData));
   app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
   app.use(createDashboardsRouter(services.dashboards));
+  app.use(createBoardPackRouter(services.boardPack));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

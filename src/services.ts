@@ -34,6 +34,8 @@ import { createFeedbackService } from './modules/feedback/feedback.service';
 import { createDashboardsRepository } from './modules/dashboards/dashboards.repository';
 import { createDashboardsService } from './modules/dashboards/dashboards.service';
 import { createNotificationsService } from './modules/notifications/notifications.service';
+import { createBoardPackRepository } from './modules/board-pack/board-pack.repository';
+import { createBoardPackService } from './modules/board-pack/board-pack.service';
 import { createSmtpSender } from './modules/notifications/mailer';
 
 export interface ServiceDeps {
@@ -133,6 +135,16 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       reviewWaitingDays: config.reviewWaitingDays,
     }),
     notifications,
+    // Its own instance of the (stateless) dashboards service, for the overdue lists.
+    boardPack: createBoardPackService({
+      repository: createBoardPackRepository(knex),
+      dashboards: createDashboardsService({
+        repository: createDashboardsRepository(knex),
+        clock,
+        reviewWaitingDays: config.reviewWaitingDays,
+      }),
+      clock,
+    }),
   };
 }
 

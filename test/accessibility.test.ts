@@ -89,6 +89,8 @@ const PAGES = [
   'overseer:/workspace/dashboards/overdue',
   'viewer:/workspace/dashboards/progress',
   'viewer:/workspace/dashboards/summary',
+  // The board pack for the default period (the month up to the test clock's today).
+  'overseer:/workspace/board-pack',
   // Notifications (the tick below gives the lead an overdue action and the admin an outbox).
   'lead:/workspace/notifications',
   'lead:/workspace/notifications/preferences',

@@ -601,6 +601,12 @@ const MATRIX: Record<string, Row> = {
   ...Object.fromEntries(
     DASHBOARD_API.map((path) => [`GET ${path}`, { path, expect: all('unauthorised') }]),
   ),
+  // The board pack: 'oversight.view'; its API, like the dashboards', takes a token only.
+  'GET /workspace/board-pack': {
+    path: '/workspace/board-pack',
+    expect: { ...signedIn('ok'), org_lead: 'forbidden' },
+  },
+  'GET /api/v1/board-pack': { path: '/api/v1/board-pack', expect: all('unauthorised') },
 };
 
 /** Progress update 1, on assignment 1, for the oversight rows (the seed has no updates). */
@@ -888,6 +894,18 @@ const API_TOKEN_MATRIX: Record<string, { path: string; expect: Record<TokenWho, 
       { path, expect: tokens },
     ]),
   ),
+  // The board pack: admin, overseer and viewer tokens; a force lead's token is refused.
+  'GET /api/v1/board-pack': {
+    path: '/api/v1/board-pack',
+    expect: {
+      none: 'unauthorised',
+      bad: 'unauthorised',
+      org_lead: 'forbidden',
+      viewer: 'ok',
+      overseer: 'ok',
+      admin: 'ok',
+    },
+  },
   // Oversight dashboards: admin, overseer and viewer tokens; a force lead's token is refused.
   ...Object.fromEntries(
     DASHBOARD_API.map((path) => [

@@ -172,6 +172,10 @@ export const paths = {
       summary: (query: Query = {}) => withQuery('/api/v1/dashboards/summary', query),
     },
   },
+  boardPack: {
+    page: (query: Query = {}) => withQuery('/workspace/board-pack', query),
+    api: (query: Query = {}) => withQuery('/api/v1/board-pack', query),
+  },
   exports: {
     matrix: (query: Query = {}) => withQuery('/workspace/exports/matrix.csv', query),
     assignments: (query: Query = {}) => withQuery('/workspace/exports/assignments.csv', query),
@@ -330,6 +334,10 @@ export const routes = {
       progress: '/api/v1/dashboards/progress',
       summary: '/api/v1/dashboards/summary',
     },
+  },
+  boardPack: {
+    page: '/workspace/board-pack',
+    api: '/api/v1/board-pack',
   },
   exports: {
     matrix: '/workspace/exports/matrix.csv',

@@ -17,6 +17,7 @@ import { importApiRoutes } from '../import/import.api';
 import { workspaceAssignmentsApiRoutes } from '../workspace-assignments/workspace-assignments.api';
 import { oversightApiRoutes } from '../oversight/oversight.api';
 import { dashboardsApiRoutes } from '../dashboards/dashboards.api';
+import { boardPackApiRoutes } from '../board-pack/board-pack.api';
 import { apiReference } from './api-docs.view-model';
 
 export const API_VERSION = '1.0.0';
@@ -45,6 +46,7 @@ export function apiDeclarations(services: Services): {
     ),
     ...oversightApiRoutes(services.oversight, services.apiCursors),
     ...dashboardsApiRoutes(services.dashboards, services.apiCursors),
+    ...boardPackApiRoutes(services.boardPack),
   ];
   let document: Record<string, unknown> = {};
   const openapiRoute = defineApiRoute({

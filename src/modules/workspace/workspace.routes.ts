@@ -40,6 +40,7 @@ export function createWorkspaceRouter(): Router {
       reviewsHref: can(req.user, 'oversight.view') ? paths.reviews.index() : null,
       feedbackHref: can(req.user, 'oversight.view') ? paths.feedback.inbox() : null,
       dashboardsHref: can(req.user, 'oversight.view') ? paths.dashboards.matrix() : null,
+      boardPackHref: can(req.user, 'oversight.view') ? paths.boardPack.page() : null,
     });
   });
   return router;

@@ -1,0 +1,149 @@
+/**
+ * HTTP for the board pack page: reads the period, asks the service, renders. Bad or reversed dates
+ * re-show the period form with a 400 and what to fix, keeping what the user typed.
+ */
+import type { Request, Response } from 'express';
+import { paths } from '../../shared/paths';
+import { formatLongDate, londonDate } from '../../shared/calendar-date';
+import { ValidationError } from '../../shared/errors';
+import { errorSummary } from '../../shared/form-errors';
+import { authorise } from '../accounts/policy';
+import { CLOSURE_REASON_LABELS, STANCE_LABELS, STATUS_LABELS } from '../register/register.labels';
+import { RAG_LABELS } from '../dashboards/dashboards.view-model';
+import type { BoardPack, BoardPackService } from './board-pack.service';
+
+const breadcrumbs = [{ text: 'Your workspace', href: paths.workspace() }];
+const FIELD_ORDER = ['from', 'to'] as const;
+
+const day = (instant: Date) => formatLongDate(londonDate(instant));
+const href = (assignmentId: number) => paths.assignments.show(assignmentId);
+
+/** What the page shows: labels in words, dates as London days, links to each assignment. */
+export function boardPackView(pack: BoardPack) {
+  const item = (x: {
+    assignment_id: number;
+    ref: string;
+    title: string | null;
+    organisation_name: string;
+  }) => ({
+    href: href(x.assignment_id),
+    ref: x.ref,
+    title: x.title,
+    organisation: x.organisation_name,
+  });
+  return {
+    fromText: formatLongDate(pack.from),
+    toText: formatLongDate(pack.to),
+    todayText: formatLongDate(pack.today),
+    reviewWaitingDays: pack.reviewWaitingDays,
+    statusChanges: pack.changed.statusChanges.map((c) => ({
+      ...item(c),
+      on: day(c.changed_at),
+      from: c.from_status ? STATUS_LABELS[c.from_status] : 'None',
+      to: STATUS_LABELS[c.to_status],
+      closureReason: c.closure_reason ? CLOSURE_REASON_LABELS[c.closure_reason] : null,
+    })),
+    responses: pack.changed.responses.map((x) => ({
+      ...item(x),
+      on: formatLongDate(x.responded_on),
+      stance: STANCE_LABELS[x.stance],
+      revised: x.version > 1,
+    })),
+    reviews: pack.changed.reviews.map((v) => ({
+      ...item(v),
+      on: day(v.created_at),
+      decision: v.decision === 'accepted' ? 'Accepted' : 'Returned for more work',
+      reviewer: v.reviewer_label,
+    })),
+    extensions: pack.changed.extensions.map((e) => ({
+      ...item(e),
+      on: e.decided_on ? formatLongDate(e.decided_on) : '',
+      decision: e.state === 'granted' ? 'Granted' : 'Refused',
+      dueWhenRequested: formatLongDate(e.due_on_when_requested),
+      requestedDue: formatLongDate(e.requested_due_on),
+    })),
+    overdueResponses: pack.overdue.responses.items.map((r) => ({
+      href: href(r.assignmentId),
+      ref: r.ref,
+      title: r.title,
+      organisation: r.organisationName,
+      dueOn: formatLongDate(r.dueOn),
+      extended: r.extended,
+      daysOverdue: r.daysOverdue,
+    })),
+    overdueResponsesTotal: pack.overdue.responses.total,
+    overdueActions: pack.overdue.actions.items.map((x) => ({
+      href: href(x.assignmentId),
+      ref: x.ref,
+      title: x.title,
+      organisation: x.organisationName,
+      description: x.description,
+      targetOn: formatLongDate(x.targetOn),
+      daysOverdue: x.daysOverdue,
+    })),
+    overdueActionsTotal: pack.overdue.actions.total,
+    ragChanges: pack.ragChanges.map((x) => ({
+      ...item(x),
+      on: formatLongDate(x.rated_on),
+      previous: x.previous_rating ? RAG_LABELS[x.previous_rating] : 'Not rated',
+      rating: RAG_LABELS[x.rating],
+    })),
+    pendingExtensions: pack.decisions.pendingExtensions.map((e) => ({
+      ...item(e),
+      requestedOn: day(e.requested_at),
+      dueWhenRequested: formatLongDate(e.due_on_when_requested),
+      requestedDue: formatLongDate(e.requested_due_on),
+    })),
+    awaitingVerification: pack.decisions.awaitingVerification.map((a) => ({
+      ...item(a),
+      since: a.since ? day(a.since) : 'Not recorded',
+    })),
+    notAccepted: pack.decisions.notAccepted.map((x) => ({
+      ...item(x),
+      respondedOn: formatLongDate(x.responded_on),
+    })),
+    updatesWaiting: pack.decisions.updatesWaiting.items.map((u) => ({
+      href: href(u.assignmentId),
+      ref: u.ref,
+      title: u.title,
+      organisation: u.organisationName,
+      postedOn: formatLongDate(u.postedOn),
+      daysWaiting: u.daysWaiting,
+    })),
+    updatesWaitingTotal: pack.decisions.updatesWaiting.total,
+  };
+}
+
+export function createBoardPackController(service: BoardPackService) {
+  return {
+    async page(req: Request, res: Response) {
+      // Check the role first, so a force lead gets 403 whatever dates they typed.
+      authorise(req.user, 'oversight.view');
+      const typed = {
+        from: typeof req.query.from === 'string' ? req.query.from : '',
+        to: typeof req.query.to === 'string' ? req.query.to : '',
+      };
+      let period;
+      try {
+        period = service.period(req.query);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400).render('board-pack/index', {
+          pageTitle: 'Error: Board pack',
+          breadcrumbs,
+          form: { action: paths.boardPack.page(), values: typed },
+          ...errorSummary(err.errors, FIELD_ORDER),
+        });
+        return;
+      }
+      const pack = await service.pack(req.user, period);
+      res.render('board-pack/index', {
+        pageTitle: 'Board pack',
+        breadcrumbs,
+        form: { action: paths.boardPack.page(), values: period },
+        apiHref: paths.boardPack.api(period),
+        pack: boardPackView(pack),
+      });
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * /workspace/board-pack: the printable pack for the Public Accountability Board, for those allowed
+ * 'oversight.view'. A signed-out visitor is sent to sign in; a force lead gets 403.
+ */
+import { Router } from 'express';
+import { routes } from '../../shared/paths';
+import { requireSignIn } from '../workspace/workspace.routes';
+import { createBoardPackController } from './board-pack.controller';
+import type { BoardPackService } from './board-pack.service';
+
+export function createBoardPackRouter(service: BoardPackService): Router {
+  const c = createBoardPackController(service);
+  const router = Router();
+  router.get(routes.boardPack.page, requireSignIn, c.page);
+  return router;
+}
