@@ -71,6 +71,11 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     reviewWaitingDays: config.notifications.reviewWaitingDays,
     maxAttempts: config.notifications.maxAttempts,
   });
+  const dashboards = createDashboardsService({
+    repository: createDashboardsRepository(knex),
+    clock,
+    reviewWaitingDays: config.reviewWaitingDays,
+  });
   const links = createOneTimeLinksService({
     knex,
     clock,
@@ -129,20 +134,12 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       licence: config.openDataLicence,
     }),
     feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
-    dashboards: createDashboardsService({
-      repository: createDashboardsRepository(knex),
-      clock,
-      reviewWaitingDays: config.reviewWaitingDays,
-    }),
+    dashboards,
     notifications,
-    // Its own instance of the (stateless) dashboards service, for the overdue lists.
+    // The board pack's overdue lists are the dashboards'.
     boardPack: createBoardPackService({
       repository: createBoardPackRepository(knex),
-      dashboards: createDashboardsService({
-        repository: createDashboardsRepository(knex),
-        clock,
-        reviewWaitingDays: config.reviewWaitingDays,
-      }),
+      dashboards,
       clock,
     }),
   };
