@@ -2,7 +2,8 @@
  * The force lead's journey in a real browser, as the issue's "done when" describes it: South
  * Yorkshire Police's lead signs in, answers LIN-01, adds an action to the plan, posts an update with
  * a PDF, then claims completion. Each step is checked on the page and in the database (the status,
- * its history and the audit trail).
+ * its history and the audit trail). Then the oversight office's: an overseer accepts the updates,
+ * verifies implementation, sees the dashboards change and opens the month's board pack.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -26,6 +27,7 @@ describeWithBrowser('a force lead, in a browser', () => {
   let page: Page;
   let base: string;
   let assignmentId: number;
+  let overseerToken: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -52,7 +54,16 @@ describeWithBrowser('a force lead, in a browser', () => {
       organisationId: syp.id,
       email: 'lead@southyorks.example',
     });
-    const { app } = buildTestApp(db.knex, { now: '2022-01-10T10:00:00Z' });
+    const { app, services } = buildTestApp(db.knex, { now: '2022-01-10T10:00:00Z' });
+    // An overseer's session straight in the database (two-factor sign-in is tested elsewhere).
+    const overseer = await createUser(db.knex, { role: 'overseer' });
+    overseerToken = (
+      await services.sessions.start(db.knex, {
+        userId: overseer.id,
+        state: 'active',
+        context: { ip: '127.0.0.1', userAgent: 'journey', requestId: null },
+      })
+    ).token;
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -149,5 +160,52 @@ describeWithBrowser('a force lead, in a browser', () => {
       'progress_update.create',
       'progress_update.create',
     ]);
+  });
+
+  it('is then reviewed and verified by an overseer, who sees the dashboards change and the board pack', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addCookies([{ name: 'tracker-session', value: overseerToken, url: base }]);
+    const overseer = await context.newPage();
+    const cellText = async () => overseer.locator('main').innerText();
+
+    await overseer.goto(`${base}/workspace/dashboards`);
+    expect(await cellText()).toMatch(/LIN-01[\s\S]*Awaiting verification/);
+
+    // Both updates wait in the queue, oldest first; accept each.
+    for (let i = 0; i < 2; i++) {
+      await overseer.goto(`${base}/workspace/reviews`);
+      await overseer
+        .getByRole('link', { name: /Review the update on LIN-01/ })
+        .first()
+        .click();
+      await overseer.getByLabel(/^Accept/).check();
+      await overseer.getByRole('button', { name: 'Record the review' }).click();
+      await overseer.waitForLoadState();
+    }
+    expect(
+      Number(
+        (
+          await db
+            .knex('progress_update_reviews')
+            .where({ decision: 'accepted' })
+            .count<{ n: string }[]>('* as n')
+        )[0]!.n,
+      ),
+    ).toBe(2);
+
+    await overseer.goto(`${base}/workspace/assignments/${assignmentId}`);
+    await overseer.getByLabel('Note (optional)').fill('Training records checked at the board.');
+    await overseer.getByRole('button', { name: 'Verify as implemented' }).click();
+    await overseer.waitForLoadState();
+    expect(await status()).toBe('implemented');
+
+    await overseer.goto(`${base}/workspace/dashboards`);
+    expect(await cellText()).toMatch(/LIN-01[\s\S]*Implemented/);
+
+    await overseer.goto(`${base}/workspace/board-pack`);
+    const pack = await cellText();
+    expect(pack).toContain('To print this pack');
+    expect(pack).toMatch(/LIN-01[\s\S]*Implemented/);
+    await context.close();
   });
 });
