@@ -189,6 +189,13 @@ export function formatLongDate(d: CalendarDate): string {
 }
 
 /** Dates where space is short, such as tables: '17 Jan 2022'. */
+/** A month's name (1 = January), and its short form as formatShortDate writes it ('Sept'). */
+export function monthName(month: number, style: 'long' | 'short' = 'long'): string {
+  const name = (style === 'long' ? LONG_MONTHS : SHORT_MONTHS)[month - 1];
+  if (!name) throw new RangeError(`No month ${month}`);
+  return name;
+}
+
 export function formatShortDate(d: CalendarDate): string {
   const { year, month, day } = parseCalendarDate(d);
   return `${day} ${SHORT_MONTHS[month - 1]} ${year}`;

@@ -2,7 +2,7 @@
  * Shapes dashboard data for the templates: labels, tags (text and colour together, never colour
  * alone), links that keep the filters, and the progress chart with its table.
  */
-import { formatShortDate, type CalendarDate } from '../../shared/calendar-date';
+import { formatShortDate, monthName, type CalendarDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { stackedBarChartSvg, type ChartSeries } from '../../shared/charts/stacked-bar-chart';
 import { ASSIGNMENT_STATUSES, type AssignmentStatus } from '../../db/tables';
@@ -267,38 +267,9 @@ export const STATUS_SERIES: ChartSeries[] = [
   { key: 'closed', label: STATUS_LABELS.closed, colour: '#505a5f', pattern: 'crosshatch' },
 ];
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const SHORT_MONTHS = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sept',
-  'Oct',
-  'Nov',
-  'Dec',
-];
-
 export function monthLabel(month: string): string {
   const [year, m] = month.split('-').map(Number) as [number, number];
-  return `${MONTHS[m - 1]} ${year}`;
+  return `${monthName(m)} ${year}`;
 }
 
 export function progressView(months: ProgressMonth[], filterDescription: string) {
@@ -310,7 +281,8 @@ export function progressView(months: ProgressMonth[], filterDescription: string)
         ? `${monthLabel(m.month)} (to ${formatShortDate(m.asOf)})`
         : monthLabel(m.month),
       // The year under January and under the first bar, so every bar's year can be read.
-      axisLabel: i === 0 || n === 1 ? [SHORT_MONTHS[n - 1]!, String(year)] : [SHORT_MONTHS[n - 1]!],
+      axisLabel:
+        i === 0 || n === 1 ? [monthName(n, 'short'), String(year)] : [monthName(n, 'short')],
     };
   });
   const first = months[0];
