@@ -112,6 +112,28 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
     requestId: context.requestId,
   });
 
+  /**
+   * Withdraws the live publication matching `where` (one of a summary or a file) with the reason,
+   * or refuses with `notPublished` (409) when nothing is live. Returns the withdrawn row's id.
+   */
+  async function withdrawLive(
+    trx: Knex.Transaction,
+    table: 'update_publications' | 'evidence_publications',
+    where: Record<string, number>,
+    user: CurrentUser,
+    reason: string,
+    notPublished: string,
+  ): Promise<{ id: number }> {
+    const live = await trx(table).where(where).whereNull('withdrawn_at').first('id');
+    if (!live) throw new ConflictError(notPublished);
+    await trx(table).where({ id: live.id }).update({
+      withdrawn_at: clock.now(),
+      withdrawn_by: user.id,
+      withdrawn_reason: reason,
+    });
+    return live;
+  }
+
   return {
     /** Everything the publication page shows for one update. */
     async forUpdate(user: CurrentUser, updateId: number) {
@@ -248,16 +270,14 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
           'Enter why the summary is being withdrawn',
           `The reason must be ${REASON_MAX} characters or fewer`,
         );
-        const live = await trx('update_publications')
-          .where({ progress_update_id: update.id })
-          .whereNull('withdrawn_at')
-          .first('id');
-        if (!live) throw new ConflictError('No summary of this update is published.');
-        await trx('update_publications').where({ id: live.id }).update({
-          withdrawn_at: clock.now(),
-          withdrawn_by: user.id,
-          withdrawn_reason: reason,
-        });
+        const live = await withdrawLive(
+          trx,
+          'update_publications',
+          { progress_update_id: update.id },
+          user,
+          reason,
+          'No summary of this update is published.',
+        );
         await recordAudit(
           trx,
           audit(user, context, 'update_publication.withdraw', 'update_publication', live.id, {
@@ -320,16 +340,14 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
           'Enter why the file is being withdrawn',
           `The reason must be ${REASON_MAX} characters or fewer`,
         );
-        const live = await trx('evidence_publications')
-          .where({ evidence_file_id: file.id })
-          .whereNull('withdrawn_at')
-          .first('id');
-        if (!live) throw new ConflictError('This evidence file is not published.');
-        await trx('evidence_publications').where({ id: live.id }).update({
-          withdrawn_at: clock.now(),
-          withdrawn_by: user.id,
-          withdrawn_reason: reason,
-        });
+        const live = await withdrawLive(
+          trx,
+          'evidence_publications',
+          { evidence_file_id: file.id },
+          user,
+          reason,
+          'This evidence file is not published.',
+        );
         await recordAudit(
           trx,
           audit(user, context, 'evidence_publication.withdraw', 'evidence_publication', live.id, {
