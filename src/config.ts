@@ -208,7 +208,6 @@ export interface Config {
     smtpUrl: string | null;
     mailFrom: string;
     intervalSeconds: number;
-    reviewWaitingDays: number;
     maxAttempts: number;
   };
   session: {
@@ -305,7 +304,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         env.MAIL_FROM ??
         `"${env.SERVICE_NAME.replace(/["\\]/g, '')}" <no-reply@${new URL(publicBaseUrl).hostname}>`,
       intervalSeconds: env.NOTIFICATIONS_INTERVAL_SECONDS,
-      reviewWaitingDays: env.REVIEW_WAITING_DAYS,
       maxAttempts: env.EMAIL_MAX_ATTEMPTS,
     },
     session: {

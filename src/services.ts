@@ -68,7 +68,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     secretKey: config.secretKey,
     serviceName: config.serviceName,
     publicBaseUrl: config.publicBaseUrl,
-    reviewWaitingDays: config.notifications.reviewWaitingDays,
+    reviewWaitingDays: config.reviewWaitingDays,
     maxAttempts: config.notifications.maxAttempts,
   });
   const dashboards = createDashboardsService({
