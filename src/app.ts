@@ -64,7 +64,10 @@ export function createApp(services: Services): Express {
   );
   app.set('view engine', 'hbs');
   app.set('views', VIEWS);
-  if (config.env === 'production') app.enable('view cache');
+  // Compiled templates are kept unless `npm run dev` asks for them to be read again on each render:
+  // re-reading them costs several times the CPU of a page, and `npm start` is what newcomers run.
+  if (config.templateReload) app.disable('view cache');
+  else app.enable('view cache');
 
   app.use(requestLogging(services.logger));
   app.use(

@@ -18,6 +18,11 @@ const ENV_SCHEMA = Type.Object({
       description: 'development, production or test',
     },
   ),
+  TEMPLATE_RELOAD: Type.Boolean({
+    default: false,
+    description:
+      'true or false (true: templates are read again on every render; npm run dev sets it)',
+  }),
   HOST: Type.String({
     minLength: 1,
     default: '127.0.0.1',
@@ -173,6 +178,8 @@ type Env = Static<typeof ENV_SCHEMA>;
 
 export interface Config {
   env: Env['NODE_ENV'];
+  /** Read templates again on every render (npm run dev); otherwise they are compiled once. */
+  templateReload: boolean;
   host: string;
   port: number;
   publicBaseUrl: string;
@@ -273,6 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const https = publicBaseUrl.startsWith('https://');
   return {
     env: env.NODE_ENV,
+    templateReload: env.TEMPLATE_RELOAD,
     host: env.HOST,
     port: env.PORT,
     publicBaseUrl,
