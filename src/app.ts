@@ -143,6 +143,7 @@ export function createApp(services: Services): Express {
     createRegisterRouter(services.register, {
       publicBaseUrl: config.publicBaseUrl,
       progress: (asOf) => services.dashboards.publicProgress(asOf),
+      cache: services.responseCache,
     }),
   );
   app.use(createStaticPagesRouter());
@@ -163,7 +164,7 @@ export function createApp(services: Services): Express {
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
   app.use(createPublicationRouter(services.publication));
-  app.use(createOpenDataRouter(services.openData));
+  app.use(createOpenDataRouter(services.openData, services.responseCache));
   app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
   app.use(createDashboardsRouter(services.dashboards));
   app.use(createBoardPackRouter(services.boardPack));
