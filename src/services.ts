@@ -40,6 +40,7 @@ import { createSmtpSender } from './modules/notifications/mailer';
 import { createDataVersionReader } from './db/data-version';
 import { createResponseCache } from './shared/response-cache/response-cache';
 import { releaseId } from './shared/response-cache/release';
+import { createVersionMemo } from './shared/response-cache/version-memo';
 import { isSignedOutRequest } from './shared/middleware/session';
 
 export interface ServiceDeps {
@@ -83,10 +84,13 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     isSignedOut: (req) => isSignedOutRequest(req, config),
     release: releaseId(),
   });
+  // The dashboards' and board pack's figures, once per data version (src/shared/response-cache).
+  const memo = createVersionMemo({ versions: dataVersions, maxEntries: 500 });
   const dashboards = createDashboardsService({
     repository: createDashboardsRepository(knex),
     clock,
     reviewWaitingDays: config.reviewWaitingDays,
+    memo,
   });
   const links = createOneTimeLinksService({
     knex,
@@ -100,6 +104,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
   return {
     dataVersions,
     responseCache,
+    memo,
     sessions,
     hasher,
     links,
@@ -156,6 +161,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       repository: createBoardPackRepository(knex),
       dashboards,
       clock,
+      memo,
     }),
   };
 }
