@@ -18,6 +18,7 @@ import * as createFeedback from './20261128220400_create_feedback';
 import * as dashboardsIndexes from './20261128220100_dashboards_indexes';
 import * as createNotifications from './20261128220200_create_notifications';
 import * as responseVersions from './20261202150000_response_versions';
+import * as clockByAddressee from './20261202150100_clock_by_addressee';
 
 interface Migration {
   name: string;
@@ -44,6 +45,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128220200_create_notifications', ...createNotifications },
   { name: '20261128220400_create_feedback', ...createFeedback },
   { name: '20261202150000_response_versions', ...responseVersions },
+  { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
