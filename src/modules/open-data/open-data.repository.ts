@@ -437,45 +437,6 @@ export function createOpenDataRepository(knex: Knex) {
         .slice(0, limit);
     },
 
-    /**
-     * A fingerprint of everything public (row counts, highest ids, latest change times of every
-     * table the downloads and feeds read) and the latest of those times. Cheap next to building a
-     * download, so a conditional request is answered without reading the data; any insert, edit,
-     * publication or withdrawal changes it.
-     */
-    async fingerprint(): Promise<{ key: string; lastChange: Date | null }> {
-      const result = await knex.raw(`
-        select
-          (select json_build_array(count(*), max(id), max(updated_at)) from reports) as reports,
-          (select json_build_array(count(*), max(id), max(updated_at), count(withdrawn_at), max(withdrawn_at)) from recommendations) as recommendations,
-          (select json_build_array(count(*), max(id), max(updated_at), count(withdrawn_at), max(withdrawn_at), count(responded_on)) from assignments) as assignments,
-          (select json_build_array(count(*), max(id), max(updated_at)) from organisations) as organisations,
-          (select json_build_array(count(*), md5(coalesce(string_agg(slug || ':' || name, ',' order by slug), ''))) from themes) as themes,
-          (select json_build_array(count(*), sum(recommendation_id), sum(theme_id)) from recommendation_themes) as recommendation_themes,
-          (select json_build_array(count(*), max(id), max(changed_at)) from assignment_status_changes) as status_changes,
-          (select json_build_array(count(*), max(id), max(recorded_at)) from assignment_responses) as responses,
-          (select json_build_array(count(*), max(decided_at)) from extension_requests where state = 'granted') as extensions,
-          (select json_build_array(count(*), max(id), max(published_at), count(withdrawn_at), max(withdrawn_at)) from update_publications) as update_publications,
-          (select json_build_array(count(*), max(id), max(published_at), count(withdrawn_at), max(withdrawn_at)) from evidence_publications) as evidence_publications,
-          greatest(
-            (select max(updated_at) from reports),
-            (select max(greatest(updated_at, withdrawn_at)) from recommendations),
-            (select max(greatest(updated_at, withdrawn_at)) from assignments),
-            (select max(updated_at) from organisations),
-            (select max(changed_at) from assignment_status_changes),
-            (select max(recorded_at) from assignment_responses),
-            (select max(decided_at) from extension_requests),
-            (select max(greatest(published_at, withdrawn_at)) from update_publications),
-            (select max(greatest(published_at, withdrawn_at)) from evidence_publications)
-          ) as last_change`);
-      const row = result.rows[0] as Record<string, unknown> & { last_change: Date | null };
-      const { last_change: lastChange, ...parts } = row;
-      return {
-        key: JSON.stringify(parts),
-        lastChange: lastChange ? new Date(lastChange) : null,
-      };
-    },
-
     async exampleReportSlug(): Promise<string | null> {
       const row = await knex('reports')
         .orderBy([{ column: 'published_on', order: 'desc', nulls: 'last' }, { column: 'id' }])

@@ -633,39 +633,6 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
           : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
     },
-
-    /**
-     * When anything the public pages show last changed: the latest of the timestamps of every table
-     * that feeds them, with row counts (so a deletion, or two changes in the same instant, still
-     * changes the answer). Derived from the data itself, so no writer can forget to bump it.
-     */
-    async publicVersion(): Promise<{ changedAt: Date | null; fingerprint: string }> {
-      const result = await knex.raw(`select
-        greatest(
-          (select max(updated_at) from reports),
-          (select max(updated_at) from recommendations),
-          (select max(updated_at) from assignments),
-          (select max(updated_at) from organisations),
-          (select max(changed_at) from assignment_status_changes),
-          (select max(decided_at) from extension_requests),
-          (select max(greatest(published_at, withdrawn_at)) from update_publications),
-          (select max(greatest(published_at, withdrawn_at)) from evidence_publications)
-        ) as changed_at,
-        concat_ws('.',
-          (select count(*) from reports), (select count(*) from recommendations),
-          (select count(*) from assignments), (select count(*) from organisations),
-          (select count(*) from themes), (select count(*) from recommendation_themes),
-          (select count(*) from assignment_status_changes),
-          (select count(*) from extension_requests where state = 'granted'),
-          (select count(*) from update_publications), (select count(withdrawn_at) from update_publications),
-          (select count(*) from evidence_publications), (select count(withdrawn_at) from evidence_publications)
-        ) as fingerprint`);
-      const row = result.rows[0] as { changed_at: Date | string | null; fingerprint: string };
-      return {
-        changedAt: row.changed_at ? new Date(row.changed_at) : null,
-        fingerprint: row.fingerprint,
-      };
-    },
   };
 }
 

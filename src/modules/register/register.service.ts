@@ -661,8 +661,6 @@ export function createRegisterService(deps: {
       };
     },
 
-    publicVersion: () => repository.publicVersion(),
-
     /** Today's date in Europe/London, by the app's clock (or the day of a past record). */
     today: () => clock.today(),
 
