@@ -7,6 +7,7 @@
  * the old per-report rule had stored for addressees the law does not bind.
  */
 import type { Knex } from 'knex';
+import { attachDataVersion, detachDataVersion } from '../src/db/data-version';
 
 // Written out, not imported: a migration records the schema as it was on its date.
 const MODES = `'statutory', 'none', 'date'`;
@@ -47,6 +48,8 @@ export async function up(knex: Knex): Promise<void> {
     t.check(`length(reason) between 1 and 2000`, [], 'assignment_clock_overrides_reason_length');
     t.index(['assignment_id', 'set_at'], 'assignment_clock_overrides_assignment_idx');
   });
+  // The record as of a past date reads the override history (ADR 0011).
+  await attachDataVersion(knex, 'assignment_clock_overrides', ['public', 'workspace']);
   await knex.raw(
     `comment on table assignment_clock_overrides is 'Every change of an assignment''s clock override, with its reason (the latest is copied to assignments.clock_override).'`,
   );
@@ -61,6 +64,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await detachDataVersion(knex, 'assignment_clock_overrides');
   await knex.schema.dropTable('assignment_clock_overrides');
   await knex.raw(
     `alter table assignments drop column clock_override, drop column clock_override_due_on`,
