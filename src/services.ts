@@ -27,6 +27,7 @@ import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 import { createOversightService } from './modules/oversight/oversight.service';
+import { createAssignmentDeadlinesService } from './modules/assignment-deadlines/assignment-deadlines.service';
 import { createPublicationService } from './modules/publication/publication.service';
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
@@ -144,6 +145,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       maxFiles: config.evidence.maxFiles,
     }),
     oversight: createOversightService({ knex, clock }),
+    assignmentDeadlines: createAssignmentDeadlinesService({ knex, clock }),
     publication: createPublicationService({ knex, clock }),
     openData: createOpenDataService({
       repository: createOpenDataRepository(knex),
