@@ -17,6 +17,8 @@ import * as createPublications from './20261128210100_create_publications';
 import * as createFeedback from './20261128220400_create_feedback';
 import * as dashboardsIndexes from './20261128220100_dashboards_indexes';
 import * as createNotifications from './20261128220200_create_notifications';
+import * as createDataVersions from './20261202130000_create_data_versions';
+import * as responseVersions from './20261202150000_response_versions';
 import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
 
 interface Migration {
@@ -43,6 +45,8 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128220100_dashboards_indexes', ...dashboardsIndexes },
   { name: '20261128220200_create_notifications', ...createNotifications },
   { name: '20261128220400_create_feedback', ...createFeedback },
+  { name: '20261202130000_create_data_versions', ...createDataVersions },
+  { name: '20261202150000_response_versions', ...responseVersions },
   { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
 ];
 

@@ -19,6 +19,7 @@ import {
   parseCalendarDate,
 } from '../src/shared/calendar-date';
 import { recordStatusesWithoutHistory } from '../src/modules/assignments/status-history';
+import { recordResponsesWithoutVersions } from '../src/modules/assignments/response-versions';
 
 export interface DemoOptions {
   /** The number of invented addressee organisations, 1 to 5000; everything else grows with it. */
@@ -607,6 +608,7 @@ export async function seedDemo(knex: Knex, options: DemoOptions): Promise<DemoSu
     );
     await insertInBatches(trx, 'assignments', assignments);
     await recordStatusesWithoutHistory(trx, 'seed-demo');
+    await recordResponsesWithoutVersions(trx, 'Demonstration seed');
 
     const summary: DemoSummary = {
       organisations: organisations.length,

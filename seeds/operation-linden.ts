@@ -17,6 +17,7 @@ import {
   LINDEN_THEMES,
 } from './operation-linden.data';
 import { recordStatusesWithoutHistory } from '../src/modules/assignments/status-history';
+import { recordResponsesWithoutVersions } from '../src/modules/assignments/response-versions';
 
 export const SEED_NAME = 'operation-linden';
 export const SEED_VERSION = 1;
@@ -224,6 +225,8 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
     }
 
     await recordStatusesWithoutHistory(trx, SEED_ACTOR.label);
+    // Each response loaded from public sources is version 1, with its own date, source and confidence.
+    await recordResponsesWithoutVersions(trx, 'Operation Linden seed (public sources)');
     audit.push({
       actor: SEED_ACTOR,
       action: 'seed.apply',

@@ -64,7 +64,10 @@ export function createApp(services: Services): Express {
   );
   app.set('view engine', 'hbs');
   app.set('views', VIEWS);
-  if (config.env === 'production') app.enable('view cache');
+  // Compiled templates are kept unless `npm run dev` asks for them to be read again on each render:
+  // re-reading them costs several times the CPU of a page, and `npm start` is what newcomers run.
+  if (config.templateReload) app.disable('view cache');
+  else app.enable('view cache');
 
   app.use(requestLogging(services.logger));
   app.use(
@@ -140,6 +143,7 @@ export function createApp(services: Services): Express {
     createRegisterRouter(services.register, {
       publicBaseUrl: config.publicBaseUrl,
       progress: (asOf) => services.dashboards.publicProgress(asOf),
+      cache: services.responseCache,
     }),
   );
   app.use(createStaticPagesRouter());
@@ -160,7 +164,7 @@ export function createApp(services: Services): Express {
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
   app.use(createPublicationRouter(services.publication));
-  app.use(createOpenDataRouter(services.openData));
+  app.use(createOpenDataRouter(services.openData, services.responseCache));
   app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
   app.use(createDashboardsRouter(services.dashboards));
   app.use(createBoardPackRouter(services.boardPack));

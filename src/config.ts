@@ -18,6 +18,11 @@ const ENV_SCHEMA = Type.Object({
       description: 'development, production or test',
     },
   ),
+  TEMPLATE_RELOAD: Type.Boolean({
+    default: false,
+    description:
+      'true or false (true: templates are read again on every render; npm run dev sets it)',
+  }),
   HOST: Type.String({
     minLength: 1,
     default: '127.0.0.1',
@@ -161,6 +166,13 @@ const ENV_SCHEMA = Type.Object({
     default: 14,
     description: 'days, 1 to 365 (a progress update waiting longer for review is flagged)',
   }),
+  RESPONSE_CACHE_MAX_BYTES: Type.Integer({
+    minimum: 0,
+    maximum: 4294967296,
+    default: 134217728,
+    description:
+      'bytes, 0 to 4294967296: the most memory kept for rendered public responses (0 keeps none)',
+  }),
   EMAIL_MAX_ATTEMPTS: Type.Integer({
     minimum: 1,
     maximum: 20,
@@ -173,6 +185,8 @@ type Env = Static<typeof ENV_SCHEMA>;
 
 export interface Config {
   env: Env['NODE_ENV'];
+  /** Read templates again on every render (npm run dev); otherwise they are compiled once. */
+  templateReload: boolean;
   host: string;
   port: number;
   publicBaseUrl: string;
@@ -201,6 +215,8 @@ export interface Config {
   evidence: { maxFileBytes: number; maxFiles: number };
   /** The licence the open data downloads and feeds are published under. */
   openDataLicence: { name: string; url: string };
+  /** The most bytes of rendered public responses kept in memory (src/shared/response-cache). */
+  responseCacheMaxBytes: number;
   /** Oversight dashboards flag a progress update waiting longer than this many days for review. */
   reviewWaitingDays: number;
   /** Reminders and email (issue 8). smtpUrl null: emails wait in the outbox for an admin to read. */
@@ -273,6 +289,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const https = publicBaseUrl.startsWith('https://');
   return {
     env: env.NODE_ENV,
+    templateReload: env.TEMPLATE_RELOAD,
     host: env.HOST,
     port: env.PORT,
     publicBaseUrl,
@@ -297,6 +314,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     evidence: { maxFileBytes: env.EVIDENCE_MAX_FILE_BYTES, maxFiles: env.EVIDENCE_MAX_FILES },
     openDataLicence: { name: env.OPEN_DATA_LICENCE, url: env.OPEN_DATA_LICENCE_URL },
     reviewWaitingDays: env.REVIEW_WAITING_DAYS,
+    responseCacheMaxBytes: env.RESPONSE_CACHE_MAX_BYTES,
     notifications: {
       smtpUrl: env.SMTP_URL ?? null,
       // Quoted, so a comma or colon in the service name cannot split the address.

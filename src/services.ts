@@ -37,6 +37,10 @@ import { createNotificationsService } from './modules/notifications/notification
 import { createBoardPackRepository } from './modules/board-pack/board-pack.repository';
 import { createBoardPackService } from './modules/board-pack/board-pack.service';
 import { createSmtpSender } from './modules/notifications/mailer';
+import { createDataVersionReader } from './db/data-version';
+import { createResponseCache } from './shared/response-cache/response-cache';
+import { releaseId } from './shared/response-cache/release';
+import { isSignedOutRequest } from './shared/middleware/session';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -71,6 +75,14 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     reviewWaitingDays: config.reviewWaitingDays,
     maxAttempts: config.notifications.maxAttempts,
   });
+  const dataVersions = createDataVersionReader(knex);
+  const responseCache = createResponseCache({
+    versions: dataVersions,
+    clock,
+    maxBytes: config.responseCacheMaxBytes,
+    isSignedOut: (req) => isSignedOutRequest(req, config),
+    release: releaseId(),
+  });
   const dashboards = createDashboardsService({
     repository: createDashboardsRepository(knex),
     clock,
@@ -86,6 +98,8 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     onLinkIssued: (trx, link) => notifications.emailLink(trx, link),
   });
   return {
+    dataVersions,
+    responseCache,
     sessions,
     hasher,
     links,
@@ -128,6 +142,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     publication: createPublicationService({ knex, clock }),
     openData: createOpenDataService({
       repository: createOpenDataRepository(knex),
+      versions: dataVersions,
       clock,
       baseUrl: config.publicBaseUrl,
       serviceName: config.serviceName,

@@ -3,7 +3,12 @@ import type { Request, Response } from 'express';
 import type { Config } from '../../config';
 import { check, compileText } from '../../shared/validation';
 import { ValidationError, type FieldError } from '../../shared/errors';
-import { clearSessionCookie, setSessionCookie } from '../../shared/middleware/session';
+import {
+  clearSessionCookie,
+  sessionCookie,
+  setSessionCookie,
+} from '../../shared/middleware/session';
+import { isAnonymousSessionToken } from './sessions.service';
 import { paths } from '../../shared/paths';
 import { SignInForm, TwoFactorForm } from './accounts.schemas';
 import type { RequestContext } from './accounts.types';
@@ -21,7 +26,10 @@ export function requestContext(req: Request): RequestContext {
   };
 }
 
-/** Makes sure a signed-out visitor has a session, so the form can carry a CSRF token. */
+/**
+ * Makes sure a signed-out visitor has a session, so the form can carry a CSRF token: the anonymous
+ * session the cookie names (which the session middleware does not read on a GET), else a new one.
+ */
 export async function ensureSession(
   req: Request,
   res: Response,
@@ -29,6 +37,15 @@ export async function ensureSession(
   config: Config,
 ): Promise<void> {
   if (req.trackerSession) return;
+  const existing = sessionCookie(req, config);
+  if (isAnonymousSessionToken(existing)) {
+    const loaded = await signIn.loadAnonymous(existing!);
+    if (loaded) {
+      req.trackerSession = loaded;
+      res.locals.csrfToken = loaded.csrfToken;
+      return;
+    }
+  }
   const { token, session } = await signIn.startAnonymous(requestContext(req));
   setSessionCookie(res, config, token);
   req.trackerSession = session;

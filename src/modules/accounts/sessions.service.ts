@@ -20,6 +20,18 @@ export type SessionService = ReturnType<typeof createSessionService>;
 
 const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/**
+ * An anonymous session's cookie value starts with this mark (base64url never holds a '.'), so a
+ * signed-out visitor's page views can be told from a signed-in one's without reading the session
+ * table: only a form that needs the session's CSRF token, or a form post, reads it.
+ */
+const ANONYMOUS_MARK = 'a.';
+
+/** Whether a cookie value names an anonymous session (one that only carries a CSRF token). */
+export function isAnonymousSessionToken(token: string | undefined): boolean {
+  return typeof token === 'string' && token.startsWith(ANONYMOUS_MARK);
+}
+
 export function createSessionService(deps: {
   knex: Knex;
   clock: Clock;
@@ -39,7 +51,8 @@ export function createSessionService(deps: {
       db: Knex | Knex.Transaction,
       input: { userId: number | null; state: SessionState; context: RequestContext },
     ): Promise<{ token: string; session: Session }> {
-      const token = randomBytes(32).toString('base64url');
+      const random = randomBytes(32).toString('base64url');
+      const token = input.state === 'anonymous' ? `${ANONYMOUS_MARK}${random}` : random;
       const now = clock.now();
       const row = {
         id: hashSessionToken(token),

@@ -157,7 +157,7 @@ describe('sessions', () => {
       .expect('Location', '/sign-in');
     const form = await request(built.app).get('/sign-in').set('Cookie', cookie).expect(200);
     // A fresh anonymous session replaces the useless cookie, so the form still works.
-    expect(setCookie(form, cookieName)?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(setCookie(form, cookieName)?.value).toMatch(/^a\.[A-Za-z0-9_-]{43}$/);
   };
 
   it.each([

@@ -228,6 +228,14 @@ export function createSignInService(deps: {
       return sessions.start(knex, { userId: null, state: 'anonymous', context });
     },
 
+    /** The anonymous session a cookie names, when it is still good (and is anonymous). */
+    async loadAnonymous(token: string) {
+      const loaded = await sessions.load(token);
+      return loaded && loaded.session.state === 'anonymous' && loaded.session.userId === null
+        ? loaded.session
+        : null;
+    },
+
     toCurrentUser,
   };
 }

@@ -287,6 +287,10 @@ const assignments: Dataset<AssignmentDataRow> = {
     };
     const published = (r: AssignmentDataRow) =>
       r.report_publish_responses && r.response_stance !== null;
+    const currentVersion = (r: AssignmentDataRow): { version: number; on: string } | null =>
+      typeof r.current_response === 'string'
+        ? (JSON.parse(r.current_response) as { version: number; on: string })
+        : r.current_response;
     return [
       {
         name: 'id',
@@ -369,7 +373,8 @@ const assignments: Dataset<AssignmentDataRow> = {
       {
         name: 'responded_on',
         type: 'date',
-        meaning: 'When the formal response was made (or, if not confirmed, reported).',
+        meaning:
+          'When the first formal response was made (or, if not confirmed, reported); later versions keep this date for lateness.',
         value: (r) => r.responded_on,
       },
       {
@@ -409,6 +414,20 @@ const assignments: Dataset<AssignmentDataRow> = {
         type: 'url',
         meaning: 'Where the response is published; only when published.',
         value: (r) => (published(r) ? r.response_source_url : null),
+      },
+      {
+        name: 'response_version',
+        type: 'integer',
+        meaning:
+          'Which version of the response the stance, text and source are (1 for the first); earlier versions are kept and shown on the recommendation’s page.',
+        value: (r) => currentVersion(r)?.version ?? null,
+      },
+      {
+        name: 'response_version_on',
+        type: 'date',
+        meaning:
+          'The date of that version (responded_on stays the date of the first response, which is what the deadline is judged by).',
+        value: (r) => currentVersion(r)?.on ?? null,
       },
       {
         name: 'page_url',

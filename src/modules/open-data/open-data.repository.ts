@@ -67,6 +67,8 @@ export interface AssignmentDataRow {
   responded_on: CalendarDate | null;
   response_date_confirmed: boolean;
   response_source_url: string | null;
+  /** The current response version's number and own date (JSON from the database). */
+  current_response: { version: number; on: CalendarDate } | string | null;
   recommendation_made_on: CalendarDate | null;
   report_legal_basis: LegalBasis;
   report_published_on: CalendarDate | null;
@@ -110,7 +112,10 @@ export interface FeedEventRow {
   to_status?: AssignmentStatus;
   closure_reason?: ClosureReason | null;
   response_stance?: ResponseStance;
-  response_text?: string;
+  response_text?: string | null;
+  response_version?: number;
+  response_date_confirmed?: boolean;
+  response_source_url?: string | null;
   responded_on?: CalendarDate;
   summary?: string | null;
   file_name?: string | null;
@@ -210,6 +215,9 @@ export function createOpenDataRepository(knex: Knex) {
           'a.responded_on',
           'a.response_date_confirmed',
           'a.response_source_url',
+          knex.raw(
+            `(select json_build_object('version', v.version, 'on', v.responded_on) from assignment_responses v where v.assignment_id = a.id order by v.version desc limit 1) as current_response`,
+          ),
           'r.made_on as recommendation_made_on',
           'rp.legal_basis as report_legal_basis',
           'rp.published_on as report_published_on',
@@ -274,25 +282,25 @@ export function createOpenDataRepository(knex: Knex) {
         ])
         .limit(limit);
 
+      // One entry per response version, each with its own date and words: a new version is news,
+      // and never changes what an earlier entry said.
       const responses = scoped(
-        knex('assignments as a')
+        knex('assignment_responses as v')
+          .join('assignments as a', 'a.id', 'v.assignment_id')
           .join('recommendations as r', 'r.id', 'a.recommendation_id')
           .join('reports as rp', 'rp.id', 'r.report_id')
           .join('organisations as o', 'o.id', 'a.organisation_id')
           .where('rp.publish_responses', true)
-          .whereNotNull('a.responded_on')
-          .whereNotNull('a.response_stance')
           .select(
             knex.raw(`'response' as kind`),
             'a.id',
-            // When it was recorded here; responses recorded before versions were kept fall back
-            // to midday on the day of the response.
-            knex.raw(
-              `coalesce((select max(ar.recorded_at) from assignment_responses ar where ar.assignment_id = a.id), (a.responded_on + time '12:00') at time zone 'UTC') as at`,
-            ),
-            'a.response_stance',
-            'a.response_text',
-            'a.responded_on',
+            'v.version as response_version',
+            'v.recorded_at as at',
+            'v.stance as response_stance',
+            'v.text as response_text',
+            'v.responded_on',
+            'v.responded_on_confirmed as response_date_confirmed',
+            'v.source_url as response_source_url',
             'r.ref as recommendation_ref',
             'r.title as recommendation_title',
             'o.name as organisation_name',
@@ -300,8 +308,8 @@ export function createOpenDataRepository(knex: Knex) {
         scope,
       )
         .orderBy([
-          { column: 'at', order: 'desc' },
-          { column: 'a.id', order: 'desc' },
+          { column: 'v.recorded_at', order: 'desc' },
+          { column: 'v.id', order: 'desc' },
         ])
         .limit(limit);
 
@@ -423,45 +431,6 @@ export function createOpenDataRepository(knex: Knex) {
           (x, y) => y.at.getTime() - x.at.getTime() || x.kind.localeCompare(y.kind) || y.id - x.id,
         )
         .slice(0, limit);
-    },
-
-    /**
-     * A fingerprint of everything public (row counts, highest ids, latest change times of every
-     * table the downloads and feeds read) and the latest of those times. Cheap next to building a
-     * download, so a conditional request is answered without reading the data; any insert, edit,
-     * publication or withdrawal changes it.
-     */
-    async fingerprint(): Promise<{ key: string; lastChange: Date | null }> {
-      const result = await knex.raw(`
-        select
-          (select json_build_array(count(*), max(id), max(updated_at)) from reports) as reports,
-          (select json_build_array(count(*), max(id), max(updated_at), count(withdrawn_at), max(withdrawn_at)) from recommendations) as recommendations,
-          (select json_build_array(count(*), max(id), max(updated_at), count(withdrawn_at), max(withdrawn_at), count(responded_on)) from assignments) as assignments,
-          (select json_build_array(count(*), max(id), max(updated_at)) from organisations) as organisations,
-          (select json_build_array(count(*), md5(coalesce(string_agg(slug || ':' || name, ',' order by slug), ''))) from themes) as themes,
-          (select json_build_array(count(*), sum(recommendation_id), sum(theme_id)) from recommendation_themes) as recommendation_themes,
-          (select json_build_array(count(*), max(id), max(changed_at)) from assignment_status_changes) as status_changes,
-          (select json_build_array(count(*), max(id), max(recorded_at)) from assignment_responses) as responses,
-          (select json_build_array(count(*), max(decided_at)) from extension_requests where state = 'granted') as extensions,
-          (select json_build_array(count(*), max(id), max(published_at), count(withdrawn_at), max(withdrawn_at)) from update_publications) as update_publications,
-          (select json_build_array(count(*), max(id), max(published_at), count(withdrawn_at), max(withdrawn_at)) from evidence_publications) as evidence_publications,
-          greatest(
-            (select max(updated_at) from reports),
-            (select max(greatest(updated_at, withdrawn_at)) from recommendations),
-            (select max(greatest(updated_at, withdrawn_at)) from assignments),
-            (select max(updated_at) from organisations),
-            (select max(changed_at) from assignment_status_changes),
-            (select max(recorded_at) from assignment_responses),
-            (select max(decided_at) from extension_requests),
-            (select max(greatest(published_at, withdrawn_at)) from update_publications),
-            (select max(greatest(published_at, withdrawn_at)) from evidence_publications)
-          ) as last_change`);
-      const row = result.rows[0] as Record<string, unknown> & { last_change: Date | null };
-      const { last_change: lastChange, ...parts } = row;
-      return {
-        key: JSON.stringify(parts),
-        lastChange: lastChange ? new Date(lastChange) : null,
-      };
     },
 
     async exampleReportSlug(): Promise<string | null> {

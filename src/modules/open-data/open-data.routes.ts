@@ -6,7 +6,8 @@
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { paths, routes } from '../../shared/paths';
-import { COLUMN_TYPES, DATASET_NAMES, type DatasetName } from './open-data.datasets';
+import { COLUMN_TYPES, DATASETS, DATASET_NAMES, type DatasetName } from './open-data.datasets';
+import type { ResponseCache } from '../../shared/response-cache/response-cache';
 import {
   BATCH_SIZE,
   FEED_ENTRIES,
@@ -38,10 +39,11 @@ const DOWNLOAD_ROUTES: Record<DatasetName, Record<DownloadFormat, string>> = {
   updates: { csv: routes.openData.updatesCsv, json: routes.openData.updatesJson },
 };
 
-export function createOpenDataRouter(service: OpenDataService): Router {
+export function createOpenDataRouter(service: OpenDataService, cache: ResponseCache): Router {
   const router = Router();
+  const undated = cache.publicResponse({ dated: false });
 
-  router.get(routes.openData.index, async (_req, res) => {
+  router.get(routes.openData.index, undated, async (_req, res) => {
     const examples = await service.feedExamples();
     res.render('open-data/index', {
       pageTitle: 'Open data',
@@ -71,8 +73,11 @@ export function createOpenDataRouter(service: OpenDataService): Router {
 
   for (const name of DATASET_NAMES) {
     for (const format of ['csv', 'json'] as const) {
-      router.get(DOWNLOAD_ROUTES[name][format], async (req, res) => {
-        if (notModified(req, res, await service.validatorsFor(name, format))) return;
+      const kept = cache.publicResponse({ dated: DATASETS[name].datedByToday });
+      router.get(DOWNLOAD_ROUTES[name][format], kept, async (req, res) => {
+        // Signed-out requests got their validators (and any 304) from the response cache.
+        if (!res.get('ETag') && notModified(req, res, await service.validatorsFor(name, format)))
+          return;
         if (format === 'csv')
           res.type('text/csv; charset=utf-8; header=present').attachment(`${name}.csv`);
         else res.type('application/json; charset=utf-8');
@@ -95,14 +100,14 @@ export function createOpenDataRouter(service: OpenDataService): Router {
   ) => {
     const found = await service.feedScope(kind, slug);
     const v = await service.feedValidators(found.key);
-    if (notModified(req, res, v)) return;
+    if (!res.get('ETag') && notModified(req, res, v)) return;
     res.type('application/atom+xml; charset=utf-8').send(await service.feed(found, v.lastModified));
   };
-  router.get(routes.openData.feed, (req, res) => sendFeed(req, res, 'all'));
-  router.get(routes.openData.reportFeed, (req, res) =>
+  router.get(routes.openData.feed, undated, (req, res) => sendFeed(req, res, 'all'));
+  router.get(routes.openData.reportFeed, undated, (req, res) =>
     sendFeed(req, res, 'report', String(req.params.slug)),
   );
-  router.get(routes.openData.organisationFeed, (req, res) =>
+  router.get(routes.openData.organisationFeed, undated, (req, res) =>
     sendFeed(req, res, 'organisation', String(req.params.slug)),
   );
   return router;

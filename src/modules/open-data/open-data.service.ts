@@ -1,8 +1,9 @@
 /**
  * Open data: the downloads (CSV and JSON, streamed batch by batch) and the Atom feeds of published
- * changes. Validators (ETag, Last-Modified) come from a fingerprint of the public tables, so a
- * conditional request is answered with 304 without reading the data, and anything published,
- * changed or withdrawn changes them at once.
+ * changes. Validators (ETag, Last-Modified) come from the data version (src/db/data-version.ts),
+ * so a conditional request is answered with 304 without reading the data, and anything published,
+ * changed or withdrawn changes them at once. Signed-out requests are answered by the response cache
+ * (the routes), which keeps each file for the version.
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock';
@@ -20,6 +21,7 @@ import {
   type RecordContext,
 } from './open-data.datasets';
 import type { FeedEventRow, FeedScope, OpenDataRepository } from './open-data.repository';
+import type { DataVersionReader } from '../../db/data-version';
 
 /** Rows read per query while streaming a download. */
 export const BATCH_SIZE = 1000;
@@ -48,6 +50,7 @@ export type OpenDataService = ReturnType<typeof createOpenDataService>;
 
 export function createOpenDataService(deps: {
   repository: OpenDataRepository;
+  versions: DataVersionReader;
   clock: Clock;
   baseUrl: string;
   serviceName: string;
@@ -64,15 +67,15 @@ export function createOpenDataService(deps: {
    * at or before midnight in London in summer and winter alike).
    */
   async function validators(what: string, datedByToday: boolean): Promise<Validators> {
-    const { key, lastChange } = await repository.fingerprint();
+    const { public: v } = await deps.versions.read();
     const today = clock.today();
     const etag = createHash('sha256')
-      .update(JSON.stringify([what, key, datedByToday ? today : '', baseUrl, licence]))
+      .update(JSON.stringify([what, v.version, datedByToday ? today : '', baseUrl, licence]))
       .digest('base64url');
-    let last = lastChange?.getTime() ?? 0;
+    let last = v.changedAt.getTime();
     if (datedByToday) last = Math.max(last, Date.parse(`${today}T00:00:00Z`) - 3_600_000);
     // HTTP dates have whole seconds; a later fraction would make If-Modified-Since never match.
-    const lastModified = new Date(Math.floor(Math.min(last, clock.now().getTime()) / 1000) * 1000);
+    const lastModified = new Date(Math.floor(last / 1000) * 1000);
     return { etag: `W/"${etag}"`, lastModified };
   }
 
@@ -249,15 +252,24 @@ export function createOpenDataService(deps: {
           content: `${named}\n${e.organisation_name}: status changed${e.from_status ? ` from ${STATUS_LABELS[e.from_status]}` : ''} to ${to}.${reason}`,
         };
       }
-      case 'response':
+      case 'response': {
+        // Version 1 keeps the id entries had before versions were kept, so readers see no repeat.
+        const version = e.response_version ?? 1;
+        const said =
+          e.response_date_confirmed === false
+            ? `A response from ${e.organisation_name} was reported on`
+            : `${e.organisation_name} responded on`;
+        const source = e.response_source_url ? `\n\nSource: ${e.response_source_url}` : '';
         return {
           ...base,
-          id: tag(`response/${e.id}`),
-          title: `${about}: formal response (${STANCE_LABELS[e.response_stance!]})`,
+          id: tag(version === 1 ? `response/${e.id}` : `response/${e.id}/${version}`),
+          title: `${about}: ${version === 1 ? 'formal response' : `formal response revised (version ${version})`} (${STANCE_LABELS[e.response_stance!]})`,
           categories: ['response'],
           content:
-            `${named}\n${e.organisation_name} responded on ${e.responded_on}: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd(),
+            `${named}\n${said} ${e.responded_on}: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd() +
+            source,
         };
+      }
       case 'update_publication':
         return e.withdrawn_at
           ? {

@@ -219,6 +219,23 @@ describe('progress updates and evidence files', () => {
     expect(page.text).toContain(`href="/workspace/assignments/${assignment.id}"`);
   });
 
+  it("heads each update with the London date it was posted and its author's name", async () => {
+    const res = await post('lead', assignment, {
+      narrative: 'Dated heading.',
+      selfAssessment: 'on_track',
+    });
+    expect(res.status).toBe(303);
+    const page = await request(built.app)
+      .get(updatesPath(assignment))
+      .set('Cookie', as('lead').cookie);
+    expect(page.status).toBe(200);
+    // The test clock stands at 2026-11-28T12:00:00Z; the heading once printed ", by …" alone.
+    expect(page.text).toMatch(
+      /<h3 class="govuk-summary-card__title"><time datetime="2026-11-28T12:00:00.000Z">28 November 2026<\/time>, by [^<]+<\/h3>/,
+    );
+    expect(page.text).not.toContain('"></time>, by');
+  });
+
   it('accepts each allowed type, recording the type the bytes say', async () => {
     const res = await post(
       'lead',

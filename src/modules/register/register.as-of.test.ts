@@ -287,9 +287,11 @@ describe('the public record as of a date', () => {
     }
 
     // A withdrawal a few seconds later (rows the factories wrote carry the database's own time, so
-    // the clock moves past it) changes the validators at once.
-    const latest = await built.services.register.publicVersion();
-    built.clock.set(new Date(latest.changedAt!.getTime() + 5000));
+    // the clock moves past it) changes the validators at once. Last-Modified has whole seconds:
+    // wait for the next one, so If-Modified-Since can tell the change too.
+    const latest = (await built.services.dataVersions.read()).public;
+    built.clock.set(new Date(latest.changedAt.getTime() + 5000));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const overseer = await createUser(db.knex, { role: 'overseer' });
     await built.services.publication.withdrawSummary(
       {

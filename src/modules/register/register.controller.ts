@@ -8,7 +8,6 @@ import { ValidationError } from '../../shared/errors';
 import { compareDates, isCalendarDate, type CalendarDate } from '../../shared/calendar-date';
 import type { Clock } from '../../shared/clock';
 import { sendEvidence } from '../progress-updates/progress-updates.transfer';
-import { answeredFromCache } from './register.cache';
 import { RecommendationQuery } from './register.schemas';
 import type { RegisterService } from './register.service';
 import { ORGANISATION_KIND_LABELS } from './register.labels';
@@ -68,11 +67,11 @@ export function createRegisterController(
   const today = () => (deps.clock ? deps.clock.today() : service.today());
 
   /**
-   * The record as of the date asked for (or now), the locals every such page shares (a banner
-   * linking to today's record, and a canonical link: a dated record is its own stable document),
-   * and whether a 304 has already answered the request.
+   * The record as of the date asked for (or now) and the locals every such page shares (a banner
+   * linking to today's record, and a canonical link: a dated record is its own stable document).
+   * Validators, 304s and the kept copies of signed-out pages are the response cache's (routes).
    */
-  async function dated(req: Request, res: Response, path: string) {
+  function dated(req: Request, path: string) {
     const now = today();
     const asOf = asOfParam(req, now);
     const view = asOf ? service.at(asOf) : service;
@@ -81,14 +80,12 @@ export function createRegisterController(
       asOf: asOf ? { day: asOf, todayHref: path } : null,
       asOfForm: { action: path, value: asOf ?? '', max: now },
     };
-    const cached = await answeredFromCache(req, res, service.publicVersion, now);
-    return { view, locals, cached, asOf };
+    return { view, locals, asOf };
   }
 
   return {
     async home(req: Request, res: Response) {
-      const { view, locals, cached, asOf } = await dated(req, res, paths.home());
-      if (cached) return;
+      const { view, locals, asOf } = dated(req, paths.home());
       const [data, months] = await Promise.all([
         view.overview(),
         deps.progress ? deps.progress(asOf ?? undefined) : Promise.resolve([]),
@@ -112,13 +109,11 @@ export function createRegisterController(
     },
 
     async reports(req: Request, res: Response) {
-      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const reports = await service.listReports();
       res.render('register/reports', { pageTitle: 'Reports', reports: reports.map(reportView) });
     },
 
     async report(req: Request, res: Response) {
-      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const { report, recommendations } = await service.report(String(req.params.slug));
       res.render('register/report', {
         pageTitle: report.title,
@@ -133,7 +128,6 @@ export function createRegisterController(
       if (typeof raw.q === 'string') raw.q = raw.q.trim() || undefined;
       if (raw.q === undefined) delete raw.q;
       const query = check(validateRecommendationQuery, raw);
-      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const { page = 1, pageSize, ...filters } = query;
       const [result, options] = await Promise.all([
         service.listRecommendations(filters, page, pageSize),
@@ -161,8 +155,7 @@ export function createRegisterController(
 
     async recommendation(req: Request, res: Response) {
       const ref = String(req.params.ref);
-      const { view, locals, cached } = await dated(req, res, paths.recommendations.show(ref));
-      if (cached) return;
+      const { view, locals } = dated(req, paths.recommendations.show(ref));
       const { recommendation, timelines } = await view.recommendationWithTimelines(ref);
       const shown = recommendationView(recommendation);
       res.render('register/recommendation', {
@@ -179,7 +172,6 @@ export function createRegisterController(
     },
 
     async organisations(req: Request, res: Response) {
-      if (await answeredFromCache(req, res, service.publicVersion, today())) return;
       const organisations = await service.listOrganisations();
       res.render('register/organisations', {
         pageTitle: 'Organisations',
@@ -193,8 +185,7 @@ export function createRegisterController(
 
     async organisation(req: Request, res: Response) {
       const slug = String(req.params.slug);
-      const { view, locals, cached } = await dated(req, res, paths.organisations.show(slug));
-      if (cached) return;
+      const { view, locals } = dated(req, paths.organisations.show(slug));
       const data = await view.organisation(slug);
       res.render('register/organisation', {
         ...locals,

@@ -29,6 +29,8 @@ export interface RecommendationFilters {
 /** An assignment with what is needed to show it anywhere: its organisation, recommendation, report and clock inputs. */
 export interface AssignmentDetailRow extends AssignmentRow {
   granted_extensions: GrantedExtension[] | string;
+  /** Every response version dated by the day of the record, oldest first (JSON from the database). */
+  response_versions: PublicResponseVersion[] | string;
   organisation_slug: string;
   organisation_name: string;
   organisation_kind: OrganisationRow['kind'];
@@ -42,6 +44,17 @@ export interface AssignmentDetailRow extends AssignmentRow {
   report_published_on: CalendarDate | null;
   report_dated_on: CalendarDate | null;
   report_publish_responses: boolean;
+}
+
+/** A response version as public pages may show it: never the user who recorded it. */
+export interface PublicResponseVersion {
+  version: number;
+  stance: AssignmentRow['response_stance'] & string;
+  text: string | null;
+  responded_on: CalendarDate;
+  responded_on_confirmed: boolean;
+  source_url: string | null;
+  recorded_by_label: string | null;
 }
 
 /** Where a recommendation sits in the register's order (report newest first, then position, ref). */
@@ -81,7 +94,8 @@ export interface AsOf {
 /**
  * The columns of `assignments` as they stood at the end of a past day, rebuilt from the history:
  * the status (and closure reason) from assignment_status_changes, the due date as moved only by
- * extensions granted by then, a response only once received, a withdrawal only once made. Only
+ * extensions granted by then, a response only once received (its stance, text and source from the
+ * version current that day), a withdrawal only once made. Only
  * assignments whose recommendation had been made by then. Bindings: see assignmentsAtBindings.
  */
 const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.addressee_confirmed,
@@ -91,11 +105,11 @@ const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.a
     (select e.requested_due_on from extension_requests e where e.assignment_id = x.id and e.state = 'granted' and e.decided_on <= ? order by e.decided_at desc, e.id desc limit 1),
     (select e.due_on_when_requested from extension_requests e where e.assignment_id = x.id and e.state = 'granted' and e.decided_on > ? order by e.decided_at, e.id limit 1),
     x.response_due_on) as response_due_on,
-  case when x.responded_on <= ? then x.response_stance end as response_stance,
-  case when x.responded_on <= ? then x.response_text end as response_text,
+  (select v.stance from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_stance,
+  (select v.text from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_text,
   case when x.responded_on <= ? then x.responded_on end as responded_on,
   x.response_date_confirmed,
-  case when x.responded_on <= ? then x.response_source_url end as response_source_url,
+  (select v.source_url from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_source_url,
   case when x.withdrawn_at < ? then x.withdrawn_at end as withdrawn_at,
   case when x.withdrawn_at < ? then x.withdrawn_reason end as withdrawn_reason,
   case when x.withdrawn_at < ? then x.withdrawn_by end as withdrawn_by,
@@ -175,6 +189,10 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
         // Granted extensions move the due date (and so lateness) on every page, public ones too.
         db.raw(
           `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted' and e.decided_on <= ?) as granted_extensions`,
+          [asOf ? asOf.day : '9999-12-31'],
+        ),
+        db.raw(
+          `(select coalesce(json_agg(json_build_object('version', v.version, 'stance', v.stance, 'text', v.text, 'responded_on', v.responded_on, 'responded_on_confirmed', v.responded_on_confirmed, 'source_url', v.source_url, 'recorded_by_label', v.recorded_by_label) order by v.version), '[]'::json) from assignment_responses v where v.assignment_id = a.id and v.responded_on <= ?) as response_versions`,
           [asOf ? asOf.day : '9999-12-31'],
         ),
       );
@@ -610,39 +628,6 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
           ? bytes
           : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
-    },
-
-    /**
-     * When anything the public pages show last changed: the latest of the timestamps of every table
-     * that feeds them, with row counts (so a deletion, or two changes in the same instant, still
-     * changes the answer). Derived from the data itself, so no writer can forget to bump it.
-     */
-    async publicVersion(): Promise<{ changedAt: Date | null; fingerprint: string }> {
-      const result = await knex.raw(`select
-        greatest(
-          (select max(updated_at) from reports),
-          (select max(updated_at) from recommendations),
-          (select max(updated_at) from assignments),
-          (select max(updated_at) from organisations),
-          (select max(changed_at) from assignment_status_changes),
-          (select max(decided_at) from extension_requests),
-          (select max(greatest(published_at, withdrawn_at)) from update_publications),
-          (select max(greatest(published_at, withdrawn_at)) from evidence_publications)
-        ) as changed_at,
-        concat_ws('.',
-          (select count(*) from reports), (select count(*) from recommendations),
-          (select count(*) from assignments), (select count(*) from organisations),
-          (select count(*) from themes), (select count(*) from recommendation_themes),
-          (select count(*) from assignment_status_changes),
-          (select count(*) from extension_requests where state = 'granted'),
-          (select count(*) from update_publications), (select count(withdrawn_at) from update_publications),
-          (select count(*) from evidence_publications), (select count(withdrawn_at) from evidence_publications)
-        ) as fingerprint`);
-      const row = result.rows[0] as { changed_at: Date | string | null; fingerprint: string };
-      return {
-        changedAt: row.changed_at ? new Date(row.changed_at) : null,
-        fingerprint: row.fingerprint,
-      };
     },
   };
 }

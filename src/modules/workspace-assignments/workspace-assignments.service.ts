@@ -31,6 +31,11 @@ import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorisedAssignment } from '../assignments/assignments.access';
 import { applyTransition, statusActor } from '../assignments/status-history';
 import {
+  appendResponseVersion,
+  currentCopy,
+  responseVersionsFor,
+} from '../assignments/response-versions';
+import {
   canRequestExtension,
   responseClock,
   responseDueDate,
@@ -76,6 +81,8 @@ const MESSAGES: Record<string, (value: unknown) => string> = {
       ? 'Enter the response'
       : `The response must be ${RESPONSE_MAX} characters or fewer`,
   stance: () => 'Select whether the recommendation is accepted, partially accepted or not accepted',
+  sourceUrl: () =>
+    'Enter where the response was published as a web address starting with http:// or https://, or leave it empty',
   newDueOn: (v) =>
     String(v ?? '').trim() === ''
       ? 'Enter the date you are asking for'
@@ -138,14 +145,6 @@ interface ClockRow {
   dated_on: CalendarDate | null;
 }
 
-interface ResponseRowDb {
-  version: number;
-  stance: ResponseStance;
-  text: string;
-  responded_on: CalendarDate;
-  recorded_by_name: string | null;
-  recorded_at: Date | string;
-}
 interface ExtensionRowDb {
   id: number;
   due_on_when_requested: CalendarDate;
@@ -181,8 +180,12 @@ interface RevisionRowDb {
 export interface ResponseVersion {
   version: number;
   stance: ResponseStance;
-  text: string;
+  text: string | null;
+  /** This version's own date, and whether it is the day it was given (or only reported). */
   respondedOn: CalendarDate;
+  respondedOnConfirmed: boolean;
+  sourceUrl: string | null;
+  /** A user's name, or the seed or import that loaded it. */
   recordedBy: string | null;
   recordedAt: Date;
 }
@@ -498,11 +501,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
               'p.title as report_title',
               'p.slug as report_slug',
             ),
-          knex('assignment_responses as v')
-            .leftJoin('users as u', 'u.id', 'v.recorded_by')
-            .where('v.assignment_id', a.id)
-            .orderBy('v.version', 'desc')
-            .select<ResponseRowDb[]>('v.*', 'u.name as recorded_by_name'),
+          responseVersionsFor(knex, [a.id]),
           knex('extension_requests as e')
             .leftJoin('users as rq', 'rq.id', 'e.requested_by')
             .leftJoin('users as dc', 'dc.id', 'e.decided_by')
@@ -547,26 +546,23 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         .map((e) => ({ newDueOn: e.requestedDueOn, grantedOn: e.decidedOn! }));
       const input = toClockInput(context, granted);
       const clockState = responseClock(input, { today, respondedOn: a.responded_on });
-      const responseVersions: ResponseVersion[] = versions.map((v) => ({
-        version: v.version,
-        stance: v.stance,
-        text: v.text,
-        respondedOn: v.responded_on,
-        recordedBy: v.recorded_by_name,
-        recordedAt: new Date(v.recorded_at),
-      }));
-      const current =
-        a.response_stance && a.responded_on
-          ? {
-              version: responseVersions[0]?.version ?? 0,
-              stance: a.response_stance,
-              text: a.response_text ?? '',
-              respondedOn: a.responded_on,
-              recordedBy: responseVersions[0]?.recordedBy ?? null,
-              recordedAt: responseVersions[0]?.recordedAt ?? a.updated_at,
-              late: a.response_date_confirmed ? clockState.respondedLate : null,
-            }
-          : null;
+      const responseVersions: ResponseVersion[] = (versions.get(a.id) ?? [])
+        .map((v) => ({
+          version: v.version,
+          stance: v.stance,
+          text: v.text,
+          respondedOn: v.respondedOn,
+          respondedOnConfirmed: v.respondedOnConfirmed,
+          sourceUrl: v.sourceUrl,
+          recordedBy: v.recordedBy,
+          recordedAt: v.recordedAt,
+        }))
+        .reverse();
+      const latest = responseVersions[0];
+      // Lateness is the first response's: a later version does not make an on-time answer late.
+      const current = latest
+        ? { ...latest, late: a.response_date_confirmed ? clockState.respondedLate : null }
+        : null;
       const mayAct = can(actor, 'assignment.act', { organisationId: a.organisation_id });
       return {
         id: a.id,
@@ -630,21 +626,21 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         'assignment.act',
         () => validate<ResponseInput>(check.response, input),
         async (trx, a, valid) => {
-          const last = await trx('assignment_responses')
-            .where({ assignment_id: a.id })
-            .max<{ v: number | null }>('version as v')
-            .first();
-          const version = Number(last?.v ?? 0) + 1;
           const today = clock.today();
+          // The first response's day stops the statutory clock; later versions keep it.
           const respondedOn = a.responded_on ?? today;
-          await trx('assignment_responses').insert({
-            assignment_id: a.id,
-            version,
+          const fresh = {
             stance: valid.stance,
             text: valid.text,
-            responded_on: today,
-            recorded_by: actor.id,
-            recorded_at: clock.now(),
+            sourceUrl: valid.sourceUrl?.trim() ? valid.sourceUrl.trim() : null,
+          };
+          const version = await appendResponseVersion(trx, {
+            assignmentId: a.id,
+            ...fresh,
+            respondedOn: today,
+            respondedOnConfirmed: true,
+            recordedBy: { userId: actor.id },
+            recordedAt: clock.now(),
           });
           const next = await applyTransition(
             trx,
@@ -652,10 +648,9 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
             { kind: 'respond', stance: valid.stance },
             { actor: statusActor(actor), at: clock.now() },
             {
-              response_stance: valid.stance,
-              response_text: valid.text,
+              ...currentCopy(fresh),
               responded_on: respondedOn,
-              response_date_confirmed: true,
+              response_date_confirmed: a.responded_on ? a.response_date_confirmed : true,
             },
           );
           await audit(

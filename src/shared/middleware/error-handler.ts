@@ -35,6 +35,9 @@ function send(req: Request, res: Response, problem: Problem): void {
     return;
   }
   res.status(problem.status).set('Cache-Control', 'no-store');
+  // Validators set before the failure (the response cache's) describe a page that was not sent.
+  res.removeHeader('ETag');
+  res.removeHeader('Last-Modified');
   if (problem.status === 503) res.set('Retry-After', '30');
   if (wantsProblemJson(req)) {
     res.type('application/problem+json').send(JSON.stringify(problem));

@@ -1,0 +1,268 @@
+/**
+ * Rendered responses kept per data version (docs/adr/0012). Public pages, feeds and open-data files
+ * are the same for every signed-out visitor until the data version changes (or, for what shows
+ * overdue flags, the London day), so each is built once per version and kept in a byte-capped LRU,
+ * already compressed (brotli and gzip, with the identity bytes), and sent by content negotiation.
+ *
+ * `publicResponse({ dated })` is put in front of a route's handler. For a signed-out GET or HEAD it:
+ *   1. reads the data version (one primary-key lookup) and derives the ETag and Last-Modified from
+ *      it, the day (when `dated`), the URL and the release; a matching conditional request is
+ *      answered 304 at once;
+ *   2. sends the kept response when there is one (a request arriving while the same response is
+ *      being built waits for it rather than building it again);
+ *   3. otherwise lets the handler build it, streaming to the client as it goes, copies the bytes
+ *      on the way, and keeps them when the answer was a plain 200 that set no cookie, was not marked
+ *      no-store or private, and carried no CSRF token.
+ * A signed-in request (a session cookie that is not an anonymous session's) never reads from or
+ * writes to the cache: it goes straight to the handler, which answers it `no-store`.
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Request, RequestHandler, Response } from 'express';
+import type { DataVersionReader } from '../../db/data-version';
+import { londonDate, type CalendarDate } from '../calendar-date';
+import type { Clock } from '../clock';
+import { ByteLru } from './lru';
+
+const gzip = promisify(zlib.gzip);
+const brotli = promisify(zlib.brotliCompress);
+
+/** Bodies smaller than this are not worth compressing (the compression middleware agrees). */
+const COMPRESS_MIN_BYTES = 1024;
+/** Above this, cheaper compression settings: built once per version, but still on this machine. */
+const LARGE_BODY_BYTES = 512 * 1024;
+
+interface Entry {
+  version: number;
+  day: CalendarDate;
+  type: string | undefined;
+  disposition: string | undefined;
+  identity: Buffer;
+  gzip?: Buffer;
+  br?: Buffer;
+}
+
+export interface ResponseCacheStats {
+  hits: number;
+  misses: number;
+  stored: number;
+  notModified: number;
+  entries: number;
+  bytes: number;
+}
+
+export interface ResponseCacheDeps {
+  versions: DataVersionReader;
+  clock: Clock;
+  /** The most bytes kept (identity and compressed copies together); 0 keeps nothing. */
+  maxBytes: number;
+  /** Whether a request may be answered as to any signed-out visitor. */
+  isSignedOut(req: Request): boolean;
+  /** Changes with the code and templates (see release.ts). */
+  release: string;
+}
+
+/** The first instant of a London calendar day. */
+function startOfLondonDay(day: CalendarDate): Date {
+  const utcMidnight = new Date(`${day}T00:00:00Z`);
+  const anHourEarlier = new Date(utcMidnight.getTime() - 3_600_000);
+  return londonDate(anHourEarlier) === day ? anHourEarlier : utcMidnight;
+}
+
+function wholeSeconds(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+export type ResponseCache = ReturnType<typeof createResponseCache>;
+
+export function createResponseCache(deps: ResponseCacheDeps) {
+  const { versions, clock, release } = deps;
+  const lru = new ByteLru<Entry>(deps.maxBytes);
+  // One entry may take at most half the cache, so one huge file cannot empty it for everything else.
+  const maxEntryBytes = Math.floor(deps.maxBytes / 2);
+  const building = new Map<string, Promise<void>>();
+  const stats = { hits: 0, misses: 0, stored: 0, notModified: 0 };
+  let latestVersion = -1;
+  let latestDay = '';
+
+  /** Forgets what was built for a version or a day that has passed: it can never be sent again. */
+  function moveOn(version: number, day: CalendarDate): void {
+    if (version <= latestVersion && day === latestDay) return;
+    if (version > latestVersion) latestVersion = version;
+    if (day > latestDay) latestDay = day;
+    lru.prune((_key, e) => e.version < latestVersion || e.day < latestDay);
+  }
+
+  function send(req: Request, res: Response, entry: Entry): void {
+    const encoding = req.acceptsEncodings('br', 'gzip', 'identity');
+    let body = entry.identity;
+    if (encoding === 'br' && entry.br) {
+      body = entry.br;
+      res.set('Content-Encoding', 'br');
+    } else if (
+      (encoding === 'br' || encoding === 'gzip') &&
+      entry.gzip &&
+      req.acceptsEncodings('gzip')
+    ) {
+      body = entry.gzip;
+      res.set('Content-Encoding', 'gzip');
+    }
+    if (entry.type) res.set('Content-Type', entry.type);
+    if (entry.disposition) res.set('Content-Disposition', entry.disposition);
+    res.status(200).set('Content-Length', String(body.length));
+    if (req.method === 'HEAD') res.end();
+    else res.end(body);
+  }
+
+  async function compress(key: string, entry: Entry): Promise<void> {
+    const size = entry.identity.length;
+    if (size < COMPRESS_MIN_BYTES) return;
+    const large = size > LARGE_BODY_BYTES;
+    const [gz, br] = await Promise.all([
+      gzip(entry.identity, { level: large ? 6 : 9 }),
+      brotli(entry.identity, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: large ? 5 : 11,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size,
+        },
+      }),
+    ]);
+    // Evicted (or replaced) while compressing: nothing to add to.
+    if (lru.peek(key) !== entry) return;
+    entry.gzip = gz;
+    entry.br = br;
+    lru.resize(key, size + gz.length + br.length);
+  }
+
+  function storable(res: Response): boolean {
+    if (res.statusCode !== 200) return false;
+    if (res.getHeader('Set-Cookie') !== undefined) return false;
+    if (res.getHeader('Content-Encoding') !== undefined) return false;
+    if (/\b(no-store|private)\b/i.test(String(res.getHeader('Cache-Control') ?? ''))) return false;
+    // A page that carries a session's CSRF token belongs to that session alone.
+    return !res.locals.csrfToken;
+  }
+
+  /** Copies what the handler writes and keeps it when the response turns out storable. */
+  function capture(res: Response, key: string, version: number, day: CalendarDate): void {
+    let release!: () => void;
+    building.set(
+      key,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    const keep = (chunk: unknown, encoding: unknown) => {
+      if (overflow || chunk === undefined || chunk === null || typeof chunk === 'function') return;
+      const buffer = Buffer.isBuffer(chunk)
+        ? Buffer.from(chunk)
+        : chunk instanceof Uint8Array
+          ? Buffer.from(chunk)
+          : Buffer.from(
+              String(chunk),
+              typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+            );
+      size += buffer.length;
+      if (size > maxEntryBytes) {
+        overflow = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(buffer);
+    };
+    type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
+    type End = (chunk?: unknown, ...rest: unknown[]) => Response;
+    const target = res as unknown as { write: Write; end: End };
+    const write = target.write.bind(res);
+    const end = target.end.bind(res);
+    target.write = (chunk, ...rest) => {
+      keep(chunk, rest[0]);
+      return write(chunk, ...rest);
+    };
+    target.end = (chunk, ...rest) => {
+      keep(chunk, rest[0]);
+      return end(chunk, ...rest);
+    };
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      building.delete(key);
+      release();
+    };
+    res.once('finish', () => {
+      if (!overflow && storable(res) && version >= latestVersion) {
+        const entry: Entry = {
+          version,
+          day,
+          type: res.getHeader('Content-Type') as string | undefined,
+          disposition: res.getHeader('Content-Disposition') as string | undefined,
+          identity: Buffer.concat(chunks),
+        };
+        if (lru.set(key, entry, entry.identity.length)) {
+          stats.stored += 1;
+          compress(key, entry).catch(() => undefined);
+        }
+      }
+      settle();
+    });
+    res.once('close', settle);
+  }
+
+  return {
+    /**
+     * The middleware for one public route. `dated`: the response shows flags that turn with the
+     * London day (overdue, days remaining), so the day is part of its key and validators.
+     */
+    publicResponse(options: { dated: boolean }): RequestHandler {
+      return async (req, res, next) => {
+        if ((req.method !== 'GET' && req.method !== 'HEAD') || !deps.isSignedOut(req))
+          return next();
+        const { public: v } = await versions.read();
+        const day = clock.today();
+        const key = `${v.version}|${options.dated ? day : ''}|${req.originalUrl}`;
+        const tag = createHash('sha256').update(`${release}|${key}`).digest('base64url');
+        const startOfDay = startOfLondonDay(day);
+        const changed = options.dated && startOfDay > v.changedAt ? startOfDay : v.changedAt;
+        res.set({
+          ETag: `W/"${tag}"`,
+          'Last-Modified': wholeSeconds(changed).toUTCString(),
+          'Cache-Control': 'public, no-cache',
+          Vary: 'Cookie, Accept-Encoding',
+        });
+        if (req.fresh) {
+          stats.notModified += 1;
+          res.status(304).end();
+          return;
+        }
+        moveOn(v.version, day);
+        let entry = lru.get(key);
+        if (!entry && building.has(key)) {
+          await building.get(key);
+          entry = lru.get(key);
+        }
+        if (entry) {
+          stats.hits += 1;
+          send(req, res, entry);
+          return;
+        }
+        stats.misses += 1;
+        if (req.method === 'GET' && deps.maxBytes > 0) capture(res, key, v.version, day);
+        next();
+      };
+    },
+
+    stats(): ResponseCacheStats {
+      return { ...stats, entries: lru.size, bytes: lru.bytes };
+    },
+
+    /** Drops everything (tests, and an administrator's "something looks stale" lever). */
+    clear(): void {
+      lru.prune(() => true);
+    },
+  };
+}
