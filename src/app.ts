@@ -13,6 +13,7 @@ import { viewHelpers } from './shared/view-helpers';
 import { requestLogging } from './shared/middleware/request-logging';
 import { errorHandler, notFoundHandler } from './shared/middleware/error-handler';
 import { paths } from './shared/paths';
+import { guardBody, guardUrl, verifyFormBody } from './shared/middleware/input-guard';
 import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
 import { createApiRoutes } from './modules/api/api.routes';
@@ -70,6 +71,8 @@ export function createApp(services: Services): Express {
   else app.enable('view cache');
 
   app.use(requestLogging(services.logger));
+  // Control characters, broken text and malformed escapes never reach a route (or SQL).
+  app.use(guardUrl);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -108,7 +111,15 @@ export function createApp(services: Services): Express {
   );
 
   // Forms only: small, flat bodies. The JSON API parses its own bodies.
-  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  app.use(
+    express.urlencoded({
+      extended: false,
+      limit: '64kb',
+      parameterLimit: 200,
+      verify: verifyFormBody,
+    }),
+  );
+  app.use(guardBody);
   app.use(sessionMiddleware(services.sessions, config));
   app.use(csrfProtection);
   app.use(enrolmentGate);
