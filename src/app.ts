@@ -39,6 +39,7 @@ import { createPublicationRouter } from './modules/publication/publication.route
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
 import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
+import { createAuditRouter } from './modules/audit/audit.routes';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -164,6 +165,7 @@ export function createApp(services: Services): Express {
   app.use(createWorkspaceRouter());
   app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
   app.use(createUsersRouter(services.users));
+  app.use(createAuditRouter(services.auditTrail, config.openDataLicence));
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
