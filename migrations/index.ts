@@ -21,6 +21,7 @@ import * as createDataVersions from './20261202130000_create_data_versions';
 import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
+import * as createAuditCheckpoints from './20261202160000_create_audit_checkpoints';
 
 interface Migration {
   name: string;
@@ -50,6 +51,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202150000_response_versions', ...responseVersions },
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
   { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
+  { name: '20261202160000_create_audit_checkpoints', ...createAuditCheckpoints },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

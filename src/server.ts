@@ -79,7 +79,12 @@ async function main(): Promise<void> {
     services.notifications,
     config.notifications.intervalSeconds,
     logger,
+    () => services.auditTrail.checkpoint(),
   );
+  // Today's checkpoint of the audit chain, if no instance has taken it yet (ADR 0010).
+  await services.auditTrail
+    .checkpoint()
+    .catch((err: unknown) => logger.error({ err }, 'audit checkpoint failed'));
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -38,6 +38,7 @@ import { createNotificationsService } from './modules/notifications/notification
 import { createBoardPackRepository } from './modules/board-pack/board-pack.repository';
 import { createBoardPackService } from './modules/board-pack/board-pack.service';
 import { createSmtpSender } from './modules/notifications/mailer';
+import { createAuditTrailService } from './modules/audit/audit-trail.service';
 import { createDataVersionReader } from './db/data-version';
 import { createResponseCache } from './shared/response-cache/response-cache';
 import { releaseId } from './shared/response-cache/release';
@@ -102,7 +103,9 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     serviceName: config.serviceName,
     onLinkIssued: (trx, link) => notifications.emailLink(trx, link),
   });
+  const auditTrail = createAuditTrailService({ knex, clock });
   return {
+    auditTrail,
     dataVersions,
     responseCache,
     memo,
@@ -154,6 +157,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       baseUrl: config.publicBaseUrl,
       serviceName: config.serviceName,
       licence: config.openDataLicence,
+      latestCheckpoint: auditTrail.latestCheckpoint,
     }),
     feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
     dashboards,

@@ -154,7 +154,9 @@ export const paths = {
     feed: () => '/data/feed.atom',
     reportFeed: (slug: string) => `/reports/${enc(slug)}/feed.atom`,
     organisationFeed: (slug: string) => `/organisations/${enc(slug)}/feed.atom`,
+    auditCheckpoints: (format: 'csv' | 'json') => `/data/audit-checkpoints.${format}`,
   },
+  auditTrail: () => '/admin/audit',
   feedback: {
     form: (ref: string) => `/recommendations/${enc(ref)}/feedback`,
     sent: (ref: string) => `/recommendations/${enc(ref)}/feedback/sent`,
@@ -319,7 +321,10 @@ export const routes = {
     feed: '/data/feed.atom',
     reportFeed: '/reports/:slug/feed.atom',
     organisationFeed: '/organisations/:slug/feed.atom',
+    auditCheckpointsCsv: '/data/audit-checkpoints.csv',
+    auditCheckpointsJson: '/data/audit-checkpoints.json',
   },
+  auditTrail: '/admin/audit',
   feedback: {
     form: '/recommendations/:ref/feedback',
     sent: '/recommendations/:ref/feedback/sent',
