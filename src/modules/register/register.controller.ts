@@ -1,7 +1,8 @@
 /** HTTP for the public register pages: reads the request, asks the service, renders a view. */
 import type { Request, Response } from 'express';
 import type { ProgressMonth } from '../dashboards/dashboards.service';
-import { progressView } from '../dashboards/dashboards.view-model';
+import { progressPeriodFor, progressView } from '../dashboards/dashboards.view-model';
+import { headlineSentence, overviewView } from './register.overview.view-model';
 import { check, compileText } from '../../shared/validation';
 import { paths, withQuery } from '../../shared/paths';
 import { ValidationError } from '../../shared/errors';
@@ -92,19 +93,12 @@ export function createRegisterController(
       ]);
       res.render('register/home', {
         ...locals,
-        progressChart: months.length ? progressView(months, '') : null,
+        ...overviewView(data),
+        progressChart: months.length ? progressView(months, '', progressPeriodFor(months)) : null,
         pageTitle: 'Overview',
-        today: data.today,
-        reports: data.reports.map(reportView),
-        reportTotal: data.reportTotal,
-        moreReports: data.reportTotal > data.reports.length,
-        reportsHref: paths.reports.index(),
-        totals: statusSummary(data.totals),
-        assignmentTotal: data.totals.total,
-        overdue: data.overdue.map(assignmentView),
-        overdueTotal: data.overdueTotal,
-        overdueMore: data.overdueTotal > data.overdue.length,
-        recommendationsHref: paths.recommendations.index(),
+        metaDescription: data.headline.recommendations
+          ? `Where the recommendations stand: ${headlineSentence(data.headline)}`
+          : undefined,
       });
     },
 
