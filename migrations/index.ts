@@ -18,6 +18,8 @@ import * as createFeedback from './20261128220400_create_feedback';
 import * as dashboardsIndexes from './20261128220100_dashboards_indexes';
 import * as createNotifications from './20261128220200_create_notifications';
 import * as createDataVersions from './20261202130000_create_data_versions';
+import * as responseVersions from './20261202150000_response_versions';
+import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as publicReviewDates from './20261202140000_public_review_dates';
 
 interface Migration {
@@ -45,6 +47,8 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128220200_create_notifications', ...createNotifications },
   { name: '20261128220400_create_feedback', ...createFeedback },
   { name: '20261202130000_create_data_versions', ...createDataVersions },
+  { name: '20261202150000_response_versions', ...responseVersions },
+  { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
   { name: '20261202140000_public_review_dates', ...publicReviewDates },
 ];
 

@@ -17,6 +17,7 @@ import {
   LINDEN_THEMES,
 } from './operation-linden.data';
 import { recordStatusesWithoutHistory } from '../src/modules/assignments/status-history';
+import { recordResponsesWithoutVersions } from '../src/modules/assignments/response-versions';
 
 export const SEED_NAME = 'operation-linden';
 export const SEED_VERSION = 1;
@@ -181,6 +182,7 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
           addressee_confirmed: a.confirmed,
           response_due_on: statutoryDueDate({
             legalBasis: report.legal_basis,
+            addresseeKind: LINDEN_ORGANISATIONS.find((o) => o.slug === a.organisation)!.kind,
             recommendationMadeOn: r.recommendationsMadeOn,
             reportPublishedOn: report.published_on,
             reportDatedOn: report.dated_on,
@@ -224,6 +226,8 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
     }
 
     await recordStatusesWithoutHistory(trx, SEED_ACTOR.label);
+    // Each response loaded from public sources is version 1, with its own date, source and confidence.
+    await recordResponsesWithoutVersions(trx, 'Operation Linden seed (public sources)');
     audit.push({
       actor: SEED_ACTOR,
       action: 'seed.apply',

@@ -82,5 +82,18 @@ export async function createAssignment(
       ...fields,
     })
     .returning('*');
+  // As the seeds do: a response written with the assignment is its version 1.
+  if (row.response_stance && row.responded_on)
+    await knex('assignment_responses').insert({
+      assignment_id: row.id,
+      version: 1,
+      stance: row.response_stance,
+      text: row.response_text || null,
+      responded_on: row.responded_on,
+      responded_on_confirmed: row.response_date_confirmed,
+      source_url: row.response_source_url,
+      recorded_by_label: 'Test factory',
+      recorded_at: row.updated_at,
+    });
   return row;
 }

@@ -98,14 +98,7 @@ describe('the board pack', () => {
       response_text: 'We accept.',
       responded_on: '2024-05-20',
     });
-    await k('assignment_responses').insert({
-      assignment_id: a.a1.id,
-      version: 1,
-      stance: 'accepted',
-      text: 'We accept.',
-      responded_on: '2024-05-20',
-      recorded_at: new Date('2024-05-20T12:00:00Z'),
-    });
+    // The factory records the response as version 1, as the seeds do.
     await change(a.a1, 'awaiting_response', 'in_progress', '2024-05-20T12:00:00Z');
     const rate = (x: AssignmentRow, rating: string, at: string) =>
       k('delivery_confidence_ratings').insert({

@@ -10,6 +10,7 @@
 import { londonDate, type CalendarDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { responseClock, type GrantedExtension } from '../deadlines/deadlines';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
 import type {
   AssignmentDataRow,
@@ -252,6 +253,8 @@ function clockFor(row: AssignmentDataRow, today: CalendarDate) {
   const clock = responseClock(
     {
       legalBasis: row.report_legal_basis,
+      addresseeKind: row.organisation_kind,
+      override: overrideFrom(row),
       recommendationMadeOn: row.recommendation_made_on,
       reportPublishedOn: row.report_published_on,
       reportDatedOn: row.report_dated_on,
@@ -269,6 +272,7 @@ function clockFor(row: AssignmentDataRow, today: CalendarDate) {
     overdue: clock.overdue && row.status !== 'closed',
     // A response whose own date is not confirmed cannot be judged late.
     late: row.responded_on && row.response_date_confirmed ? clock.respondedLate : null,
+    basis: clock.basis,
   };
 }
 
@@ -287,6 +291,10 @@ const assignments: Dataset<AssignmentDataRow> = {
     };
     const published = (r: AssignmentDataRow) =>
       r.report_publish_responses && r.response_stance !== null;
+    const currentVersion = (r: AssignmentDataRow): { version: number; on: string } | null =>
+      typeof r.current_response === 'string'
+        ? (JSON.parse(r.current_response) as { version: number; on: string })
+        : r.current_response;
     return [
       {
         name: 'id',
@@ -353,6 +361,13 @@ const assignments: Dataset<AssignmentDataRow> = {
         value: (r) => clock(r).dueOn,
       },
       {
+        name: 'response_clock',
+        type: 'text',
+        meaning:
+          'Why there is or is not a response deadline for this organisation: statutory (the law’s clock applies to it), recorded_date (a date recorded for it), not_this_addressee (the law places the duty on another addressee, e.g. only the local policing body for an HMICFRS report), overridden_off (an administrator removed it, with a reason) or no_statutory_clock.',
+        value: (r) => clock(r).basis,
+      },
+      {
         name: 'days_remaining',
         type: 'integer',
         meaning:
@@ -369,7 +384,8 @@ const assignments: Dataset<AssignmentDataRow> = {
       {
         name: 'responded_on',
         type: 'date',
-        meaning: 'When the formal response was made (or, if not confirmed, reported).',
+        meaning:
+          'When the first formal response was made (or, if not confirmed, reported); later versions keep this date for lateness.',
         value: (r) => r.responded_on,
       },
       {
@@ -409,6 +425,20 @@ const assignments: Dataset<AssignmentDataRow> = {
         type: 'url',
         meaning: 'Where the response is published; only when published.',
         value: (r) => (published(r) ? r.response_source_url : null),
+      },
+      {
+        name: 'response_version',
+        type: 'integer',
+        meaning:
+          'Which version of the response the stance, text and source are (1 for the first); earlier versions are kept and shown on the recommendation’s page.',
+        value: (r) => currentVersion(r)?.version ?? null,
+      },
+      {
+        name: 'response_version_on',
+        type: 'date',
+        meaning:
+          'The date of that version (responded_on stays the date of the first response, which is what the deadline is judged by).',
+        value: (r) => currentVersion(r)?.on ?? null,
       },
       {
         name: 'page_url',

@@ -67,6 +67,10 @@ export interface AssignmentDataRow {
   responded_on: CalendarDate | null;
   response_date_confirmed: boolean;
   response_source_url: string | null;
+  clock_override: string | null;
+  clock_override_due_on: CalendarDate | null;
+  /** The current response version's number and own date (JSON from the database). */
+  current_response: { version: number; on: CalendarDate } | string | null;
   recommendation_made_on: CalendarDate | null;
   report_legal_basis: LegalBasis;
   report_published_on: CalendarDate | null;
@@ -110,7 +114,10 @@ export interface FeedEventRow {
   to_status?: AssignmentStatus;
   closure_reason?: ClosureReason | null;
   response_stance?: ResponseStance;
-  response_text?: string;
+  response_text?: string | null;
+  response_version?: number;
+  response_date_confirmed?: boolean;
+  response_source_url?: string | null;
   responded_on?: CalendarDate;
   summary?: string | null;
   file_name?: string | null;
@@ -210,6 +217,11 @@ export function createOpenDataRepository(knex: Knex) {
           'a.responded_on',
           'a.response_date_confirmed',
           'a.response_source_url',
+          'a.clock_override',
+          'a.clock_override_due_on',
+          knex.raw(
+            `(select json_build_object('version', v.version, 'on', v.responded_on) from assignment_responses v where v.assignment_id = a.id order by v.version desc limit 1) as current_response`,
+          ),
           'r.made_on as recommendation_made_on',
           'rp.legal_basis as report_legal_basis',
           'rp.published_on as report_published_on',
@@ -274,25 +286,25 @@ export function createOpenDataRepository(knex: Knex) {
         ])
         .limit(limit);
 
+      // One entry per response version, each with its own date and words: a new version is news,
+      // and never changes what an earlier entry said.
       const responses = scoped(
-        knex('assignments as a')
+        knex('assignment_responses as v')
+          .join('assignments as a', 'a.id', 'v.assignment_id')
           .join('recommendations as r', 'r.id', 'a.recommendation_id')
           .join('reports as rp', 'rp.id', 'r.report_id')
           .join('organisations as o', 'o.id', 'a.organisation_id')
           .where('rp.publish_responses', true)
-          .whereNotNull('a.responded_on')
-          .whereNotNull('a.response_stance')
           .select(
             knex.raw(`'response' as kind`),
             'a.id',
-            // When it was recorded here; responses recorded before versions were kept fall back
-            // to midday on the day of the response.
-            knex.raw(
-              `coalesce((select max(ar.recorded_at) from assignment_responses ar where ar.assignment_id = a.id), (a.responded_on + time '12:00') at time zone 'UTC') as at`,
-            ),
-            'a.response_stance',
-            'a.response_text',
-            'a.responded_on',
+            'v.version as response_version',
+            'v.recorded_at as at',
+            'v.stance as response_stance',
+            'v.text as response_text',
+            'v.responded_on',
+            'v.responded_on_confirmed as response_date_confirmed',
+            'v.source_url as response_source_url',
             'r.ref as recommendation_ref',
             'r.title as recommendation_title',
             'o.name as organisation_name',
@@ -300,8 +312,8 @@ export function createOpenDataRepository(knex: Knex) {
         scope,
       )
         .orderBy([
-          { column: 'at', order: 'desc' },
-          { column: 'a.id', order: 'desc' },
+          { column: 'v.recorded_at', order: 'desc' },
+          { column: 'v.id', order: 'desc' },
         ])
         .limit(limit);
 

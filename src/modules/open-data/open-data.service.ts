@@ -252,15 +252,24 @@ export function createOpenDataService(deps: {
           content: `${named}\n${e.organisation_name}: status changed${e.from_status ? ` from ${STATUS_LABELS[e.from_status]}` : ''} to ${to}.${reason}`,
         };
       }
-      case 'response':
+      case 'response': {
+        // Version 1 keeps the id entries had before versions were kept, so readers see no repeat.
+        const version = e.response_version ?? 1;
+        const said =
+          e.response_date_confirmed === false
+            ? `A response from ${e.organisation_name} was reported on`
+            : `${e.organisation_name} responded on`;
+        const source = e.response_source_url ? `\n\nSource: ${e.response_source_url}` : '';
         return {
           ...base,
-          id: tag(`response/${e.id}`),
-          title: `${about}: formal response (${STANCE_LABELS[e.response_stance!]})`,
+          id: tag(version === 1 ? `response/${e.id}` : `response/${e.id}/${version}`),
+          title: `${about}: ${version === 1 ? 'formal response' : `formal response revised (version ${version})`} (${STANCE_LABELS[e.response_stance!]})`,
           categories: ['response'],
           content:
-            `${named}\n${e.organisation_name} responded on ${e.responded_on}: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd(),
+            `${named}\n${said} ${e.responded_on}: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd() +
+            source,
         };
+      }
       case 'update_publication':
         return e.withdrawn_at
           ? {

@@ -29,6 +29,8 @@ export interface RecommendationFilters {
 /** An assignment with what is needed to show it anywhere: its organisation, recommendation, report and clock inputs. */
 export interface AssignmentDetailRow extends AssignmentRow {
   granted_extensions: GrantedExtension[] | string;
+  /** Every response version dated by the day of the record, oldest first (JSON from the database). */
+  response_versions: PublicResponseVersion[] | string;
   organisation_slug: string;
   organisation_name: string;
   organisation_kind: OrganisationRow['kind'];
@@ -42,6 +44,17 @@ export interface AssignmentDetailRow extends AssignmentRow {
   report_published_on: CalendarDate | null;
   report_dated_on: CalendarDate | null;
   report_publish_responses: boolean;
+}
+
+/** A response version as public pages may show it: never the user who recorded it. */
+export interface PublicResponseVersion {
+  version: number;
+  stance: AssignmentRow['response_stance'] & string;
+  text: string | null;
+  responded_on: CalendarDate;
+  responded_on_confirmed: boolean;
+  source_url: string | null;
+  recorded_by_label: string | null;
 }
 
 /** Where a recommendation sits in the register's order (report newest first, then position, ref). */
@@ -81,7 +94,8 @@ export interface AsOf {
 /**
  * The columns of `assignments` as they stood at the end of a past day, rebuilt from the history:
  * the status (and closure reason) from assignment_status_changes, the due date as moved only by
- * extensions granted by then, a response only once received, a withdrawal only once made. Only
+ * extensions granted by then, a response only once received (its stance, text and source from the
+ * version current that day), a withdrawal only once made. Only
  * assignments whose recommendation had been made by then. Bindings: see assignmentsAtBindings.
  */
 const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.addressee_confirmed,
@@ -91,11 +105,13 @@ const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.a
     (select e.requested_due_on from extension_requests e where e.assignment_id = x.id and e.state = 'granted' and e.decided_on <= ? order by e.decided_at desc, e.id desc limit 1),
     (select e.due_on_when_requested from extension_requests e where e.assignment_id = x.id and e.state = 'granted' and e.decided_on > ? order by e.decided_at, e.id limit 1),
     x.response_due_on) as response_due_on,
-  case when x.responded_on <= ? then x.response_stance end as response_stance,
-  case when x.responded_on <= ? then x.response_text end as response_text,
+  (select v.stance from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_stance,
+  (select v.text from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_text,
   case when x.responded_on <= ? then x.responded_on end as responded_on,
   x.response_date_confirmed,
-  case when x.responded_on <= ? then x.response_source_url end as response_source_url,
+  (select v.source_url from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_source_url,
+  (select nullif(co.mode, 'rules') from assignment_clock_overrides co where co.assignment_id = x.id and co.set_at < ? order by co.set_at desc, co.id desc limit 1) as clock_override,
+  (select co.due_on from assignment_clock_overrides co where co.assignment_id = x.id and co.set_at < ? order by co.set_at desc, co.id desc limit 1) as clock_override_due_on,
   case when x.withdrawn_at < ? then x.withdrawn_at end as withdrawn_at,
   case when x.withdrawn_at < ? then x.withdrawn_reason end as withdrawn_reason,
   case when x.withdrawn_at < ? then x.withdrawn_by end as withdrawn_by,
@@ -113,6 +129,8 @@ const assignmentsAtBindings = (at: AsOf) => [
   at.day,
   at.day,
   at.day,
+  at.end,
+  at.end,
   at.end,
   at.end,
   at.end,
@@ -237,6 +255,10 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
         // Granted extensions move the due date (and so lateness) on every page, public ones too.
         db.raw(
           `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted' and e.decided_on <= ?) as granted_extensions`,
+          [asOf ? asOf.day : '9999-12-31'],
+        ),
+        db.raw(
+          `(select coalesce(json_agg(json_build_object('version', v.version, 'stance', v.stance, 'text', v.text, 'responded_on', v.responded_on, 'responded_on_confirmed', v.responded_on_confirmed, 'source_url', v.source_url, 'recorded_by_label', v.recorded_by_label) order by v.version), '[]'::json) from assignment_responses v where v.assignment_id = a.id and v.responded_on <= ?) as response_versions`,
           [asOf ? asOf.day : '9999-12-31'],
         ),
       );

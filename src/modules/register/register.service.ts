@@ -21,6 +21,7 @@ import {
   type ResponseClock,
 } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import type {
   AssignmentStatus,
   OrganisationKind,
@@ -39,6 +40,7 @@ import type {
   RecommendationListRow,
   RecommendationSortKey,
   RegisterRepository,
+  PublicResponseVersion,
 } from './register.repository';
 
 export const DEFAULT_PAGE_SIZE = 25;
@@ -98,14 +100,17 @@ export interface AssignmentSummary {
   organisation: { slug: string; name: string; kind: OrganisationKind };
   recommendation: { ref: string; title: string | null; textStatus: TextStatus };
   report: { slug: string; title: string };
-  response: {
-    stance: ResponseStance;
-    respondedOn: CalendarDate;
-    dateConfirmed: boolean;
-    text: string | null;
-    sourceUrl: string | null;
-    late: boolean | null;
-  } | null;
+  /**
+   * The version current on the day of the record, with its own date and source, and the earlier
+   * versions (newest first). `late` is the first response's: the one that stopped the clock.
+   */
+  response:
+    | (PublicResponse & {
+        late: boolean | null;
+        firstRespondedOn: CalendarDate;
+        earlier: PublicResponse[];
+      })
+    | null;
   due: ResponseClock & {
     description: string;
     overdue: boolean;
@@ -116,6 +121,54 @@ export interface AssignmentSummary {
   };
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
+}
+
+export interface PublicResponse {
+  version: number;
+  stance: ResponseStance;
+  /** This version's own date, and whether it is the day it was given (or only reported). */
+  respondedOn: CalendarDate;
+  dateConfirmed: boolean;
+  /** null where the report does not publish responses' words, or none were recorded. */
+  text: string | null;
+  sourceUrl: string | null;
+  /** The seed or import that loaded it; null when recorded here by the addressee. */
+  loadedBy: string | null;
+}
+
+function parsedVersions(row: AssignmentDetailRow): PublicResponseVersion[] {
+  const raw = row.response_versions;
+  return typeof raw === 'string'
+    ? (JSON.parse(raw) as PublicResponseVersion[])
+    : Array.isArray(raw)
+      ? raw
+      : [];
+}
+
+/** The response as the public record shows it on the row's day, or null before the first. */
+function currentResponse(
+  row: AssignmentDetailRow,
+  late: boolean | null,
+): AssignmentSummary['response'] {
+  if (!row.response_stance || !row.responded_on) return null;
+  const versions = parsedVersions(row).map((v): PublicResponse => ({
+    version: v.version,
+    stance: v.stance,
+    respondedOn: v.responded_on,
+    dateConfirmed: v.responded_on_confirmed,
+    // A report set not to publish responses keeps their wording off public pages.
+    text: row.report_publish_responses ? v.text : null,
+    sourceUrl: row.report_publish_responses ? v.source_url : null,
+    loadedBy: v.recorded_by_label,
+  }));
+  const current = versions.pop();
+  if (!current) return null;
+  return {
+    ...current,
+    late,
+    firstRespondedOn: row.responded_on,
+    earlier: versions.reverse(),
+  };
 }
 
 export interface RecommendationSummary {
@@ -295,6 +348,8 @@ export function createRegisterService(deps: {
     const clockState = responseClock(
       {
         legalBasis: row.report_legal_basis,
+        addresseeKind: row.organisation_kind,
+        override: overrideFrom(row),
         recommendationMadeOn: row.recommendation_made_on,
         reportPublishedOn: row.report_published_on,
         reportDatedOn: row.report_dated_on,
@@ -325,18 +380,7 @@ export function createRegisterService(deps: {
         textStatus: row.recommendation_text_status,
       },
       report: { slug: row.report_slug, title: row.report_title },
-      response:
-        row.response_stance && row.responded_on
-          ? {
-              stance: row.response_stance,
-              respondedOn: row.responded_on,
-              dateConfirmed: row.response_date_confirmed,
-              // A report set not to publish responses keeps their wording off public pages.
-              text: row.report_publish_responses ? row.response_text : null,
-              sourceUrl: row.report_publish_responses ? row.response_source_url : null,
-              late,
-            }
-          : null,
+      response: currentResponse(row, late),
       due: {
         ...clockState,
         overdue,
@@ -660,11 +704,12 @@ export function createRegisterService(deps: {
             text: a.due.dueOn <= clock.today() ? 'Response was due' : 'Response due',
           });
         if (a.response && publishes)
-          events.push({
-            on: a.response.respondedOn,
-            kind: 'response',
-            text: `Response received: ${STANCE_LABELS[a.response.stance].toLowerCase()}${a.response.dateConfirmed ? '' : ' (reported on this date; the date of the response itself is not confirmed)'}`,
-          });
+          for (const v of [...a.response.earlier].reverse().concat(a.response))
+            events.push({
+              on: v.respondedOn,
+              kind: 'response',
+              text: `${v.version === 1 ? 'Response received' : `Response revised (version ${v.version})`}: ${STANCE_LABELS[v.stance].toLowerCase()}${v.dateConfirmed ? '' : ' (reported on this date; the date of the response itself is not confirmed)'}`,
+            });
         for (const c of facts.changes.filter((x) => x.assignment_id === a.id))
           events.push({
             on: londonDate(new Date(c.changed_at)),

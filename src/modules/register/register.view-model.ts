@@ -15,6 +15,7 @@ import {
 import type { RecommendationFilters } from './register.repository';
 import type {
   AssignmentSummary,
+  PublicResponse,
   RecommendationSummary,
   ReportSummary,
   ResponseCounts,
@@ -55,6 +56,20 @@ export function statusSummary(counts: StatusCounts) {
   }));
 }
 
+/** One response version for the public pages: its own date and source, or who loaded it. */
+function responseVersionView(v: PublicResponse) {
+  return {
+    version: v.version,
+    stance: STANCE_LABELS[v.stance],
+    respondedOn: v.respondedOn,
+    dateConfirmed: v.dateConfirmed,
+    text: v.text,
+    sourceUrl: v.sourceUrl,
+    // Recorded here by the addressee, unless a seed or import loaded it from public sources.
+    recordedIn: v.sourceUrl || v.loadedBy ? null : 'Recorded in this tracker by the organisation',
+  };
+}
+
 export function assignmentView(a: AssignmentSummary) {
   return {
     organisation: {
@@ -73,12 +88,9 @@ export function assignmentView(a: AssignmentSummary) {
     status: statusTag(a.status, a.closureReason),
     response: a.response
       ? {
-          stance: STANCE_LABELS[a.response.stance],
-          respondedOn: a.response.respondedOn,
-          dateConfirmed: a.response.dateConfirmed,
-          text: a.response.text,
-          sourceUrl: a.response.sourceUrl,
+          ...responseVersionView(a.response),
           late: a.response.late === true,
+          earlier: a.response.earlier.map(responseVersionView),
         }
       : null,
     due: {

@@ -47,7 +47,8 @@ import {
 
 const closed = <T extends Record<string, TSchema>>(properties: T, description?: string) =>
   Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description ? { description } : {});
 const DateText = Type.String({ format: 'date', description: 'A calendar date, YYYY-MM-DD' });
 const Instant = Type.String({ format: 'date-time', description: 'An instant, in UTC' });
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647 });
@@ -93,14 +94,21 @@ const AssignmentSummarySchema = closed({
 
 const ResponseVersionSchema = closed({
   version: Type.Integer({
-    minimum: 0,
+    minimum: 1,
     description:
-      'From 1; 0 for a response entered with the register (seeded or imported) rather than through the workspace',
+      'From 1, in the order recorded; a response loaded by a seed or an import is a version like any other',
   }),
   stance: StringEnum(RESPONSE_STANCES),
-  text: Type.String(),
+  text: Nullable(
+    Type.String(),
+    'null when only the stance is known (a response reported, not quoted)',
+  ),
   respondedOn: DateText,
-  recordedBy: Nullable(Type.String()),
+  respondedOnConfirmed: Type.Boolean({
+    description: 'false when only the day the response was reported is known',
+  }),
+  sourceUrl: Nullable(Type.String(), 'Where this version was published, if anywhere'),
+  recordedBy: Nullable(Type.String(), 'A user, or the seed or import that loaded it'),
   recordedAt: Instant,
 });
 
@@ -239,6 +247,8 @@ const presentVersion = (v: AssignmentDetail['responseVersions'][number]) => ({
   stance: v.stance,
   text: v.text,
   respondedOn: v.respondedOn,
+  respondedOnConfirmed: v.respondedOnConfirmed,
+  sourceUrl: v.sourceUrl,
   recordedBy: v.recordedBy,
   recordedAt: iso(v.recordedAt)!,
 });

@@ -46,7 +46,7 @@ type Values = Record<string, string>;
 type FormName = 'response' | 'extension' | 'decision' | 'action' | 'revise';
 
 const FIELDS: Record<FormName, string[]> = {
-  response: ['text', 'stance'],
+  response: ['text', 'stance', 'sourceUrl'],
   extension: ['newDueOn', 'reason'],
   decision: ['decision', 'reason'],
   action: ['description', 'owner', 'targetOn', 'state'],
@@ -137,7 +137,11 @@ export function createWorkspaceAssignmentsController(
     const responseValues =
       failed?.form === 'response'
         ? failed.values
-        : { text: detail.response?.text ?? '', stance: detail.response?.stance ?? '' };
+        : {
+            text: detail.response?.text ?? '',
+            stance: detail.response?.stance ?? '',
+            sourceUrl: '',
+          };
     const extensionValues =
       failed?.form === 'extension' ? failed.values : { newDueOn: '', reason: '' };
     const actionValues =

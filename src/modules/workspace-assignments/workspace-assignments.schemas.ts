@@ -54,7 +54,18 @@ export type AssignmentsQuery = Static<typeof AssignmentsQuery>;
 export const IdParam = Type.Integer({ minimum: 1, maximum: 2147483647 });
 
 export const ResponseInput = Type.Object(
-  { text: Narrative(RESPONSE_MAX), stance: StringEnum(RESPONSE_STANCES) },
+  {
+    text: Narrative(RESPONSE_MAX),
+    stance: StringEnum(RESPONSE_STANCES),
+    /** Where this version was published, if it was (empty when it is given here first). */
+    sourceUrl: Type.Optional(
+      Type.String({
+        maxLength: 2000,
+        pattern: '^(\\s*|https?://\\S+)$',
+        description: 'a web address starting with http:// or https://, or empty',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type ResponseInput = Static<typeof ResponseInput>;

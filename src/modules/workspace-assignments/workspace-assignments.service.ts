@@ -23,6 +23,7 @@ import {
   ASSIGNMENT_STATUSES,
   type AssignmentRow,
   type AssignmentStatus,
+  type OrganisationKind,
   type ResponseStance,
 } from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
@@ -30,6 +31,11 @@ import { can } from '../accounts/policy';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorisedAssignment } from '../assignments/assignments.access';
 import { applyTransition, statusActor } from '../assignments/status-history';
+import {
+  appendResponseVersion,
+  currentCopy,
+  responseVersionsFor,
+} from '../assignments/response-versions';
 import {
   canRequestExtension,
   responseClock,
@@ -39,6 +45,7 @@ import {
   type ResponseClock,
 } from '../deadlines/deadlines';
 import type { LegalBasis } from '../deadlines/deadlines.rules';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import {
   ACTION_DESCRIPTION_MAX,
   ACTION_OWNER_MAX,
@@ -76,6 +83,8 @@ const MESSAGES: Record<string, (value: unknown) => string> = {
       ? 'Enter the response'
       : `The response must be ${RESPONSE_MAX} characters or fewer`,
   stance: () => 'Select whether the recommendation is accepted, partially accepted or not accepted',
+  sourceUrl: () =>
+    'Enter where the response was published as a web address starting with http:// or https://, or leave it empty',
   newDueOn: (v) =>
     String(v ?? '').trim() === ''
       ? 'Enter the date you are asking for'
@@ -136,16 +145,11 @@ interface ClockRow {
   made_on: CalendarDate | null;
   published_on: CalendarDate | null;
   dated_on: CalendarDate | null;
+  addressee_kind: OrganisationKind;
+  clock_override: string | null;
+  clock_override_due_on: CalendarDate | null;
 }
 
-interface ResponseRowDb {
-  version: number;
-  stance: ResponseStance;
-  text: string;
-  responded_on: CalendarDate;
-  recorded_by_name: string | null;
-  recorded_at: Date | string;
-}
 interface ExtensionRowDb {
   id: number;
   due_on_when_requested: CalendarDate;
@@ -181,8 +185,12 @@ interface RevisionRowDb {
 export interface ResponseVersion {
   version: number;
   stance: ResponseStance;
-  text: string;
+  text: string | null;
+  /** This version's own date, and whether it is the day it was given (or only reported). */
   respondedOn: CalendarDate;
+  respondedOnConfirmed: boolean;
+  sourceUrl: string | null;
+  /** A user's name, or the seed or import that loaded it. */
   recordedBy: string | null;
   recordedAt: Date;
 }
@@ -254,6 +262,8 @@ export type WorkspaceAssignmentsService = ReturnType<typeof createWorkspaceAssig
 
 const toClockInput = (row: ClockRow, granted: GrantedExtension[]): ClockInput => ({
   legalBasis: row.legal_basis,
+  addresseeKind: row.addressee_kind,
+  override: overrideFrom(row),
   recommendationMadeOn: row.made_on,
   reportPublishedOn: row.published_on,
   reportDatedOn: row.dated_on,
@@ -261,10 +271,20 @@ const toClockInput = (row: ClockRow, granted: GrantedExtension[]): ClockInput =>
 });
 
 async function clockRow(db: Db, assignment: AssignmentRow): Promise<ClockRow> {
-  const row = await db('recommendations as r')
+  const row = await db('assignments as a')
+    .join('recommendations as r', 'r.id', 'a.recommendation_id')
     .join('reports as p', 'p.id', 'r.report_id')
-    .where('r.id', assignment.recommendation_id)
-    .first<ClockRow>('p.legal_basis', 'r.made_on', 'p.published_on', 'p.dated_on');
+    .join('organisations as o', 'o.id', 'a.organisation_id')
+    .where('a.id', assignment.id)
+    .first<ClockRow>(
+      'p.legal_basis',
+      'r.made_on',
+      'p.published_on',
+      'p.dated_on',
+      'o.kind as addressee_kind',
+      'a.clock_override',
+      'a.clock_override_due_on',
+    );
   if (!row) throw new NotFoundError();
   return row;
 }
@@ -377,6 +397,9 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       'p.legal_basis',
       'p.published_on',
       'p.dated_on',
+      'o.kind as addressee_kind',
+      'a.clock_override',
+      'a.clock_override_due_on',
       'o.name as organisation_name',
       knex.raw(
         `(select min(x.target_on) from assignment_actions x where x.assignment_id = a.id and x.state in ('planned', 'in_progress')) as next_action_on`,
@@ -498,11 +521,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
               'p.title as report_title',
               'p.slug as report_slug',
             ),
-          knex('assignment_responses as v')
-            .leftJoin('users as u', 'u.id', 'v.recorded_by')
-            .where('v.assignment_id', a.id)
-            .orderBy('v.version', 'desc')
-            .select<ResponseRowDb[]>('v.*', 'u.name as recorded_by_name'),
+          responseVersionsFor(knex, [a.id]),
           knex('extension_requests as e')
             .leftJoin('users as rq', 'rq.id', 'e.requested_by')
             .leftJoin('users as dc', 'dc.id', 'e.decided_by')
@@ -547,26 +566,23 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         .map((e) => ({ newDueOn: e.requestedDueOn, grantedOn: e.decidedOn! }));
       const input = toClockInput(context, granted);
       const clockState = responseClock(input, { today, respondedOn: a.responded_on });
-      const responseVersions: ResponseVersion[] = versions.map((v) => ({
-        version: v.version,
-        stance: v.stance,
-        text: v.text,
-        respondedOn: v.responded_on,
-        recordedBy: v.recorded_by_name,
-        recordedAt: new Date(v.recorded_at),
-      }));
-      const current =
-        a.response_stance && a.responded_on
-          ? {
-              version: responseVersions[0]?.version ?? 0,
-              stance: a.response_stance,
-              text: a.response_text ?? '',
-              respondedOn: a.responded_on,
-              recordedBy: responseVersions[0]?.recordedBy ?? null,
-              recordedAt: responseVersions[0]?.recordedAt ?? a.updated_at,
-              late: a.response_date_confirmed ? clockState.respondedLate : null,
-            }
-          : null;
+      const responseVersions: ResponseVersion[] = (versions.get(a.id) ?? [])
+        .map((v) => ({
+          version: v.version,
+          stance: v.stance,
+          text: v.text,
+          respondedOn: v.respondedOn,
+          respondedOnConfirmed: v.respondedOnConfirmed,
+          sourceUrl: v.sourceUrl,
+          recordedBy: v.recordedBy,
+          recordedAt: v.recordedAt,
+        }))
+        .reverse();
+      const latest = responseVersions[0];
+      // Lateness is the first response's: a later version does not make an on-time answer late.
+      const current = latest
+        ? { ...latest, late: a.response_date_confirmed ? clockState.respondedLate : null }
+        : null;
       const mayAct = can(actor, 'assignment.act', { organisationId: a.organisation_id });
       return {
         id: a.id,
@@ -630,21 +646,21 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         'assignment.act',
         () => validate<ResponseInput>(check.response, input),
         async (trx, a, valid) => {
-          const last = await trx('assignment_responses')
-            .where({ assignment_id: a.id })
-            .max<{ v: number | null }>('version as v')
-            .first();
-          const version = Number(last?.v ?? 0) + 1;
           const today = clock.today();
+          // The first response's day stops the statutory clock; later versions keep it.
           const respondedOn = a.responded_on ?? today;
-          await trx('assignment_responses').insert({
-            assignment_id: a.id,
-            version,
+          const fresh = {
             stance: valid.stance,
             text: valid.text,
-            responded_on: today,
-            recorded_by: actor.id,
-            recorded_at: clock.now(),
+            sourceUrl: valid.sourceUrl?.trim() ? valid.sourceUrl.trim() : null,
+          };
+          const version = await appendResponseVersion(trx, {
+            assignmentId: a.id,
+            ...fresh,
+            respondedOn: today,
+            respondedOnConfirmed: true,
+            recordedBy: { userId: actor.id },
+            recordedAt: clock.now(),
           });
           const next = await applyTransition(
             trx,
@@ -652,10 +668,9 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
             { kind: 'respond', stance: valid.stance },
             { actor: statusActor(actor), at: clock.now() },
             {
-              response_stance: valid.stance,
-              response_text: valid.text,
+              ...currentCopy(fresh),
               responded_on: respondedOn,
-              response_date_confirmed: true,
+              response_date_confirmed: a.responded_on ? a.response_date_confirmed : true,
             },
           );
           await audit(
