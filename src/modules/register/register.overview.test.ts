@@ -84,6 +84,32 @@ describe('the overview headline', () => {
       );
     });
 
+    it('takes the date of a past record in three boxes, with the Design System’s messages', async () => {
+      const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
+      const ask = (day: string, month: string, year: string) =>
+        request(app).get('/').query({ 'as_of-day': day, 'as_of-month': month, 'as_of-year': year });
+      const ok = await ask('1', '3', '2022').expect(200);
+      expect(ok.text).toContain(
+        'This is the record as it stood on <time datetime="2022-03-01">1 March 2022</time>',
+      );
+      expect(ok.text).toContain('name="as_of-day" type="text" inputmode="numeric" value="1"');
+      expect((await ask('31', '2', '2024').expect(400)).text).toContain(
+        'The date to show the record on must be a real date',
+      );
+      expect((await ask('', '2', '2024').expect(400)).text).toContain(
+        'The date to show the record on must include a day',
+      );
+      expect((await ask('first', 'March', '2022').expect(400)).text).toContain(
+        'The date to show the record on must be a real date',
+      );
+      expect((await ask('1', '1', '2027').expect(400)).text).toContain(
+        'The date to show the record on must be today or in the past',
+      );
+      // Left empty, the boxes ask for today's record.
+      const today = await ask('', '', '').expect(200);
+      expect(today.text).not.toContain('This is the record as it stood on');
+    });
+
     it('lists each organisation with what is addressed to it and its overdue responses', async () => {
       const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
       const res = await request(app).get('/').expect(200);
