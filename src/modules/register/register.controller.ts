@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { ProgressMonth } from '../dashboards/dashboards.service';
 import { progressPeriodFor, progressView } from '../dashboards/dashboards.view-model';
-import { headlineSentence, overviewView } from './register.overview.view-model';
+import { headlineNotes, headlineSentence, overviewView } from './register.overview.view-model';
 import { check, compileText } from '../../shared/validation';
 import { datePartsFrom, parseDateInput } from '../../shared/date-input';
 import { paths, withQuery } from '../../shared/paths';
@@ -120,9 +120,11 @@ export function createRegisterController(
     },
 
     async report(req: Request, res: Response) {
-      const { report, recommendations } = await service.report(String(req.params.slug));
+      const { report, recommendations, headline } = await service.report(String(req.params.slug));
       res.render('register/report', {
         pageTitle: report.title,
+        metaDescription: `${report.title}: ${headlineSentence(headline)}`,
+        headline: { sentence: headlineSentence(headline), notes: headlineNotes(headline) },
         report: reportView(report),
         recommendations: recommendations.map(recommendationView),
       });

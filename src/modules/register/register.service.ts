@@ -572,11 +572,20 @@ export function createRegisterService(deps: {
     async report(slug: string) {
       const row = await repository.findReport(slug);
       if (!row) throw new NotFoundError(`There is no report called ${slug}.`);
-      const [counts, recommendations] = await Promise.all([
+      const today = clock.today();
+      const [counts, recommendations, headlines] = await Promise.all([
         repository.statusCounts(row.id),
         repository.recommendationsForReport(row.id).then(withChildren),
+        repository.headlineFacts(today),
       ]);
-      return { report: toReport(row, countsFor(counts, row.id)), recommendations };
+      return {
+        report: toReport(row, countsFor(counts, row.id)),
+        recommendations,
+        headline: toHeadline(
+          headlines.find((h) => h.report_id === row.id),
+          today,
+        ),
+      };
     },
 
     async listRecommendations(
