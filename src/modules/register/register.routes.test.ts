@@ -241,7 +241,7 @@ describe('public register pages and read API', () => {
         /<a class="govuk-service-navigation__link" href="\/reports" aria-current="page">/,
       );
       expect(res.text).toContain('Operation Linden – Learning and Recommendations');
-      expect(res.text).toContain('23 Nov 2021');
+      expect(res.text).toContain('23 November 2021');
     });
   });
 
