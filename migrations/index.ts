@@ -20,7 +20,9 @@ import * as createNotifications from './20261128220200_create_notifications';
 import * as createDataVersions from './20261202130000_create_data_versions';
 import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
+import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
 import * as publicReviewDates from './20261202140000_public_review_dates';
+import * as createStatusNotes from './20261202140100_create_status_notes';
 
 interface Migration {
   name: string;
@@ -49,7 +51,9 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202130000_create_data_versions', ...createDataVersions },
   { name: '20261202150000_response_versions', ...responseVersions },
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
+  { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
   { name: '20261202140000_public_review_dates', ...publicReviewDates },
+  { name: '20261202140100_create_status_notes', ...createStatusNotes },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

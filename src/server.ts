@@ -10,7 +10,7 @@ import { buildServices } from './services';
 import { startHousekeeping } from './modules/accounts/housekeeping';
 import { startNotificationScheduler } from './modules/notifications/notifications.scheduler';
 import { systemClock } from './shared/clock';
-import { ensureSecretKey, prepareDatabase, StartupError } from './startup';
+import { ensureSecretKey, prepareDatabase, secretKeySource, StartupError } from './startup';
 import { issueSetupLinkIfNoAdmin } from './modules/accounts/one-time-links.service';
 import type { Database } from './db/knex';
 
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger: Logger = createLogger(config.logLevel);
+  const keySource = secretKeySource(config);
   try {
     config = ensureSecretKey(config);
   } catch (err) {
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
 
   let db: Database;
   try {
-    db = await prepareDatabase(config, logger);
+    db = await prepareDatabase(config, logger, keySource);
   } catch (err) {
     if (err instanceof StartupError) fail(err.message);
     throw err;

@@ -11,6 +11,11 @@ import { openDatabase, type Database } from './db/knex';
 import { migrateToLatest, withStartupLock } from './db/migrate';
 import { isDatabaseUnavailable } from './db/errors';
 import { applyLindenSeed } from '../seeds/operation-linden';
+import {
+  checkSecretKeyFingerprint,
+  SecretKeyMismatchError,
+} from './modules/operations/secret-key-fingerprint';
+import { systemClock } from './shared/clock';
 
 export class StartupError extends Error {}
 
@@ -32,6 +37,11 @@ export function ensureSecretKey(config: Config): Config {
   return { ...config, secretKey: key };
 }
 
+/** Where the key comes from, in words, for a start-up message; call before ensureSecretKey. */
+export function secretKeySource(config: Config): string {
+  return config.secretKey ? 'SECRET_KEY' : `the key in ${path.join(config.dataDir, 'secret.key')}`;
+}
+
 /** A database URL with any password removed, for messages. */
 export function describeDatabase(config: Config['database']): string {
   if (config.kind === 'embedded') return `the embedded database in ${config.dataDir}`;
@@ -44,7 +54,16 @@ export function describeDatabase(config: Config['database']): string {
   }
 }
 
-export async function prepareDatabase(config: Config, logger: Logger): Promise<Database> {
+/**
+ * Opens, migrates and seeds the database, and checks that config.secretKey is the key the database
+ * was first started with (recording it on the first start); `keySource` names the key in the
+ * refusal.
+ */
+export async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+  keySource = 'SECRET_KEY',
+): Promise<Database> {
   let db: Database;
   try {
     db = await openDatabase(config.database, logger);
@@ -57,6 +76,15 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
     await withStartupLock(db, async () => {
       const applied = await migrateToLatest(db);
       if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+      if (config.secretKey) {
+        const check = await checkSecretKeyFingerprint(
+          db.knex,
+          config.secretKey,
+          systemClock,
+          keySource,
+        );
+        if (check === 'recorded') logger.info('secret key fingerprint recorded');
+      }
       if (config.seedOnStart) {
         const seed = await applyLindenSeed(db.knex);
         if (seed.applied) logger.info({ created: seed.created }, 'Operation Linden seed applied');
@@ -64,6 +92,7 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
     });
   } catch (err) {
     await db.close().catch(() => undefined);
+    if (err instanceof SecretKeyMismatchError) throw new StartupError(err.message);
     const code = (err as { code?: string }).code;
     // The server answered but refused this database or login: the fix is almost always in DATABASE_URL.
     const hint = code && ['3D000', '28000', '28P01'].includes(code) ? '; check DATABASE_URL' : '';
