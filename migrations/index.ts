@@ -22,6 +22,8 @@ import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
 import * as createAuditCheckpoints from './20261202160000_create_audit_checkpoints';
+import * as publicReviewDates from './20261202140000_public_review_dates';
+import * as createStatusNotes from './20261202140100_create_status_notes';
 
 interface Migration {
   name: string;
@@ -52,6 +54,8 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
   { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
   { name: '20261202160000_create_audit_checkpoints', ...createAuditCheckpoints },
+  { name: '20261202140000_public_review_dates', ...publicReviewDates },
+  { name: '20261202140100_create_status_notes', ...createStatusNotes },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
