@@ -271,6 +271,15 @@ const MATRIX: Record<string, Row> = {
     path: '/admin/users/:id/reset-link',
     expect: adminOnly('ok'),
   },
+  // No invitation has this id, so an admin gets 404; everyone else is stopped before the lookup.
+  'POST /admin/invitations/:id/resend': {
+    path: '/admin/invitations/999999/resend',
+    expect: adminOnly('notfound'),
+  },
+  'POST /admin/invitations/:id/revoke': {
+    path: '/admin/invitations/999999/revoke',
+    expect: adminOnly('notfound'),
+  },
   'GET /admin/imports/new': { path: '/admin/imports/new', expect: adminOnly('ok') },
   // A form post (not multipart) carries no file: the admin is asked to choose one.
   'POST /admin/imports': { path: '/admin/imports', expect: adminOnly('invalid') },
