@@ -32,6 +32,7 @@ import { createBoardPackRouter } from './modules/board-pack/board-pack.routes';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import { createOversightRouter } from './modules/oversight/oversight.routes';
+import { createAssignmentDeadlinesRouter } from './modules/assignment-deadlines/assignment-deadlines.routes';
 import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
 import { createPublicationRouter } from './modules/publication/publication.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
@@ -162,6 +163,7 @@ export function createApp(services: Services): Express {
     ),
   );
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
+  app.use(createAssignmentDeadlinesRouter(services.assignmentDeadlines));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
   app.use(createPublicationRouter(services.publication));
   app.use(createOpenDataRouter(services.openData, services.responseCache));

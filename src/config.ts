@@ -183,6 +183,9 @@ const ENV_SCHEMA = Type.Object({
 
 type Env = Static<typeof ENV_SCHEMA>;
 
+/** The names of every setting, e.g. for checking that a deployment file sets only real ones. */
+export const SETTING_NAMES: readonly string[] = Object.keys(ENV_SCHEMA.properties);
+
 export interface Config {
   env: Env['NODE_ENV'];
   /** Read templates again on every render (npm run dev); otherwise they are compiled once. */

@@ -27,6 +27,7 @@ import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 import { createOversightService } from './modules/oversight/oversight.service';
+import { createAssignmentDeadlinesService } from './modules/assignment-deadlines/assignment-deadlines.service';
 import { createPublicationService } from './modules/publication/publication.service';
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
@@ -40,6 +41,7 @@ import { createSmtpSender } from './modules/notifications/mailer';
 import { createDataVersionReader } from './db/data-version';
 import { createResponseCache } from './shared/response-cache/response-cache';
 import { releaseId } from './shared/response-cache/release';
+import { createVersionMemo } from './shared/response-cache/version-memo';
 import { isSignedOutRequest } from './shared/middleware/session';
 
 export interface ServiceDeps {
@@ -83,10 +85,13 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     isSignedOut: (req) => isSignedOutRequest(req, config),
     release: releaseId(),
   });
+  // The dashboards' and board pack's figures, once per data version (src/shared/response-cache).
+  const memo = createVersionMemo({ versions: dataVersions, maxEntries: 500 });
   const dashboards = createDashboardsService({
     repository: createDashboardsRepository(knex),
     clock,
     reviewWaitingDays: config.reviewWaitingDays,
+    memo,
   });
   const links = createOneTimeLinksService({
     knex,
@@ -100,6 +105,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
   return {
     dataVersions,
     responseCache,
+    memo,
     sessions,
     hasher,
     links,
@@ -139,6 +145,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       maxFiles: config.evidence.maxFiles,
     }),
     oversight: createOversightService({ knex, clock }),
+    assignmentDeadlines: createAssignmentDeadlinesService({ knex, clock }),
     publication: createPublicationService({ knex, clock }),
     openData: createOpenDataService({
       repository: createOpenDataRepository(knex),
@@ -156,6 +163,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       repository: createBoardPackRepository(knex),
       dashboards,
       clock,
+      memo,
     }),
   };
 }

@@ -44,6 +44,8 @@ export const paths = {
       `/workspace/assignments/${id}/extensions/${extensionId}/decision`,
     actions: (id: number) => `/workspace/assignments/${id}/actions`,
     action: (id: number, actionId: number) => `/workspace/assignments/${id}/actions/${actionId}`,
+    deadlines: (id: number) => `/workspace/assignments/${id}/deadlines`,
+    clockOverride: (id: number) => `/workspace/assignments/${id}/clock-override`,
   },
   evidence: { download: (id: number) => `/workspace/evidence/${id}` },
   reviews: {
@@ -222,6 +224,8 @@ export const routes = {
   assignmentExtensionDecision: '/workspace/assignments/:id/extensions/:extensionId/decision',
   assignmentActions: '/workspace/assignments/:id/actions',
   assignmentAction: '/workspace/assignments/:id/actions/:actionId',
+  assignmentDeadlines: '/workspace/assignments/:id/deadlines',
+  assignmentClockOverride: '/workspace/assignments/:id/clock-override',
   evidenceDownload: '/workspace/evidence/:id',
   reviews: '/workspace/reviews',
   review: '/workspace/reviews/:updateId',

@@ -16,6 +16,7 @@ import { ValidationError, type FieldError } from '../../shared/errors';
 import type { CurrentUser } from '../accounts/accounts.types';
 import { authorise } from '../accounts/policy';
 import { londonMidnight, type DashboardsService } from '../dashboards/dashboards.service';
+import type { VersionMemo } from '../../shared/response-cache/version-memo';
 import type { BoardPackRepository } from './board-pack.repository';
 
 export type BoardPackPeriod = {
@@ -42,6 +43,8 @@ export function createBoardPackService(deps: {
   repository: BoardPackRepository;
   dashboards: DashboardsService;
   clock: Clock;
+  /** Keeps each pack's rows for the data version they were read at (absent: read every time). */
+  memo?: VersionMemo;
 }) {
   const { repository, dashboards, clock } = deps;
 
@@ -94,17 +97,24 @@ export function createBoardPackService(deps: {
         awaitingVerification,
         notAccepted,
         overdue,
-      ] = await Promise.all([
-        repository.statusChanges(start, end),
-        repository.responses(p.from, p.to),
-        repository.reviews(start, end),
-        repository.extensions({ start, end }),
-        repository.ragChanges(start, end),
-        repository.extensions(null),
-        repository.awaitingVerification(),
-        repository.notAccepted(),
-        dashboards.overdue(user, {}),
-      ]);
+      ] = await dashboards.overdue(user, {}).then(async (overdueNow) => {
+        const read = async () =>
+          [
+            await repository.statusChanges(start, end),
+            await repository.responses(p.from, p.to),
+            await repository.reviews(start, end),
+            await repository.extensions({ start, end }),
+            await repository.ragChanges(start, end),
+            await repository.extensions(null),
+            await repository.awaitingVerification(),
+            await repository.notAccepted(),
+          ] as const;
+        // The same for everyone allowed to read it (checked above): once per data version and day.
+        const rows = await (deps.memo
+          ? deps.memo.get('workspace', `boardPack|${clock.today()}|${p.from}|${p.to}`, read)
+          : read());
+        return [...rows, overdueNow] as const;
+      });
       const instant = (v: Date | string) => new Date(v);
       return {
         from: p.from,

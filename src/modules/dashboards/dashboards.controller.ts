@@ -3,7 +3,12 @@ import type { Request, Response } from 'express';
 import { check, compileText } from '../../shared/validation';
 import { paths } from '../../shared/paths';
 import { pagination } from '../register/register.view-model';
-import { DashboardQuery, MatrixPageQuery, OVERDUE_PAGE_LIMIT } from './dashboards.schemas';
+import {
+  DashboardQuery,
+  MatrixPageQuery,
+  OVERDUE_PAGE_LIMIT,
+  SummaryPageQuery,
+} from './dashboards.schemas';
 import {
   MATRIX_COLUMNS_PER_PAGE,
   MATRIX_ROWS_PER_PAGE,
@@ -24,6 +29,13 @@ import { STATUS_LABELS } from '../register/register.labels';
 
 const validateFilters = compileText<DashboardQuery>(DashboardQuery);
 const validateMatrixQuery = compileText<MatrixPageQuery>(MatrixPageQuery);
+const validateSummaryQuery = compileText<SummaryPageQuery>(SummaryPageQuery);
+
+/**
+ * Organisations per page of the summary: with every force and body addressed, one page of all of
+ * them ran to more than half a megabyte of HTML.
+ */
+export const SUMMARY_ROWS_PER_PAGE = 50;
 
 const filtersOf = (q: DashboardFilters): DashboardFilters => ({
   report: q.report,
@@ -120,16 +132,29 @@ export function createDashboardsController(service: DashboardsService) {
     },
 
     async summary(req: Request, res: Response) {
-      const filters = filtersOf(check(validateFilters, { ...req.query }));
+      const query = check(validateSummaryQuery, { ...req.query });
+      const filters = filtersOf(query);
+      const page = query.page ?? 1;
       const data = await service.summary(req.user, filters);
       const options = await service.filterOptions();
+      const pageCount = Math.max(1, Math.ceil(data.organisations.length / SUMMARY_ROWS_PER_PAGE));
+      const first = (page - 1) * SUMMARY_ROWS_PER_PAGE;
+      const shown = data.organisations.slice(first, first + SUMMARY_ROWS_PER_PAGE);
       res.render('dashboards/summary', {
+        organisationRange:
+          data.organisations.length > SUMMARY_ROWS_PER_PAGE && shown.length
+            ? { first: first + 1, last: first + shown.length, total: data.organisations.length }
+            : null,
+        pagination: pagination(page, pageCount, (n) =>
+          paths.dashboards.summary({ ...filters, page: n === 1 ? undefined : n }),
+        ),
         pageTitle: 'Totals by organisation and theme',
         breadcrumbs,
         dashboardNav: dashboardNav('summary', filters),
         filters: filterView(paths.dashboards.summary(), filters, options),
         statuses: ASSIGNMENT_STATUSES.map((s) => STATUS_LABELS[s]),
-        organisations: data.organisations.map((line) =>
+        anyOrganisations: data.organisations.length > 0,
+        organisations: shown.map((line) =>
           summaryLineView(
             line,
             line.slug ? paths.dashboards.matrix({ ...filters, organisation: line.slug }) : null,

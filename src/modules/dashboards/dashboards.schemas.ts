@@ -42,6 +42,13 @@ export const MatrixPageQuery = Type.Object(
 );
 export type MatrixPageQuery = Static<typeof MatrixPageQuery>;
 
+/** The summary page: its rows of organisations come SUMMARY_ROWS_PER_PAGE at a time. */
+export const SummaryPageQuery = Type.Object(
+  { ...filterProperties, page: Type.Optional(PageNumber) },
+  { additionalProperties: false },
+);
+export type SummaryPageQuery = Static<typeof SummaryPageQuery>;
+
 export const MatrixApiQuery = Type.Object(
   { ...filterProperties, ...paginationQuery },
   { additionalProperties: false },

@@ -28,6 +28,7 @@ import type {
   SummaryCountRow,
 } from './dashboards.repository';
 import { OVERDUE_LIST_LIMIT } from './dashboards.schemas';
+import type { VersionMemo } from '../../shared/response-cache/version-memo';
 
 export type { DashboardFilters, MatrixKey, Rag } from './dashboards.repository';
 
@@ -120,8 +121,25 @@ export function createDashboardsService(deps: {
   repository: DashboardsRepository;
   clock: Clock;
   reviewWaitingDays: number;
+  /** Keeps each figure for the data version it was computed at (absent: computed every time). */
+  memo?: VersionMemo;
 }) {
   const { repository, clock, reviewWaitingDays } = deps;
+
+  /**
+   * The figures are the same for everyone allowed to see them (permission is checked first), so
+   * they are computed once per data version of the workspace (or, for the public overview's
+   * chart, the public record) and London day, per query.
+   */
+  const once = <T>(
+    scope: 'public' | 'workspace',
+    name: string,
+    args: unknown[],
+    compute: () => Promise<T>,
+  ): Promise<T> =>
+    deps.memo
+      ? deps.memo.get(scope, `${name}|${clock.today()}|${JSON.stringify(args)}`, compute)
+      : compute();
 
   const isResponseOverdue = (
     a: Pick<MatrixCell, 'responded_on' | 'status' | 'response_due_on'>,
@@ -138,6 +156,13 @@ export function createDashboardsService(deps: {
     now: Date,
   ): Promise<ProgressMonth[]> {
     const rows = await repository.statusCountsByMonth(filters, today, now);
+    return monthsFrom(rows, today);
+  }
+
+  function monthsFrom(
+    rows: Awaited<ReturnType<DashboardsRepository['statusCountsByMonth']>>,
+    today: CalendarDate,
+  ): ProgressMonth[] {
     const thisMonth = today.slice(0, 7);
     const months = new Map<string, ProgressMonth>();
     for (const row of rows) {
@@ -165,7 +190,9 @@ export function createDashboardsService(deps: {
   ): Promise<Matrix> {
     authorise(user, 'oversight.view');
     const today = clock.today();
-    const data = await repository.matrix(filters, window);
+    const data = await once('workspace', 'matrix', [filters, window], () =>
+      repository.matrix(filters, window),
+    );
     const columnIndex = new Map(data.columns.map((c, i) => [c.id, i]));
     const byRow = new Map<number, MatrixCell[]>();
     for (const cell of data.cells) {
@@ -226,7 +253,7 @@ export function createDashboardsService(deps: {
     reviewWaitingDays,
     today: () => clock.today(),
 
-    filterOptions: () => repository.filterOptions(),
+    filterOptions: () => once('workspace', 'filterOptions', [], () => repository.filterOptions()),
 
     /** A page of the matrix: rows and columns each chosen by page number (1-based). */
     matrixPage(
@@ -264,11 +291,17 @@ export function createDashboardsService(deps: {
       const today = clock.today();
       // "Waiting longer than N days": posted on a London day before today − N.
       const waitingSince = londonMidnight(addDays(today, -reviewWaitingDays));
-      const [responses, actions, updates] = await Promise.all([
-        repository.overdueResponses(filters, today, limit),
-        repository.overdueActions(filters, today, limit),
-        repository.updatesWaitingForReview(filters, waitingSince, limit),
-      ]);
+      const [responses, actions, updates] = await once(
+        'workspace',
+        'overdue',
+        [filters, limit, reviewWaitingDays],
+        async () =>
+          [
+            await repository.overdueResponses(filters, today, limit),
+            await repository.overdueActions(filters, today, limit),
+            await repository.updatesWaitingForReview(filters, waitingSince, limit),
+          ] as const,
+      );
       return {
         today,
         reviewWaitingDays,
@@ -325,7 +358,9 @@ export function createDashboardsService(deps: {
     /** Counts by status at the end of each month (this month: as of now). */
     async progress(user: CurrentUser | null, filters: DashboardFilters): Promise<ProgressMonth[]> {
       authorise(user, 'oversight.view');
-      return progressMonths(filters, clock.today(), clock.now());
+      return once('workspace', 'progress', [filters], () =>
+        progressMonths(filters, clock.today(), clock.now()),
+      );
     },
 
     /**
@@ -333,17 +368,20 @@ export function createDashboardsService(deps: {
      * the months up to that day, as the record stood at its end (Europe/London).
      */
     async publicProgress(asOf?: CalendarDate): Promise<ProgressMonth[]> {
-      if (!asOf) return progressMonths({}, clock.today(), clock.now());
+      if (!asOf)
+        return once('public', 'publicProgress', [], () =>
+          progressMonths({}, clock.today(), clock.now()),
+        );
       const endOfDay = new Date(londonMidnight(addDays(asOf, 1)).getTime() - 1);
-      return progressMonths({}, asOf, endOfDay);
+      return once('public', 'publicProgress', [asOf], () => progressMonths({}, asOf, endOfDay));
     },
 
     async summary(user: CurrentUser | null, filters: DashboardFilters) {
       authorise(user, 'oversight.view');
       const today = clock.today();
-      const [organisations, themes] = await Promise.all([
-        repository.summary(filters, today, 'organisation'),
-        repository.summary(filters, today, 'theme'),
+      const [organisations, themes] = await once('workspace', 'summary', [filters], async () => [
+        await repository.summary(filters, today, 'organisation'),
+        await repository.summary(filters, today, 'theme'),
       ]);
       return {
         today,
@@ -356,7 +394,9 @@ export function createDashboardsService(deps: {
     async assignments(user: CurrentUser | null, filters: DashboardFilters) {
       authorise(user, 'oversight.view');
       const today = clock.today();
-      const rows = await repository.assignmentsForExport(filters);
+      const rows = await once('workspace', 'assignments', [filters], () =>
+        repository.assignmentsForExport(filters),
+      );
       return {
         today,
         rows: rows.map((r) => {

@@ -11,7 +11,6 @@
 import type { Knex } from 'knex';
 import type { ValidateFunction } from 'ajv';
 import type { Clock } from '../../shared/clock';
-import type { CalendarDate } from '../../shared/calendar-date';
 import {
   ConflictError,
   NotFoundError,
@@ -22,7 +21,7 @@ import { ajv, toFieldErrors } from '../../shared/validation';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorise } from '../accounts/policy';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
-import { statutoryDueDate } from '../deadlines/deadlines';
+import { recomputeResponseDue } from '../deadlines/deadlines.repository';
 import type { AssignmentRow, RecommendationRow, ReportRow } from '../../db/tables';
 import * as repo from './register-admin.repository';
 import {
@@ -207,58 +206,30 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     return row;
   }
 
-  function dueDateFor(report: ReportRow, madeOn: CalendarDate | null): CalendarDate | null {
-    return statutoryDueDate({
-      legalBasis: report.legal_basis,
-      recommendationMadeOn: madeOn,
-      reportPublishedOn: report.published_on,
-      reportDatedOn: report.dated_on,
-    });
-  }
-
   /**
-   * Sets response_due_on again for the open assignments (not withdrawn, not closed, no response yet)
-   * of the given recommendations, after the report's legal basis or dates, or a date made, changed.
-   * Returns what moved, for the audit event.
-   * SEAM: when extensions arrive (a later issue), an assignment with a granted extension keeps the
-   * extension's date; this must then skip such assignments (or use responseDueDate with them).
+   * Sets response_due_on again, through the deadlines module, for the open assignments (not
+   * withdrawn, not closed, no response yet) of the given recommendations, after the report's legal
+   * basis or dates, or a date made, changed. Each addressee's kind and override count; a granted
+   * extension keeps its date. Returns what moved, for the audit event.
    */
   async function recomputeDueDates(
     trx: Knex.Transaction,
-    report: ReportRow,
+    _report: ReportRow,
     recommendations: Pick<RecommendationRow, 'id' | 'made_on'>[],
   ) {
-    const moved: { assignmentId: number; from: CalendarDate | null; to: CalendarDate | null }[] =
-      [];
-    if (recommendations.length === 0) return moved;
-    const madeOn = new Map(recommendations.map((r) => [r.id, r.made_on]));
-    const open: Pick<AssignmentRow, 'id' | 'recommendation_id' | 'response_due_on'>[] = await trx(
-      'assignments',
-    )
-      .whereIn('recommendation_id', [...madeOn.keys()])
+    if (recommendations.length === 0) return [];
+    const open: number[] = await trx('assignments')
+      .whereIn(
+        'recommendation_id',
+        recommendations.map((r) => r.id),
+      )
       .whereNull('withdrawn_at')
       .whereNull('responded_on')
       .whereNot('status', 'closed')
-      // A granted extension set the due date explicitly; it keeps it.
-      .whereNotExists((q) =>
-        q
-          .from('extension_requests as e')
-          .whereRaw('e.assignment_id = assignments.id')
-          .where('e.state', 'granted'),
-      )
       .orderBy('id')
       .forUpdate()
-      .select('id', 'recommendation_id', 'response_due_on');
-    const now = clock.now();
-    for (const a of open) {
-      const due = dueDateFor(report, madeOn.get(a.recommendation_id) ?? null);
-      if (due === a.response_due_on) continue;
-      await trx('assignments')
-        .where({ id: a.id })
-        .update({ response_due_on: due, updated_at: now });
-      moved.push({ assignmentId: a.id, from: a.response_due_on, to: due });
-    }
-    return moved;
+      .pluck('id');
+    return recomputeResponseDue(trx, open, clock.today(), clock.now());
   }
 
   async function themeIdsFor(db: Db, slugs: string[]): Promise<number[]> {
@@ -748,16 +719,26 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         const toAdd = [...chosen.values()].filter((o) => !existing.has(o.id));
         const skipped = chosen.size - toAdd.length;
         if (toAdd.length === 0) return { ref: rec.ref, added: [] as string[], skipped };
-        const due = dueDateFor(await reportOf(trx, rec), rec.made_on);
         const rows: { id: number; organisation_id: number }[] = await trx('assignments')
           .insert(
             toAdd.map((o) => ({
               recommendation_id: rec.id,
               organisation_id: o.id,
-              response_due_on: due,
+              response_due_on: null,
             })),
           )
           .returning(['id', 'organisation_id']);
+        // Each addressee's own clock: the duty may fall on some kinds of organisation only.
+        const dueOn = new Map(
+          (
+            await recomputeResponseDue(
+              trx,
+              rows.map((r) => r.id),
+              clock.today(),
+              clock.now(),
+            )
+          ).map((m) => [m.assignmentId, m.to]),
+        );
         await audit(trx, actor, context, {
           action: 'recommendation.addressees_added',
           subjectType: 'recommendation',
@@ -766,8 +747,8 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
             added: rows.map((r) => ({
               assignmentId: r.id,
               organisation: chosen.get(r.organisation_id)!.slug,
+              responseDueOn: dueOn.get(r.id) ?? null,
             })),
-            responseDueOn: due,
             skipped,
             ...(valid.kind ? { kind: valid.kind } : {}),
           },

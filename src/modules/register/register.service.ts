@@ -14,6 +14,7 @@ import {
   type ResponseClock,
 } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import type {
   AssignmentStatus,
   OrganisationKind,
@@ -270,6 +271,8 @@ export function createRegisterService(deps: {
     const clockState = responseClock(
       {
         legalBasis: row.report_legal_basis,
+        addresseeKind: row.organisation_kind,
+        override: overrideFrom(row),
         recommendationMadeOn: row.recommendation_made_on,
         reportPublishedOn: row.report_published_on,
         reportDatedOn: row.report_dated_on,

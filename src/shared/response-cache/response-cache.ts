@@ -138,13 +138,16 @@ export function createResponseCache(deps: ResponseCacheDeps) {
   function storable(res: Response): boolean {
     if (res.statusCode !== 200) return false;
     if (res.getHeader('Set-Cookie') !== undefined) return false;
-    if (res.getHeader('Content-Encoding') !== undefined) return false;
     if (/\b(no-store|private)\b/i.test(String(res.getHeader('Cache-Control') ?? ''))) return false;
     // A page that carries a session's CSRF token belongs to that session alone.
     return !res.locals.csrfToken;
   }
 
-  /** Copies what the handler writes and keeps it when the response turns out storable. */
+  /**
+   * Copies what the handler writes and keeps it when the response turns out storable. The copy is
+   * taken inside the compression middleware (which wrapped the response before this route ran),
+   * so it is the identity bytes whatever the client asked for.
+   */
   function capture(res: Response, key: string, version: number, day: CalendarDate): void {
     let release!: () => void;
     building.set(
