@@ -22,6 +22,7 @@ import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
 import * as revocableInvitations from './20261202155100_revocable_invitations';
+import * as retirableThemes from './20261202155200_retirable_themes';
 
 interface Migration {
   name: string;
@@ -52,6 +53,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
   { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
   { name: '20261202155100_revocable_invitations', ...revocableInvitations },
+  { name: '20261202155200_retirable_themes', ...retirableThemes },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -413,6 +413,25 @@ const MATRIX: Record<string, Row> = {
     ]),
   ),
   'GET /api/docs': { path: '/api/docs', expect: all('ok') },
+  'GET /admin/themes': { path: '/admin/themes', expect: adminOnly('ok') },
+  'GET /admin/themes/new': { path: '/admin/themes/new', expect: adminOnly('ok') },
+  'POST /admin/themes/new': { path: '/admin/themes/new', expect: adminOnly('invalid') },
+  'GET /admin/themes/:slug/edit': {
+    path: '/admin/themes/law-reform/edit',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/themes/:slug/edit': {
+    path: '/admin/themes/law-reform/edit',
+    expect: adminOnly('invalid'),
+  },
+  'POST /admin/themes/:slug/retire': {
+    path: '/admin/themes/law-reform/retire',
+    expect: adminOnly('redirect'),
+  },
+  'POST /admin/themes/:slug/reinstate': {
+    path: '/admin/themes/law-reform/reinstate',
+    expect: adminOnly('redirect'),
+  },
   'GET /admin/tokens': { path: '/admin/tokens', expect: adminOnly('ok') },
   'GET /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('ok') },
   'POST /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('invalid') },
