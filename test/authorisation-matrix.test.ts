@@ -523,6 +523,22 @@ const MATRIX: Record<string, Row> = {
     path: '/workspace/assignments/1/reopening',
     expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
   },
+  // An assignment's deadlines (issue 15): anyone who may see the assignment reads them; only an
+  // administrator sets a clock override.
+  'GET /workspace/assignments/:id/deadlines': {
+    path: '/workspace/assignments/1/deadlines',
+    expect: {
+      anonymous: 'signin',
+      org_lead: 'notfound',
+      viewer: 'ok',
+      overseer: 'ok',
+      admin: 'ok',
+    },
+  },
+  'POST /workspace/assignments/:id/clock-override': {
+    path: '/workspace/assignments/1/clock-override',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', admin: 'invalid' },
+  },
   'POST /workspace/assignments/:id/confidence': {
     path: '/workspace/assignments/1/confidence',
     expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
