@@ -24,6 +24,8 @@ import * as createSecretKeyFingerprints from './20261202155000_create_secret_key
 import * as createAuditCheckpoints from './20261202160000_create_audit_checkpoints';
 import * as publicReviewDates from './20261202140000_public_review_dates';
 import * as createStatusNotes from './20261202140100_create_status_notes';
+import * as revocableInvitations from './20261202155100_revocable_invitations';
+import * as retirableThemes from './20261202155200_retirable_themes';
 
 interface Migration {
   name: string;
@@ -56,6 +58,8 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202160000_create_audit_checkpoints', ...createAuditCheckpoints },
   { name: '20261202140000_public_review_dates', ...publicReviewDates },
   { name: '20261202140100_create_status_notes', ...createStatusNotes },
+  { name: '20261202155100_revocable_invitations', ...revocableInvitations },
+  { name: '20261202155200_retirable_themes', ...retirableThemes },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -111,9 +111,9 @@ export async function findOrganisations(
 export async function findThemes(
   db: Db,
   slugs: string[],
-): Promise<{ id: number; slug: string; name: string }[]> {
+): Promise<{ id: number; slug: string; name: string; retired_at: Date | null }[]> {
   if (slugs.length === 0) return [];
-  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name');
+  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name', 'retired_at');
 }
 
 /** Theme slugs linked to each recommendation. */

@@ -29,6 +29,7 @@ import type {
   NormalisedReport,
 } from './import.schemas';
 import { REPORT_FIELDS } from './import.schemas';
+import { retiredThemeMessage } from '../register-admin/register-admin.schemas';
 
 /** Who is importing. `userId` is null for the command line, which stores no upload. */
 export interface ImportActor {
@@ -177,6 +178,7 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
   const organisations = new Map(orgList.map((o) => [o.slug, o]));
   const themeList = await repo.findThemes(db, [...themeSlugs]);
   const themes = new Map(themeList.map((t) => [t.slug, t.id]));
+  const retiredThemes = new Map(themeList.filter((t) => t.retired_at).map((t) => [t.slug, t.name]));
   const existingIds = existingList.map((e) => e.id);
   const [themeRows, assignmentRows] = await Promise.all([
     repo.themeLinks(db, existingIds),
@@ -218,13 +220,23 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
           message: `There is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
         });
     }
-    for (const t of rec.themes)
+    const linkedThemes = new Set(
+      before ? themeRows.filter((t) => t.recommendation_id === before.id).map((t) => t.slug) : [],
+    );
+    for (const t of rec.themes) {
       if (!themes.has(t))
         errors.push({
           row,
           column: 'themes',
           message: `There is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
         });
+      else if (retiredThemes.has(t) && !linkedThemes.has(t))
+        errors.push({
+          row,
+          column: 'themes',
+          message: `${retiredThemeMessage(retiredThemes.get(t)!)} (short name “${t}”).`,
+        });
+    }
 
     const addressed = expandAddressees(rec.addressees, orgList).filter((s) => organisations.has(s));
     const haveAssignments = new Set(

@@ -1,5 +1,6 @@
 /**
- * HTTP for /admin/reports, /admin/recommendations, /admin/assignments and /admin/organisations.
+ * HTTP for /admin/reports, /admin/recommendations, /admin/assignments, /admin/organisations and
+ * /admin/themes.
  * Turns form fields (all text) into the typed inputs of register-admin.schemas.ts and hands them to
  * the service, which validates them; on a ValidationError (or a ConflictError naming a field) the
  * form is shown again with what was typed and the GOV.UK error summary. The router has already
@@ -62,6 +63,7 @@ const RECOMMENDATION_FIELDS = [
   'repeatsRef',
 ] as const;
 const ORGANISATION_FIELDS = ['name', 'slug', 'kind'] as const;
+const THEME_FIELDS = ['name', 'slug'] as const;
 
 const NOTICES: Record<string, string> = {
   created: 'Saved.',
@@ -69,6 +71,9 @@ const NOTICES: Record<string, string> = {
   unchanged: 'Nothing was changed.',
   withdrawn: 'Withdrawn. It stays in the register, marked as withdrawn.',
   deleted: 'The recommendation has been deleted.',
+  retired:
+    'Theme retired. It stays on the recommendations that have it, and cannot be chosen for others.',
+  reinstated: 'Theme back in use. It can be chosen for recommendations again.',
 };
 
 const validateAssignmentId = compileText<AssignmentIdParam>(AssignmentIdParam);
@@ -228,7 +233,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
     },
     { status, errors }: FormProblem = FRESH,
   ) {
-    const themes = await service.themes(actor(req));
+    const themes = await service.themes(actor(req), options.themes);
     const selected = new Set(options.themes);
     noStore(res);
     const heading = options.existing
@@ -253,7 +258,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       themes: themes.map((t, i) => ({
         id: i === 0 ? 'themes' : `themes-${i + 1}`,
         value: t.slug,
-        text: t.name,
+        text: t.retired ? `${t.name} (retired)` : t.name,
         checked: selected.has(t.slug),
       })),
       ...errorSummary(errors, RECOMMENDATION_FIELDS),
@@ -288,6 +293,41 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       history,
       historyLimit: HISTORY_LIMIT,
       ...errorSummary(errors, ORGANISATION_FIELDS),
+    });
+  }
+
+  async function renderThemeForm(
+    req: Request,
+    res: Response,
+    values: Values,
+    existing?: string,
+    { status, errors }: FormProblem = FRESH,
+  ) {
+    const page = existing ? await service.theme(actor(req), existing) : null;
+    noStore(res);
+    const heading = page ? `Change the theme ${page.theme.name}` : 'Add a theme';
+    res.status(status).render('register-admin/theme-form', {
+      pageTitle: `${errors.length ? 'Error: ' : ''}${heading}`,
+      breadcrumbs: [
+        { text: 'Workspace', href: paths.workspace() },
+        { text: 'Themes', href: paths.admin.themes() },
+      ],
+      heading,
+      action: existing ? paths.admin.editTheme(existing) : paths.admin.newTheme(),
+      values,
+      notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
+      theme: page
+        ? {
+            slug: page.theme.slug,
+            retired: page.theme.retired_at !== null,
+            recommendations: page.recommendations,
+            retireAction: paths.admin.retireTheme(page.theme.slug),
+            reinstateAction: paths.admin.reinstateTheme(page.theme.slug),
+          }
+        : null,
+      history: page ? historyView(page.history) : [],
+      historyLimit: HISTORY_LIMIT,
+      ...errorSummary(errors, THEME_FIELDS),
     });
   }
 
@@ -352,6 +392,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
         breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
         newHref: paths.admin.newReport(),
         organisationsHref: paths.admin.organisations(),
+        themesHref: paths.admin.themes(),
         reports: rows.map((r) => ({
           title: r.title,
           href: paths.admin.report(r.slug),
@@ -752,7 +793,92 @@ export function createRegisterAdminController(service: RegisterAdminService) {
           ),
       );
     },
+
+    // ---------- themes ----------
+
+    async listThemes(req: Request, res: Response) {
+      const rows = await service.listThemes(actor(req));
+      noStore(res);
+      res.render('register-admin/themes', {
+        pageTitle: 'Manage themes',
+        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+        newHref: paths.admin.newTheme(),
+        themes: rows.map((t) => ({
+          name: t.name,
+          slug: t.slug,
+          retired: t.retired_at !== null,
+          recommendations: t.recommendations,
+          href: paths.admin.editTheme(t.slug),
+        })),
+      });
+    },
+
+    async showNewTheme(req: Request, res: Response) {
+      await renderThemeForm(req, res, {});
+    },
+
+    async createTheme(req: Request, res: Response) {
+      await submitForm(
+        res,
+        async () => {
+          const input = themeFormToInput(req.body, THEME_FIELDS);
+          const { slug } = await service.createTheme(actor(req), input, requestContext(req));
+          return paths.admin.editTheme(slug, { done: 'created' });
+        },
+        (problem) =>
+          renderThemeForm(req, res, textValues(req.body, THEME_FIELDS), undefined, problem),
+      );
+    },
+
+    async showEditTheme(req: Request, res: Response) {
+      const { theme } = await service.theme(actor(req), param(req, 'slug'));
+      await renderThemeForm(req, res, { name: theme.name }, theme.slug);
+    },
+
+    async renameTheme(req: Request, res: Response) {
+      const slug = param(req, 'slug');
+      await submitForm(
+        res,
+        async () => {
+          const input = themeFormToInput(req.body, ['name']);
+          const result = await service.renameTheme(actor(req), slug, input, requestContext(req));
+          return paths.admin.editTheme(result.slug, changedNotice(result.changed));
+        },
+        (problem) => renderThemeForm(req, res, textValues(req.body, ['name']), slug, problem),
+      );
+    },
+
+    async retireTheme(req: Request, res: Response) {
+      const result = await service.setThemeRetired(
+        actor(req),
+        param(req, 'slug'),
+        true,
+        requestContext(req),
+      );
+      res.redirect(
+        303,
+        paths.admin.editTheme(result.slug, { done: result.changed ? 'retired' : 'unchanged' }),
+      );
+    },
+
+    async reinstateTheme(req: Request, res: Response) {
+      const result = await service.setThemeRetired(
+        actor(req),
+        param(req, 'slug'),
+        false,
+        requestContext(req),
+      );
+      res.redirect(
+        303,
+        paths.admin.editTheme(result.slug, { done: result.changed ? 'reinstated' : 'unchanged' }),
+      );
+    },
   };
+}
+
+function themeFormToInput(body: unknown, fields: readonly string[]): unknown {
+  const f = pickFields(body, fields);
+  return Object.fromEntries(fields.map((k) => [k, asText(f[k]).trim()]));
 }
 
 /** "2 organisations added; 1 already addressed and skipped." from the redirect's query. */
