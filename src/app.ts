@@ -37,6 +37,7 @@ import { createPublicationRouter } from './modules/publication/publication.route
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
 import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
+import { oneConnectionPerRequest } from './db/request-connections';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -69,6 +70,7 @@ export function createApp(services: Services): Express {
   if (config.templateReload) app.disable('view cache');
   else app.enable('view cache');
 
+  app.use(oneConnectionPerRequest());
   app.use(requestLogging(services.logger));
   app.use(
     helmet({

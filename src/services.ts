@@ -42,6 +42,7 @@ import { createResponseCache } from './shared/response-cache/response-cache';
 import { releaseId } from './shared/response-cache/release';
 import { createVersionMemo } from './shared/response-cache/version-memo';
 import { isSignedOutRequest } from './shared/middleware/session';
+import { limitConnectionsPerRequest } from './db/request-connections';
 
 export interface ServiceDeps {
   knex: Knex;
@@ -76,6 +77,8 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     reviewWaitingDays: config.reviewWaitingDays,
     maxAttempts: config.notifications.maxAttempts,
   });
+  // Each request's statements take turns on the pool (src/db/request-connections.ts).
+  limitConnectionsPerRequest(knex);
   const dataVersions = createDataVersionReader(knex);
   const responseCache = createResponseCache({
     versions: dataVersions,
