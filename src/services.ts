@@ -43,15 +43,18 @@ import { releaseId } from './shared/response-cache/release';
 import { createVersionMemo } from './shared/response-cache/version-memo';
 import { isSignedOutRequest } from './shared/middleware/session';
 import { limitConnectionsPerRequest } from './db/request-connections';
+import type { EvidenceStore } from './modules/progress-updates/evidence.store';
 
 export interface ServiceDeps {
   knex: Knex;
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** Where evidence bytes go: the database unless given (the embedded database uses files). */
+  evidenceStore?: EvidenceStore;
 }
 
-export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
+export function buildServices({ knex, clock, config, logger, evidenceStore }: ServiceDeps) {
   if (!config.secretKey)
     throw new Error('buildServices needs config.secretKey (see ensureSecretKey in startup.ts)');
   const accountsRepository = createAccountsRepository();
@@ -133,7 +136,10 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     config,
     logger,
     clock,
-    register: createRegisterService({ repository: createRegisterRepository(knex), clock }),
+    register: createRegisterService({
+      repository: createRegisterRepository(knex, evidenceStore),
+      clock,
+    }),
     health: createHealthService(knex),
     registerAdmin: createRegisterAdminService({ knex, clock }),
     apiTokens: createApiTokensService({ knex, clock }),
@@ -145,6 +151,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       clock,
       maxFileBytes: config.evidence.maxFileBytes,
       maxFiles: config.evidence.maxFiles,
+      evidenceStore,
     }),
     oversight: createOversightService({ knex, clock }),
     publication: createPublicationService({ knex, clock }),
