@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { CalendarDate } from '../../shared/calendar-date';
 import type { GrantedExtension } from '../deadlines/deadlines';
 import { recordAudit, type AuditEvent } from '../audit/audit.repository';
+import { databaseEvidenceStore, type EvidenceStore } from '../progress-updates/evidence.store';
 import type {
   AssignmentRow,
   AssignmentStatus,
@@ -216,11 +217,17 @@ export function likePattern(q: string): string {
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
-export function createRegisterRepository(knex: Knex): RegisterRepository {
-  return { ...buildRegisterReads(knex, null), at: (when) => buildRegisterReads(knex, when) };
+export function createRegisterRepository(
+  knex: Knex,
+  evidenceStore: EvidenceStore = databaseEvidenceStore,
+): RegisterRepository {
+  return {
+    ...buildRegisterReads(knex, null, evidenceStore),
+    at: (when) => buildRegisterReads(knex, when, evidenceStore),
+  };
 }
 
-function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
+function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: EvidenceStore) {
   /** `assignments` (or, as of a past day, its reconstruction) under the alias given. */
   const assignmentsAs = (alias: string): string | Knex.Raw =>
     asOf
@@ -855,17 +862,9 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
         );
     },
 
-    async *evidenceChunks(fileId: number): AsyncIterable<Buffer> {
-      for (let seq = 0; ; seq++) {
-        const row = await knex('evidence_file_chunks')
-          .where({ file_id: fileId, seq })
-          .first('bytes');
-        if (!row) return;
-        const bytes = row.bytes as Buffer | Uint8Array;
-        yield Buffer.isBuffer(bytes)
-          ? bytes
-          : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      }
+    /** A published file's bytes, from wherever the evidence store keeps them. */
+    evidenceChunks(fileId: number, sha256: string | null): AsyncIterable<Buffer> {
+      return evidenceStore.read(knex, { id: fileId, sha256 });
     },
   };
 }

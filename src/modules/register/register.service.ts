@@ -777,7 +777,7 @@ export function createRegisterService(deps: {
         sha256: row.sha256,
         publishedAt: new Date(row.published_at),
         assignmentId: row.assignment_id,
-        chunks: () => repository.evidenceChunks(row.id),
+        chunks: () => repository.evidenceChunks(row.id, row.sha256),
       };
     },
 
