@@ -20,6 +20,7 @@ import * as createNotifications from './20261128220200_create_notifications';
 import * as createDataVersions from './20261202130000_create_data_versions';
 import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
+import * as targetDates from './20261202150200_target_dates';
 
 interface Migration {
   name: string;
@@ -48,6 +49,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202130000_create_data_versions', ...createDataVersions },
   { name: '20261202150000_response_versions', ...responseVersions },
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
+  { name: '20261202150200_target_dates', ...targetDates },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -15,6 +15,7 @@ import {
 } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
 import { overrideFrom } from '../deadlines/deadlines.repository';
+import { targetState, type TargetState } from '../deadlines/targets';
 import type {
   AssignmentStatus,
   OrganisationKind,
@@ -66,6 +67,8 @@ export interface AssignmentSummary {
       })
     | null;
   due: ResponseClock & { description: string; overdue: boolean };
+  /** Target dates: the recommendation's own and the addressee's committed one, and whether past. */
+  target: TargetState;
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
 }
@@ -127,6 +130,9 @@ export interface RecommendationSummary {
   textStatus: TextStatus;
   madeOn: CalendarDate | null;
   madeOnConfirmed: boolean;
+  /** The source's own "implement by" date, and how the source words it. */
+  implementBy: CalendarDate | null;
+  implementByWording: string | null;
   sourceUrl: string | null;
   repeatsRef: string | null;
   report: { slug: string; title: string };
@@ -313,6 +319,14 @@ export function createRegisterService(deps: {
             ? 'Responded (date not confirmed)'
             : describeDue(clockState),
       },
+      target: targetState(
+        {
+          implementBy: row.recommendation_implement_by,
+          committedOn: row.committed_on,
+          status: row.status,
+        },
+        today,
+      ),
       withdrawn:
         row.withdrawn_at && row.withdrawn_reason
           ? { on: londonDate(row.withdrawn_at), reason: row.withdrawn_reason }
@@ -335,6 +349,8 @@ export function createRegisterService(deps: {
       textStatus: row.text_status,
       madeOn: row.made_on,
       madeOnConfirmed: row.made_on_confirmed,
+      implementBy: row.implement_by,
+      implementByWording: row.implement_by_wording,
       sourceUrl: row.source_url,
       repeatsRef: row.repeats_ref,
       report: { slug: row.report_slug, title: row.report_title },
