@@ -240,6 +240,14 @@ describe('target dates on an assignment', () => {
     expect(row[col]).toBe('true');
     const finished = rows.find((r) => r.startsWith(`${finishedId},`))!.split(',');
     expect(finished[col]).toBe('false');
+    // Sessions end when the clock jumps, so the viewer signs in again for the dashboard.
+    await person('viewer2', 'viewer');
+    const dashboard = await request(built.app)
+      .get('/workspace/dashboards/overdue')
+      .set('Cookie', people.get('viewer2')!.cookie)
+      .expect(200);
+    expect(dashboard.text).toContain('Past their target date (1)');
+    expect(dashboard.text).toContain('Committed by the organisation');
   });
 
   it('reminds the lead 30 and 7 days before, and lead and overseer once after, each exactly once', async () => {

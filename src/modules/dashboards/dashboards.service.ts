@@ -264,10 +264,11 @@ export function createDashboardsService(deps: {
       const today = clock.today();
       // "Waiting longer than N days": posted on a London day before today − N.
       const waitingSince = londonMidnight(addDays(today, -reviewWaitingDays));
-      const [responses, actions, updates] = await Promise.all([
+      const [responses, actions, updates, targets] = await Promise.all([
         repository.overdueResponses(filters, today, limit),
         repository.overdueActions(filters, today, limit),
         repository.updatesWaitingForReview(filters, waitingSince, limit),
+        repository.pastTargets(filters, today, limit),
       ]);
       return {
         today,
@@ -298,6 +299,18 @@ export function createDashboardsService(deps: {
             state: x.state as ActionState,
             targetOn: x.target_on,
             daysOverdue: daysBetween(x.target_on, today),
+          })),
+        },
+        targets: {
+          total: targets[0]?.total ?? 0,
+          items: targets.map((t) => ({
+            assignmentId: t.id,
+            ref: t.ref,
+            title: t.title,
+            organisationName: t.organisation_name,
+            heldTo: t.held_to,
+            committed: t.committed,
+            daysPast: daysBetween(t.held_to, today),
           })),
         },
         updates: {
