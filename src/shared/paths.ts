@@ -46,6 +46,8 @@ export const paths = {
     action: (id: number, actionId: number) => `/workspace/assignments/${id}/actions/${actionId}`,
     deadlines: (id: number) => `/workspace/assignments/${id}/deadlines`,
     clockOverride: (id: number) => `/workspace/assignments/${id}/clock-override`,
+    committedDate: (id: number) => `/workspace/assignments/${id}/committed-date`,
+    implementBy: (id: number) => `/workspace/assignments/${id}/implement-by`,
   },
   evidence: { download: (id: number) => `/workspace/evidence/${id}` },
   reviews: {
@@ -234,6 +236,8 @@ export const routes = {
   assignmentAction: '/workspace/assignments/:id/actions/:actionId',
   assignmentDeadlines: '/workspace/assignments/:id/deadlines',
   assignmentClockOverride: '/workspace/assignments/:id/clock-override',
+  assignmentCommittedDate: '/workspace/assignments/:id/committed-date',
+  assignmentImplementBy: '/workspace/assignments/:id/implement-by',
   evidenceDownload: '/workspace/evidence/:id',
   reviews: '/workspace/reviews',
   review: '/workspace/reviews/:updateId',

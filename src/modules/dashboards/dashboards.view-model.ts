@@ -188,6 +188,18 @@ export function overdueView(data: {
       daysOverdue: number;
     }[];
   };
+  targets?: {
+    total: number;
+    items: {
+      assignmentId: number;
+      ref: string;
+      title: string | null;
+      organisationName: string;
+      heldTo: CalendarDate;
+      committed: boolean;
+      daysPast: number;
+    }[];
+  };
   updates: {
     total: number;
     items: {
@@ -233,6 +245,19 @@ export function overdueView(data: {
         state: ACTION_STATE_LABELS[x.state],
         targetOn: short(x.targetOn),
         daysOverdue: days(x.daysOverdue),
+      })),
+    },
+    targets: {
+      total: data.targets?.total ?? 0,
+      more: (data.targets?.total ?? 0) > (data.targets?.items.length ?? 0),
+      shown: data.targets?.items.length ?? 0,
+      items: (data.targets?.items ?? []).map((t) => ({
+        ...common(t),
+        deadlinesHref: paths.assignments.deadlines(t.assignmentId),
+        organisationName: t.organisationName,
+        heldTo: short(t.heldTo),
+        whose: t.committed ? 'Committed by the organisation' : 'The recommendation’s own',
+        daysPast: days(t.daysPast),
       })),
     },
     updates: {

@@ -39,6 +39,7 @@ export interface AssignmentDetailRow extends AssignmentRow {
   recommendation_title: string | null;
   recommendation_text_status: RecommendationRow['text_status'];
   recommendation_made_on: CalendarDate | null;
+  recommendation_implement_by: CalendarDate | null;
   report_slug: string;
   report_title: string;
   report_legal_basis: ReportRow['legal_basis'];
@@ -111,6 +112,7 @@ const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.a
   case when x.responded_on <= ? then x.responded_on end as responded_on,
   x.response_date_confirmed,
   (select v.source_url from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_source_url,
+  (select cd.committed_on from assignment_committed_dates cd where cd.assignment_id = x.id and cd.set_at < ? order by cd.set_at desc, cd.id desc limit 1) as committed_on,
   (select nullif(co.mode, 'rules') from assignment_clock_overrides co where co.assignment_id = x.id and co.set_at < ? order by co.set_at desc, co.id desc limit 1) as clock_override,
   (select co.due_on from assignment_clock_overrides co where co.assignment_id = x.id and co.set_at < ? order by co.set_at desc, co.id desc limit 1) as clock_override_due_on,
   case when x.withdrawn_at < ? then x.withdrawn_at end as withdrawn_at,
@@ -135,12 +137,15 @@ const assignmentsAtBindings = (at: AsOf) => [
   at.end,
   at.end,
   at.end,
+  at.end,
   at.day,
 ];
 
 /** Recommendations made by the end of a past day, with a withdrawal only once made. */
 const RECOMMENDATIONS_AT = `select y.id, y.report_id, y.ref, y.source_number, y.title, y.body, y.text_status,
   y.made_on, y.made_on_confirmed, y.source_url, y.repeats_recommendation_id, y.position,
+  (select t.implement_by from recommendation_target_dates t where t.recommendation_id = y.id and t.set_at < ? order by t.set_at desc, t.id desc limit 1) as implement_by,
+  (select t.wording from recommendation_target_dates t where t.recommendation_id = y.id and t.set_at < ? order by t.set_at desc, t.id desc limit 1) as implement_by_wording,
   case when y.withdrawn_at < ? then y.withdrawn_at end as withdrawn_at,
   case when y.withdrawn_at < ? then y.withdrawn_reason end as withdrawn_reason,
   case when y.withdrawn_at < ? then y.withdrawn_by end as withdrawn_by,
@@ -148,7 +153,7 @@ const RECOMMENDATIONS_AT = `select y.id, y.report_id, y.ref, y.source_number, y.
   from recommendations y
   join reports yp on yp.id = y.report_id
  where coalesce(y.made_on, yp.published_on, yp.dated_on) <= ?`;
-const recommendationsAtBindings = (at: AsOf) => [at.end, at.end, at.end, at.day];
+const recommendationsAtBindings = (at: AsOf) => [at.end, at.end, at.end, at.end, at.end, at.day];
 
 /**
  * Every act of the oversight office on an assignment before `end`, as (assignment_id, at): its
@@ -253,6 +258,7 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: Eviden
         'r.title as recommendation_title',
         'r.text_status as recommendation_text_status',
         'r.made_on as recommendation_made_on',
+        'r.implement_by as recommendation_implement_by',
         'rp.slug as report_slug',
         'rp.title as report_title',
         'rp.legal_basis as report_legal_basis',

@@ -22,6 +22,7 @@ import {
 } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
 import { overrideFrom } from '../deadlines/deadlines.repository';
+import { targetState, type TargetState } from '../deadlines/targets';
 import type {
   AssignmentStatus,
   OrganisationKind,
@@ -119,6 +120,8 @@ export interface AssignmentSummary {
     /** How late the response came, in words, when it came late. */
     lateBy: string | null;
   };
+  /** Target dates: the recommendation's own and the addressee's committed one, and whether past. */
+  target: TargetState;
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
 }
@@ -180,6 +183,9 @@ export interface RecommendationSummary {
   textStatus: TextStatus;
   madeOn: CalendarDate | null;
   madeOnConfirmed: boolean;
+  /** The source's own "implement by" date, and how the source words it. */
+  implementBy: CalendarDate | null;
+  implementByWording: string | null;
   sourceUrl: string | null;
   repeatsRef: string | null;
   report: { slug: string; title: string };
@@ -395,6 +401,14 @@ export function createRegisterService(deps: {
             ? 'Responded (date not confirmed)'
             : describeDueInWords(clockState, today, row.responded_on),
       },
+      target: targetState(
+        {
+          implementBy: row.recommendation_implement_by,
+          committedOn: row.committed_on,
+          status: row.status,
+        },
+        today,
+      ),
       withdrawn:
         row.withdrawn_at && row.withdrawn_reason
           ? { on: londonDate(row.withdrawn_at), reason: row.withdrawn_reason }
@@ -417,6 +431,8 @@ export function createRegisterService(deps: {
       textStatus: row.text_status,
       madeOn: row.made_on,
       madeOnConfirmed: row.made_on_confirmed,
+      implementBy: row.implement_by,
+      implementByWording: row.implement_by_wording,
       sourceUrl: row.source_url,
       repeatsRef: row.repeats_ref,
       report: { slug: row.report_slug, title: row.report_title },

@@ -93,6 +93,17 @@ export function assignmentView(a: AssignmentSummary) {
           earlier: a.response.earlier.map(responseVersionView),
         }
       : null,
+    target: {
+      committedOn: a.target.committedOn,
+      pastTarget: a.target.pastTarget,
+      pastCommitted: a.target.pastCommitted,
+      tag: a.target.pastTarget
+        ? {
+            text: a.target.pastCommitted ? 'Past its committed date' : 'Past target date',
+            classes: 'govuk-tag--orange',
+          }
+        : null,
+    },
     due: {
       dueOn: a.due.dueOn,
       description: a.due.description,
@@ -131,6 +142,8 @@ export function recommendationView(r: RecommendationSummary) {
     },
     madeOn: r.madeOn,
     madeOnConfirmed: r.madeOnConfirmed,
+    implementBy: r.implementBy,
+    implementByWording: r.implementByWording,
     sourceUrl: r.sourceUrl,
     repeats: r.repeatsRef
       ? { ref: r.repeatsRef, href: paths.recommendations.show(r.repeatsRef) }
