@@ -61,8 +61,13 @@ export async function createRecommendation(
     })
     .returning('*');
   for (const theme of themes) {
-    await knex('themes').insert(theme).onConflict('slug').ignore();
-    const t = await knex('themes').where({ slug: theme.slug }).first('id');
+    // A theme is unique by slug and by name (in any case): reuse whichever already exists.
+    await knex('themes').insert(theme).onConflict().ignore();
+    const t = await knex('themes')
+      .where({ slug: theme.slug })
+      .orWhereRaw('lower(name) = lower(?)', [theme.name])
+      .orderByRaw('slug = ? desc', [theme.slug])
+      .first('id');
     await knex('recommendation_themes').insert({ recommendation_id: row.id, theme_id: t.id });
   }
   return row;

@@ -132,10 +132,17 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
     const pcc = cardOf(page, 'Office of the Example Police and Crime Commissioner');
     expect(pcc).toContain('29 February 2024');
     // 29 Feb 2024 → 28 Nov 2026 = 1,003 days.
-    expect(pcc).toContain('Response overdue by 1003 days');
+    expect(pcc).toContain('Response overdue by 2 years 8 months');
 
+    // The overview lists every organisation in its table, but only the PCC's office among the
+    // responses overdue.
     const home = (await request(built.app).get('/').expect(200)).text;
-    expect(home).not.toContain('Home Office');
+    const overdueSection = home.slice(
+      home.indexOf('id="overdue"'),
+      home.indexOf('id="organisations"'),
+    );
+    expect(overdueSection).toContain('Office of the Example Police and Crime Commissioner');
+    expect(overdueSection).not.toContain('Home Office');
 
     const data = await request(built.app).get('/data/assignments.csv').expect(200);
     const lines = data.text.split('\n');
@@ -199,7 +206,7 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
 
     const page = (await request(built.app).get('/recommendations/HMI-01').expect(200)).text;
     // 31 Dec 2024 → 28 Nov 2026 = 697 days.
-    expect(cardOf(page, 'Home Office')).toContain('Response overdue by 697 days');
+    expect(cardOf(page, 'Home Office')).toContain('Response overdue by 1 year 10 months');
     expect(cardOf(page, 'National Crime Agency')).toContain(
       'No statutory deadline for this organisation',
     );

@@ -77,7 +77,7 @@ describe('open data downloads and feeds', () => {
     org = await createOrganisation(k, { name: 'Testshire Police' });
     rec = await createRecommendation(k, report, {
       title: 'Train every call handler',
-      themes: [{ slug: 'training-test', name: 'Training' }],
+      themes: [{ slug: 'training-test', name: 'Training (test)' }],
     });
     withdrawnRec = await createRecommendation(k, report, {
       withdrawn_at: new Date('2026-06-01T10:00:00Z'),
