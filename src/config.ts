@@ -280,7 +280,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       raw && (name === 'DATABASE_URL' || name === 'DATABASE_MIGRATION_URL' || name === 'SMTP_URL')
         ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
         : raw;
-    const given = raw === undefined ? '' : ` (got ${JSON.stringify(shown)})`;
+    // A secret is never echoed, not even a malformed one: only its length.
+    const given =
+      raw === undefined
+        ? ''
+        : name === 'SECRET_KEY'
+          ? ` (got a value of ${raw.length} characters, not shown)`
+          : ` (got ${JSON.stringify(shown)})`;
     throw new ConfigError(
       `Configuration error: ${name} must be ${expected ?? error?.message}${given}.`,
     );
