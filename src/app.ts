@@ -40,6 +40,7 @@ import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/ope
 import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
 import { createAuditRouter } from './modules/audit/audit.routes';
+import { oneConnectionPerRequest } from './db/request-connections';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -72,6 +73,7 @@ export function createApp(services: Services): Express {
   if (config.templateReload) app.disable('view cache');
   else app.enable('view cache');
 
+  app.use(oneConnectionPerRequest());
   app.use(requestLogging(services.logger));
   // Control characters, broken text and malformed escapes never reach a route (or SQL).
   app.use(guardUrl);

@@ -272,6 +272,15 @@ const MATRIX: Record<string, Row> = {
     path: '/admin/users/:id/reset-link',
     expect: adminOnly('ok'),
   },
+  // No invitation has this id, so an admin gets 404; everyone else is stopped before the lookup.
+  'POST /admin/invitations/:id/resend': {
+    path: '/admin/invitations/999999/resend',
+    expect: adminOnly('notfound'),
+  },
+  'POST /admin/invitations/:id/revoke': {
+    path: '/admin/invitations/999999/revoke',
+    expect: adminOnly('notfound'),
+  },
   'GET /admin/imports/new': { path: '/admin/imports/new', expect: adminOnly('ok') },
   // A form post (not multipart) carries no file: the admin is asked to choose one.
   'POST /admin/imports': { path: '/admin/imports', expect: adminOnly('invalid') },
@@ -405,6 +414,25 @@ const MATRIX: Record<string, Row> = {
     ]),
   ),
   'GET /api/docs': { path: '/api/docs', expect: all('ok') },
+  'GET /admin/themes': { path: '/admin/themes', expect: adminOnly('ok') },
+  'GET /admin/themes/new': { path: '/admin/themes/new', expect: adminOnly('ok') },
+  'POST /admin/themes/new': { path: '/admin/themes/new', expect: adminOnly('invalid') },
+  'GET /admin/themes/:slug/edit': {
+    path: '/admin/themes/law-reform/edit',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/themes/:slug/edit': {
+    path: '/admin/themes/law-reform/edit',
+    expect: adminOnly('invalid'),
+  },
+  'POST /admin/themes/:slug/retire': {
+    path: '/admin/themes/law-reform/retire',
+    expect: adminOnly('redirect'),
+  },
+  'POST /admin/themes/:slug/reinstate': {
+    path: '/admin/themes/law-reform/reinstate',
+    expect: adminOnly('redirect'),
+  },
   'GET /admin/tokens': { path: '/admin/tokens', expect: adminOnly('ok') },
   'GET /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('ok') },
   'POST /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('invalid') },

@@ -31,6 +31,8 @@ export interface ExistingRecommendation {
   made_on: string | null;
   made_on_confirmed: boolean;
   source_url: string | null;
+  implement_by: string | null;
+  implement_by_wording: string | null;
   position: number;
 }
 
@@ -59,6 +61,8 @@ const RECOMMENDATION_COLUMNS = [
   'r.made_on',
   'r.made_on_confirmed',
   'r.source_url',
+  'r.implement_by',
+  'r.implement_by_wording',
   'r.position',
 ];
 
@@ -111,9 +115,9 @@ export async function findOrganisations(
 export async function findThemes(
   db: Db,
   slugs: string[],
-): Promise<{ id: number; slug: string; name: string }[]> {
+): Promise<{ id: number; slug: string; name: string; retired_at: Date | null }[]> {
   if (slugs.length === 0) return [];
-  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name');
+  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name', 'retired_at');
 }
 
 /** Theme slugs linked to each recommendation. */

@@ -29,6 +29,7 @@ import type {
   NormalisedReport,
 } from './import.schemas';
 import { REPORT_FIELDS } from './import.schemas';
+import { retiredThemeMessage } from '../register-admin/register-admin.schemas';
 
 /** Who is importing. `userId` is null for the command line, which stores no upload. */
 export interface ImportActor {
@@ -118,6 +119,8 @@ const RECOMMENDATION_COMPARED = [
   'made_on',
   'made_on_confirmed',
   'source_url',
+  'implement_by',
+  'implement_by_wording',
 ] as const;
 
 type Db = Knex | Knex.Transaction;
@@ -177,6 +180,7 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
   const organisations = new Map(orgList.map((o) => [o.slug, o]));
   const themeList = await repo.findThemes(db, [...themeSlugs]);
   const themes = new Map(themeList.map((t) => [t.slug, t.id]));
+  const retiredThemes = new Map(themeList.filter((t) => t.retired_at).map((t) => [t.slug, t.name]));
   const existingIds = existingList.map((e) => e.id);
   const [themeRows, assignmentRows] = await Promise.all([
     repo.themeLinks(db, existingIds),
@@ -218,13 +222,23 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
           message: `There is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
         });
     }
-    for (const t of rec.themes)
+    const linkedThemes = new Set(
+      before ? themeRows.filter((t) => t.recommendation_id === before.id).map((t) => t.slug) : [],
+    );
+    for (const t of rec.themes) {
       if (!themes.has(t))
         errors.push({
           row,
           column: 'themes',
           message: `There is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
         });
+      else if (retiredThemes.has(t) && !linkedThemes.has(t))
+        errors.push({
+          row,
+          column: 'themes',
+          message: `${retiredThemeMessage(retiredThemes.get(t)!)} (short name “${t}”).`,
+        });
+    }
 
     const addressed = expandAddressees(rec.addressees, orgList).filter((s) => organisations.has(s));
     const haveAssignments = new Set(
@@ -342,6 +356,8 @@ const recommendationColumns = (rec: NormalisedRecommendation) => ({
   made_on: rec.made_on,
   made_on_confirmed: rec.made_on_confirmed,
   source_url: rec.source_url,
+  implement_by: rec.implement_by,
+  implement_by_wording: rec.implement_by_wording,
 });
 
 const asObject = (changes: FieldChange[], side: 'before' | 'after') =>
@@ -437,6 +453,28 @@ async function write(
       }
     }
     const recommendationId = recIds.get(rec.ref)!;
+    // The "implement by" date keeps its history, as when an administrator sets it by hand.
+    const targetChanged = before
+      ? planned.changes.some(
+          (c) => c.field === 'implement_by' || c.field === 'implement_by_wording',
+        )
+      : rec.implement_by !== null || rec.implement_by_wording !== null;
+    if (targetChanged) {
+      const previous = before?.implement_by ?? null;
+      await trx('recommendation_target_dates').insert({
+        recommendation_id: recommendationId,
+        implement_by: rec.implement_by,
+        wording: rec.implement_by_wording,
+        previous_implement_by: previous,
+        reason:
+          previous !== null && previous !== rec.implement_by
+            ? `Changed by an import${importId ? ` (${importId})` : ''}`
+            : null,
+        set_by: actor.userId,
+        set_by_label: actor.userId === null ? 'Import from the command line' : null,
+        set_at: now,
+      });
+    }
     if (planned.themesToAdd.length)
       await trx('recommendation_themes').insert(
         planned.themesToAdd.map((t) => ({
