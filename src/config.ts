@@ -9,7 +9,7 @@ import { ajv } from './shared/validation';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Every setting, with what it means. README.md lists the same. */
+/** Every setting, with what it means. docs/configuration.md lists the same. */
 const ENV_SCHEMA = Type.Object({
   NODE_ENV: Type.Union(
     [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],

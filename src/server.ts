@@ -44,7 +44,7 @@ function banner(config: Config, address: string, db: Database, setupLink: string
     '  Next steps:',
     `    - Open ${address} to see the reports and recommendations.`,
     `    - The JSON API starts at ${address}/api/v1/recommendations.`,
-    '    - Stop with Ctrl+C. Settings are listed in README.md (for example PORT, DATABASE_URL).',
+    '    - Stop with Ctrl+C. Settings are listed in docs/configuration.md (for example PORT).',
     '',
   ].join('\n');
 }
