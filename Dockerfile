@@ -7,7 +7,7 @@
 #
 # Without DATABASE_URL the app runs its embedded PostgreSQL (PGlite) with its files in /app/data,
 # a volume. With DATABASE_URL (see docker-compose.yml) it uses that server and /app/data stays empty.
-# Settings are the environment variables in src/config.ts (README.md lists them).
+# Settings are the environment variables in src/config.ts (docs/configuration.md lists them).
 
 # Node.js 24, the current LTS (package.json engines also accepts 20.19+ and 22.12+). Another major,
 # e.g. --build-arg NODE_IMAGE=node:22-bookworm-slim, changes both stages.

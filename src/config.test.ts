@@ -12,6 +12,28 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('never echoes a malformed SECRET_KEY, only its length', () => {
+    const secret = 'hunter2-but-not-base64-and-far-too-short';
+    let message = '';
+    try {
+      loadConfig({ SECRET_KEY: secret });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('SECRET_KEY must be 32 random bytes in base64');
+    expect(message).toContain(`${secret.length} characters, not shown`);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('hides the password of a malformed DATABASE_MIGRATION_URL, and needs DATABASE_URL with it', () => {
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: 'mysql://owner:s3cret@db/x' })).toThrow(
+      /^(?!.*s3cret).*DATABASE_MIGRATION_URL/,
+    );
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: 'postgres://owner:s3cret@db/x' })).toThrow(
+      'DATABASE_MIGRATION_URL needs DATABASE_URL',
+    );
+  });
+
   it('with nothing set, runs on port 3000 with the embedded database in ./data', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

@@ -9,7 +9,7 @@ import { ajv } from './shared/validation';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Every setting, with what it means. README.md lists the same. */
+/** Every setting, with what it means. docs/configuration.md lists the same. */
 const ENV_SCHEMA = Type.Object({
   NODE_ENV: Type.Union(
     [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
@@ -280,7 +280,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       raw && (name === 'DATABASE_URL' || name === 'DATABASE_MIGRATION_URL' || name === 'SMTP_URL')
         ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
         : raw;
-    const given = raw === undefined ? '' : ` (got ${JSON.stringify(shown)})`;
+    // A secret is never echoed, not even a malformed one: only its length.
+    const given =
+      raw === undefined
+        ? ''
+        : name === 'SECRET_KEY'
+          ? ` (got a value of ${raw.length} characters, not shown)`
+          : ` (got ${JSON.stringify(shown)})`;
     throw new ConfigError(
       `Configuration error: ${name} must be ${expected ?? error?.message}${given}.`,
     );

@@ -15,6 +15,7 @@ import { systemClock } from './shared/clock';
 import { ensureSecretKey, prepareDatabase, secretKeySource, StartupError } from './startup';
 import { issueSetupLinkIfNoAdmin } from './modules/accounts/one-time-links.service';
 import type { Database } from './db/knex';
+import { keepSetupLink, setupLinkNotice } from './setup-link-file';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -43,7 +44,7 @@ function banner(config: Config, address: string, db: Database, setupLink: string
     '  Next steps:',
     `    - Open ${address} to see the reports and recommendations.`,
     `    - The JSON API starts at ${address}/api/v1/recommendations.`,
-    '    - Stop with Ctrl+C. Settings are listed in README.md (for example PORT, DATABASE_URL).',
+    '    - Stop with Ctrl+C. Settings are listed in docs/configuration.md (for example PORT).',
     '',
   ].join('\n');
 }
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  // Printed in the banner only, never logged: the link is a secret that makes the first admin.
+  // Printed in the banner only (to a terminal), never logged: the link is a secret that makes the
+  // first admin (see setup-link-file.ts).
   const setupLink = await issueSetupLinkIfNoAdmin(db.knex, systemClock, config.publicBaseUrl);
   const services = buildServices({
     knex: db.knex,
@@ -110,8 +112,18 @@ async function main(): Promise<void> {
   const port = (server.address() as { port: number }).port;
   const address = `http://${config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host}:${port}`;
   logger.info({ port, database: db.kind }, 'listening');
-  // For the person who typed `npm start`: plain words, not a JSON log line.
-  process.stdout.write(`${banner(config, address, db, setupLink)}\n`);
+  // For the person who typed `npm start`: plain words, with the setup link. Anywhere else (a
+  // container, a service manager) stdout is a log: JSON lines only, and never the link.
+  const interactive = Boolean(process.stdout.isTTY);
+  const linkFile =
+    !interactive && db.kind === 'embedded' ? keepSetupLink(config.dataDir, setupLink) : null;
+  if (interactive) {
+    process.stdout.write(`${banner(config, address, db, setupLink)}\n`);
+  } else {
+    logger.info({ url: address }, `${config.serviceName} is running at ${address}`);
+    const notice = setupLink ? setupLinkNotice(false, db.kind, linkFile) : null;
+    if (notice) logger.warn(notice);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

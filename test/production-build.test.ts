@@ -119,6 +119,12 @@ describe('the production build', () => {
       expect(css.status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
+      // A log, not a terminal: JSON lines only, and the one-time setup link is not among them.
+      for (const line of stdout.split('\n').filter((l) => l.trim()))
+        expect(() => JSON.parse(line)).not.toThrow();
+      expect(stdout).not.toMatch(/\/setup\/[A-Za-z0-9_-]{20}/);
+      expect(stdout).toContain('npm run setup-link');
+
       proc.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stderr).toBe('');

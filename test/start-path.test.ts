@@ -3,7 +3,8 @@
  * `npm start` runs after building the assets), on an empty data folder or database, then restarted,
  * stopped, and given bad settings.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { createLogger } from '../src/logger';
 import { createServerDatabase, dropServerDatabase, usingServerDatabase } from './db';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
+const run = promisify(execFile);
 const READY_TIMEOUT_MS = 90_000;
 const MODE = usingServerDatabase ? 'server' : 'embedded';
 const itServer = usingServerDatabase ? it : it.skip;
@@ -71,7 +73,7 @@ async function freePort(): Promise<number> {
 function start(settings: Record<string, string>, port: number): Instance {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of APP_SETTINGS) delete env[name];
-  Object.assign(env, { PORT: String(port), LOG_LEVEL: 'warn', HOST: '127.0.0.1' }, settings);
+  Object.assign(env, { PORT: String(port), LOG_LEVEL: 'info', HOST: '127.0.0.1' }, settings);
 
   const started = Date.now();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -208,8 +210,25 @@ describe(`starting the app as a user does (${MODE} database)`, () => {
 
     expect((await get(current, '/readyz')).status).toBe(200);
 
-    // No administrator yet: the start-up printed a one-time setup link that works.
-    const link = current.stdout.match(/http:\/\/localhost:\d+\/setup\/[A-Za-z0-9_-]+/)?.[0];
+    // No administrator yet. stdout is not a terminal here, so it is a log: JSON lines, never the
+    // one-time setup link. The link is in DATA_DIR/setup-link.txt (embedded) or comes from
+    // `npm run setup-link` (server), and it works.
+    expect(current.stdout).not.toMatch(/\/setup\/[A-Za-z0-9_-]{20}/);
+    for (const line of nonEmptyLines(current.stdout)) expect(() => JSON.parse(line)).not.toThrow();
+    expect(current.stdout).toContain('npm run setup-link');
+    const linkText = usingServerDatabase
+      ? (
+          await run(process.execPath, ['--import', 'tsx', 'src/cli/setup-link.ts'], {
+            cwd: PROJECT_ROOT,
+            env: {
+              PATH: process.env.PATH,
+              DATABASE_URL: database!.url,
+              PORT: String(current.port),
+            },
+          })
+        ).stdout
+      : fs.readFileSync(path.join(dataDir, 'setup-link.txt'), 'utf8');
+    const link = linkText.match(/http:\/\/localhost:\d+\/setup\/[A-Za-z0-9_-]+/)?.[0];
     expect(link).toBeDefined();
     const setup = await get(current, new URL(link!).pathname);
     expect(setup.status).toBe(200);

@@ -142,20 +142,30 @@ export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
     };
   };
 
+  /**
+   * Counts a failed token from this address. Once the address has used up its failures in the
+   * window, it is refused (429) without a row more: a client hammering with bad tokens cannot grow
+   * the table, and the window ends when the oldest counted failure is old enough.
+   */
   async function recordFailure(context: RequestContext): Promise<BearerOutcome> {
     const now = clock.now();
     const since = new Date(now.getTime() - TOKEN_THROTTLE.windowMinutes * 60_000);
-    await knex('sign_in_attempts').insert({
-      email_key: ATTEMPT_KEY,
-      ip_address: context.ip,
-      succeeded: false,
-      attempted_at: now,
-    });
-    const row = await knex('sign_in_attempts')
-      .where({ email_key: ATTEMPT_KEY, ip_address: context.ip, succeeded: false })
-      .where('attempted_at', '>=', since)
-      .first(knex.raw('count(*)::int as n'), knex.raw('min(attempted_at) as oldest'));
-    if (Number(row?.n ?? 0) <= TOKEN_THROTTLE.perAddress) return { kind: 'invalid' };
+    const counted = () =>
+      knex('sign_in_attempts')
+        .where({ email_key: ATTEMPT_KEY, ip_address: context.ip, succeeded: false })
+        .where('attempted_at', '>=', since)
+        .first(knex.raw('count(*)::int as n'), knex.raw('min(attempted_at) as oldest'));
+    let row = await counted();
+    if (Number(row?.n ?? 0) < TOKEN_THROTTLE.perAddress) {
+      await knex('sign_in_attempts').insert({
+        email_key: ATTEMPT_KEY,
+        ip_address: context.ip,
+        succeeded: false,
+        attempted_at: now,
+      });
+      row = await counted();
+      if (Number(row?.n ?? 0) <= TOKEN_THROTTLE.perAddress) return { kind: 'invalid' };
+    }
     const until = new Date(row.oldest).getTime() + TOKEN_THROTTLE.windowMinutes * 60_000;
     return {
       kind: 'throttled',

@@ -205,6 +205,29 @@ describe('API tokens', () => {
     await db.knex('sign_in_attempts').where({ email_key: '(api token)' }).delete();
   });
 
+  it('once an address is throttled, further bad tokens get 429 and store no more rows', async () => {
+    const throttled = buildTestApp(db.knex, { now: '2026-11-28T13:30:00Z' });
+    const statuses: number[] = [];
+    const rows = () =>
+      db.knex('sign_in_attempts').where({ email_key: '(api token)' }).count({ n: '*' }).first();
+    for (let i = 0; i < 20; i++) {
+      const res = await request(throttled.app)
+        .get('/api/v1/reports')
+        .set('Authorization', `Bearer rtk_${'y'.repeat(43)}`);
+      statuses.push(res.status);
+    }
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    expect(Number((await rows())!.n)).toBe(20);
+    for (let i = 0; i < 30; i++) {
+      const res = await request(throttled.app)
+        .get('/api/v1/reports')
+        .set('Authorization', `Bearer rtk_${'z'.repeat(43)}`);
+      expect(res.status).toBe(429);
+    }
+    expect(Number((await rows())!.n)).toBe(20);
+    await db.knex('sign_in_attempts').where({ email_key: '(api token)' }).delete();
+  });
+
   it('record last use at most once a minute', async () => {
     const timed = buildTestApp(db.knex, { now: '2026-11-28T14:00:00Z' });
     const token = await issueApiToken(db.knex, { role: 'viewer' });

@@ -3,7 +3,7 @@
  * stored and before the upload's transaction commits; a refusal rolls back the whole update, so a
  * file the scanner rejects is never kept. The default scanner accepts everything: plugging in a
  * real one (e.g. a clamd client reading `readBytes()`) means implementing this interface and
- * passing it to createProgressUpdatesService in src/services.ts. See README "Evidence files".
+ * passing it to createProgressUpdatesService in src/services.ts. See docs/using-the-tracker.md, "Progress updates and evidence files".
  */
 export interface ScannedFile {
   name: string;

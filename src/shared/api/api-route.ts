@@ -35,7 +35,7 @@
  *   malformed JSON is a 400.
  * - GET responses get a strong ETag (SHA-256 of the body), answer If-None-Match with 304, vary on
  *   Authorization, and are `public, no-cache` for anonymous callers and `private, no-cache` for
- *   token callers (see README "API" for why). Other methods are `no-store`.
+ *   token callers (see docs/api.md for why). Other methods are `no-store`.
  * - Handlers return `{ status?, body, headers? }`; thrown AppErrors become problem+json.
  */
 import type { Request, Response } from 'express';

@@ -14,6 +14,30 @@ type Json = Record<string, unknown>;
 
 const plain = (schema: TSchema): Json => JSON.parse(JSON.stringify(schema)) as Json;
 
+/**
+ * A request schema as the server applies it: validation fills in every property that has a
+ * `default` (useDefaults), so a client may leave such a property out and it is not `required` in
+ * the document (TypeBox lists every non-Optional property as required). Nested objects too.
+ */
+export function requestSchema(schema: TSchema): Json {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const out: Json = Object.fromEntries(
+      Object.entries(node as Json).map(([k, v]) => [k, walk(v)]),
+    );
+    if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
+      const props = out.properties as Record<string, Json>;
+      out.required = (out.required as string[]).filter(
+        (name) => props[name]?.default === undefined,
+      );
+      if ((out.required as string[]).length === 0) delete out.required;
+    }
+    return out;
+  };
+  return walk(plain(schema)) as Json;
+}
+
 /** '/api/v1/reports/:slug' → '/api/v1/reports/{slug}' */
 export const openApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, '{$1}');
 
@@ -80,7 +104,7 @@ const PROBLEM_SCHEMA = {
 
 function parameters(where: 'path' | 'query', schema: TObject | undefined): Json[] {
   if (!schema) return [];
-  const required = new Set(schema.required ?? []);
+  const required = new Set((requestSchema(schema).required as string[] | undefined) ?? []);
   return Object.entries(schema.properties).map(([name, property]) => {
     const { description, ...rest } = plain(property);
     return {
@@ -152,7 +176,7 @@ function operation(route: ApiRoute): Json {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: plain(route.body) } },
+            content: { 'application/json': { schema: requestSchema(route.body) } },
           },
         }
       : {}),
@@ -161,7 +185,7 @@ function operation(route: ApiRoute): Json {
           requestBody: {
             required: true,
             description: route.multipart.description,
-            content: { 'multipart/form-data': { schema: plain(route.multipart.schema) } },
+            content: { 'multipart/form-data': { schema: requestSchema(route.multipart.schema) } },
           },
         }
       : {}),
