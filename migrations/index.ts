@@ -23,6 +23,7 @@ import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
 import * as revocableInvitations from './20261202155100_revocable_invitations';
 import * as retirableThemes from './20261202155200_retirable_themes';
+import * as namesInHistoryLabels from './20261202155300_names_in_history_labels';
 
 interface Migration {
   name: string;
@@ -54,6 +55,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
   { name: '20261202155100_revocable_invitations', ...revocableInvitations },
   { name: '20261202155200_retirable_themes', ...retirableThemes },
+  { name: '20261202155300_names_in_history_labels', ...namesInHistoryLabels },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
