@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { MAX_DEMO_SCALE, seedDemo, type DemoSummary } from '../seeds/demo';
 import { applyLindenSeed } from '../seeds/operation-linden';
-import { openServerDatabase, type Database } from '../src/db/knex';
+import { openEmbeddedDatabase, openServerDatabase, type Database } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { londonDate } from '../src/shared/calendar-date';
@@ -30,6 +30,9 @@ import { addOversightRows, signInOverseer, type BenchCredentials } from './overs
 /** What gets measured in the app at every scale. Add a page or API route by adding a line. */
 const TARGETS: readonly Target[] = [
   { name: 'overview', path: '/' },
+  // The overview asked again with the ETag it gave: every answer should be 304.
+  { name: 'overview, If-None-Match', path: '/', conditional: true },
+  { name: 'organisation page', path: '/organisations/south-yorkshire-police' },
   { name: 'recommendations', path: '/recommendations' },
   { name: 'api recommendations', path: '/api/v1/recommendations' },
   { name: 'recommendation page', path: '/recommendations/LIN-01' },
@@ -49,12 +52,34 @@ const TARGETS: readonly Target[] = [
   { name: 'dashboard overdue', path: '/workspace/dashboards/overdue', as: 'overseer' },
   { name: 'dashboard progress', path: '/workspace/dashboards/progress', as: 'overseer' },
   { name: 'dashboard summary', path: '/workspace/dashboards/summary', as: 'overseer' },
+  { name: 'board pack', path: '/workspace/board-pack', as: 'overseer' },
+  { name: 'api dashboard matrix', path: '/api/v1/dashboards/matrix', as: 'overseer-token' },
+  { name: 'api dashboard overdue', path: '/api/v1/dashboards/overdue', as: 'overseer-token' },
+  { name: 'api dashboard progress', path: '/api/v1/dashboards/progress', as: 'overseer-token' },
   { name: 'api dashboard summary', path: '/api/v1/dashboards/summary', as: 'overseer-token' },
 ];
 
+/** The ceiling is measured again after every this many targets: neighbours on a shared machine move it. */
+const CEILING_EVERY = 4;
+/** The quick mode's targets (the suite and CI): one page, one 304, one file, one dashboard. */
+const QUICK_TARGETS = new Set([
+  'overview',
+  'overview, If-None-Match',
+  'open data assignments.csv',
+  'dashboard summary',
+]);
+
 const CEILING: Target = { name: 'ceiling (bare hbs)', path: '/' };
 
-const DEFAULTS = { scales: [50, 500], duration: 10, connections: 10 };
+/** 0 stands for Operation Linden alone (the seed, no demo data): what `npm start` shows. */
+const LINDEN = 0;
+const DEFAULTS = {
+  scales: [LINDEN, 50, 500],
+  embeddedScales: [LINDEN, 500],
+  duration: 10,
+  connections: 10,
+};
+const QUICK = { scales: [LINDEN, 50], embeddedScales: [LINDEN], duration: 2, connections: 10 };
 const LIMITS = { duration: [1, 120], connections: [1, 200] } as const;
 const WARMUP_SECONDS = 1;
 const HOST = '127.0.0.1';
@@ -78,10 +103,17 @@ interface Target {
 }
 
 interface Settings {
+  /** Demo scales on the PostgreSQL server (0: Operation Linden only). */
   scales: number[];
+  /** The same on the embedded database (PGlite), started as `npm start` starts it. */
+  embeddedScales: number[];
   durationSeconds: number;
   connections: number;
+  quick: boolean;
 }
+
+type Engine = 'server' | 'embedded';
+const scaleLabel = (scale: number) => (scale === LINDEN ? 'linden' : String(scale));
 
 // ---------------------------------------------------------------------------------------------
 // autocannon ships no types and @types/autocannon is not installed; these are the parts used here.
@@ -185,6 +217,8 @@ function parseSettings(argv: string[]): Settings {
     args: argv,
     options: {
       scales: { type: 'string' },
+      'embedded-scales': { type: 'string' },
+      quick: { type: 'boolean' },
       duration: { type: 'string' },
       connections: { type: 'string' },
       help: { type: 'boolean' },
@@ -193,8 +227,12 @@ function parseSettings(argv: string[]): Settings {
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench -- [--scales 50,500] [--duration 10] [--connections 10]\n' +
-        `  --scales       demo organisations per scale, comma-separated, 1 to ${MAX_DEMO_SCALE}\n` +
+      'usage: npm run bench -- [--quick] [--scales linden,50,500] [--embedded-scales linden,500]\n' +
+        '                        [--duration 10] [--connections 10]\n' +
+        '  --quick        a short run for the suite and CI: linden and 50 on the server, linden embedded,\n' +
+        '                 four targets, 2 s each\n' +
+        `  --scales       demo organisations per scale on the server, comma-separated, linden or 1 to ${MAX_DEMO_SCALE}\n` +
+        '  --embedded-scales  the same on the embedded database (none: "")\n' +
         `  --duration     seconds measured per target, ${LIMITS.duration.join(' to ')}\n` +
         `  --connections  concurrent connections, ${LIMITS.connections.join(' to ')}\n` +
         '  BENCH_DATABASE_URL  admin URL of the PostgreSQL server (default ' +
@@ -208,17 +246,29 @@ function parseSettings(argv: string[]): Settings {
     }
     return Number(raw);
   };
-  const scales = values.scales
-    ? values.scales.split(',').map((s) => whole('scales', s.trim(), [1, MAX_DEMO_SCALE]))
-    : DEFAULTS.scales;
+  const base = values.quick ? QUICK : DEFAULTS;
+  const list = (flag: string, raw: string | undefined, fallback: number[]) =>
+    raw === undefined
+      ? fallback
+      : [
+          ...new Set(
+            raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map((s) => (s === 'linden' ? LINDEN : whole(flag, s, [1, MAX_DEMO_SCALE]))),
+          ),
+        ].sort((a, b) => a - b);
   return {
-    scales: [...new Set(scales)].sort((a, b) => a - b),
+    scales: list('scales', values.scales, base.scales),
+    embeddedScales: list('embedded-scales', values['embedded-scales'], base.embeddedScales),
     durationSeconds: values.duration
       ? whole('duration', values.duration, LIMITS.duration)
-      : DEFAULTS.duration,
+      : base.duration,
     connections: values.connections
       ? whole('connections', values.connections, LIMITS.connections)
-      : DEFAULTS.connections,
+      : base.connections,
+    quick: Boolean(values.quick),
   };
 }
 
@@ -254,10 +304,52 @@ function open(url: string): Database {
 }
 
 interface Prepared {
-  url: string;
+  /** DATABASE_URL (server) or DATA_DIR (embedded) for the app. */
+  env: Record<string, string>;
   seedSeconds: number;
   demo: DemoSummary;
   credentials: BenchCredentials;
+}
+
+const NO_DEMO: DemoSummary = {
+  organisations: 0,
+  reports: 0,
+  recommendations: 0,
+  assignments: 0,
+  themes: 0,
+};
+
+/** Schema, the Linden seed, demo data at this scale (none for Linden), oversight rows, an overseer. */
+async function fill(db: Database, scale: number) {
+  await migrateToLatest(db);
+  await applyLindenSeed(db.knex);
+  const today = londonDate(new Date());
+  const demo = scale === LINDEN ? NO_DEMO : await seedDemo(db.knex, { scale, seed: 1, today });
+  await addOversightRows(db.knex, today);
+  const credentials = await signInOverseer(db.knex);
+  // Without this the planner's view of the new rows depends on when autovacuum happens to run,
+  // and the same commit could measure differently from one run to the next.
+  await db.knex.raw('analyze');
+  return { demo, credentials };
+}
+
+/** A fresh embedded database in a temporary DATA_DIR, filled as the server's is. */
+async function prepareEmbedded(scale: number): Promise<Prepared> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-embedded-${scaleLabel(scale)}-`));
+  cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const started = performance.now();
+  const db = await openEmbeddedDatabase(dataDir, createLogger('warn', pino.destination(2)));
+  try {
+    const { demo, credentials } = await fill(db, scale);
+    return {
+      env: { DATA_DIR: dataDir },
+      seedSeconds: (performance.now() - started) / 1000,
+      demo,
+      credentials,
+    };
+  } finally {
+    await db.close();
+  }
 }
 
 /** A fresh database at this scale: schema, the Linden seed, demo data, then fresh statistics. */
@@ -272,15 +364,13 @@ async function prepareDatabase(admin: Database, adminAt: URL, scale: number): Pr
   const db = open(url);
   try {
     const started = performance.now();
-    await migrateToLatest(db);
-    await applyLindenSeed(db.knex);
-    const demo = await seedDemo(db.knex, { scale, seed: 1, today: londonDate(new Date()) });
-    await addOversightRows(db.knex, londonDate(new Date()));
-    const credentials = await signInOverseer(db.knex);
-    // Without this the planner's view of the new rows depends on when autovacuum happens to run,
-    // and the same commit could measure differently from one run to the next.
-    await db.knex.raw('analyze');
-    return { url, seedSeconds: (performance.now() - started) / 1000, demo, credentials };
+    const { demo, credentials } = await fill(db, scale);
+    return {
+      env: { DATABASE_URL: url },
+      seedSeconds: (performance.now() - started) / 1000,
+      demo,
+      credentials,
+    };
   } finally {
     await db.close();
   }
@@ -598,49 +688,74 @@ function table(headers: string[], rows: string[][]): string {
 }
 
 interface ScaleRun {
+  engine: Engine;
   scale: number;
+  label: string;
   seedSeconds: number;
   demo: DemoSummary;
-  measurements: Measurement[];
+  /** Each target with the index (in `ceilings`) of the ceiling measured just before it. */
+  measurements: (Measurement & { ceiling: number })[];
 }
 
-function ratiosOf(ceiling: Measurement, scales: ScaleRun[]) {
-  const c = ceiling.result;
-  const vsCeiling = scales.flatMap((s) =>
-    s.measurements.map((m) => ({
-      scale: s.scale,
-      target: targetLabel(m.target),
-      reqPerSec: ratio(m.result.reqPerSec, c.reqPerSec),
-      p99: ratio(c.p99Ms, m.result.p99Ms),
-    })),
+interface Ratio {
+  engine: Engine;
+  scale: string;
+  target: string;
+  reqPerSec: number | null;
+  p99: number | null;
+  cpuMsPerRequest: number | null;
+  ceilingCpuMsPerRequest: number | null;
+}
+
+function ratiosOf(ceilings: Measurement[], scales: ScaleRun[]) {
+  const vsCeiling: Ratio[] = scales.flatMap((s) =>
+    s.measurements.map((m) => {
+      const c = ceilings[m.ceiling]!;
+      return {
+        engine: s.engine,
+        scale: s.label,
+        target: targetLabel(m.target),
+        reqPerSec: ratio(m.result.reqPerSec, c.result.reqPerSec),
+        p99: ratio(c.result.p99Ms, m.result.p99Ms),
+        cpuMsPerRequest: m.serverCpuMsPerRequest,
+        ceilingCpuMsPerRequest: c.serverCpuMsPerRequest,
+      };
+    }),
   );
-  const small = scales[0];
-  const large = scales[scales.length - 1];
-  const largeVsSmall =
-    small && large && small !== large
-      ? {
-          small: small.scale,
-          large: large.scale,
-          targets: large.measurements.map((m, i) => {
-            const before = small.measurements[i]!.result;
-            return {
-              target: targetLabel(m.target),
-              reqPerSec: ratio(m.result.reqPerSec, before.reqPerSec),
-              p99: ratio(m.result.p99Ms, before.p99Ms),
-            };
-          }),
-        }
-      : null;
+  // p99 at the largest scale over p99 at scale 50 (or the smallest measured), per engine.
+  const largeVsSmall = (['server', 'embedded'] as const).flatMap((engine) => {
+    const runs = scales.filter((s) => s.engine === engine);
+    const small = runs.find((s) => s.scale === 50) ?? runs[0];
+    const large = runs[runs.length - 1];
+    if (!small || !large || small === large) return [];
+    return [
+      {
+        engine,
+        small: small.label,
+        large: large.label,
+        targets: large.measurements.map((m, i) => {
+          const before = small.measurements[i]!.result;
+          return {
+            target: targetLabel(m.target),
+            reqPerSec: ratio(m.result.reqPerSec, before.reqPerSec),
+            p99: ratio(m.result.p99Ms, before.p99Ms),
+          };
+        }),
+      },
+    ];
+  });
   return { vsCeiling, largeVsSmall };
 }
 
-function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typeof ratiosOf>) {
+function report(ceilings: Measurement[], scales: ScaleRun[], ratios: ReturnType<typeof ratiosOf>) {
   const row = (
+    engine: string,
     scale: string,
     m: Measurement,
     vs?: { reqPerSec: number | null; p99: number | null },
   ) => [
     m.target.name === CEILING.name ? m.target.name : targetLabel(m.target),
+    engine,
     scale,
     m.result.reqPerSec.toFixed(0),
     String(m.result.p50Ms),
@@ -653,19 +768,25 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
     vs ? fixed(vs.reqPerSec, 3) : '',
     vs ? fixed(vs.p99, 3) : '',
   ];
-  const rows = [row('-', ceiling)];
+  const rows: string[][] = [];
+  let shown = -1;
   for (const s of scales) {
     for (const m of s.measurements) {
+      if (m.ceiling !== shown) {
+        rows.push(row('-', '-', ceilings[m.ceiling]!));
+        shown = m.ceiling;
+      }
       const vs = ratios.vsCeiling.find(
-        (r) => r.scale === s.scale && r.target === targetLabel(m.target),
+        (r) => r.engine === s.engine && r.scale === s.label && r.target === targetLabel(m.target),
       );
-      rows.push(row(String(s.scale), m, vs));
+      rows.push(row(s.engine, s.label, m, vs));
     }
   }
   console.log(
     `\n${table(
       [
         'target',
+        'db',
         'scale',
         'req/s',
         'p50 ms',
@@ -682,7 +803,7 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
     )}`,
   );
   const busiest = Math.max(
-    ...[ceiling, ...scales.flatMap((s) => s.measurements)].map((m) => m.otherCpuShare ?? 0),
+    ...[...ceilings, ...scales.flatMap((s) => s.measurements)].map((m) => m.otherCpuShare ?? 0),
   );
   if (busiest > OTHER_CPU_WARNING) {
     console.log(
@@ -690,10 +811,9 @@ function report(ceiling: Measurement, scales: ScaleRun[], ratios: ReturnType<typ
         'while measuring; req/s and latency are pessimistic, CPU ms/req is steadier.',
     );
   }
-  if (ratios.largeVsSmall) {
-    const { small, large, targets } = ratios.largeVsSmall;
+  for (const { engine, small, large, targets } of ratios.largeVsSmall) {
     console.log(
-      `\nScale ${large} / scale ${small} (req/s below 1 and p99 above 1 mean it slows as data grows)\n` +
+      `\n${engine}: scale ${large} / scale ${small} (req/s below 1 and p99 above 1 mean it slows as data grows)\n` +
         table(
           ['target', 'req/s', 'p99'],
           targets.map((t) => [t.target, fixed(t.reqPerSec, 3), fixed(t.p99, 3)]),
@@ -722,9 +842,12 @@ async function main(): Promise<number> {
   const adminAt = adminUrl();
 
   // Setup per scale is seconds, and seeding grows with scale; this only catches a hang.
+  const allScales = [...settings.scales, ...settings.embeddedScales];
+  const perScale = (settings.quick ? QUICK_TARGETS.size : TARGETS.length) * (1 + 1 / CEILING_EVERY);
   const budgetSeconds =
-    (settings.scales.length * TARGETS.length + 1) * (settings.durationSeconds + WARMUP_SECONDS) +
-    settings.scales.reduce((sum, s) => sum + 60 + s / 10, 60);
+    (allScales.length * perScale + 1) * (settings.durationSeconds + WARMUP_SECONDS + 2) +
+    settings.scales.reduce((sum, s) => sum + 60 + s / 5, 60) +
+    settings.embeddedScales.reduce((sum, s) => sum + 120 + s, 0);
   setTimeout(
     () => stop(`Gave up after ${budgetSeconds.toFixed(0)} s (the overall limit)`, 1),
     budgetSeconds * 1000,
@@ -740,49 +863,81 @@ async function main(): Promise<number> {
     });
 
   console.log(
-    `Benchmark: scales ${settings.scales.join(', ')}; ${settings.durationSeconds} s per target ` +
+    `Benchmark: server ${settings.scales.map(scaleLabel).join(', ') || 'none'}; embedded ` +
+      `${settings.embeddedScales.map(scaleLabel).join(', ') || 'none'}; ${settings.durationSeconds} s per target ` +
       `after ${WARMUP_SECONDS} s warm-up; ${settings.connections} connections; ` +
       `${os.cpus().length} CPUs; Node ${process.version}; PostgreSQL ${pgVersion}`,
   );
 
+  const targets = settings.quick ? TARGETS.filter((t) => QUICK_TARGETS.has(t.name)) : TARGETS;
   console.log('ceiling: starting and measuring');
+  // Kept running for the whole run and measured again every few targets, since neighbours on a
+  // shared machine move it.
   const ceilingServer = await startServer('the ceiling app', 'bench/ceiling.ts', CEILING.path, {});
-  const ceiling = await measure(ceilingServer, CEILING, settings);
-  await ceilingServer.stop();
-  const failures = failuresOf('ceiling', ceiling);
+  const ceilings: Measurement[] = [];
+  const failures: string[] = [];
+  const measureCeiling = async () => {
+    const c = await measure(ceilingServer, CEILING, settings);
+    failures.push(...failuresOf('ceiling', c));
+    ceilings.push(c);
+  };
+  await measureCeiling();
 
   const scaleRuns: ScaleRun[] = [];
-  for (const scale of settings.scales) {
+  let sinceCeiling = 0;
+  const runs: { engine: Engine; scale: number }[] = [
+    ...settings.scales.map((scale) => ({ engine: 'server' as const, scale })),
+    ...settings.embeddedScales.map((scale) => ({ engine: 'embedded' as const, scale })),
+  ];
+  for (const { engine, scale } of runs) {
     checkpoint();
-    console.log(`scale ${scale}: creating and seeding a database`);
-    const prepared = await prepareDatabase(admin, adminAt, scale);
+    const label = scaleLabel(scale);
+    console.log(`${engine} ${label}: creating and seeding a database`);
+    const prepared =
+      engine === 'server'
+        ? await prepareDatabase(admin, adminAt, scale)
+        : await prepareEmbedded(scale);
     console.log(
-      `scale ${scale}: seeded in ${prepared.seedSeconds.toFixed(1)} s ` +
-        `(${prepared.demo.recommendations} recommendations, ${prepared.demo.assignments} ` +
-        'assignments); starting the app and measuring',
+      `${engine} ${label}: seeded in ${prepared.seedSeconds.toFixed(1)} s ` +
+        `(${prepared.demo.recommendations} demo recommendations, ${prepared.demo.assignments} ` +
+        'demo assignments); starting the app and measuring',
     );
-    const app = await startServer(`the app (scale ${scale})`, 'src/server.ts', '/readyz', {
-      DATABASE_URL: prepared.url,
+    const app = await startServer(`the app (${engine} ${label})`, 'src/server.ts', '/readyz', {
+      ...prepared.env,
       LOG_LEVEL: 'warn',
       SEED_ON_START: 'false',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      NOTIFICATIONS_INTERVAL_SECONDS: '0',
       // Production refuses to start without a key; a throwaway one serves a benchmark.
       SECRET_KEY: randomBytes(32).toString('base64'),
     });
-    const measurements: Measurement[] = [];
-    for (const target of TARGETS) {
+    const measurements: ScaleRun['measurements'] = [];
+    for (const target of targets) {
+      if (sinceCeiling === CEILING_EVERY) {
+        await measureCeiling();
+        sinceCeiling = 0;
+      }
       const m = await measure(app, target, settings, prepared.credentials);
-      measurements.push(m);
-      const found = failuresOf(`scale ${scale}`, m);
+      sinceCeiling += 1;
+      measurements.push({ ...m, ceiling: ceilings.length - 1 });
+      const found = failuresOf(`${engine} ${label}`, m);
       failures.push(...found);
       if (found.length) console.error(`${found.join('\n')}\napp output (tail):\n${app.output()}`);
     }
     await app.stop();
-    scaleRuns.push({ scale, seedSeconds: prepared.seedSeconds, demo: prepared.demo, measurements });
+    scaleRuns.push({
+      engine,
+      scale,
+      label,
+      seedSeconds: prepared.seedSeconds,
+      demo: prepared.demo,
+      measurements,
+    });
   }
+  await ceilingServer.stop();
 
-  const ratios = ratiosOf(ceiling, scaleRuns);
-  report(ceiling, scaleRuns, ratios);
+  const ratios = ratiosOf(ceilings, scaleRuns);
+  report(ceilings, scaleRuns, ratios);
 
   // One 25 MB evidence upload: time and the app's memory growth (bench/upload.ts).
   checkpoint();
@@ -813,11 +968,11 @@ async function main(): Promise<number> {
       pipelining: 1,
       appEnv: { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_POOL_MAX: 'default' },
       demoSeed: 1,
-      targets: TARGETS,
+      targets,
       ceiling: CEILING,
       note: 'Load generator, app and PostgreSQL share this machine; latency resolution is 1 ms.',
     },
-    ceiling,
+    ceilings,
     scales: scaleRuns,
     ratios,
     upload,

@@ -17,6 +17,8 @@ cat > .env <<ENV
 # Made by scripts/make-env.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ). Keep this file private and backed up.
 SECRET_KEY=$(random_base64)
 POSTGRES_PASSWORD=$(random_hex)
+TRACKER_OWNER_PASSWORD=$(random_hex)
+TRACKER_APP_PASSWORD=$(random_hex)
 PUBLIC_BASE_URL=${1:-http://localhost:3000}
 ENV
 echo "Wrote .env. Next: docker compose up --build"

@@ -13,6 +13,7 @@ import { viewHelpers } from './shared/view-helpers';
 import { requestLogging } from './shared/middleware/request-logging';
 import { errorHandler, notFoundHandler } from './shared/middleware/error-handler';
 import { paths } from './shared/paths';
+import { guardBody, guardUrl, verifyFormBody } from './shared/middleware/input-guard';
 import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
 import { createApiRoutes } from './modules/api/api.routes';
@@ -38,6 +39,8 @@ import { createPublicationRouter } from './modules/publication/publication.route
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
 import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
+import { createAuditRouter } from './modules/audit/audit.routes';
+import { oneConnectionPerRequest } from './db/request-connections';
 import './shared/express-augment';
 
 const VIEWS = path.join(PROJECT_ROOT, 'views');
@@ -70,7 +73,10 @@ export function createApp(services: Services): Express {
   if (config.templateReload) app.disable('view cache');
   else app.enable('view cache');
 
+  app.use(oneConnectionPerRequest());
   app.use(requestLogging(services.logger));
+  // Control characters, broken text and malformed escapes never reach a route (or SQL).
+  app.use(guardUrl);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -109,7 +115,15 @@ export function createApp(services: Services): Express {
   );
 
   // Forms only: small, flat bodies. The JSON API parses its own bodies.
-  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  app.use(
+    express.urlencoded({
+      extended: false,
+      limit: '64kb',
+      parameterLimit: 200,
+      verify: verifyFormBody,
+    }),
+  );
+  app.use(guardBody);
   app.use(sessionMiddleware(services.sessions, config));
   app.use(csrfProtection);
   app.use(enrolmentGate);
@@ -153,6 +167,7 @@ export function createApp(services: Services): Express {
   app.use(createWorkspaceRouter());
   app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
   app.use(createUsersRouter(services.users));
+  app.use(createAuditRouter(services.auditTrail, config.openDataLicence));
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));

@@ -3,6 +3,8 @@
  * SIGTERM or SIGINT: no new connections, in-flight requests finish, then the pool closes.
  */
 import type { Server } from 'node:http';
+import path from 'node:path';
+import { fileEvidenceStore } from './modules/progress-updates/evidence.store';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { createApp } from './app';
@@ -72,14 +74,27 @@ async function main(): Promise<void> {
 
   // Printed in the banner only, never logged: the link is a secret that makes the first admin.
   const setupLink = await issueSetupLinkIfNoAdmin(db.knex, systemClock, config.publicBaseUrl);
-  const services = buildServices({ knex: db.knex, clock: systemClock, config, logger });
+  const services = buildServices({
+    knex: db.knex,
+    clock: systemClock,
+    config,
+    logger,
+    // Evidence bytes kept out of the embedded database's WebAssembly heap (evidence.store.ts).
+    evidenceStore:
+      db.kind === 'embedded' ? fileEvidenceStore(path.join(config.dataDir, 'evidence')) : undefined,
+  });
   const app = createApp(services);
   const stopHousekeeping = startHousekeeping(db.knex, systemClock, services.sessions, logger);
   const stopNotifications = startNotificationScheduler(
     services.notifications,
     config.notifications.intervalSeconds,
     logger,
+    () => services.auditTrail.checkpoint(),
   );
+  // Today's checkpoint of the audit chain, if no instance has taken it yet (ADR 0010).
+  await services.auditTrail
+    .checkpoint()
+    .catch((err: unknown) => logger.error({ err }, 'audit checkpoint failed'));
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

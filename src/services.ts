@@ -38,20 +38,25 @@ import { createNotificationsService } from './modules/notifications/notification
 import { createBoardPackRepository } from './modules/board-pack/board-pack.repository';
 import { createBoardPackService } from './modules/board-pack/board-pack.service';
 import { createSmtpSender } from './modules/notifications/mailer';
+import { createAuditTrailService } from './modules/audit/audit-trail.service';
 import { createDataVersionReader } from './db/data-version';
 import { createResponseCache } from './shared/response-cache/response-cache';
 import { releaseId } from './shared/response-cache/release';
 import { createVersionMemo } from './shared/response-cache/version-memo';
 import { isSignedOutRequest } from './shared/middleware/session';
+import { limitConnectionsPerRequest } from './db/request-connections';
+import type { EvidenceStore } from './modules/progress-updates/evidence.store';
 
 export interface ServiceDeps {
   knex: Knex;
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** Where evidence bytes go: the database unless given (the embedded database uses files). */
+  evidenceStore?: EvidenceStore;
 }
 
-export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
+export function buildServices({ knex, clock, config, logger, evidenceStore }: ServiceDeps) {
   if (!config.secretKey)
     throw new Error('buildServices needs config.secretKey (see ensureSecretKey in startup.ts)');
   const accountsRepository = createAccountsRepository();
@@ -77,6 +82,8 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     reviewWaitingDays: config.reviewWaitingDays,
     maxAttempts: config.notifications.maxAttempts,
   });
+  // Each request's statements take turns on the pool (src/db/request-connections.ts).
+  limitConnectionsPerRequest(knex);
   const dataVersions = createDataVersionReader(knex);
   const responseCache = createResponseCache({
     versions: dataVersions,
@@ -102,7 +109,9 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     serviceName: config.serviceName,
     onLinkIssued: (trx, link) => notifications.emailLink(trx, link),
   });
+  const auditTrail = createAuditTrailService({ knex, clock });
   return {
+    auditTrail,
     dataVersions,
     responseCache,
     memo,
@@ -131,7 +140,10 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
     config,
     logger,
     clock,
-    register: createRegisterService({ repository: createRegisterRepository(knex), clock }),
+    register: createRegisterService({
+      repository: createRegisterRepository(knex, evidenceStore),
+      clock,
+    }),
     health: createHealthService(knex),
     registerAdmin: createRegisterAdminService({ knex, clock }),
     apiTokens: createApiTokensService({ knex, clock }),
@@ -143,6 +155,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       clock,
       maxFileBytes: config.evidence.maxFileBytes,
       maxFiles: config.evidence.maxFiles,
+      evidenceStore,
     }),
     oversight: createOversightService({ knex, clock }),
     assignmentDeadlines: createAssignmentDeadlinesService({ knex, clock }),
@@ -154,6 +167,7 @@ export function buildServices({ knex, clock, config, logger }: ServiceDeps) {
       baseUrl: config.publicBaseUrl,
       serviceName: config.serviceName,
       licence: config.openDataLicence,
+      latestCheckpoint: auditTrail.latestCheckpoint,
     }),
     feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
     dashboards,

@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import { openDatabase, type Database } from './db/knex';
 import { migrateToLatest, withStartupLock } from './db/migrate';
 import { isDatabaseUnavailable } from './db/errors';
+import { grantAppPrivileges, roleOf } from './db/roles';
 import { applyLindenSeed } from '../seeds/operation-linden';
 import {
   checkSecretKeyFingerprint,
@@ -64,12 +65,20 @@ export async function prepareDatabase(
   logger: Logger,
   keySource = 'SECRET_KEY',
 ): Promise<Database> {
+  // With DATABASE_MIGRATION_URL, migrations and the seed run as the owner, who then grants the app
+  // role (DATABASE_URL) its privileges; the app's own pool opens afterwards (ADR 0009).
+  const server = config.database.kind === 'server' ? config.database : null;
+  const owner = server?.migrationUrl ? { ...server, url: server.migrationUrl, poolMax: 2 } : null;
+  if (server && !owner && config.env === 'production')
+    logger.warn(
+      'DATABASE_MIGRATION_URL is not set: the app runs as the owner of its tables, which could rewrite the audit trail. Set DATABASE_URL to a role with only the app privileges (docs/deployment.md).',
+    );
   let db: Database;
   try {
-    db = await openDatabase(config.database, logger);
+    db = await openDatabase(owner ?? config.database, logger);
   } catch (err) {
     throw new StartupError(
-      `Cannot open ${describeDatabase(config.database)}: ${(err as Error).message}`,
+      `Cannot open ${describeDatabase(owner ?? config.database)}: ${(err as Error).message}`,
     );
   }
   try {
@@ -89,7 +98,15 @@ export async function prepareDatabase(
         const seed = await applyLindenSeed(db.knex);
         if (seed.applied) logger.info({ created: seed.created }, 'Operation Linden seed applied');
       }
+      const appRole = owner ? roleOf(server!.url) : null;
+      if (appRole && (await grantAppPrivileges(db.knex, appRole)))
+        logger.info({ role: appRole }, 'app role privileges granted');
     });
+    if (owner) {
+      await db.close();
+      db = await openDatabase(config.database, logger);
+      await db.knex.raw('select 1');
+    }
   } catch (err) {
     await db.close().catch(() => undefined);
     if (err instanceof SecretKeyMismatchError) throw new StartupError(err.message);

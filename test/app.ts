@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { buildServices } from '../src/services';
 import { fixedClock } from '../src/shared/clock';
+import type { EvidenceStore } from '../src/modules/progress-updates/evidence.store';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
@@ -15,9 +16,18 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-export function buildTestApp(knex: Knex, options: { now?: string; config?: Partial<Config> } = {}) {
+export function buildTestApp(
+  knex: Knex,
+  options: { now?: string; config?: Partial<Config>; evidenceStore?: EvidenceStore } = {},
+) {
   const clock = fixedClock(options.now ?? '2026-11-28T12:00:00Z');
   const config = testConfig(options.config);
-  const services = buildServices({ knex, clock, config, logger: createLogger('silent') });
+  const services = buildServices({
+    knex,
+    clock,
+    config,
+    logger: createLogger('silent'),
+    evidenceStore: options.evidenceStore,
+  });
   return { app: createApp(services), clock, services };
 }

@@ -255,6 +255,7 @@ const MATRIX: Record<string, Row> = {
 
   'GET /admin': { path: '/admin', expect: adminOnly('redirect') },
   'GET /admin/users': { path: '/admin/users', expect: adminOnly('ok') },
+  'GET /admin/audit': { path: '/admin/audit', expect: adminOnly('ok') },
   'GET /admin/users/invite': { path: '/admin/users/invite', expect: adminOnly('ok') },
   'POST /admin/users/invite': { path: '/admin/users/invite', expect: adminOnly('invalid') },
   'GET /admin/users/:id': { path: '/admin/users/:id', expect: adminOnly('ok') },
@@ -679,6 +680,8 @@ Object.assign(MATRIX, {
     ),
   ),
   'GET /data/feed.atom': { path: '/data/feed.atom', expect: all('ok') },
+  'GET /data/audit-checkpoints.csv': { path: '/data/audit-checkpoints.csv', expect: all('ok') },
+  'GET /data/audit-checkpoints.json': { path: '/data/audit-checkpoints.json', expect: all('ok') },
   'GET /reports/:slug/feed.atom': {
     path: '/reports/operation-linden-2021/feed.atom',
     expect: all('ok'),

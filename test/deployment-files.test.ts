@@ -196,10 +196,38 @@ describe('the deployment files', () => {
     expect(config.secretKey?.length).toBe(32);
     expect(config.host).toBe('0.0.0.0');
 
-    // The database service is given the same password the app connects with.
+    // Two roles (ADR 0009): the app connects as tracker_app, migrates as tracker_owner, with the
+    // passwords the database service hands to its init script, which makes exactly those roles.
     const dbEnv = compose.services.db!.environment!;
-    const password = interpolate(String(dbEnv.POSTGRES_PASSWORD), env);
-    expect(new URL(appEnv.DATABASE_URL!).password).toBe(password);
+    const dbPassword = (name: string) => interpolate(String(dbEnv[name]), env);
+    const appUrl = new URL(appEnv.DATABASE_URL!);
+    const ownerUrl = new URL(appEnv.DATABASE_MIGRATION_URL!);
+    expect(config.database.kind === 'server' && config.database.migrationUrl).toBe(
+      appEnv.DATABASE_MIGRATION_URL,
+    );
+    expect([appUrl.username, appUrl.password]).toEqual([
+      'tracker_app',
+      dbPassword('TRACKER_APP_PASSWORD'),
+    ]);
+    expect([ownerUrl.username, ownerUrl.password]).toEqual([
+      'tracker_owner',
+      dbPassword('TRACKER_OWNER_PASSWORD'),
+    ]);
+    expect(appUrl.pathname).toBe(ownerUrl.pathname);
+    const mount = compose.services.db!.volumes!.find((v) =>
+      v.endsWith(':/docker-entrypoint-initdb.d:ro'),
+    );
+    expect(mount).toBeDefined();
+    const initDir = path.join(ROOT, mount!.split(':')[0]!);
+    const scripts = fs
+      .readdirSync(initDir)
+      .map((f) => fs.readFileSync(path.join(initDir, f), 'utf8'));
+    const init = scripts.join('\n');
+    expect(init).toContain('create role tracker_owner login');
+    expect(init).toContain('create role tracker_app login');
+    expect(init).toContain(`create database ${appUrl.pathname.slice(1)} owner tracker_owner`);
+    for (const name of ['TRACKER_OWNER_PASSWORD', 'TRACKER_APP_PASSWORD'])
+      expect(init).toContain(name);
   });
 
   it('compose refuses to start without .env, naming what is missing and how to make it', () => {

@@ -114,7 +114,10 @@ describeWithBrowser('a force lead, in a browser', () => {
   it('adds an action to the plan', async () => {
     await page.getByLabel('What will be done').fill('Run refresher training for every team');
     await page.getByLabel('Owner (a name or role)').fill('Head of Public Protection');
-    await page.getByLabel('Target date').fill('2022-06-30');
+    const target = page.getByRole('group', { name: 'Target date' });
+    await target.getByLabel('Day').fill('30');
+    await target.getByLabel('Month').fill('6');
+    await target.getByLabel('Year').fill('2022');
     await page.getByLabel('Planned', { exact: true }).check();
     await page.getByRole('button', { name: 'Add the action' }).click();
     await page.waitForURL(/done=action/);

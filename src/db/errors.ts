@@ -17,6 +17,7 @@ const UNAVAILABLE_CODES = new Set([
   '08003', // connection_does_not_exist
   '08006', // connection_failure
   '53300', // too_many_connections
+  '57014', // query_canceled: a statement past DATABASE_STATEMENT_TIMEOUT_MS, which under load means overload
 ]);
 
 const UNAVAILABLE_MESSAGES = [

@@ -77,6 +77,9 @@ export interface RecommendationRow {
   source_url: string | null;
   repeats_recommendation_id: number | null;
   position: number;
+  /** The source's own "implement by" date and its wording (history in recommendation_target_dates). */
+  implement_by: CalendarDate | null;
+  implement_by_wording: string | null;
   withdrawn_at: Date | null;
   withdrawn_reason: string | null;
   withdrawn_by: number | null;
@@ -100,6 +103,8 @@ export interface AssignmentRow {
   /** An administrator's override of the response clock (see src/modules/deadlines). */
   clock_override: 'statutory' | 'none' | 'date' | null;
   clock_override_due_on: CalendarDate | null;
+  /** The date the addressee committed to implement by (history in assignment_committed_dates). */
+  committed_on: CalendarDate | null;
   withdrawn_at: Date | null;
   withdrawn_reason: string | null;
   withdrawn_by: number | null;

@@ -46,6 +46,8 @@ export const paths = {
     action: (id: number, actionId: number) => `/workspace/assignments/${id}/actions/${actionId}`,
     deadlines: (id: number) => `/workspace/assignments/${id}/deadlines`,
     clockOverride: (id: number) => `/workspace/assignments/${id}/clock-override`,
+    committedDate: (id: number) => `/workspace/assignments/${id}/committed-date`,
+    implementBy: (id: number) => `/workspace/assignments/${id}/implement-by`,
   },
   evidence: { download: (id: number) => `/workspace/evidence/${id}` },
   reviews: {
@@ -162,7 +164,9 @@ export const paths = {
     feed: () => '/data/feed.atom',
     reportFeed: (slug: string) => `/reports/${enc(slug)}/feed.atom`,
     organisationFeed: (slug: string) => `/organisations/${enc(slug)}/feed.atom`,
+    auditCheckpoints: (format: 'csv' | 'json') => `/data/audit-checkpoints.${format}`,
   },
+  auditTrail: () => '/admin/audit',
   feedback: {
     form: (ref: string) => `/recommendations/${enc(ref)}/feedback`,
     sent: (ref: string) => `/recommendations/${enc(ref)}/feedback/sent`,
@@ -232,6 +236,8 @@ export const routes = {
   assignmentAction: '/workspace/assignments/:id/actions/:actionId',
   assignmentDeadlines: '/workspace/assignments/:id/deadlines',
   assignmentClockOverride: '/workspace/assignments/:id/clock-override',
+  assignmentCommittedDate: '/workspace/assignments/:id/committed-date',
+  assignmentImplementBy: '/workspace/assignments/:id/implement-by',
   evidenceDownload: '/workspace/evidence/:id',
   reviews: '/workspace/reviews',
   review: '/workspace/reviews/:updateId',
@@ -334,7 +340,10 @@ export const routes = {
     feed: '/data/feed.atom',
     reportFeed: '/reports/:slug/feed.atom',
     organisationFeed: '/organisations/:slug/feed.atom',
+    auditCheckpointsCsv: '/data/audit-checkpoints.csv',
+    auditCheckpointsJson: '/data/audit-checkpoints.json',
   },
+  auditTrail: '/admin/audit',
   feedback: {
     form: '/recommendations/:ref/feedback',
     sent: '/recommendations/:ref/feedback/sent',

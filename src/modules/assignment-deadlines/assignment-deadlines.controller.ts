@@ -13,11 +13,17 @@ import { requestContext } from '../accounts/accounts.controller';
 import type { AssignmentDeadlinesService } from './assignment-deadlines.service';
 import { deadlinesView } from './assignment-deadlines.view-model';
 
-type FormName = 'override';
-const FIELDS: Record<FormName, string[]> = { override: ['mode', 'dueOn', 'reason'] };
+type FormName = 'override' | 'committed' | 'implementBy';
+const FIELDS: Record<FormName, string[]> = {
+  override: ['mode', 'dueOn', 'reason'],
+  committed: ['committedOn', 'reason'],
+  implementBy: ['implementBy', 'wording', 'reason'],
+};
 
 const NOTICES: Record<string, string> = {
   override: 'The response clock for this assignment has been set.',
+  committed: 'The committed date has been saved.',
+  implementBy: 'The recommendation’s own target date has been saved.',
 };
 
 function idParam(value: unknown): number {
@@ -47,6 +53,8 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
       : { errorList: [], errors: {} };
     const view = deadlinesView(detail, {
       override: failed?.form === 'override' ? failed.values : undefined,
+      committed: failed?.form === 'committed' ? failed.values : undefined,
+      implementBy: failed?.form === 'implementBy' ? failed.values : undefined,
     });
     res.set('Cache-Control', 'no-store');
     res.status(status).render('assignment-deadlines/show', {
@@ -62,21 +70,43 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     });
   }
 
-  return {
-    show: (req: Request, res: Response) => render(req, res, 200),
-
-    setOverride: async (req: Request, res: Response) => {
+  /** A form's POST: save and go back to the page, or show the page again with the errors. */
+  const post =
+    (
+      form: FormName,
+      save: (
+        user: NonNullable<Request['user']>,
+        id: number,
+        values: Record<string, string>,
+        context: ReturnType<typeof requestContext>,
+      ) => Promise<unknown>,
+    ) =>
+    async (req: Request, res: Response) => {
       const id = idParam(req.params.id);
-      const values = textValues(pickFields(req.body, FIELDS.override, ['dueOn']));
+      const values = textValues(
+        pickFields(req.body, FIELDS[form], ['dueOn', 'committedOn', 'implementBy']),
+      );
       await submitForm(
         res,
         async () => {
-          await service.setClockOverride(req.user!, id, values, requestContext(req));
-          return `${paths.assignments.deadlines(id)}?done=override`;
+          await save(req.user!, id, values, requestContext(req));
+          return `${paths.assignments.deadlines(id)}?done=${form}`;
         },
-        (problem) =>
-          render(req, res, problem.status, { form: 'override', values, errors: problem.errors }),
+        (problem) => render(req, res, problem.status, { form, values, errors: problem.errors }),
       );
-    },
+    };
+
+  return {
+    show: (req: Request, res: Response) => render(req, res, 200),
+
+    setOverride: post('override', (user, id, values, ctx) =>
+      service.setClockOverride(user, id, values, ctx),
+    ),
+    setCommittedDate: post('committed', (user, id, values, ctx) =>
+      service.setCommittedDate(user, id, values, ctx),
+    ),
+    setImplementBy: post('implementBy', (user, id, values, ctx) =>
+      service.setImplementBy(user, id, values, ctx),
+    ),
   };
 }

@@ -13,5 +13,7 @@ export function createAssignmentDeadlinesRouter(service: AssignmentDeadlinesServ
   const router = Router();
   router.get(routes.assignmentDeadlines, requireSignIn, c.show);
   router.post(routes.assignmentClockOverride, requireSignIn, c.setOverride);
+  router.post(routes.assignmentCommittedDate, requireSignIn, c.setCommittedDate);
+  router.post(routes.assignmentImplementBy, requireSignIn, c.setImplementBy);
   return router;
 }

@@ -36,3 +36,26 @@ export const ClockOverrideInput = Type.Object(
   { additionalProperties: false },
 );
 export type ClockOverrideInput = Static<typeof ClockOverrideInput>;
+
+/** An addressee's committed date: empty removes it. A reason is needed when an existing date moves. */
+export const CommittedDateInput = Type.Object(
+  {
+    committedOn: OptionalDateText,
+    reason: Type.Optional(Type.String({ maxLength: REASON_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type CommittedDateInput = Static<typeof CommittedDateInput>;
+
+export const WORDING_MAX = 300;
+
+/** The recommendation's own "implement by" date from its source, with the source's wording. */
+export const ImplementByInput = Type.Object(
+  {
+    implementBy: OptionalDateText,
+    wording: Type.Optional(Type.String({ maxLength: WORDING_MAX })),
+    reason: Type.Optional(Type.String({ maxLength: REASON_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type ImplementByInput = Static<typeof ImplementByInput>;

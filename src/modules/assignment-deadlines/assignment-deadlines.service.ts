@@ -18,9 +18,43 @@ import { authorisedAssignment } from '../assignments/assignments.access';
 import { responseClock, type ClockOverride, type ResponseClock } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type DeadlineRule } from '../deadlines/deadlines.rules';
 import { clockInputsFor, recomputeResponseDue } from '../deadlines/deadlines.repository';
-import { ClockOverrideInput, type OverrideChoice } from './assignment-deadlines.schemas';
+import {
+  ClockOverrideInput,
+  CommittedDateInput,
+  ImplementByInput,
+  type OverrideChoice,
+} from './assignment-deadlines.schemas';
+import { targetState, type TargetState } from '../deadlines/targets';
 
-const compiled = { override: ajv.compile<ClockOverrideInput>(ClockOverrideInput) };
+const compiled = {
+  override: ajv.compile<ClockOverrideInput>(ClockOverrideInput),
+  committed: ajv.compile<CommittedDateInput>(CommittedDateInput),
+  implementBy: ajv.compile<ImplementByInput>(ImplementByInput),
+};
+
+const DATE_MESSAGES: Record<string, string> = {
+  committedOn: 'Enter the committed date as a real date, like 2025-03-31, or leave it empty',
+  implementBy: 'Enter the date as a real date, like 2024-12-31, or leave it empty',
+  wording: 'The wording must be 300 characters or fewer',
+  reason: 'The reason must be 2,000 characters or fewer',
+};
+
+/** Schema errors for a date form, in words, plus "a moved date needs a reason". */
+function checkedDateForm<T>(
+  validate: ((x: unknown) => boolean) & { errors?: unknown },
+  input: unknown,
+): T {
+  if (validate(input)) return input as T;
+  throw new ValidationError(
+    toFieldErrors(validate.errors as Parameters<typeof toFieldErrors>[0]).map((e) => ({
+      field: e.field,
+      message: DATE_MESSAGES[e.field] ?? e.message,
+    })),
+  );
+}
+
+const reasonOf = (r: string | undefined) => (r && r.trim() ? r.trim() : null);
+const MOVE_NEEDS_REASON = 'Give the reason the date is changing';
 
 const MESSAGES: Record<string, string> = {
   mode: 'Select how the response clock should apply to this organisation',
@@ -71,7 +105,48 @@ export interface AssignmentDeadlines {
   respondedOn: CalendarDate | null;
   override: ClockOverride | null;
   overrides: OverrideRecord[];
-  may: { override: boolean };
+  targets: TargetState & { wording: string | null };
+  targetHistory: {
+    what: 'implement_by' | 'committed';
+    on: CalendarDate | null;
+    previous: CalendarDate | null;
+    wording: string | null;
+    reason: string | null;
+    setBy: string | null;
+    setAt: Date;
+  }[];
+  may: { override: boolean; commit: boolean; implementBy: boolean };
+}
+
+/**
+ * Writes a recommendation's "implement by" date and its history row (the register's admin pages
+ * and the import both come here). The caller holds the row lock and writes the audit event.
+ */
+export async function recordImplementBy(
+  trx: Knex.Transaction,
+  v: {
+    recommendationId: number;
+    previous: CalendarDate | null;
+    implementBy: CalendarDate | null;
+    wording: string | null;
+    reason: string | null;
+    setBy: { userId: number } | { label: string };
+    at: Date;
+  },
+): Promise<void> {
+  await trx('recommendation_target_dates').insert({
+    recommendation_id: v.recommendationId,
+    implement_by: v.implementBy,
+    wording: v.wording,
+    previous_implement_by: v.previous,
+    reason: v.reason,
+    set_by: 'userId' in v.setBy ? v.setBy.userId : null,
+    set_by_label: 'label' in v.setBy ? v.setBy.label : null,
+    set_at: v.at,
+  });
+  await trx('recommendations')
+    .where({ id: v.recommendationId })
+    .update({ implement_by: v.implementBy, implement_by_wording: v.wording, updated_at: v.at });
 }
 
 export type AssignmentDeadlinesService = ReturnType<typeof createAssignmentDeadlinesService>;
@@ -112,6 +187,39 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .select('c.mode', 'c.due_on', 'c.reason', 'c.set_at', 'u.name as set_by_name'),
         clockOf(knex, a.id, a.responded_on),
       ]);
+      const [rec, implementHistory, committedHistory] = await Promise.all([
+        knex('recommendations')
+          .where({ id: a.recommendation_id })
+          .first('implement_by', 'implement_by_wording'),
+        knex('recommendation_target_dates as t')
+          .leftJoin('users as u', 'u.id', 't.set_by')
+          .where('t.recommendation_id', a.recommendation_id)
+          .select('t.*', 'u.name as set_by_name'),
+        knex('assignment_committed_dates as t')
+          .leftJoin('users as u', 'u.id', 't.set_by')
+          .where('t.assignment_id', a.id)
+          .select('t.*', 'u.name as set_by_name'),
+      ]);
+      const targetHistory = [
+        ...implementHistory.map((t) => ({
+          what: 'implement_by' as const,
+          on: t.implement_by,
+          previous: t.previous_implement_by,
+          wording: t.wording,
+          reason: t.reason,
+          setBy: t.set_by_name ?? t.set_by_label,
+          setAt: new Date(t.set_at),
+        })),
+        ...committedHistory.map((t) => ({
+          what: 'committed' as const,
+          on: t.committed_on,
+          previous: t.previous_committed_on,
+          wording: null,
+          reason: t.reason,
+          setBy: t.set_by_name ?? t.set_by_label,
+          setAt: new Date(t.set_at),
+        })),
+      ].sort((x, y) => y.setAt.getTime() - x.setAt.getTime());
       return {
         id: a.id,
         ref: context.ref,
@@ -129,7 +237,21 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           setBy: h.set_by_name,
           setAt: new Date(h.set_at),
         })),
-        may: { override: can(actor, 'register.manage') },
+        targets: {
+          ...targetState(
+            { implementBy: rec.implement_by, committedOn: a.committed_on, status: a.status },
+            clock.today(),
+          ),
+          wording: rec.implement_by_wording,
+        },
+        targetHistory,
+        may: {
+          override: can(actor, 'register.manage'),
+          commit:
+            can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
+            can(actor, 'oversight.decide'),
+          implementBy: can(actor, 'register.manage'),
+        },
       };
     },
 
@@ -198,6 +320,106 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           requestId: context?.requestId ?? null,
         });
         return { dueOn: after.clock.dueOn };
+      });
+    },
+
+    /**
+     * The addressee's committed date (its lead, or an overseer recording it): empty removes it. A
+     * date that moves keeps the old one and needs a reason.
+     */
+    async setCommittedDate(
+      actor: CurrentUser,
+      id: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ changed: boolean }> {
+      const first = await authorisedAssignment(knex, actor, id, 'assignment.read_private');
+      const action = can(actor, 'assignment.act', { organisationId: first.organisation_id })
+        ? 'assignment.act'
+        : 'oversight.decide';
+      await authorisedAssignment(knex, actor, id, action);
+      const valid = checkedDateForm<CommittedDateInput>(compiled.committed, input);
+      const next = valid.committedOn || null;
+      const reason = reasonOf(valid.reason);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, action, { forUpdate: true });
+        if (a.committed_on === next) return { changed: false };
+        if (a.committed_on !== null && !reason)
+          throw new ValidationError([{ field: 'reason', message: MOVE_NEEDS_REASON }]);
+        const now = clock.now();
+        await trx('assignment_committed_dates').insert({
+          assignment_id: a.id,
+          committed_on: next,
+          previous_committed_on: a.committed_on,
+          reason,
+          set_by: actor.id,
+          set_at: now,
+        });
+        await trx('assignments')
+          .where({ id: a.id })
+          .update({ committed_on: next, updated_at: now });
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action: 'assignment.committed_date_set',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          before: { committedOn: a.committed_on },
+          after: { committedOn: next, reason },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { changed: true };
+      });
+    },
+
+    /**
+     * An administrator records the recommendation's own "implement by" date with the source's
+     * wording (for every addressee of the recommendation). A date that moves needs a reason.
+     */
+    async setImplementBy(
+      actor: CurrentUser,
+      id: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ changed: boolean }> {
+      await authorisedAssignment(knex, actor, id, 'register.manage');
+      const valid = checkedDateForm<ImplementByInput>(compiled.implementBy, input);
+      const next = valid.implementBy || null;
+      const wording = valid.wording?.trim() ? valid.wording.trim() : null;
+      const reason = reasonOf(valid.reason);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, 'register.manage', {
+          forUpdate: true,
+        });
+        const rec = await trx('recommendations')
+          .where({ id: a.recommendation_id })
+          .forUpdate()
+          .first('id', 'implement_by', 'implement_by_wording');
+        if (rec.implement_by === next && rec.implement_by_wording === wording)
+          return { changed: false };
+        if (rec.implement_by !== null && rec.implement_by !== next && !reason)
+          throw new ValidationError([{ field: 'reason', message: MOVE_NEEDS_REASON }]);
+        const now = clock.now();
+        await recordImplementBy(trx, {
+          recommendationId: rec.id,
+          previous: rec.implement_by,
+          implementBy: next,
+          wording,
+          reason,
+          setBy: { userId: actor.id },
+          at: now,
+        });
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action: 'recommendation.implement_by_set',
+          subjectType: 'recommendation',
+          subjectId: rec.id,
+          before: { implementBy: rec.implement_by, wording: rec.implement_by_wording },
+          after: { implementBy: next, wording, reason },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { changed: true };
       });
     },
   };

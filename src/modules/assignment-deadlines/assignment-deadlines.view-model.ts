@@ -32,8 +32,13 @@ export const OVERRIDE_LABELS: Record<OverrideChoice, string> = {
 
 export function deadlinesView(
   d: AssignmentDeadlines,
-  failed: { override?: Record<string, string> },
+  failed: {
+    override?: Record<string, string>;
+    committed?: Record<string, string>;
+    implementBy?: Record<string, string>;
+  },
 ) {
+  const t = d.targets;
   const current: OverrideChoice = d.override?.mode ?? 'rules';
   const overrideValues = failed.override ?? {
     mode: current,
@@ -61,6 +66,48 @@ export function deadlinesView(
       setBy: o.setBy,
       setAt: dateAndTime(o.setAt),
     })),
+    targets: {
+      implementBy: t.implementBy ? formatLongDate(t.implementBy) : null,
+      wording: t.wording,
+      pastImplementBy: t.pastImplementBy,
+      committedOn: t.committedOn ? formatLongDate(t.committedOn) : null,
+      pastCommitted: t.pastCommitted,
+      daysLeft:
+        t.daysLeft === null
+          ? null
+          : t.daysLeft >= 0
+            ? `${t.daysLeft} ${t.daysLeft === 1 ? 'day' : 'days'} left`
+            : `Past by ${-t.daysLeft} ${t.daysLeft === -1 ? 'day' : 'days'}`,
+    },
+    targetHistory: d.targetHistory.map((h) => ({
+      what:
+        h.what === 'implement_by'
+          ? 'The recommendation’s own target date'
+          : 'The date the organisation committed to',
+      on: h.on ? formatLongDate(h.on) : 'removed',
+      previous: h.previous ? formatLongDate(h.previous) : null,
+      wording: h.wording,
+      reason: h.reason,
+      setBy: h.setBy,
+      setAt: dateAndTime(h.setAt),
+    })),
+    committedForm: d.may.commit
+      ? {
+          action: paths.assignments.committedDate(d.id),
+          values: failed.committed ?? { committedOn: t.committedOn ?? '', reason: '' },
+          moving: t.committedOn !== null,
+        }
+      : null,
+    implementByForm: d.may.implementBy
+      ? {
+          action: paths.assignments.implementBy(d.id),
+          values: failed.implementBy ?? {
+            implementBy: t.implementBy ?? '',
+            wording: t.wording ?? '',
+            reason: '',
+          },
+        }
+      : null,
     overrideForm: d.may.override
       ? {
           action: paths.assignments.clockOverride(d.id),

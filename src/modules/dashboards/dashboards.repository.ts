@@ -55,6 +55,7 @@ function liveAssignments(filters: DashboardFilters, options: { history?: boolean
   return {
     sql: `select a.id, a.recommendation_id, a.organisation_id, a.status, a.closure_reason,
                  a.response_due_on, a.responded_on, a.response_stance, a.response_date_confirmed,
+                 a.committed_on, r.implement_by,
                  least(a.withdrawn_at, r.withdrawn_at) as withdrawn_at,
                  r.ref, r.title, r.position, r.made_on, r.report_id,
                  rp.slug as report_slug, rp.title as report_title,
@@ -137,6 +138,15 @@ export interface OverdueActionRow {
   owner: string;
   target_on: CalendarDate;
   state: ActionState;
+  total: number;
+}
+export interface PastTargetRow {
+  id: number;
+  ref: string;
+  title: string | null;
+  organisation_name: string;
+  held_to: CalendarDate;
+  committed: boolean;
   total: number;
 }
 export interface WaitingUpdateRow {
@@ -290,6 +300,31 @@ export function createDashboardsRepository(knex: Knex) {
            from live l
           where l.responded_on is null and l.status <> 'closed' and l.response_due_on < ?
           order by l.response_due_on, l.ref, l.organisation_name
+          limit ?`,
+        [...live.bindings, today, limit],
+      );
+    },
+
+    /**
+     * Open assignments (neither implemented nor closed) whose target date is before `today`: the
+     * date the addressee committed to, else the recommendation's own "implement by" date.
+     */
+    async pastTargets(
+      filters: DashboardFilters,
+      today: CalendarDate,
+      limit: number,
+    ): Promise<PastTargetRow[]> {
+      const live = liveAssignments(filters);
+      return rows<PastTargetRow>(
+        `with live as (${live.sql})
+         select l.id, l.ref, l.title, l.organisation_name,
+                coalesce(l.committed_on, l.implement_by) as held_to,
+                (l.committed_on is not null) as committed,
+                count(*) over ()::int as total
+           from live l
+          where l.status not in ('implemented', 'closed')
+            and coalesce(l.committed_on, l.implement_by) < ?
+          order by coalesce(l.committed_on, l.implement_by), l.ref, l.organisation_name
           limit ?`,
         [...live.bindings, today, limit],
       );

@@ -291,7 +291,7 @@ export function createDashboardsService(deps: {
       const today = clock.today();
       // "Waiting longer than N days": posted on a London day before today − N.
       const waitingSince = londonMidnight(addDays(today, -reviewWaitingDays));
-      const [responses, actions, updates] = await once(
+      const [responses, actions, updates, targets] = await once(
         'workspace',
         'overdue',
         [filters, limit, reviewWaitingDays],
@@ -300,6 +300,7 @@ export function createDashboardsService(deps: {
             await repository.overdueResponses(filters, today, limit),
             await repository.overdueActions(filters, today, limit),
             await repository.updatesWaitingForReview(filters, waitingSince, limit),
+            await repository.pastTargets(filters, today, limit),
           ] as const,
       );
       return {
@@ -331,6 +332,18 @@ export function createDashboardsService(deps: {
             state: x.state as ActionState,
             targetOn: x.target_on,
             daysOverdue: daysBetween(x.target_on, today),
+          })),
+        },
+        targets: {
+          total: targets[0]?.total ?? 0,
+          items: targets.map((t) => ({
+            assignmentId: t.id,
+            ref: t.ref,
+            title: t.title,
+            organisationName: t.organisation_name,
+            heldTo: t.held_to,
+            committed: t.committed,
+            daysPast: daysBetween(t.held_to, today),
           })),
         },
         updates: {

@@ -20,6 +20,8 @@ export interface ExportDocument {
     made_on: string | null;
     made_on_confirmed: boolean;
     source_url: string | null;
+    implement_by: string | null;
+    implement_by_wording: string | null;
     themes: string[];
     addressees: string[];
   }[];
@@ -47,6 +49,8 @@ export async function exportReport(knex: Knex, slug: string): Promise<ExportDocu
       made_on: r.made_on,
       made_on_confirmed: r.made_on_confirmed,
       source_url: r.source_url,
+      implement_by: r.implement_by,
+      implement_by_wording: r.implement_by_wording,
       themes: themes.filter((t) => t.recommendation_id === r.id).map((t) => t.slug),
       addressees: assignments.filter((a) => a.recommendation_id === r.id).map((a) => a.slug),
     })),

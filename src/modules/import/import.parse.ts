@@ -279,6 +279,8 @@ function toNormalisedRecommendation(r: RecommendationInput, row: number): Normal
     made_on: r.made_on ?? null,
     made_on_confirmed: r.made_on_confirmed ?? true,
     source_url: r.source_url ?? null,
+    implement_by: r.implement_by ?? null,
+    implement_by_wording: r.implement_by_wording ?? null,
     themes: r.themes ?? [],
     addressees: r.addressees ?? [],
     row,
@@ -292,6 +294,7 @@ const TRIMMED = new Set([
   'published_on',
   'dated_on',
   'made_on',
+  'implement_by',
   'legal_basis',
   'text_status',
   'made_on_confirmed',
@@ -369,7 +372,7 @@ function parseJsonImport(text: string): Omit<ParseResult, 'format'> {
     const before = errors.length;
     if (!validateRecommendation(rec))
       errors.push(...schemaErrors(validateRecommendation.errors, row, col));
-    errors.push(...checkDates(rec, ['made_on'], row, col));
+    errors.push(...checkDates(rec, ['made_on', 'implement_by'], row, col));
     errors.push(...recommendationRules(rec as RecommendationInput, row, col));
     if (errors.length === before)
       recs.push(toNormalisedRecommendation(rec as RecommendationInput, row));
@@ -514,7 +517,7 @@ function parseCsvImport(text: string): Omit<ParseResult, 'format'> {
     const before = rowErrors.length;
     if (!validateRecommendation(cleaned))
       rowErrors.push(...schemaErrors(validateRecommendation.errors, row, col));
-    rowErrors.push(...checkDates(cleaned, ['made_on'], row, col));
+    rowErrors.push(...checkDates(cleaned, ['made_on', 'implement_by'], row, col));
     rowErrors.push(...recommendationRules(cleaned as RecommendationInput, row, col));
     if (rowErrors.length === before)
       recs.push(toNormalisedRecommendation(cleaned as RecommendationInput, row));

@@ -31,6 +31,8 @@ export interface ExistingRecommendation {
   made_on: string | null;
   made_on_confirmed: boolean;
   source_url: string | null;
+  implement_by: string | null;
+  implement_by_wording: string | null;
   position: number;
 }
 
@@ -59,6 +61,8 @@ const RECOMMENDATION_COLUMNS = [
   'r.made_on',
   'r.made_on_confirmed',
   'r.source_url',
+  'r.implement_by',
+  'r.implement_by_wording',
   'r.position',
 ];
 

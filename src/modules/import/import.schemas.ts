@@ -69,6 +69,8 @@ export const RecommendationInput = Type.Object(
     made_on: Type.Optional(Date_),
     made_on_confirmed: Type.Optional(Type.Boolean({ description: 'true or false' })),
     source_url: Type.Optional(Url),
+    implement_by: Type.Optional(Date_),
+    implement_by_wording: Type.Optional(Text(300)),
     themes: Type.Optional(Type.Array(Slug, { maxItems: 50 })),
     addressees: Type.Optional(Type.Array(Addressee, { maxItems: 200 })),
   },
@@ -113,6 +115,9 @@ export interface NormalisedRecommendation {
   made_on: string | null;
   made_on_confirmed: boolean;
   source_url: string | null;
+  /** The source's own date to implement by, and its wording ("by 31 December 2024"). */
+  implement_by: string | null;
+  implement_by_wording: string | null;
   themes: string[];
   addressees: string[];
   /** Where it came from in the file: the CSV row number (header = 1) or the JSON position (from 1). */
@@ -156,6 +161,8 @@ export const RECOMMENDATION_FIELDS = [
   'made_on',
   'made_on_confirmed',
   'source_url',
+  'implement_by',
+  'implement_by_wording',
   'themes',
   'addressees',
 ] as const;

@@ -119,6 +119,8 @@ const RECOMMENDATION_COMPARED = [
   'made_on',
   'made_on_confirmed',
   'source_url',
+  'implement_by',
+  'implement_by_wording',
 ] as const;
 
 type Db = Knex | Knex.Transaction;
@@ -354,6 +356,8 @@ const recommendationColumns = (rec: NormalisedRecommendation) => ({
   made_on: rec.made_on,
   made_on_confirmed: rec.made_on_confirmed,
   source_url: rec.source_url,
+  implement_by: rec.implement_by,
+  implement_by_wording: rec.implement_by_wording,
 });
 
 const asObject = (changes: FieldChange[], side: 'before' | 'after') =>
@@ -449,6 +453,28 @@ async function write(
       }
     }
     const recommendationId = recIds.get(rec.ref)!;
+    // The "implement by" date keeps its history, as when an administrator sets it by hand.
+    const targetChanged = before
+      ? planned.changes.some(
+          (c) => c.field === 'implement_by' || c.field === 'implement_by_wording',
+        )
+      : rec.implement_by !== null || rec.implement_by_wording !== null;
+    if (targetChanged) {
+      const previous = before?.implement_by ?? null;
+      await trx('recommendation_target_dates').insert({
+        recommendation_id: recommendationId,
+        implement_by: rec.implement_by,
+        wording: rec.implement_by_wording,
+        previous_implement_by: previous,
+        reason:
+          previous !== null && previous !== rec.implement_by
+            ? `Changed by an import${importId ? ` (${importId})` : ''}`
+            : null,
+        set_by: actor.userId,
+        set_by_label: actor.userId === null ? 'Import from the command line' : null,
+        set_at: now,
+      });
+    }
     if (planned.themesToAdd.length)
       await trx('recommendation_themes').insert(
         planned.themesToAdd.map((t) => ({

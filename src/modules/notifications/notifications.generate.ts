@@ -23,6 +23,7 @@ import { paths } from '../../shared/paths';
 import { renderEmail } from './email.render';
 import { enqueueEmails, type OutboxMessage } from './email.outbox';
 import type { EmailMode, NotificationKind } from './notifications.kinds';
+import { targetReminderStage } from '../deadlines/targets';
 
 export const LOOKBACK_DAYS = 7;
 /** After this many days overdue, overseers are told as well. */
@@ -194,6 +195,66 @@ export async function dueCandidates(
         assignmentId: x.assignment_id,
       });
     }
+  }
+
+  // Target dates: the addressee's committed date, else the recommendation's own "implement by".
+  const targets: {
+    assignment_id: number;
+    organisation_id: number;
+    held_to: CalendarDate;
+    committed: boolean;
+    ref: string;
+    title: string;
+    organisation_name: string;
+  }[] = (
+    await db.raw(
+      `select a.id as assignment_id, a.organisation_id,
+              to_char(coalesce(a.committed_on, c.implement_by), 'YYYY-MM-DD') as held_to,
+              (a.committed_on is not null) as committed,
+              c.ref, coalesce(c.title, c.ref) as title, o.name as organisation_name
+         from assignments a
+         join recommendations c on c.id = a.recommendation_id
+         join organisations o on o.id = a.organisation_id
+        where a.status not in ('implemented', 'closed')
+          and coalesce(a.committed_on, c.implement_by) <= ?::date
+          and a.withdrawn_at is null and c.withdrawn_at is null
+        order by a.id`,
+      [addDays(today, 30)],
+    )
+  ).rows;
+  for (const t of targets) {
+    const daysLeft = daysBetween(today, t.held_to);
+    const link = paths.assignments.deadlines(t.assignment_id);
+    const whose = t.committed
+      ? `the date ${t.organisation_name} committed to`
+      : 'the recommendation’s own target date';
+    const what = `${t.ref} (${clip(t.title, 120)})`;
+    const stage = targetReminderStage(daysLeft);
+    if (stage !== null) {
+      for (const u of leadsOf(t.organisation_id))
+        out.push({
+          userId: u.id,
+          kind: 'target_approaching',
+          dedupeKey: `target_approaching:${stage}:${t.assignment_id}:${t.held_to}:${u.id}`,
+          title: `Target date in ${plural(Math.max(daysLeft, 0), 'day')}: ${t.ref}`,
+          body: `${what} is to be implemented by ${formatLongDate(t.held_to)}, ${whose}${daysLeft === 0 ? ' (today)' : ''}.`,
+          linkPath: link,
+          assignmentId: t.assignment_id,
+        });
+      continue;
+    }
+    if (daysLeft >= 0) continue;
+    // Once for each date it is held to: a new committed date starts its reminders afresh.
+    for (const u of [...leadsOf(t.organisation_id), ...overseers])
+      out.push({
+        userId: u.id,
+        kind: 'target_passed',
+        dedupeKey: `target_passed:${t.assignment_id}:${t.held_to}:${u.id}`,
+        title: `Target date passed: ${t.ref}, ${t.organisation_name}`,
+        body: `${what} was to be implemented by ${formatLongDate(t.held_to)}, ${whose}, and is not yet implemented.`,
+        linkPath: link,
+        assignmentId: t.assignment_id,
+      });
   }
 
   const extensions: {

@@ -9,6 +9,9 @@ export const NOTIFICATION_KINDS = [
   'extension_decided',
   'update_reviewed',
   'review_waiting',
+  'target_approaching',
+  'target_passed',
+  'sustainment_check_due',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -50,6 +53,18 @@ export const KIND_LABELS: Record<NotificationKind, { label: string; hint: string
   review_waiting: {
     label: 'Updates are waiting for review',
     hint: 'For overseers: a progress update has waited longer than the set number of days.',
+  },
+  target_approaching: {
+    label: 'A target date is coming up',
+    hint: '30 and 7 days before the date your organisation committed to (or the recommendation’s own date).',
+  },
+  target_passed: {
+    label: 'A target date has passed',
+    hint: 'The date to implement by has passed and the recommendation is not yet implemented.',
+  },
+  sustainment_check_due: {
+    label: 'A sustainment check is due',
+    hint: 'For overseers: it is time to check that an implemented recommendation has lasted.',
   },
 };
 

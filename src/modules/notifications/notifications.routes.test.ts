@@ -128,6 +128,9 @@ describe('notifications pages and emails', () => {
       extension_decided: 'immediate',
       update_reviewed: 'immediate',
       review_waiting: 'immediate',
+      target_approaching: 'immediate',
+      target_passed: 'immediate',
+      sustainment_check_due: 'immediate',
       weekly_digest: 'immediate',
     };
     await lead.post('/workspace/notifications/preferences', choices).expect(303);

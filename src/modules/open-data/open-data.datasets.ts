@@ -11,6 +11,7 @@ import { londonDate, type CalendarDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { responseClock, type GrantedExtension } from '../deadlines/deadlines';
 import { overrideFrom } from '../deadlines/deadlines.repository';
+import { targetState } from '../deadlines/targets';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
 import type {
   AssignmentDataRow,
@@ -203,6 +204,19 @@ const recommendations: Dataset<RecommendationDataRow> = {
       value: (r) => r.made_on_confirmed,
     },
     {
+      name: 'implement_by',
+      type: 'date',
+      meaning:
+        'The source’s own date for implementing the recommendation (for example an inspection’s “by 31 December 2024”); empty when it sets none.',
+      value: (r) => r.implement_by,
+    },
+    {
+      name: 'implement_by_wording',
+      type: 'text',
+      meaning: 'How the source words that date.',
+      value: (r) => r.implement_by_wording,
+    },
+    {
       name: 'themes',
       type: 'text',
       meaning: 'Theme identifiers, separated by semicolons.',
@@ -366,6 +380,27 @@ const assignments: Dataset<AssignmentDataRow> = {
         meaning:
           'Why there is or is not a response deadline for this organisation: statutory (the law’s clock applies to it), recorded_date (a date recorded for it), not_this_addressee (the law places the duty on another addressee, e.g. only the local policing body for an HMICFRS report), overridden_off (an administrator removed it, with a reason) or no_statutory_clock.',
         value: (r) => clock(r).basis,
+      },
+      {
+        name: 'committed_on',
+        type: 'date',
+        meaning: 'The date the organisation committed to implement by; empty when it gave none.',
+        value: (r) => r.committed_on,
+      },
+      {
+        name: 'past_target',
+        type: 'boolean',
+        meaning:
+          'true when the date it is held to (committed_on, else the recommendation’s implement_by) is before as_of and it is neither implemented nor closed.',
+        value: (r) =>
+          targetState(
+            {
+              implementBy: r.recommendation_implement_by,
+              committedOn: r.committed_on,
+              status: r.status,
+            },
+            today,
+          ).pastTarget,
       },
       {
         name: 'days_remaining',

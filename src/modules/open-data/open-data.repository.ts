@@ -44,6 +44,8 @@ export interface RecommendationDataRow {
   text_status: TextStatus;
   made_on: CalendarDate | null;
   made_on_confirmed: boolean;
+  implement_by: CalendarDate | null;
+  implement_by_wording: string | null;
   source_url: string | null;
   repeats_ref: string | null;
   position: number;
@@ -69,6 +71,8 @@ export interface AssignmentDataRow {
   response_source_url: string | null;
   clock_override: string | null;
   clock_override_due_on: CalendarDate | null;
+  committed_on: CalendarDate | null;
+  recommendation_implement_by: CalendarDate | null;
   /** The current response version's number and own date (JSON from the database). */
   current_response: { version: number; on: CalendarDate } | string | null;
   recommendation_made_on: CalendarDate | null;
@@ -181,6 +185,8 @@ export function createOpenDataRepository(knex: Knex) {
           'r.text_status',
           'r.made_on',
           'r.made_on_confirmed',
+          'r.implement_by',
+          'r.implement_by_wording',
           'r.source_url',
           'rr.ref as repeats_ref',
           'r.position',
@@ -219,6 +225,8 @@ export function createOpenDataRepository(knex: Knex) {
           'a.response_source_url',
           'a.clock_override',
           'a.clock_override_due_on',
+          'a.committed_on',
+          'r.implement_by as recommendation_implement_by',
           knex.raw(
             `(select json_build_object('version', v.version, 'on', v.responded_on) from assignment_responses v where v.assignment_id = a.id order by v.version desc limit 1) as current_response`,
           ),

@@ -20,6 +20,7 @@ import { changeStatus, statusActor } from '../assignments/status-history';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { SNIFF_BYTES, sanitiseFilename, sniffType } from './evidence.sniff';
 import { noScanner, type EvidenceScanner } from './evidence.scanner';
+import { databaseEvidenceStore, type EvidenceStore, type EvidenceWriter } from './evidence.store';
 
 export const SELF_ASSESSMENTS = ['on_track', 'at_risk', 'off_track', 'complete'] as const;
 export type SelfAssessment = (typeof SELF_ASSESSMENTS)[number];
@@ -61,13 +62,6 @@ export interface UploadFields {
   selfAssessment: string;
 }
 
-function toBuffer(value: unknown): Buffer {
-  if (Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array)
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new Error('Stored evidence bytes are not binary');
-}
-
 export function checkUpdateFields(fields: Partial<UploadFields>): {
   narrative: string;
   selfAssessment: SelfAssessment;
@@ -94,19 +88,14 @@ export interface ProgressUpdatesDeps {
   maxFileBytes: number;
   maxFiles: number;
   scanner?: EvidenceScanner;
+  /** Where the bytes go: the database (default) or files (the embedded database). */
+  evidenceStore?: EvidenceStore;
 }
 
 export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
   const { knex, clock } = deps;
   const scanner = deps.scanner ?? noScanner;
-
-  async function* readChunks(db: Knex | Knex.Transaction, fileId: number): AsyncIterable<Buffer> {
-    for (let seq = 0; ; seq++) {
-      const row = await db('evidence_file_chunks').where({ file_id: fileId, seq }).first('bytes');
-      if (!row) return;
-      yield toBuffer(row.bytes);
-    }
-  }
+  const store = deps.evidenceStore ?? databaseEvidenceStore;
 
   return {
     maxFileBytes: deps.maxFileBytes,
@@ -254,7 +243,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
         let bufferedBytes = 0;
         let size = 0;
         let fileId: number | null = null;
-        let seq = 0;
+        let writer: EvidenceWriter | null = null;
 
         const start = async () => {
           const head = Buffer.concat(buffered).subarray(0, SNIFF_BYTES);
@@ -276,6 +265,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
             })
             .returning(['id']);
           fileId = row.id as number;
+          writer = store.begin(trx, fileId);
           return type;
         };
         const flush = async (all: boolean) => {
@@ -286,24 +276,31 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
             const rest = joined.subarray(piece.length);
             buffered = rest.length ? [rest] : [];
             bufferedBytes = rest.length;
-            await trx('evidence_file_chunks').insert({ file_id: fileId, seq: seq++, bytes: piece });
+            await writer!.write(piece);
           }
         };
 
         let type = null;
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          hash.update(chunk);
-          size += chunk.length;
-          buffered.push(chunk);
-          bufferedBytes += chunk.length;
-          if (fileId === null && bufferedBytes >= SNIFF_BYTES) type = await start();
-          if (bufferedBytes >= CHUNK_BYTES) await flush(false);
+        let sha256: string;
+        try {
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            hash.update(chunk);
+            size += chunk.length;
+            buffered.push(chunk);
+            bufferedBytes += chunk.length;
+            if (fileId === null && bufferedBytes >= SNIFF_BYTES) type = await start();
+            if (bufferedBytes >= CHUNK_BYTES) await flush(false);
+          }
+          if ((stream as unknown as { truncated?: boolean }).truncated)
+            throw new PayloadTooLargeError('A file is too large.');
+          if (fileId === null) type = await start();
+          await flush(true);
+          sha256 = hash.digest('hex');
+          await (writer as EvidenceWriter | null)?.finish(sha256);
+        } catch (err) {
+          await (writer as EvidenceWriter | null)?.abort();
+          throw err;
         }
-        if ((stream as unknown as { truncated?: boolean }).truncated)
-          throw new PayloadTooLargeError('A file is too large.');
-        if (fileId === null) type = await start();
-        await flush(true);
-        const sha256 = hash.digest('hex');
         await trx('evidence_files').where({ id: fileId }).update({ size_bytes: size, sha256 });
         stored.push({
           id: fileId!,
@@ -339,7 +336,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
               contentType: file.contentType,
               sizeBytes: file.sizeBytes,
               sha256: file.sha256,
-              readBytes: () => readChunks(trx, file.fileId),
+              readBytes: () => store.read(trx, { id: file.fileId, sha256: file.sha256 }),
             });
             if (!verdict.clean)
               throw new UnprocessableError(
@@ -435,7 +432,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
         contentType: row.content_type as string,
         sizeBytes: Number(row.size_bytes),
         sha256: row.sha256 as string,
-        chunks: () => readChunks(knex, row.id),
+        chunks: () => store.read(knex, { id: row.id, sha256: row.sha256 }),
       };
     },
   };

@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
+import { readDateFields } from '../../shared/date-input';
 import { submitForm, validationProblem, type FormProblem } from '../../shared/form-submit';
 import { paths } from '../../shared/paths';
 import { compileText } from '../../shared/validation';
@@ -114,8 +115,22 @@ const adminCrumbs = () => [
   { text: 'Reports', href: paths.admin.reports() },
 ];
 
+/** The dates typed in three boxes on each form (src/shared/date-input.ts). */
+const REPORT_DATES = [
+  { name: 'publishedOn', label: 'Publication date' },
+  { name: 'datedOn', label: 'Date on the report' },
+];
+const RECOMMENDATION_DATES = [{ name: 'madeOn', label: 'Date made' }];
+
+/** The form body with each date's boxes read into one value; a date that is wrong is refused. */
+function withDates(body: unknown, dates: typeof REPORT_DATES, refuse = false) {
+  const read = readDateFields(body, dates);
+  if (refuse && read.errors.length) throw new ValidationError(read.errors);
+  return read.body;
+}
+
 export function reportFormToInput(body: unknown): unknown {
-  const f = pickFields(body, REPORT_FIELDS);
+  const f = pickFields(withDates(body, REPORT_DATES, true), REPORT_FIELDS);
   return {
     slug: asText(f.slug).trim(),
     title: asText(f.title).trim(),
@@ -131,7 +146,7 @@ export function reportFormToInput(body: unknown): unknown {
 }
 
 export function recommendationFormToInput(body: unknown): unknown {
-  const f = pickFields(body, RECOMMENDATION_FIELDS);
+  const f = pickFields(withDates(body, RECOMMENDATION_DATES, true), RECOMMENDATION_FIELDS);
   return {
     ref: asText(f.ref).trim().toUpperCase(),
     sourceNumber: optional(f.sourceNumber),
@@ -350,7 +365,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       req,
       res,
       {
-        values: textValues(req.body, RECOMMENDATION_FIELDS),
+        values: textValues(withDates(req.body, RECOMMENDATION_DATES), RECOMMENDATION_FIELDS),
         themes: list((req.body as Record<string, unknown>)?.themes),
         reportSlug: report.slug,
         reportTitle: report.title,
@@ -401,7 +416,13 @@ export function createRegisterAdminController(service: RegisterAdminService) {
           return paths.admin.report(slug, { done: 'created' });
         },
         (problem) =>
-          renderReportForm(req, res, textValues(req.body, REPORT_FIELDS), undefined, problem),
+          renderReportForm(
+            req,
+            res,
+            textValues(withDates(req.body, REPORT_DATES), REPORT_FIELDS),
+            undefined,
+            problem,
+          ),
       );
     },
 
@@ -451,7 +472,13 @@ export function createRegisterAdminController(service: RegisterAdminService) {
         },
         async (problem) => {
           await service.report(actor(req), slug); // an unknown report is a 404, not a form
-          await renderReportForm(req, res, textValues(req.body, REPORT_FIELDS), slug, problem);
+          await renderReportForm(
+            req,
+            res,
+            textValues(withDates(req.body, REPORT_DATES), REPORT_FIELDS),
+            slug,
+            problem,
+          );
         },
       );
     },

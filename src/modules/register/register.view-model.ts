@@ -93,15 +93,25 @@ export function assignmentView(a: AssignmentSummary) {
           earlier: a.response.earlier.map(responseVersionView),
         }
       : null,
+    target: {
+      committedOn: a.target.committedOn,
+      pastTarget: a.target.pastTarget,
+      pastCommitted: a.target.pastCommitted,
+      tag: a.target.pastTarget
+        ? {
+            text: a.target.pastCommitted ? 'Past its committed date' : 'Past target date',
+            classes: 'govuk-tag--orange',
+          }
+        : null,
+    },
     due: {
       dueOn: a.due.dueOn,
       description: a.due.description,
       overdue: a.due.overdue,
+      overdueBy: a.due.overdueBy,
+      lateBy: a.due.lateBy,
       tag: a.due.overdue
-        ? {
-            text: `Response overdue by ${a.due.overdueByDays} ${a.due.overdueByDays === 1 ? 'day' : 'days'}`,
-            classes: 'govuk-tag--red',
-          }
+        ? { text: `Response overdue by ${a.due.overdueBy}`, classes: 'govuk-tag--red' }
         : null,
     },
   };
@@ -132,6 +142,8 @@ export function recommendationView(r: RecommendationSummary) {
     },
     madeOn: r.madeOn,
     madeOnConfirmed: r.madeOnConfirmed,
+    implementBy: r.implementBy,
+    implementByWording: r.implementByWording,
     sourceUrl: r.sourceUrl,
     repeats: r.repeatsRef
       ? { ref: r.repeatsRef, href: paths.recommendations.show(r.repeatsRef) }

@@ -46,6 +46,7 @@ import {
 } from '../deadlines/deadlines';
 import type { LegalBasis } from '../deadlines/deadlines.rules';
 import { overrideFrom } from '../deadlines/deadlines.repository';
+import { targetState, type TargetState } from '../deadlines/targets';
 import {
   ACTION_DESCRIPTION_MAX,
   ACTION_OWNER_MAX,
@@ -237,6 +238,8 @@ export interface AssignmentDetail {
   recommendation: { ref: string; title: string | null; text: string | null };
   report: { title: string; slug: string };
   clock: ResponseClock;
+  /** Target dates (the recommendation's own, the addressee's committed one) and whether past. */
+  targets: TargetState;
   /** The current response (the latest version), late or not, or null. */
   response: (ResponseVersion & { late: boolean | null }) | null;
   /** Every version, newest first (the first entry is the current one). */
@@ -518,6 +521,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
               'r.ref',
               'r.title',
               'r.body',
+              'r.implement_by',
               'p.title as report_title',
               'p.slug as report_slug',
             ),
@@ -595,6 +599,14 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         },
         report: { title: recommendation.report_title, slug: recommendation.report_slug },
         clock: clockState,
+        targets: targetState(
+          {
+            implementBy: recommendation.implement_by,
+            committedOn: a.committed_on,
+            status: a.status,
+          },
+          today,
+        ),
         response: current,
         responseVersions,
         extensions,

@@ -69,6 +69,13 @@ export function detailView(a: AssignmentDetail) {
     status: statusTag(a.status),
     statusLabel: STATUS_LABELS[a.status],
     due: dueView(a.clock),
+    target: a.targets.heldTo
+      ? {
+          on: formatLongDate(a.targets.heldTo),
+          committed: a.targets.committedOn !== null,
+          past: a.targets.pastTarget,
+        }
+      : null,
     response: a.response
       ? {
           stanceLabel: STANCE_LABELS[a.response.stance],
