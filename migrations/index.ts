@@ -26,6 +26,7 @@ import * as publicReviewDates from './20261202140000_public_review_dates';
 import * as createStatusNotes from './20261202140100_create_status_notes';
 import * as revocableInvitations from './20261202155100_revocable_invitations';
 import * as retirableThemes from './20261202155200_retirable_themes';
+import * as namesInHistoryLabels from './20261202155300_names_in_history_labels';
 import * as targetDates from './20261202150200_target_dates';
 
 interface Migration {
@@ -61,6 +62,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202140100_create_status_notes', ...createStatusNotes },
   { name: '20261202155100_revocable_invitations', ...revocableInvitations },
   { name: '20261202155200_retirable_themes', ...retirableThemes },
+  { name: '20261202155300_names_in_history_labels', ...namesInHistoryLabels },
   { name: '20261202150200_target_dates', ...targetDates },
 ];
 

@@ -15,13 +15,23 @@ import type { Knex } from 'knex';
 import type { AssignmentStatus, ClosureReason } from '../../db/tables';
 import type { LifecycleEvent, LifecycleState } from './lifecycle';
 import { nextState } from './lifecycle';
-import { userActor } from '../audit/audit.repository';
 
 export type StatusEvent = LifecycleEvent['kind'];
 
-/** The actor of a status change made by a signed-in user or a token: its id and audit label. */
-export function statusActor(user: { id: number; email: string; apiTokenId?: number }) {
-  return { id: user.id, label: userActor(user).label ?? user.email };
+/**
+ * The actor of a status change or review made by a signed-in user or a token: its id, and the
+ * label kept with the row and shown in status history and board packs. The label is the person's
+ * name (their email only when they have no name), so pages shown to an office or a board do not
+ * spread email addresses; the audit events keep the email.
+ */
+export function statusActor(user: {
+  id: number;
+  email: string;
+  name?: string | null;
+  apiTokenId?: number;
+}) {
+  const who = user.name?.trim() || user.email;
+  return { id: user.id, label: user.apiTokenId ? `${who} (API token ${user.apiTokenId})` : who };
 }
 
 export interface StatusChangeMeta {
