@@ -9,9 +9,9 @@
 # a volume. With DATABASE_URL (see docker-compose.yml) it uses that server and /app/data stays empty.
 # Settings are the environment variables in src/config.ts (README.md lists them).
 
-# Node 20 as the project targets (package.json engines: >=20.19). Another major, e.g.
-# --build-arg NODE_IMAGE=node:22-bookworm-slim, changes both stages.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24, the current LTS (package.json engines also accepts 20.19+ and 22.12+). Another major,
+# e.g. --build-arg NODE_IMAGE=node:22-bookworm-slim, changes both stages.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: install everything, compile TypeScript and the CSS, then drop the dev dependencies ----
 FROM ${NODE_IMAGE} AS build
@@ -25,7 +25,8 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund
 
 # tsc -p tsconfig.build.json -> dist/{src,migrations,seeds} (rootDir is "."), and
-# scripts/build-assets.ts -> public/build/app.css. Then keep only the runtime dependencies.
+# scripts/build-assets.ts -> public/build/app.css. Then keep only the runtime dependencies: tsx,
+# typescript, sass and the rest are devDependencies, so none of them reaches the runtime stage.
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
@@ -39,6 +40,12 @@ ENV NODE_ENV=production \
     DATA_DIR=/app/data
 
 WORKDIR /app
+
+# No package manager at run time: the app is started by node and installs nothing. Operator commands
+# run the compiled CLIs, e.g. `docker compose exec app node dist/src/cli/audit-verify.js`.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg
 
 # Owned by root and read-only to the app: at run time it writes only to DATA_DIR.
 # PROJECT_ROOT (src/shared/project-root.ts) is the folder holding package.json, i.e. /app, from

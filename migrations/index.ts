@@ -19,6 +19,13 @@ import * as dashboardsIndexes from './20261128220100_dashboards_indexes';
 import * as createNotifications from './20261128220200_create_notifications';
 import * as createDataVersions from './20261202130000_create_data_versions';
 import * as responseVersions from './20261202150000_response_versions';
+import * as clockByAddressee from './20261202150100_clock_by_addressee';
+import * as createSecretKeyFingerprints from './20261202155000_create_secret_key_fingerprints';
+import * as createAuditCheckpoints from './20261202160000_create_audit_checkpoints';
+import * as publicReviewDates from './20261202140000_public_review_dates';
+import * as createStatusNotes from './20261202140100_create_status_notes';
+import * as revocableInvitations from './20261202155100_revocable_invitations';
+import * as retirableThemes from './20261202155200_retirable_themes';
 
 interface Migration {
   name: string;
@@ -46,6 +53,13 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261128220400_create_feedback', ...createFeedback },
   { name: '20261202130000_create_data_versions', ...createDataVersions },
   { name: '20261202150000_response_versions', ...responseVersions },
+  { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
+  { name: '20261202155000_create_secret_key_fingerprints', ...createSecretKeyFingerprints },
+  { name: '20261202160000_create_audit_checkpoints', ...createAuditCheckpoints },
+  { name: '20261202140000_public_review_dates', ...publicReviewDates },
+  { name: '20261202140100_create_status_notes', ...createStatusNotes },
+  { name: '20261202155100_revocable_invitations', ...revocableInvitations },
+  { name: '20261202155200_retirable_themes', ...retirableThemes },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

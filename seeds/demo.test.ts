@@ -165,14 +165,23 @@ describe('demo data on a PostgreSQL server', () => {
     }
   });
 
-  it('sets each response due date by the statutory rule for its report', async () => {
+  it('sets each response due date by the statutory rule for its report and addressee', async () => {
     const rows = await knex('assignments as a')
       .join('recommendations as c', 'c.id', 'a.recommendation_id')
       .join('reports as r', 'r.id', 'c.report_id')
-      .distinct('r.legal_basis', 'c.made_on', 'r.published_on', 'r.dated_on', 'a.response_due_on');
+      .join('organisations as o', 'o.id', 'a.organisation_id')
+      .distinct(
+        'r.legal_basis',
+        'o.kind',
+        'c.made_on',
+        'r.published_on',
+        'r.dated_on',
+        'a.response_due_on',
+      );
     for (const row of rows) {
       const expected = statutoryDueDate({
         legalBasis: row.legal_basis as LegalBasis,
+        addresseeKind: row.kind,
         recommendationMadeOn: row.made_on,
         reportPublishedOn: row.published_on,
         reportDatedOn: row.dated_on,

@@ -8,7 +8,7 @@
  * database, whatever ids it hands out.
  */
 import type { Knex } from 'knex';
-import { statutoryDueDate } from '../src/modules/deadlines/deadlines';
+import { dutyFallsOn, statutoryDueDate } from '../src/modules/deadlines/deadlines';
 import type { LegalBasis } from '../src/modules/deadlines/deadlines.rules';
 import {
   type CalendarDate,
@@ -317,8 +317,11 @@ function planRecommendations(
   reports.forEach((report, r) => {
     const count = report.legalBasis === 'hmicfrs_s55' ? rng.int(5, 8) : rng.int(5, 20);
     const madeOn = report.datedOn ?? report.publishedOn;
+    // The law's date for an addressee the duty falls on; each assignment keeps it only if so.
     const dueOn = statutoryDueDate({
       legalBasis: report.legalBasis,
+      addresseeKind: 'pcc_office',
+      override: { mode: 'statutory' },
       recommendationMadeOn: madeOn,
       reportPublishedOn: report.publishedOn,
       reportDatedOn: report.datedOn,
@@ -598,7 +601,9 @@ export async function seedDemo(knex: Knex, options: DemoOptions): Promise<DemoSu
           addressee_confirmed: rec.report.legalBasis === 'hmicfrs_s55' || !rng.chance(0.03),
           status: response.status,
           closure_reason: response.closureReason,
-          response_due_on: rec.dueOn,
+          response_due_on: dutyFallsOn(rec.report.legalBasis, organisations[org]!.kind)
+            ? rec.dueOn
+            : null,
           response_stance: response.stance,
           response_text: template ? fill(template, rec) : null,
           responded_on: response.respondedOn,

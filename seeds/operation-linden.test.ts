@@ -118,6 +118,7 @@ describe('the Operation Linden seed', () => {
     expect(
       statutoryDueDate({
         legalBasis: 'iopc_para_28a',
+        addresseeKind: 'police_force',
         recommendationMadeOn: '2021-11-23',
         reportPublishedOn: '2021-11-23',
         reportDatedOn: null,

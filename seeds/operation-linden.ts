@@ -182,6 +182,7 @@ export async function applyLindenSeed(knex: Knex): Promise<SeedResult> {
           addressee_confirmed: a.confirmed,
           response_due_on: statutoryDueDate({
             legalBasis: report.legal_basis,
+            addresseeKind: LINDEN_ORGANISATIONS.find((o) => o.slug === a.organisation)!.kind,
             recommendationMadeOn: r.recommendationsMadeOn,
             reportPublishedOn: report.published_on,
             reportDatedOn: report.dated_on,

@@ -13,6 +13,7 @@ import { viewHelpers } from './shared/view-helpers';
 import { requestLogging } from './shared/middleware/request-logging';
 import { errorHandler, notFoundHandler } from './shared/middleware/error-handler';
 import { paths } from './shared/paths';
+import { guardBody, guardUrl, verifyFormBody } from './shared/middleware/input-guard';
 import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
 import { createApiRoutes } from './modules/api/api.routes';
@@ -32,11 +33,13 @@ import { createBoardPackRouter } from './modules/board-pack/board-pack.routes';
 import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
 import { createOversightRouter } from './modules/oversight/oversight.routes';
+import { createAssignmentDeadlinesRouter } from './modules/assignment-deadlines/assignment-deadlines.routes';
 import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
 import { createPublicationRouter } from './modules/publication/publication.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
 import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
+import { createAuditRouter } from './modules/audit/audit.routes';
 import { oneConnectionPerRequest } from './db/request-connections';
 import './shared/express-augment';
 
@@ -72,6 +75,8 @@ export function createApp(services: Services): Express {
 
   app.use(oneConnectionPerRequest());
   app.use(requestLogging(services.logger));
+  // Control characters, broken text and malformed escapes never reach a route (or SQL).
+  app.use(guardUrl);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -110,7 +115,15 @@ export function createApp(services: Services): Express {
   );
 
   // Forms only: small, flat bodies. The JSON API parses its own bodies.
-  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  app.use(
+    express.urlencoded({
+      extended: false,
+      limit: '64kb',
+      parameterLimit: 200,
+      verify: verifyFormBody,
+    }),
+  );
+  app.use(guardBody);
   app.use(sessionMiddleware(services.sessions, config));
   app.use(csrfProtection);
   app.use(enrolmentGate);
@@ -154,6 +167,7 @@ export function createApp(services: Services): Express {
   app.use(createWorkspaceRouter());
   app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
   app.use(createUsersRouter(services.users));
+  app.use(createAuditRouter(services.auditTrail, config.openDataLicence));
   app.use(createRegisterAdminRouter(services.registerAdmin));
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
@@ -164,6 +178,7 @@ export function createApp(services: Services): Express {
     ),
   );
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
+  app.use(createAssignmentDeadlinesRouter(services.assignmentDeadlines));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
   app.use(createPublicationRouter(services.publication));
   app.use(createOpenDataRouter(services.openData, services.responseCache));

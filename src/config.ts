@@ -44,6 +44,13 @@ const ENV_SCHEMA = Type.Object({
   DATABASE_URL: Type.Optional(
     Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// connection URL' }),
   ),
+  DATABASE_MIGRATION_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description:
+        'a postgres:// URL for the role that owns the schema (runs migrations); DATABASE_URL is then the app role',
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({
     minimum: 2,
     maximum: 200,
@@ -183,6 +190,9 @@ const ENV_SCHEMA = Type.Object({
 
 type Env = Static<typeof ENV_SCHEMA>;
 
+/** The names of every setting, e.g. for checking that a deployment file sets only real ones. */
+export const SETTING_NAMES: readonly string[] = Object.keys(ENV_SCHEMA.properties);
+
 export interface Config {
   env: Env['NODE_ENV'];
   /** Read templates again on every render (npm run dev); otherwise they are compiled once. */
@@ -194,6 +204,8 @@ export interface Config {
     | {
         kind: 'server';
         url: string;
+        /** The owner role's URL, for migrations; unset: DATABASE_URL does both (ADR 0009). */
+        migrationUrl?: string;
         poolMax: number;
         connectTimeoutMs: number;
         statementTimeoutMs: number;
@@ -265,7 +277,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const raw = source[name];
     // Never echo a database password into logs or a terminal.
     const shown =
-      raw && (name === 'DATABASE_URL' || name === 'SMTP_URL')
+      raw && (name === 'DATABASE_URL' || name === 'DATABASE_MIGRATION_URL' || name === 'SMTP_URL')
         ? raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
         : raw;
     const given = raw === undefined ? '' : ` (got ${JSON.stringify(shown)})`;
@@ -276,6 +288,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
     throw new ConfigError(
       `Configuration error: SECRET_KEY must be set in production: ${(ENV_SCHEMA.properties.SECRET_KEY as { description?: string }).description}.`,
+    );
+  }
+  if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL) {
+    throw new ConfigError(
+      'Configuration error: DATABASE_MIGRATION_URL needs DATABASE_URL as well (the app role; see docs/deployment.md).',
     );
   }
   if (env.PASSWORD_HASH_COST === 'test' && env.NODE_ENV !== 'test') {
@@ -297,6 +314,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? {
           kind: 'server',
           url: env.DATABASE_URL,
+          ...(env.DATABASE_MIGRATION_URL ? { migrationUrl: env.DATABASE_MIGRATION_URL } : {}),
           poolMax: env.DATABASE_POOL_MAX,
           connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
           statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,

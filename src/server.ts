@@ -12,7 +12,7 @@ import { buildServices } from './services';
 import { startHousekeeping } from './modules/accounts/housekeeping';
 import { startNotificationScheduler } from './modules/notifications/notifications.scheduler';
 import { systemClock } from './shared/clock';
-import { ensureSecretKey, prepareDatabase, StartupError } from './startup';
+import { ensureSecretKey, prepareDatabase, secretKeySource, StartupError } from './startup';
 import { issueSetupLinkIfNoAdmin } from './modules/accounts/one-time-links.service';
 import type { Database } from './db/knex';
 
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger: Logger = createLogger(config.logLevel);
+  const keySource = secretKeySource(config);
   try {
     config = ensureSecretKey(config);
   } catch (err) {
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
 
   let db: Database;
   try {
-    db = await prepareDatabase(config, logger);
+    db = await prepareDatabase(config, logger, keySource);
   } catch (err) {
     if (err instanceof StartupError) fail(err.message);
     throw err;
@@ -88,7 +89,12 @@ async function main(): Promise<void> {
     services.notifications,
     config.notifications.intervalSeconds,
     logger,
+    () => services.auditTrail.checkpoint(),
   );
+  // Today's checkpoint of the audit chain, if no instance has taken it yet (ADR 0010).
+  await services.auditTrail
+    .checkpoint()
+    .catch((err: unknown) => logger.error({ err }, 'audit checkpoint failed'));
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -27,6 +27,7 @@ import { createCursorCodec } from './shared/api/pagination';
 import { createWorkspaceAssignmentsService } from './modules/workspace-assignments/workspace-assignments.service';
 import { createProgressUpdatesService } from './modules/progress-updates/progress-updates.service';
 import { createOversightService } from './modules/oversight/oversight.service';
+import { createAssignmentDeadlinesService } from './modules/assignment-deadlines/assignment-deadlines.service';
 import { createPublicationService } from './modules/publication/publication.service';
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
@@ -37,6 +38,7 @@ import { createNotificationsService } from './modules/notifications/notification
 import { createBoardPackRepository } from './modules/board-pack/board-pack.repository';
 import { createBoardPackService } from './modules/board-pack/board-pack.service';
 import { createSmtpSender } from './modules/notifications/mailer';
+import { createAuditTrailService } from './modules/audit/audit-trail.service';
 import { createDataVersionReader } from './db/data-version';
 import { createResponseCache } from './shared/response-cache/response-cache';
 import { releaseId } from './shared/response-cache/release';
@@ -107,7 +109,9 @@ export function buildServices({ knex, clock, config, logger, evidenceStore }: Se
     serviceName: config.serviceName,
     onLinkIssued: (trx, link) => notifications.emailLink(trx, link),
   });
+  const auditTrail = createAuditTrailService({ knex, clock });
   return {
+    auditTrail,
     dataVersions,
     responseCache,
     memo,
@@ -154,6 +158,7 @@ export function buildServices({ knex, clock, config, logger, evidenceStore }: Se
       evidenceStore,
     }),
     oversight: createOversightService({ knex, clock }),
+    assignmentDeadlines: createAssignmentDeadlinesService({ knex, clock }),
     publication: createPublicationService({ knex, clock }),
     openData: createOpenDataService({
       repository: createOpenDataRepository(knex),
@@ -162,6 +167,7 @@ export function buildServices({ knex, clock, config, logger, evidenceStore }: Se
       baseUrl: config.publicBaseUrl,
       serviceName: config.serviceName,
       licence: config.openDataLicence,
+      latestCheckpoint: auditTrail.latestCheckpoint,
     }),
     feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
     dashboards,

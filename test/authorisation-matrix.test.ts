@@ -255,6 +255,7 @@ const MATRIX: Record<string, Row> = {
 
   'GET /admin': { path: '/admin', expect: adminOnly('redirect') },
   'GET /admin/users': { path: '/admin/users', expect: adminOnly('ok') },
+  'GET /admin/audit': { path: '/admin/audit', expect: adminOnly('ok') },
   'GET /admin/users/invite': { path: '/admin/users/invite', expect: adminOnly('ok') },
   'POST /admin/users/invite': { path: '/admin/users/invite', expect: adminOnly('invalid') },
   'GET /admin/users/:id': { path: '/admin/users/:id', expect: adminOnly('ok') },
@@ -270,6 +271,15 @@ const MATRIX: Record<string, Row> = {
   'POST /admin/users/:id/reset-link': {
     path: '/admin/users/:id/reset-link',
     expect: adminOnly('ok'),
+  },
+  // No invitation has this id, so an admin gets 404; everyone else is stopped before the lookup.
+  'POST /admin/invitations/:id/resend': {
+    path: '/admin/invitations/999999/resend',
+    expect: adminOnly('notfound'),
+  },
+  'POST /admin/invitations/:id/revoke': {
+    path: '/admin/invitations/999999/revoke',
+    expect: adminOnly('notfound'),
   },
   'GET /admin/imports/new': { path: '/admin/imports/new', expect: adminOnly('ok') },
   // A form post (not multipart) carries no file: the admin is asked to choose one.
@@ -404,6 +414,25 @@ const MATRIX: Record<string, Row> = {
     ]),
   ),
   'GET /api/docs': { path: '/api/docs', expect: all('ok') },
+  'GET /admin/themes': { path: '/admin/themes', expect: adminOnly('ok') },
+  'GET /admin/themes/new': { path: '/admin/themes/new', expect: adminOnly('ok') },
+  'POST /admin/themes/new': { path: '/admin/themes/new', expect: adminOnly('invalid') },
+  'GET /admin/themes/:slug/edit': {
+    path: '/admin/themes/law-reform/edit',
+    expect: adminOnly('ok'),
+  },
+  'POST /admin/themes/:slug/edit': {
+    path: '/admin/themes/law-reform/edit',
+    expect: adminOnly('invalid'),
+  },
+  'POST /admin/themes/:slug/retire': {
+    path: '/admin/themes/law-reform/retire',
+    expect: adminOnly('redirect'),
+  },
+  'POST /admin/themes/:slug/reinstate': {
+    path: '/admin/themes/law-reform/reinstate',
+    expect: adminOnly('redirect'),
+  },
   'GET /admin/tokens': { path: '/admin/tokens', expect: adminOnly('ok') },
   'GET /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('ok') },
   'POST /admin/tokens/new': { path: '/admin/tokens/new', expect: adminOnly('invalid') },
@@ -494,6 +523,22 @@ const MATRIX: Record<string, Row> = {
   'POST /workspace/assignments/:id/reopening': {
     path: '/workspace/assignments/1/reopening',
     expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  // An assignment's deadlines (issue 15): anyone who may see the assignment reads them; only an
+  // administrator sets a clock override.
+  'GET /workspace/assignments/:id/deadlines': {
+    path: '/workspace/assignments/1/deadlines',
+    expect: {
+      anonymous: 'signin',
+      org_lead: 'notfound',
+      viewer: 'ok',
+      overseer: 'ok',
+      admin: 'ok',
+    },
+  },
+  'POST /workspace/assignments/:id/clock-override': {
+    path: '/workspace/assignments/1/clock-override',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', admin: 'invalid' },
   },
   'POST /workspace/assignments/:id/confidence': {
     path: '/workspace/assignments/1/confidence',
@@ -635,6 +680,8 @@ Object.assign(MATRIX, {
     ),
   ),
   'GET /data/feed.atom': { path: '/data/feed.atom', expect: all('ok') },
+  'GET /data/audit-checkpoints.csv': { path: '/data/audit-checkpoints.csv', expect: all('ok') },
+  'GET /data/audit-checkpoints.json': { path: '/data/audit-checkpoints.json', expect: all('ok') },
   'GET /reports/:slug/feed.atom': {
     path: '/reports/operation-linden-2021/feed.atom',
     expect: all('ok'),

@@ -2,6 +2,8 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
+import { createDataVersionReader } from '../src/db/data-version';
+import { createResponseCache } from '../src/shared/response-cache/response-cache';
 import { buildTestApp } from './app';
 import { createUser, csrfFrom } from './auth';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -79,8 +81,16 @@ describe('security headers', () => {
     beforeAll(() => {
       const built = buildTestApp(db.knex, { config });
       app = built.app;
+      // Its own response cache: the working app's kept copy of / must not answer for it.
       failingApp = createApp({
         ...built.services,
+        responseCache: createResponseCache({
+          versions: createDataVersionReader(db.knex),
+          clock: built.clock,
+          maxBytes: 0,
+          isSignedOut: () => true,
+          release: 'headers-test',
+        }),
         register: {
           ...built.services.register,
           overview: async () => {

@@ -91,14 +91,22 @@ describeWithBrowser('a force lead, in a browser', () => {
       .first()
       .click();
     await page.waitForURL(`${base}/workspace/assignments/${assignmentId}`);
+    // The 2022 response reported to the council is version 1 (from the seed), so the force lead
+    // records a new version; the first stays on the record.
     await page
-      .getByLabel('Your response')
+      .getByLabel('Revise the response')
       .fill(
         'We accept this recommendation. Every officer and member of staff working on child sexual exploitation will complete refresher training each year.',
       );
     await page.getByLabel('Accepted', { exact: true }).check();
-    await page.getByRole('button', { name: 'Record the response' }).click();
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
     await page.waitForURL(/done=response/);
+    const versions = await db
+      .knex('assignment_responses')
+      .where({ assignment_id: assignmentId })
+      .orderBy('version')
+      .select('version', 'responded_on');
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(await page.locator('main').innerText()).toMatch(/In progress/);
     expect(await status()).toBe('in_progress');
   });
@@ -106,7 +114,10 @@ describeWithBrowser('a force lead, in a browser', () => {
   it('adds an action to the plan', async () => {
     await page.getByLabel('What will be done').fill('Run refresher training for every team');
     await page.getByLabel('Owner (a name or role)').fill('Head of Public Protection');
-    await page.getByLabel('Target date').fill('2022-06-30');
+    const target = page.getByRole('group', { name: 'Target date' });
+    await target.getByLabel('Day').fill('30');
+    await target.getByLabel('Month').fill('6');
+    await target.getByLabel('Year').fill('2022');
     await page.getByLabel('Planned', { exact: true }).check();
     await page.getByRole('button', { name: 'Add the action' }).click();
     await page.waitForURL(/done=action/);
@@ -150,13 +161,14 @@ describeWithBrowser('a force lead, in a browser', () => {
       .knex('audit_events')
       .whereIn('action', [
         'assignment.response_recorded',
+        'assignment.response_revised',
         'assignment.action_added',
         'progress_update.create',
       ])
       .pluck('action');
     expect(audited.sort()).toEqual([
       'assignment.action_added',
-      'assignment.response_recorded',
+      'assignment.response_revised',
       'progress_update.create',
       'progress_update.create',
     ]);

@@ -36,6 +36,7 @@ const APP_SETTINGS = [
   'SERVICE_NAME',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
+  'SECRET_KEY',
   'TEST_DATABASE_URL',
   'TEST_RUN_ID',
   'TEST_TEMPLATE_DUMP',
@@ -361,6 +362,43 @@ describe(`starting the app as a user does (${MODE} database)`, () => {
     expect(instance.stdout).not.toContain('is running at');
     expect(fs.existsSync(path.join(dataDir, 'unused'))).toBe(false);
   });
+
+  it('a start with a different SECRET_KEY on the same database is refused with one line and exit code 1', async () => {
+    const keyA = randomBytes(32).toString('base64');
+    const keyB = randomBytes(32).toString('base64');
+    const fresh = usingServerDatabase ? await createServerDatabase(false) : undefined;
+    const keyDir = fresh ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tracker-key-'));
+    const own: Record<string, string> = fresh ? { DATABASE_URL: fresh.url } : { DATA_DIR: keyDir! };
+    try {
+      const first = start({ ...own, SECRET_KEY: keyA }, await freePort());
+      await first.running;
+      expect((await get(first, '/readyz')).status).toBe(200);
+      expect(await stop(first)).toEqual({ code: 0, signal: null });
+
+      const other = start({ ...own, SECRET_KEY: keyB }, await freePort());
+      const exit = await other.exited;
+      expect(exit).toEqual({ code: 1, signal: null });
+      const lines = nonEmptyLines(other.stderr);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^Start-up refused: SECRET_KEY is not the key this database has used since \d{4}-\d{2}-\d{2}\./,
+      );
+      expect(lines[0]).not.toContain(keyA);
+      expect(lines[0]).not.toContain(keyB);
+      expect(other.stdout).not.toContain('is running at');
+
+      // The refusal changed nothing: the original key still starts.
+      const again = start({ ...own, SECRET_KEY: keyA }, await freePort());
+      await again.running;
+      expect((await get(again, '/readyz')).status).toBe(200);
+      expect(await stop(again)).toEqual({ code: 0, signal: null });
+      expect(first.stderr + again.stderr).toBe('');
+    } finally {
+      await stopAll(current);
+      if (fresh) await dropServerDatabase(fresh.name);
+      if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('an unreachable database stops the app with exit code 1 and one line saying it cannot reach it', async () => {
     const instance = start(

@@ -97,6 +97,9 @@ export interface AssignmentRow {
   responded_on: CalendarDate | null;
   response_date_confirmed: boolean;
   response_source_url: string | null;
+  /** An administrator's override of the response clock (see src/modules/deadlines). */
+  clock_override: 'statutory' | 'none' | 'date' | null;
+  clock_override_due_on: CalendarDate | null;
   withdrawn_at: Date | null;
   withdrawn_reason: string | null;
   withdrawn_by: number | null;

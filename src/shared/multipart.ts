@@ -16,7 +16,8 @@
 import busboy from 'busboy';
 import type { Readable } from 'node:stream';
 import type { Request } from 'express';
-import { AppError } from './errors';
+import { AppError, ValidationError } from './errors';
+import { badText, bodyProblems } from './middleware/input-guard';
 import { CsrfError, verifyCsrfToken } from './middleware/csrf';
 import { PayloadTooLargeError } from './api/api-errors';
 
@@ -166,6 +167,8 @@ export function streamMultipart(
     bb.on('field', (name, value, info) => {
       if (failure) return;
       if (info.valueTruncated || info.nameTruncated) return fail(tooLarge());
+      const problems = bodyProblems({ [name]: value });
+      if (problems.length) return fail(new ValidationError(problems));
       fields[name] = value;
       handlers.onField?.(name, value);
     });
@@ -180,6 +183,11 @@ export function streamMultipart(
       stream.on('limit', () => fail(tooLarge()));
       stream.on('close', () => open.delete(stream));
       const fileInfo = { filename: info.filename ?? '', mimeType: info.mimeType };
+      const problem = badText(fileInfo.filename);
+      if (problem) {
+        stream.resume();
+        return fail(new ValidationError([{ field, message: `The file name ${problem}` }]));
+      }
       handlersDone = handlersDone
         .then(async () => {
           if (failure) {

@@ -78,9 +78,42 @@ export function check<T>(
   throw new ValidationError(toFieldErrors(validate.errors, labels));
 }
 
-/** Compiles a schema for text input (query strings, form fields). */
+/** The paths ('/limit') of numbers in `data` that are not finite: coercion reads 'Infinity' and '1e309' as numbers. */
+function nonFinitePaths(data: unknown, at = ''): string[] {
+  if (typeof data === 'number') return Number.isFinite(data) ? [] : [at];
+  if (!data || typeof data !== 'object') return [];
+  return Object.entries(data).flatMap(([key, value]) => nonFinitePaths(value, `${at}/${key}`));
+}
+
+/**
+ * Compiles a schema for text input (query strings, form fields). Ajv's coercion turns 'Infinity'
+ * into a number that passes `integer` and `maximum`, so the result is also refused when any value
+ * ends up non-finite, naming the parameter.
+ */
 export function compileText<T>(schema: object): ValidateFunction<T> {
-  return ajvText.compile<T>(schema);
+  const validate = ajvText.compile<T>(schema);
+  const checked = ((data: unknown) => {
+    const ok = validate(data);
+    const bad = nonFinitePaths(data);
+    if (bad.length === 0) {
+      checked.errors = validate.errors;
+      return ok;
+    }
+    checked.errors = [
+      ...bad.map((instancePath) => ({
+        instancePath,
+        schemaPath: '#',
+        keyword: 'finite',
+        params: {},
+        message: 'must be a finite number',
+      })),
+      ...(validate.errors ?? []),
+    ];
+    return false;
+  }) as ValidateFunction<T>;
+  checked.schema = validate.schema;
+  checked.schemaEnv = validate.schemaEnv;
+  return checked;
 }
 
 /** A string that must be one of `values`: a plain JSON Schema enum, so the error can list the choices. */

@@ -105,6 +105,7 @@ const PROBLEM_STATUS: Record<LinkProblem, number> = {
   unknown: 404,
   expired: 410,
   used: 410,
+  revoked: 410,
   closed: 410,
 };
 
@@ -127,6 +128,10 @@ const PROBLEM_TEXT: Record<LinkPurpose, Record<LinkProblem, { title: string; bod
     used: {
       title: 'This set-up link has already been used',
       body: ['The first administrator account has been created. Sign in to continue.'],
+    },
+    revoked: {
+      title: 'This set-up link has been withdrawn',
+      body: ['Restart the service to get a new set-up link in the start-up message.'],
     },
     closed: {
       title: 'This service has already been set up',
@@ -153,6 +158,13 @@ const PROBLEM_TEXT: Record<LinkPurpose, Record<LinkProblem, { title: string; bod
       title: 'This invitation has already been used',
       body: ['Your account has been created. Sign in with your email address and password.'],
     },
+    revoked: {
+      title: 'This invitation has been withdrawn',
+      body: [
+        'An administrator withdrew this invitation, so it can no longer be used to create an account.',
+        'If you think you should have an account, ask your administrator.',
+      ],
+    },
     closed: {
       title: 'An account already uses this email address',
       body: ['This invitation can no longer be used. Sign in, or ask your administrator for help.'],
@@ -175,6 +187,10 @@ const PROBLEM_TEXT: Record<LinkPurpose, Record<LinkProblem, { title: string; bod
     used: {
       title: 'This password reset link has already been used',
       body: ['If you need to reset your password again, ask your administrator for a new link.'],
+    },
+    revoked: {
+      title: 'This password reset link has been withdrawn',
+      body: ['Ask your administrator for a new password reset link.'],
     },
     closed: {
       title: 'This password reset link can no longer be used',

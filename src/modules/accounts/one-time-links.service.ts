@@ -31,10 +31,11 @@ export const LINK_LIFETIME_MS: Readonly<Record<LinkPurpose, number>> = Object.fr
 
 /**
  * Why a link cannot be used. unknown: no such link (404). expired, used: it was real (410).
- * closed: it is unused and in date but its purpose is gone (410): the service already has an
- * administrator, the invited email already has an account, the user to reset is disabled.
+ * revoked: an administrator withdrew it (410; invitations only). closed: it is unused and in date
+ * but its purpose is gone (410): the service already has an administrator, the invited email
+ * already has an account, the user to reset is disabled.
  */
-export type LinkProblem = 'unknown' | 'expired' | 'used' | 'closed';
+export type LinkProblem = 'unknown' | 'expired' | 'used' | 'revoked' | 'closed';
 
 export interface OneTimeTokenRow {
   id: number;
@@ -49,6 +50,8 @@ export interface OneTimeTokenRow {
   created_at: Date;
   expires_at: Date;
   used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: number | null;
 }
 
 export interface SetupLink {
@@ -233,6 +236,7 @@ export function createOneTimeLinksService(deps: {
   function basicProblem(row: OneTimeTokenRow | undefined): LinkProblem | null {
     if (!row) return 'unknown';
     if (row.used_at) return 'used';
+    if (row.revoked_at) return 'revoked';
     if (new Date(row.expires_at).getTime() <= clock.now().getTime()) return 'expired';
     return null;
   }

@@ -15,6 +15,7 @@ import { InviteForm, RoleForm, UserIdParam, UsersQuery } from './users.schemas';
 import {
   ORGANISATION_NEEDED,
   type ChangeOutcome,
+  type InvitationSummary,
   type OrganisationOption,
   type UserSummary,
   type UsersService,
@@ -45,6 +46,11 @@ const NOTICES: Record<string, string> = {
   already_disabled: 'The account was already disabled.',
   enabled: 'Account re-enabled. The user can sign in again.',
   already_enabled: 'The account was already enabled.',
+};
+
+/** Notices on the users list after an invitation is revoked. */
+const LIST_NOTICES: Record<string, string> = {
+  invitation_revoked: 'Invitation revoked. Its link no longer works.',
 };
 
 const LONG_DATE = new Intl.DateTimeFormat('en-GB', {
@@ -135,6 +141,21 @@ function userView(user: UserSummary) {
   };
 }
 
+function invitationView(invitation: InvitationSummary) {
+  return {
+    name: invitation.name,
+    email: invitation.email,
+    roleLabel: ROLE_LABELS[invitation.role],
+    organisationName: invitation.organisationName,
+    invitedOn: longDate(invitation.invitedAt),
+    invitedByName: invitation.invitedByName,
+    expired: invitation.expired,
+    expires: longDate(invitation.expiresAt),
+    resendAction: paths.admin.invitationResend(invitation.id),
+    revokeAction: paths.admin.invitationRevoke(invitation.id),
+  };
+}
+
 const usersBreadcrumbs = () => [
   { text: 'Workspace', href: paths.workspace() },
   { text: 'Users', href: paths.admin.users() },
@@ -142,6 +163,12 @@ const usersBreadcrumbs = () => [
 
 function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
+}
+
+function invitationIdOf(req: Request): number {
+  const params: Record<string, unknown> = { id: req.params.id };
+  if (!validateUserId(params)) throw new NotFoundError('There is no invitation with that id.');
+  return (params as UserIdParam).id;
 }
 
 function userIdOf(req: Request): number {
@@ -210,6 +237,35 @@ export function createUsersController(service: UsersService) {
     });
   }
 
+  /** The users list, with the invitations not yet accepted; `refusal` when a change was refused. */
+  async function renderList(req: Request, res: Response, status: number, refusal?: string) {
+    const query: UsersQuery = status === 200 ? check(validateUsersQuery, { ...req.query }) : {};
+    const page = query.page ?? 1;
+    const [result, invitations] = await Promise.all([service.list(page), service.invitations()]);
+    const hrefFor = (n: number) => paths.admin.users({ page: n === 1 ? undefined : n });
+    noStore(res);
+    res.status(status).render('admin/users', {
+      pageTitle: `${refusal ? 'Error: ' : ''}${page > 1 ? `Users (page ${page} of ${result.pageCount})` : 'Users'}`,
+      breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+      notice: query.done ? LIST_NOTICES[query.done] : undefined,
+      errorList: refusal ? [{ text: refusal, href: '#invitations' }] : [],
+      users: result.items.map(userView),
+      total: result.total,
+      invitations: invitations.items.map(invitationView),
+      pendingInvitations: invitations.pending,
+      expiredInvitations: invitations.expired,
+      invitationsShown: invitations.items.length,
+      invitationsTotal: invitations.pending + invitations.expired,
+      invitationsTruncated: invitations.items.length < invitations.pending + invitations.expired,
+      firstItem: result.total === 0 ? 0 : (page - 1) * result.pageSize + 1,
+      lastItem: Math.min(page * result.pageSize, result.total),
+      pastTheEnd: result.items.length === 0 && result.total > 0 ? { firstHref: hrefFor(1) } : null,
+      inviteHref: paths.admin.invite(),
+      tokensHref: paths.adminTokens.index(),
+      pagination: pagination(page, result.pageCount, hrefFor),
+    });
+  }
+
   /** After a change: back to the user's page with a notice, or the page again with the reason. */
   async function afterChange(
     req: Request,
@@ -230,22 +286,43 @@ export function createUsersController(service: UsersService) {
 
   return {
     async list(req: Request, res: Response) {
-      const { page = 1 } = check(validateUsersQuery, { ...req.query });
-      const result = await service.list(page);
-      const hrefFor = (n: number) => paths.admin.users({ page: n === 1 ? undefined : n });
-      noStore(res);
-      res.render('admin/users', {
-        pageTitle: page > 1 ? `Users (page ${page} of ${result.pageCount})` : 'Users',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        users: result.items.map(userView),
-        total: result.total,
-        firstItem: result.total === 0 ? 0 : (page - 1) * result.pageSize + 1,
-        lastItem: Math.min(page * result.pageSize, result.total),
-        pastTheEnd:
-          result.items.length === 0 && result.total > 0 ? { firstHref: hrefFor(1) } : null,
-        inviteHref: paths.admin.invite(),
-        pagination: pagination(page, result.pageCount, hrefFor),
+      await renderList(req, res, 200);
+    },
+
+    async resendInvitation(req: Request, res: Response) {
+      const outcome = await service.resendInvitation({
+        actor: actor(req),
+        invitationId: invitationIdOf(req),
+        context: requestContext(req),
       });
+      if (outcome.kind === 'refused') return renderList(req, res, 409, outcome.message);
+      noStore(res);
+      res.render('admin/invited', {
+        pageTitle: 'Invitation sent again',
+        heading: 'Invitation sent again',
+        resent: true,
+        breadcrumbs: usersBreadcrumbs(),
+        invitation: {
+          name: outcome.invitation.name,
+          email: outcome.invitation.email,
+          roleLabel: ROLE_LABELS[outcome.invitation.role],
+          organisationName: outcome.invitation.organisationName,
+        },
+        link: outcome.url,
+        expires: dateAndTime(outcome.expiresAt),
+        usersHref: paths.admin.users(),
+        inviteHref: paths.admin.invite(),
+      });
+    },
+
+    async revokeInvitation(req: Request, res: Response) {
+      const outcome = await service.revokeInvitation({
+        actor: actor(req),
+        invitationId: invitationIdOf(req),
+        context: requestContext(req),
+      });
+      if (outcome.kind === 'refused') return renderList(req, res, 409, outcome.message);
+      res.redirect(303, paths.admin.users({ done: 'invitation_revoked' }));
     },
 
     async showInvite(_req: Request, res: Response) {

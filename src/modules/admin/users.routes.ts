@@ -28,5 +28,7 @@ export function createUsersRouter(service: UsersService): Router {
   router.post(routes.adminUserDisable, c.disable);
   router.post(routes.adminUserEnable, c.enable);
   router.post(routes.adminUserResetLink, c.createResetLink);
+  router.post(routes.adminInvitationResend, c.resendInvitation);
+  router.post(routes.adminInvitationRevoke, c.revokeInvitation);
   return router;
 }

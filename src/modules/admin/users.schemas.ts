@@ -6,6 +6,8 @@ import { ROLES } from '../accounts/accounts.types';
 /** Users listed on one page of /admin/users. */
 export const USERS_PAGE_SIZE = 50;
 export const MAX_USERS_PAGE = 10000;
+/** Pending invitations listed on /admin/users at most (the newest first; the count covers all). */
+export const INVITATIONS_SHOWN = 100;
 
 export const UsersQuery = Type.Object(
   {
@@ -16,6 +18,8 @@ export const UsersQuery = Type.Object(
         description: `a whole number from 1 to ${MAX_USERS_PAGE}`,
       }),
     ),
+    /** Which notice to show after a change that came back to the list. */
+    done: Type.Optional(StringEnum(['invitation_revoked'])),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 /**
  * Managing users (administrators only; the routes ask the policy first): list them, invite people,
- * change a role and organisation, disable and re-enable, and make password reset links.
+ * see, resend and revoke invitations not yet accepted, change a role and organisation, disable and
+ * re-enable, and make password reset links.
  *
  * Each change is one transaction with its audit event. A change to what a user may do (role,
  * organisation, disabling) ends every session of that user at once. An administrator cannot demote
@@ -14,9 +15,9 @@ import { ForbiddenError, NotFoundError, type FieldError } from '../../shared/err
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { emailKey, type UserRow } from '../accounts/accounts.repository';
 import type { CurrentUser, RequestContext, Role } from '../accounts/accounts.types';
-import type { OneTimeLinksService } from '../accounts/one-time-links.service';
+import type { OneTimeLinksService, OneTimeTokenRow } from '../accounts/one-time-links.service';
 import type { SessionService } from '../accounts/sessions.service';
-import { USERS_PAGE_SIZE } from './users.schemas';
+import { INVITATIONS_SHOWN, USERS_PAGE_SIZE } from './users.schemas';
 
 export interface UserSummary {
   id: number;
@@ -30,6 +31,20 @@ export interface UserSummary {
   createdAt: Date;
   /** A service account holds API tokens and never signs in. */
   serviceAccount: boolean;
+}
+
+/** An invitation not yet accepted: the newest to its email address, neither used nor revoked. */
+export interface InvitationSummary {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  organisationName: string | null;
+  invitedAt: Date;
+  expiresAt: Date;
+  /** Past its 7 days: it no longer works, but it can be resent. */
+  expired: boolean;
+  invitedByName: string | null;
 }
 
 export interface OrganisationOption {
@@ -53,6 +68,14 @@ export const REFUSALS = Object.freeze({
   resetDisabled: 'This account is disabled. Re-enable it before making a password reset link.',
   resetService:
     'This is a service account: it never signs in, so it has no password. Manage its API tokens instead.',
+  invitationAccepted:
+    'This invitation has already been accepted, so there is nothing to resend or revoke.',
+  invitationRevoked:
+    'This invitation has already been revoked. Invite the person again if they still need an account.',
+  invitationReplaced:
+    'A newer invitation to this email address has replaced this one. Act on the newer invitation in the list.',
+  invitationAccountExists:
+    'An account already uses this email address, so the invitation is no longer needed.',
 });
 
 export const EMAIL_IN_USE = 'An account already uses this email address';
@@ -161,7 +184,187 @@ export function createUsersService(deps: {
     return user;
   }
 
+  /**
+   * Locks an invitation for a resend or revoke, and says why it cannot be acted on: only the newest
+   * invitation to an email address, unused, unrevoked and without an account yet, can be.
+   */
+  async function lockCurrentInvitation(
+    trx: Knex.Transaction,
+    id: number,
+  ): Promise<{ ok: true; row: OneTimeTokenRow } | { ok: false; message: string }> {
+    const row = await trx<OneTimeTokenRow>('one_time_tokens')
+      .where({ id, purpose: 'invitation' })
+      .forUpdate()
+      .first();
+    if (!row) throw new NotFoundError('There is no invitation with that id.');
+    if (row.used_at) return { ok: false, message: REFUSALS.invitationAccepted };
+    if (row.revoked_at) return { ok: false, message: REFUSALS.invitationRevoked };
+    const newer = await trx('one_time_tokens')
+      .where({ purpose: 'invitation' })
+      .whereRaw('lower(email) = ?', [emailKey(row.email!)])
+      .where('id', '>', row.id)
+      .first('id');
+    if (newer) return { ok: false, message: REFUSALS.invitationReplaced };
+    if (await emailInUse(trx, row.email!))
+      return { ok: false, message: REFUSALS.invitationAccountExists };
+    return { ok: true, row };
+  }
+
   return {
+    /**
+     * The invitations not yet accepted, newest first (at most INVITATIONS_SHOWN), with how many are
+     * pending (still in date) and how many have expired, over all of them. One query.
+     */
+    async invitations(): Promise<{
+      items: InvitationSummary[];
+      pending: number;
+      expired: number;
+    }> {
+      const now = clock.now();
+      const { rows } = (await knex.raw(
+        `with latest as (
+           select distinct on (lower(t.email)) t.*
+             from one_time_tokens t
+            where t.purpose = 'invitation'
+            order by lower(t.email), t.id desc
+         )
+         select l.id, l.email, l.name, l.role, o.name as organisation_name, l.created_at,
+                l.expires_at, c.name as invited_by_name,
+                count(*) filter (where l.expires_at > ?) over () as pending_count,
+                count(*) over () as total_count
+           from latest l
+           left join organisations o on o.id = l.organisation_id
+           left join users c on c.id = l.created_by
+          where l.used_at is null
+            and l.revoked_at is null
+            and not exists (select 1 from users u where lower(u.email) = lower(l.email))
+          order by l.id desc
+          limit ?`,
+        [now, INVITATIONS_SHOWN],
+      )) as {
+        rows: {
+          id: number;
+          email: string;
+          name: string | null;
+          role: Role;
+          organisation_name: string | null;
+          created_at: Date;
+          expires_at: Date;
+          invited_by_name: string | null;
+          pending_count: number | string;
+          total_count: number | string;
+        }[];
+      };
+      const pending = Number(rows[0]?.pending_count ?? 0);
+      const total = Number(rows[0]?.total_count ?? 0);
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          name: r.name ?? r.email,
+          email: r.email,
+          role: r.role,
+          organisationName: r.organisation_name,
+          invitedAt: new Date(r.created_at),
+          expiresAt: new Date(r.expires_at),
+          expired: new Date(r.expires_at).getTime() <= now.getTime(),
+          invitedByName: r.invited_by_name,
+        })),
+        pending,
+        expired: total - pending,
+      };
+    },
+
+    /**
+     * Sends an invitation again: a new link (7 days) with the same name, email, role and
+     * organisation, emailed like the first; the old link stops working. Returns the new link, to be
+     * shown once.
+     */
+    async resendInvitation(input: {
+      actor: CurrentUser;
+      invitationId: number;
+      context: RequestContext;
+    }): Promise<
+      | {
+          kind: 'resent';
+          url: string;
+          expiresAt: Date;
+          invitation: { name: string; email: string; role: Role; organisationName: string | null };
+        }
+      | { kind: 'refused'; message: string }
+    > {
+      return knex.transaction(async (trx) => {
+        const locked = await lockCurrentInvitation(trx, input.invitationId);
+        if (!locked.ok) return { kind: 'refused' as const, message: locked.message };
+        const old = locked.row;
+        const name = old.name ?? old.email!;
+        const issued = await links.issueInvitation(trx, {
+          email: old.email!,
+          name,
+          role: old.role!,
+          organisationId: old.organisation_id,
+          createdBy: input.actor.id,
+        });
+        await recordAudit(trx, {
+          actor: userActor(input.actor),
+          action: 'user.invitation_resent',
+          subjectType: 'invitation',
+          subjectId: issued.tokenId,
+          before: { tokenId: old.id, expiresAt: new Date(old.expires_at).toISOString() },
+          after: {
+            email: old.email,
+            role: old.role,
+            organisationId: old.organisation_id,
+            tokenId: issued.tokenId,
+            expiresAt: issued.expiresAt.toISOString(),
+            supersededTokenIds: issued.supersededTokenIds,
+          },
+          ipAddress: input.context.ip,
+          requestId: input.context.requestId,
+        });
+        const org = old.organisation_id
+          ? await trx('organisations').where({ id: old.organisation_id }).first('name')
+          : undefined;
+        return {
+          kind: 'resent' as const,
+          url: issued.url,
+          expiresAt: issued.expiresAt,
+          invitation: {
+            name,
+            email: old.email!,
+            role: old.role!,
+            organisationName: org?.name ?? null,
+          },
+        };
+      });
+    },
+
+    /** Withdraws an invitation: its link is refused from now on, as withdrawn. */
+    async revokeInvitation(input: {
+      actor: CurrentUser;
+      invitationId: number;
+      context: RequestContext;
+    }): Promise<{ kind: 'revoked'; email: string } | { kind: 'refused'; message: string }> {
+      return knex.transaction(async (trx) => {
+        const locked = await lockCurrentInvitation(trx, input.invitationId);
+        if (!locked.ok) return { kind: 'refused' as const, message: locked.message };
+        const now = clock.now();
+        await trx('one_time_tokens')
+          .where({ id: locked.row.id })
+          .update({ revoked_at: now, revoked_by: input.actor.id });
+        await recordAudit(trx, {
+          actor: userActor(input.actor),
+          action: 'user.invitation_revoked',
+          subjectType: 'invitation',
+          subjectId: locked.row.id,
+          before: { revoked: false },
+          after: { revoked: true, email: locked.row.email, tokenId: locked.row.id },
+          ipAddress: input.context.ip,
+          requestId: input.context.requestId,
+        });
+        return { kind: 'revoked' as const, email: locked.row.email! };
+      });
+    },
+
     async list(page: number) {
       const [countRow] = await knex('users').count<{ count: string | number }[]>({ count: '*' });
       const total = Number(countRow?.count ?? 0);

@@ -2,7 +2,12 @@
  * Shapes dashboard data for the templates: labels, tags (text and colour together, never colour
  * alone), links that keep the filters, and the progress chart with its table.
  */
-import { formatShortDate, monthName, type CalendarDate } from '../../shared/calendar-date';
+import {
+  formatLongDate,
+  formatShortDate,
+  monthName,
+  type CalendarDate,
+} from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { stackedBarChartSvg, type ChartSeries } from '../../shared/charts/stacked-bar-chart';
 import { ASSIGNMENT_STATUSES, type AssignmentStatus } from '../../db/tables';
@@ -272,24 +277,77 @@ export function monthLabel(month: string): string {
   return `${monthName(m)} ${year}`;
 }
 
-export function progressView(months: ProgressMonth[], filterDescription: string) {
-  const categories = months.map((m, i) => {
+export type ProgressPeriod = 'month' | 'quarter' | 'year';
+
+/**
+ * The period a run of months is best read in: months up to two years, quarters up to six, years
+ * beyond. (Five years of months is 60 bars and a 60-row table; nobody compares them.)
+ */
+export function progressPeriodFor(months: ProgressMonth[]): ProgressPeriod {
+  if (months.length <= 24) return 'month';
+  return months.length <= 72 ? 'quarter' : 'year';
+}
+
+/**
+ * The months that end each quarter or year (and the last, current one): the counts at the end of
+ * a period are those at the end of its last month, so nothing is summed or averaged.
+ */
+export function groupProgress(months: ProgressMonth[], period: ProgressPeriod): ProgressMonth[] {
+  if (period === 'month') return months;
+  const keyOf = (m: ProgressMonth) => {
     const [year, n] = m.month.split('-').map(Number) as [number, number];
+    return period === 'year' ? String(year) : `${year}-Q${Math.ceil(n / 3)}`;
+  };
+  const ends = new Map<string, ProgressMonth>();
+  for (const m of months) ends.set(keyOf(m), m);
+  return [...ends.values()];
+}
+
+const QUARTER_NAMES = [
+  'January to March',
+  'April to June',
+  'July to September',
+  'October to December',
+];
+const QUARTER_AXIS = ['Jan–Mar', 'Apr–Jun', 'Jul–Sept', 'Oct–Dec'];
+
+function periodLabels(m: ProgressMonth, i: number, period: ProgressPeriod) {
+  const [year, n] = m.month.split('-').map(Number) as [number, number];
+  const upTo = m.current ? ` (to ${formatLongDate(m.asOf)})` : '';
+  if (period === 'year') return { label: `${year}${upTo}`, axisLabel: [String(year)] };
+  if (period === 'quarter') {
+    const q = Math.ceil(n / 3) - 1;
     return {
-      key: m.month,
-      label: m.current
-        ? `${monthLabel(m.month)} (to ${formatShortDate(m.asOf)})`
-        : monthLabel(m.month),
-      // The year under January and under the first bar, so every bar's year can be read.
-      axisLabel:
-        i === 0 || n === 1 ? [monthName(n, 'short'), String(year)] : [monthName(n, 'short')],
+      label: `${QUARTER_NAMES[q]} ${year}${upTo}`,
+      axisLabel: i === 0 || q === 0 ? [QUARTER_AXIS[q]!, String(year)] : [QUARTER_AXIS[q]!],
     };
-  });
+  }
+  return {
+    label: `${monthLabel(m.month)}${upTo}`,
+    // The year under January and under the first bar, so every bar's year can be read.
+    axisLabel: i === 0 || n === 1 ? [monthName(n, 'short'), String(year)] : [monthName(n, 'short')],
+  };
+}
+
+const PERIOD_WORDS: Record<ProgressPeriod, { one: string; end: string }> = {
+  month: { one: 'month', end: 'the end of the month' },
+  quarter: { one: 'quarter', end: 'the end of the quarter' },
+  year: { one: 'year', end: 'the end of the year' },
+};
+
+export function progressView(
+  allMonths: ProgressMonth[],
+  filterDescription: string,
+  period: ProgressPeriod = 'month',
+) {
+  const months = groupProgress(allMonths, period);
+  const categories = months.map((m, i) => ({ key: m.month, ...periodLabels(m, i, period) }));
   const first = months[0];
   const last = months[months.length - 1];
+  const words = PERIOD_WORDS[period];
   const description =
     first && last
-      ? `Stacked bars, one per month from ${monthLabel(first.month)} to ${monthLabel(last.month)}: how many assignments were in each status at the end of the month${filterDescription ? ` (${filterDescription})` : ''}. At the end of ${categories[categories.length - 1]!.label}: ${STATUS_SERIES.map((s) => `${s.label.toLowerCase()} ${last.counts[s.key as AssignmentStatus]}`).join(', ')}. The table below gives every figure.`
+      ? `Stacked bars, one per ${words.one} from ${categories[0]!.label} to ${categories[categories.length - 1]!.label}: how many assignments were in each status at ${words.end}${filterDescription ? ` (${filterDescription})` : ''}. At the end of ${categories[categories.length - 1]!.label}: ${STATUS_SERIES.map((s) => `${s.label.toLowerCase()} ${last.counts[s.key as AssignmentStatus]}`).join(', ')}. The table below gives every figure.`
       : 'No assignments match, so there is nothing to draw.';
   const svg = months.length
     ? stackedBarChartSvg({
@@ -303,6 +361,8 @@ export function progressView(months: ProgressMonth[], filterDescription: string)
     : null;
   return {
     svg,
+    period,
+    periodHeading: { month: 'Month', quarter: 'Quarter', year: 'Year' }[period],
     statuses: ASSIGNMENT_STATUSES.map((s) => ({ key: s, label: STATUS_LABELS[s] })),
     rows: months.map((m, i) => ({
       month: categories[i]!.label,

@@ -6,6 +6,8 @@
  * which is shown on public pages.
  */
 
+import type { OrganisationKind } from '../../db/tables';
+
 /** Every legal basis a report can have. The order is the order used in forms and filters. */
 export const LEGAL_BASES = ['iopc_para_28a', 'hmicfrs_s55', 'coroner_pfd', 'none'] as const;
 
@@ -25,6 +27,12 @@ export interface ClockRule {
   readonly countStartDay: boolean;
 }
 
+/**
+ * Who the statutory duty to respond falls on: every organisation the recommendation is addressed
+ * to, or only addressees of the kinds listed (an empty list: nobody).
+ */
+export type DutyHolders = 'every_addressee' | readonly OrganisationKind[];
+
 export interface DeadlineRule {
   /** Full name with the legal source, for report pages and open data. */
   readonly label: string;
@@ -32,6 +40,13 @@ export interface DeadlineRule {
   readonly shortLabel: string;
   /** null: the law sets no response deadline; only target dates apply. */
   readonly clock: ClockRule | null;
+  /**
+   * Which addressees carry the clock. The others have no statutory response deadline unless an
+   * administrator records one for their assignment.
+   */
+  readonly dutyFallsOn: DutyHolders;
+  /** Plain English for the public: who the duty falls on. */
+  readonly dutyHolders: string;
   /** Whether the body that made the recommendation can give more time. */
   readonly extensionsAllowed: boolean;
   /** Whether the law says an extension must be asked for before the response is due. */
@@ -47,6 +62,9 @@ export const DEADLINE_RULES: Readonly<Record<LegalBasis, DeadlineRule>> = {
     label: 'IOPC recommendation (Police Reform Act 2002, Schedule 3, paragraph 28A)',
     shortLabel: 'IOPC recommendation',
     clock: { startsFrom: 'recommendation_made', days: 56, countStartDay: true },
+    // Para 28A(2): the person to whom the recommendation is made must respond.
+    dutyFallsOn: 'every_addressee',
+    dutyHolders: 'Each organisation the recommendation is made to.',
     extensionsAllowed: true,
     extensionMustBeRequestedBeforeDue: true,
     judicialReviewPausesClock: true,
@@ -62,6 +80,11 @@ export const DEADLINE_RULES: Readonly<Record<LegalBasis, DeadlineRule>> = {
     label: 'HMICFRS inspection report (Police Act 1996, section 55)',
     shortLabel: 'HMICFRS report',
     clock: { startsFrom: 'report_published', days: 56, countStartDay: false },
+    // s.55: the local policing body (for a force in England, its police and crime commissioner)
+    // must comment. National bodies and departments named in a thematic report have no such duty.
+    dutyFallsOn: ['pcc_office'],
+    dutyHolders:
+      'Only the local policing body for the force inspected (the police and crime commissioner’s office). Other organisations named in the report have no statutory deadline unless one is recorded for them.',
     extensionsAllowed: false,
     extensionMustBeRequestedBeforeDue: false,
     judicialReviewPausesClock: false,
@@ -77,6 +100,9 @@ export const DEADLINE_RULES: Readonly<Record<LegalBasis, DeadlineRule>> = {
       'paragraph 7; Coroners (Investigations) Regulations 2013, regulations 28 and 29)',
     shortLabel: 'Prevention of Future Deaths report',
     clock: { startsFrom: 'report_dated', days: 56, countStartDay: false },
+    // Regulation 29: each person to whom the report is sent must respond.
+    dutyFallsOn: 'every_addressee',
+    dutyHolders: 'Each person or organisation the report is sent to.',
     extensionsAllowed: true,
     extensionMustBeRequestedBeforeDue: false,
     judicialReviewPausesClock: false,
@@ -90,6 +116,8 @@ export const DEADLINE_RULES: Readonly<Record<LegalBasis, DeadlineRule>> = {
     label: 'No statutory response deadline',
     shortLabel: 'No statutory deadline',
     clock: null,
+    dutyFallsOn: [],
+    dutyHolders: 'Nobody: there is no statutory duty to respond.',
     extensionsAllowed: false,
     extensionMustBeRequestedBeforeDue: false,
     judicialReviewPausesClock: false,

@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
+import { ORGANISATION_KINDS, type OrganisationKind } from '../../db/tables';
 import {
   type ClockInput,
   canRequestExtension,
+  clockBasis,
+  dutyFallsOn,
   describeDue,
   isLegalBasis,
   requireResponseDueDate,
@@ -19,6 +22,7 @@ import { DEADLINE_RULES, LEGAL_BASES, type LegalBasis } from './deadlines.rules'
 function iopc(madeOn: string | null, extra: Partial<ClockInput> = {}): ClockInput {
   return {
     legalBasis: 'iopc_para_28a',
+    addresseeKind: 'police_force',
     recommendationMadeOn: madeOn,
     reportPublishedOn: null,
     reportDatedOn: null,
@@ -29,6 +33,8 @@ function iopc(madeOn: string | null, extra: Partial<ClockInput> = {}): ClockInpu
 function hmicfrs(publishedOn: string | null, extra: Partial<ClockInput> = {}): ClockInput {
   return {
     legalBasis: 'hmicfrs_s55',
+    // The body the s.55 duty falls on; other kinds are tested in "who carries the clock".
+    addresseeKind: 'pcc_office',
     recommendationMadeOn: null,
     reportPublishedOn: publishedOn,
     reportDatedOn: null,
@@ -43,6 +49,7 @@ function coroner(
 ): ClockInput {
   return {
     legalBasis: 'coroner_pfd',
+    addresseeKind: 'local_authority',
     recommendationMadeOn: null,
     reportPublishedOn: publishedOn,
     reportDatedOn: datedOn,
@@ -52,6 +59,7 @@ function coroner(
 
 const noClock: ClockInput = {
   legalBasis: 'none',
+  addresseeKind: 'police_force',
   recommendationMadeOn: '2022-01-10',
   reportPublishedOn: '2022-01-10',
   reportDatedOn: '2022-01-10',
@@ -431,6 +439,7 @@ describe('responseClock and describeDue', () => {
     // 5 Jan → 17 Jan = 12 days
     const clock = open('2022-01-05');
     expect(clock).toEqual({
+      basis: 'statutory',
       dueOn: LINDEN_DUE,
       daysRemaining: 12,
       overdue: false,
@@ -491,6 +500,7 @@ describe('responseClock and describeDue', () => {
     // 17 Jan → 19 Jan = 2 days late
     const clock = responseClock(LINDEN, { today: '2022-03-01', respondedOn: '2022-01-19' });
     expect(clock).toEqual({
+      basis: 'statutory',
       dueOn: LINDEN_DUE,
       daysRemaining: null,
       overdue: false,
@@ -638,6 +648,91 @@ describe('canRequestExtension', () => {
   });
 });
 
+describe('who carries the clock: legal basis and addressee kind', () => {
+  const KINDS = ORGANISATION_KINDS;
+  const base = (legalBasis: LegalBasis, addresseeKind: OrganisationKind): ClockInput => ({
+    legalBasis,
+    addresseeKind,
+    recommendationMadeOn: '2021-11-23',
+    reportPublishedOn: '2024-01-04',
+    reportDatedOn: '2022-01-31',
+  });
+
+  // 23 Nov + 55 = 17 Jan; 4 Jan 2024 + 56 = 29 Feb 2024; 31 Jan + 56 = 28 Mar.
+  const EXPECTED: Record<LegalBasis, (kind: OrganisationKind) => string | null> = {
+    iopc_para_28a: () => '2022-01-17',
+    hmicfrs_s55: (kind) => (kind === 'pcc_office' ? '2024-02-29' : null),
+    coroner_pfd: () => '2022-03-28',
+    none: () => null,
+  };
+
+  for (const basis of LEGAL_BASES)
+    it.each(KINDS)(`${basis}: an addressee of kind %s gets the date the rule gives it`, (kind) => {
+      const input = base(basis, kind);
+      expect(statutoryDueDate(input)).toBe(EXPECTED[basis](kind));
+      expect(responseDueDate(input, '2021-12-01')).toBe(EXPECTED[basis](kind));
+      expect(dutyFallsOn(basis, kind)).toBe(EXPECTED[basis](kind) !== null);
+    });
+
+  it('HMICFRS s.55: national bodies and departments have no clock, so are never overdue', () => {
+    for (const kind of ['national_body', 'government_department', 'police_force'] as const) {
+      const clock = responseClock(base('hmicfrs_s55', kind), {
+        today: '2026-11-28',
+        respondedOn: null,
+      });
+      expect(clock).toMatchObject({
+        dueOn: null,
+        overdue: false,
+        overdueByDays: 0,
+        state: 'no_deadline',
+        basis: 'not_this_addressee',
+      });
+      expect(describeDue(clock)).toBe('No statutory deadline for this organisation');
+      expect(canRequestExtension(base('hmicfrs_s55', kind), '2024-01-10').allowed).toBe(false);
+    }
+    const pcc = responseClock(base('hmicfrs_s55', 'pcc_office'), {
+      today: '2026-11-28',
+      respondedOn: null,
+    });
+    // 29 Feb 2024 → 28 Feb 2025 = 365 days, → 28 Feb 2026 = 730, → 28 Nov 2026 = 730 + 273 = 1,003.
+    expect(pcc).toMatchObject({ dueOn: '2024-02-29', overdue: true, basis: 'statutory' });
+    expect(pcc.overdueByDays).toBe(1003);
+  });
+
+  it('an override applies the clock to an addressee the rule leaves out, or takes it away', () => {
+    const homeOffice = base('hmicfrs_s55', 'government_department');
+    expect(responseDueDate({ ...homeOffice, override: { mode: 'statutory' } }, '2024-01-10')).toBe(
+      '2024-02-29',
+    );
+    expect(clockBasis({ ...homeOffice, override: { mode: 'statutory' } })).toBe('statutory');
+    const pcc = base('hmicfrs_s55', 'pcc_office');
+    const off = { ...pcc, override: { mode: 'none' as const } };
+    expect(responseDueDate(off, '2024-01-10')).toBeNull();
+    expect(responseClock(off, { today: '2026-01-01', respondedOn: null })).toMatchObject({
+      overdue: false,
+      state: 'no_deadline',
+      basis: 'overridden_off',
+    });
+  });
+
+  it('a recorded date gives a clock to anyone, even where the law sets none', () => {
+    for (const basis of LEGAL_BASES) {
+      const input: ClockInput = {
+        ...base(basis, 'national_body'),
+        override: { mode: 'date', dueOn: '2024-12-31' },
+      };
+      expect(clockBasis(input)).toBe('recorded_date');
+      expect(statutoryDueDate(input)).toBe('2024-12-31');
+      const clock = responseClock(input, { today: '2025-01-02', respondedOn: null });
+      expect(clock).toMatchObject({ dueOn: '2024-12-31', overdue: true, overdueByDays: 2 });
+    }
+  });
+
+  it('every rule names who carries its duty, in words for the public', () => {
+    for (const basis of LEGAL_BASES) expect(DEADLINE_RULES[basis].dutyHolders).toMatch(/\S/);
+  });
+});
+
 describe('independence from the server time zone', () => {
   // Zones as far from London as possible in both directions, plus UTC and London itself.
   const ZONES = ['UTC', 'Europe/London', 'America/Los_Angeles', 'Pacific/Kiritimati'];
@@ -646,7 +741,7 @@ describe('independence from the server time zone', () => {
   // reach Date or Intl. A child process started with TZ set is a real check.
   const SCRIPT = `
     const d = require(${JSON.stringify(join(__dirname, 'deadlines.ts'))});
-    const iopc = (made, extra) => ({ legalBasis: 'iopc_para_28a', recommendationMadeOn: made,
+    const iopc = (made, extra) => ({ legalBasis: 'iopc_para_28a', addresseeKind: 'police_force', recommendationMadeOn: made,
       reportPublishedOn: null, reportDatedOn: null, ...extra });
     const linden = iopc('2021-11-23');
     process.stdout.write(JSON.stringify({
@@ -654,9 +749,9 @@ describe('independence from the server time zone', () => {
         d.statutoryDueDate(linden),
         d.statutoryDueDate(iopc('2022-02-28')),
         d.statutoryDueDate(iopc('2022-09-15')),
-        d.statutoryDueDate({ legalBasis: 'hmicfrs_s55', recommendationMadeOn: null,
+        d.statutoryDueDate({ legalBasis: 'hmicfrs_s55', addresseeKind: 'pcc_office', recommendationMadeOn: null,
           reportPublishedOn: '2024-01-04', reportDatedOn: null }),
-        d.statutoryDueDate({ legalBasis: 'coroner_pfd', recommendationMadeOn: null,
+        d.statutoryDueDate({ legalBasis: 'coroner_pfd', addresseeKind: 'other', recommendationMadeOn: null,
           reportPublishedOn: null, reportDatedOn: '2022-01-31' }),
       ],
       paused: d.responseDueDate(iopc('2021-11-23', { pauses: [{ from: '2022-01-10', to: null }] }),

@@ -16,6 +16,12 @@
  *   was granted are taken to be reflected in the new date; paused days after that day move it
  *   later, in the same way as above.
  * - Pauses are ignored, and extensions are refused, for legal bases whose rule does not allow them.
+ *
+ * Who carries the clock: the rule's `dutyFallsOn` says which addressees the law binds (HMICFRS
+ * s.55: only the local policing body; IOPC para 28A and coroners' reports: every addressee). Any
+ * other addressee has no response deadline. An administrator's override for one assignment wins:
+ * `statutory` applies the rule's clock to this addressee anyway, `none` takes it away, and `date`
+ * records a due date of its own (for a body that committed to answer by a date). See `clockBasis`.
  */
 
 import {
@@ -27,6 +33,7 @@ import {
   isCalendarDate,
   maxDate,
 } from '../../shared/calendar-date';
+import type { OrganisationKind } from '../../db/tables';
 import {
   type ClockStart,
   type DeadlineRule,
@@ -34,6 +41,24 @@ import {
   DEADLINE_RULES,
   LEGAL_BASES,
 } from './deadlines.rules';
+
+/** An administrator's decision about one assignment's clock, with its reason kept elsewhere. */
+export type ClockOverride =
+  { mode: 'statutory' } | { mode: 'none' } | { mode: 'date'; dueOn: CalendarDate };
+
+export const CLOCK_OVERRIDE_MODES = ['statutory', 'none', 'date'] as const;
+export type ClockOverrideMode = (typeof CLOCK_OVERRIDE_MODES)[number];
+
+/**
+ * Why an assignment has (or has no) response deadline:
+ * - statutory: the law's clock applies to this addressee (by the rule, or by an override)
+ * - recorded_date: an administrator recorded a due date for this assignment
+ * - not_this_addressee: the legal basis has a clock, but the duty does not fall on this addressee
+ * - overridden_off: an administrator took the clock away for this assignment
+ * - no_statutory_clock: the legal basis sets no response clock at all
+ */
+export type ClockBasis =
+  'statutory' | 'recorded_date' | 'not_this_addressee' | 'overridden_off' | 'no_statutory_clock';
 
 export interface GrantedExtension {
   newDueOn: CalendarDate;
@@ -48,6 +73,10 @@ export interface JudicialReviewPause {
 
 export interface ClockInput {
   legalBasis: LegalBasis;
+  /** The addressee's kind: whether the statutory duty falls on it depends on it. */
+  addresseeKind: OrganisationKind;
+  /** The administrator's override for this assignment, if any. */
+  override?: ClockOverride | null;
   recommendationMadeOn: CalendarDate | null;
   reportPublishedOn: CalendarDate | null;
   /** Falls back to `reportPublishedOn` when null. */
@@ -89,6 +118,8 @@ export interface ResponseClock {
   /** No response yet and judicial review is stopping the clock today. */
   paused: boolean;
   state: ClockState;
+  /** Why there is (or is not) a deadline for this addressee. */
+  basis: ClockBasis;
 }
 
 const START_DESCRIPTIONS: Record<ClockStart, string> = {
@@ -115,6 +146,26 @@ function ruleFor(input: ClockInput): DeadlineRule {
   }
   return DEADLINE_RULES[input.legalBasis];
 }
+
+/** Whether the rule's statutory duty falls on an addressee of this kind, before any override. */
+export function dutyFallsOn(legalBasis: LegalBasis, addresseeKind: OrganisationKind): boolean {
+  const rule = DEADLINE_RULES[legalBasis];
+  if (!rule.clock) return false;
+  return rule.dutyFallsOn === 'every_addressee' || rule.dutyFallsOn.includes(addresseeKind);
+}
+
+/** Why this assignment has, or has not, a response deadline (see the top of this file). */
+export function clockBasis(input: ClockInput): ClockBasis {
+  const rule = ruleFor(input);
+  const override = input.override ?? null;
+  if (override?.mode === 'date') return 'recorded_date';
+  if (!rule.clock) return 'no_statutory_clock';
+  if (override?.mode === 'none') return 'overridden_off';
+  if (override?.mode === 'statutory') return 'statutory';
+  return dutyFallsOn(input.legalBasis, input.addresseeKind) ? 'statutory' : 'not_this_addressee';
+}
+
+const hasDeadline = (basis: ClockBasis) => basis === 'statutory' || basis === 'recorded_date';
 
 function checkDate(value: unknown, field: string): CalendarDate {
   if (!isCalendarDate(value)) {
@@ -224,12 +275,16 @@ function missingStartMessage(rule: DeadlineRule, startsFrom: ClockStart): string
 }
 
 /**
- * The deadline the law sets, before extensions and judicial review pauses. null when the legal
- * basis has no clock, or when the date the clock starts from is not recorded yet.
+ * The deadline for this addressee before extensions and judicial review pauses: the law's date
+ * where the duty falls on it, or the date an administrator recorded. null when it carries no
+ * clock, or when the date the clock starts from is not recorded yet.
  */
 export function statutoryDueDate(input: ClockInput): CalendarDate | null {
   const { clock } = ruleFor(input);
-  if (!clock) return null;
+  const basis = clockBasis(input);
+  if (basis === 'recorded_date' && input.override?.mode === 'date')
+    return checkDate(input.override.dueOn, 'override.dueOn');
+  if (!clock || basis !== 'statutory') return null;
   const start = clockStartDate(input, clock.startsFrom);
   if (!start) return null;
   return addDays(start, clock.countStartDay ? clock.days - 1 : clock.days);
@@ -244,7 +299,8 @@ export function statutoryDueDate(input: ClockInput): CalendarDate | null {
 export function responseDueDate(input: ClockInput, today: CalendarDate): CalendarDate | null {
   const rule = ruleFor(input);
   checkDate(today, 'today');
-  if (!rule.clock) return null;
+  const basis = clockBasis(input);
+  if (!hasDeadline(basis)) return null;
 
   const extensions = input.grantedExtensions ?? [];
   if (extensions.length > 0 && !rule.extensionsAllowed) {
@@ -261,11 +317,13 @@ export function responseDueDate(input: ClockInput, today: CalendarDate): Calenda
     dueOn = extension.newDueOn;
     countFrom = addDays(extension.grantedOn, 1);
   } else {
-    const statutory = statutoryDueDate(input);
-    const start = clockStartDate(input, rule.clock.startsFrom);
-    if (!statutory || !start) return null;
-    dueOn = statutory;
-    countFrom = start;
+    const base = statutoryDueDate(input);
+    const start = rule.clock ? clockStartDate(input, rule.clock.startsFrom) : null;
+    if (!base) return null;
+    if (!start && basis === 'statutory') return null;
+    dueOn = base;
+    // A recorded date with no known start: only pauses that begin by the due date can move it.
+    countFrom = start ?? base;
   }
 
   const pauses = input.pauses ?? [];
@@ -282,8 +340,10 @@ export function requireResponseDueDate(input: ClockInput, today: CalendarDate): 
   const rule = ruleFor(input);
   const dueOn = responseDueDate(input, today);
   if (dueOn) return dueOn;
-  if (!rule.clock) {
-    throw new Error(`There is no response deadline for legal basis ${input.legalBasis}.`);
+  if (!rule.clock || !hasDeadline(clockBasis(input))) {
+    throw new Error(
+      `There is no response deadline for this addressee (legal basis ${input.legalBasis}, ${clockBasis(input)}).`,
+    );
   }
   throw new Error(
     `${missingStartMessage(rule, rule.clock.startsFrom)} ` +
@@ -314,10 +374,11 @@ export function responseClock(
     respondedDaysLate: null,
     paused: false,
     state: 'no_deadline',
+    basis: clockBasis(input),
   };
 
   if (!dueOn) {
-    if (!rule.clock) return clock;
+    if (!hasDeadline(clock.basis)) return clock;
     return { ...clock, state: respondedOn ? 'responded' : 'due_date_unknown' };
   }
 
@@ -365,6 +426,14 @@ export function canRequestExtension(
         'There is no statutory deadline for this recommendation, so there is nothing to extend.',
     };
   }
+  const basis = clockBasis(input);
+  if (basis === 'not_this_addressee' || basis === 'overridden_off') {
+    return {
+      allowed: false,
+      reason:
+        'There is no statutory deadline for this organisation to respond, so there is nothing to extend.',
+    };
+  }
   if (!rule.extensionsAllowed) {
     return {
       allowed: false,
@@ -395,7 +464,9 @@ function days(n: number): string {
 export function describeDue(clock: ResponseClock): string {
   switch (clock.state) {
     case 'no_deadline':
-      return 'No statutory deadline';
+      return clock.basis === 'not_this_addressee'
+        ? 'No statutory deadline for this organisation'
+        : 'No statutory deadline';
     case 'due_date_unknown':
       return 'Due date not known yet';
     case 'due_later': {

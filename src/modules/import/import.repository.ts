@@ -111,9 +111,9 @@ export async function findOrganisations(
 export async function findThemes(
   db: Db,
   slugs: string[],
-): Promise<{ id: number; slug: string; name: string }[]> {
+): Promise<{ id: number; slug: string; name: string; retired_at: Date | null }[]> {
   if (slugs.length === 0) return [];
-  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name');
+  return db('themes').whereIn('slug', slugs).select('id', 'slug', 'name', 'retired_at');
 }
 
 /** Theme slugs linked to each recommendation. */
@@ -139,6 +139,9 @@ export async function assignmentLinks(db: Db, recommendationIds: number[]) {
       'a.id',
       'a.recommendation_id',
       'o.slug',
+      'o.kind',
+      'a.clock_override',
+      'a.clock_override_due_on',
       'a.response_due_on',
       // Only a live, unanswered assignment without a granted extension follows the statutory clock;
       // a granted extension set its date explicitly and keeps it.
@@ -150,6 +153,9 @@ export async function assignmentLinks(db: Db, recommendationIds: number[]) {
       id: number;
       recommendation_id: number;
       slug: string;
+      kind: OrganisationKind;
+      clock_override: string | null;
+      clock_override_due_on: string | null;
       response_due_on: string | null;
       follows_clock: boolean;
     }[]

@@ -235,11 +235,15 @@ describe('the import service', () => {
       .join('recommendations as r', 'r.id', 'a.recommendation_id')
       .join('organisations as o', 'o.id', 'a.organisation_id')
       .where('r.ref', 'EXA-01')
-      .select('o.slug', 'a.response_due_on', 'a.status');
+      .select('o.slug', 'o.kind', 'a.response_due_on', 'a.status');
     expect(rows.map((r) => r.slug)).toEqual(expect.arrayContaining(forces.map((f) => f.slug)));
     expect(rows.map((r) => r.slug)).toContain('south-yorkshire-police');
-    // HMICFRS: 56 days from publication (2025-03-12).
-    expect(new Set(rows.map((r) => r.response_due_on))).toEqual(new Set(['2025-05-07']));
+    // HMICFRS s.55: 56 days from publication (2025-03-12) for the PCC's office only; a force or a
+    // national body named in the report has no statutory clock.
+    for (const r of rows)
+      expect([r.kind, r.response_due_on]).toEqual(
+        r.kind === 'pcc_office' ? ['pcc_office', '2025-05-07'] : [r.kind, null],
+      );
     const audit = await db
       .knex('audit_events')
       .where('id', '>', 0)

@@ -15,7 +15,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { recordAudit, type AuditActor, type AuditEvent } from '../audit/audit.repository';
-import { statutoryDueDate } from '../deadlines/deadlines';
+import { statutoryDueDate, type ClockOverride } from '../deadlines/deadlines';
+import { overrideFrom } from '../deadlines/deadlines.repository';
+import type { OrganisationKind } from '../../db/tables';
 import { parseImport, sortErrors, type ImportSource, type ParseResult } from './import.parse';
 import { exportReport } from './import.export';
 import * as repo from './import.repository';
@@ -27,6 +29,7 @@ import type {
   NormalisedReport,
 } from './import.schemas';
 import { REPORT_FIELDS } from './import.schemas';
+import { retiredThemeMessage } from '../register-admin/register-admin.schemas';
 
 /** Who is importing. `userId` is null for the command line, which stores no upload. */
 export interface ImportActor {
@@ -175,6 +178,7 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
   const organisations = new Map(orgList.map((o) => [o.slug, o]));
   const themeList = await repo.findThemes(db, [...themeSlugs]);
   const themes = new Map(themeList.map((t) => [t.slug, t.id]));
+  const retiredThemes = new Map(themeList.filter((t) => t.retired_at).map((t) => [t.slug, t.name]));
   const existingIds = existingList.map((e) => e.id);
   const [themeRows, assignmentRows] = await Promise.all([
     repo.themeLinks(db, existingIds),
@@ -216,13 +220,23 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
           message: `There is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
         });
     }
-    for (const t of rec.themes)
+    const linkedThemes = new Set(
+      before ? themeRows.filter((t) => t.recommendation_id === before.id).map((t) => t.slug) : [],
+    );
+    for (const t of rec.themes) {
       if (!themes.has(t))
         errors.push({
           row,
           column: 'themes',
           message: `There is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
         });
+      else if (retiredThemes.has(t) && !linkedThemes.has(t))
+        errors.push({
+          row,
+          column: 'themes',
+          message: `${retiredThemeMessage(retiredThemes.get(t)!)} (short name “${t}”).`,
+        });
+    }
 
     const addressed = expandAddressees(rec.addressees, orgList).filter((s) => organisations.has(s));
     const haveAssignments = new Set(
@@ -233,12 +247,16 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
     const haveThemes = new Set(
       before ? themeRows.filter((t) => t.recommendation_id === before.id).map((t) => t.slug) : [],
     );
-    const dueOn = statutoryDueDate({
-      legalBasis: r.legal_basis,
-      recommendationMadeOn: rec.made_on,
-      reportPublishedOn: r.published_on,
-      reportDatedOn: r.dated_on,
-    });
+    // The clock depends on the addressee: an HMICFRS report's duty falls on the PCC's office only.
+    const dueOn = (addresseeKind: OrganisationKind, override: ClockOverride | null = null) =>
+      statutoryDueDate({
+        legalBasis: r.legal_basis,
+        addresseeKind,
+        override,
+        recommendationMadeOn: rec.made_on,
+        reportPublishedOn: r.published_on,
+        reportDatedOn: r.dated_on,
+      });
     const changes = before ? changesOf(before, rec, RECOMMENDATION_COMPARED) : [];
     const themesToAdd = rec.themes.filter((t) => themes.has(t) && !haveThemes.has(t));
     const assignmentsToCreate = addressed
@@ -246,21 +264,22 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
       .map((s) => ({
         organisation: s,
         organisationName: organisations.get(s)!.name,
-        responseDueOn: dueOn,
+        responseDueOn: dueOn(organisations.get(s)!.kind),
       }));
     const clockChanged = reportClockChanged || changes.some((c) => c.field === 'made_on');
     const dueDatesToChange =
       before && before.report_slug === r.slug && clockChanged
         ? assignmentRows
+            .map((a) => ({ a, after: dueOn(a.kind, overrideFrom(a)) }))
             .filter(
-              (a) =>
-                a.recommendation_id === before.id && a.follows_clock && a.response_due_on !== dueOn,
+              ({ a, after }) =>
+                a.recommendation_id === before.id && a.follows_clock && a.response_due_on !== after,
             )
-            .map((a) => ({
+            .map(({ a, after }) => ({
               assignmentId: a.id,
               organisation: a.slug,
               before: a.response_due_on,
-              after: dueOn,
+              after,
             }))
         : [];
     const action = !before

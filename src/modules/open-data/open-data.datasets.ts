@@ -10,6 +10,7 @@
 import { londonDate, type CalendarDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { responseClock, type GrantedExtension } from '../deadlines/deadlines';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
 import type {
   AssignmentDataRow,
@@ -252,6 +253,8 @@ function clockFor(row: AssignmentDataRow, today: CalendarDate) {
   const clock = responseClock(
     {
       legalBasis: row.report_legal_basis,
+      addresseeKind: row.organisation_kind,
+      override: overrideFrom(row),
       recommendationMadeOn: row.recommendation_made_on,
       reportPublishedOn: row.report_published_on,
       reportDatedOn: row.report_dated_on,
@@ -269,6 +272,7 @@ function clockFor(row: AssignmentDataRow, today: CalendarDate) {
     overdue: clock.overdue && row.status !== 'closed',
     // A response whose own date is not confirmed cannot be judged late.
     late: row.responded_on && row.response_date_confirmed ? clock.respondedLate : null,
+    basis: clock.basis,
   };
 }
 
@@ -355,6 +359,13 @@ const assignments: Dataset<AssignmentDataRow> = {
         meaning:
           'When the formal response is (or was) due, after any extension granted; empty when there is no statutory clock or its start is unknown.',
         value: (r) => clock(r).dueOn,
+      },
+      {
+        name: 'response_clock',
+        type: 'text',
+        meaning:
+          'Why there is or is not a response deadline for this organisation: statutory (the law’s clock applies to it), recorded_date (a date recorded for it), not_this_addressee (the law places the duty on another addressee, e.g. only the local policing body for an HMICFRS report), overridden_off (an administrator removed it, with a reason) or no_statutory_clock.',
+        value: (r) => clock(r).basis,
       },
       {
         name: 'days_remaining',

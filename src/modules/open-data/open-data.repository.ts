@@ -67,6 +67,8 @@ export interface AssignmentDataRow {
   responded_on: CalendarDate | null;
   response_date_confirmed: boolean;
   response_source_url: string | null;
+  clock_override: string | null;
+  clock_override_due_on: CalendarDate | null;
   /** The current response version's number and own date (JSON from the database). */
   current_response: { version: number; on: CalendarDate } | string | null;
   recommendation_made_on: CalendarDate | null;
@@ -215,6 +217,8 @@ export function createOpenDataRepository(knex: Knex) {
           'a.responded_on',
           'a.response_date_confirmed',
           'a.response_source_url',
+          'a.clock_override',
+          'a.clock_override_due_on',
           knex.raw(
             `(select json_build_object('version', v.version, 'on', v.responded_on) from assignment_responses v where v.assignment_id = a.id order by v.version desc limit 1) as current_response`,
           ),

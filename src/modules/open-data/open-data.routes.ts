@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { paths, routes } from '../../shared/paths';
 import { COLUMN_TYPES, DATASETS, DATASET_NAMES, type DatasetName } from './open-data.datasets';
+import { CHECKPOINT_COLUMNS } from '../audit/audit.routes';
 import type { ResponseCache } from '../../shared/response-cache/response-cache';
 import {
   BATCH_SIZE,
@@ -57,6 +58,11 @@ export function createOpenDataRouter(service: OpenDataService, cache: ResponseCa
         ? paths.openData.organisationFeed(examples.organisation)
         : null,
       types: Object.entries(COLUMN_TYPES).map(([name, meaning]) => ({ name, meaning })),
+      auditCheckpoints: {
+        csvHref: paths.openData.auditCheckpoints('csv'),
+        jsonHref: paths.openData.auditCheckpoints('json'),
+        columns: CHECKPOINT_COLUMNS,
+      },
       datasets: DATASET_NAMES.map((name) => {
         const d = service.datasets[name];
         return {

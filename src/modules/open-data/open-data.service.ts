@@ -55,6 +55,14 @@ export function createOpenDataService(deps: {
   baseUrl: string;
   serviceName: string;
   licence: { name: string; url: string };
+  /** The audit chain's newest daily checkpoint, published in the site-wide feed (ADR 0010). */
+  latestCheckpoint?: () => Promise<{
+    day: string;
+    headEventId: number;
+    headHash: string;
+    eventCount: number;
+    createdAt: Date;
+  } | null>;
 }) {
   const { repository, clock, baseUrl, licence } = deps;
   const tagAuthority = new URL(baseUrl).hostname;
@@ -214,6 +222,20 @@ export function createOpenDataService(deps: {
     async feed(found: FeedTarget, lastModified: Date): Promise<string> {
       const events = await repository.feedEvents(found.scope, FEED_ENTRIES);
       const entries = events.map(toEntry);
+      const checkpoint = found.scope.kind === 'all' ? await deps.latestCheckpoint?.() : null;
+      if (checkpoint) {
+        // Always in the feed, however many other entries there are.
+        if (entries.length >= FEED_ENTRIES) entries.length = FEED_ENTRIES - 1;
+        entries.push({
+          id: tag(`audit-checkpoint/${checkpoint.day}`),
+          title: `Audit trail checkpoint for ${checkpoint.day}`,
+          updated: checkpoint.createdAt,
+          href: baseUrl + paths.openData.auditCheckpoints('csv'),
+          categories: ['audit-checkpoint'],
+          content: `On ${checkpoint.day} the audit trail held ${checkpoint.eventCount} events. The newest, event ${checkpoint.headEventId}, has the chain hash ${checkpoint.headHash}. Keep this: if any earlier event were rewritten, that hash would no longer match.`,
+        });
+        entries.sort((a, b) => b.updated.getTime() - a.updated.getTime());
+      }
       return atomFeed({
         id: tag(`feed/${found.key}`),
         title: found.title,

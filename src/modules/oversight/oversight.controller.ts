@@ -14,6 +14,7 @@ import {
 import { paths } from '../../shared/paths';
 import { check, compileText } from '../../shared/validation';
 import { errorSummary } from '../../shared/form-errors';
+import { readDateFields } from '../../shared/date-input';
 import { asText, pickFields } from '../../shared/form-input';
 import { requestContext } from '../accounts/accounts.controller';
 import { pagination } from '../register/register.view-model';
@@ -159,10 +160,14 @@ export function createOversightController(
         req.params.id,
         'There is no assignment with that number, or it is not yours to see.',
       );
-      const input = pickFields(req.body, PANEL_FIELDS[form], ['ratedOn']);
+      const dates = readDateFields(req.body, [
+        { name: 'ratedOn', label: 'The date of the rating' },
+      ]);
+      const input = pickFields(dates.body, PANEL_FIELDS[form], ['ratedOn']);
       const values = Object.fromEntries(PANEL_FIELDS[form].map((f) => [f, asText(input[f])]));
       await attempt(
         async () => {
+          if (dates.errors.length) throw new ValidationError(dates.errors);
           await run(req, id, input);
           res.redirect(303, `${paths.assignments.show(id)}?done=${done}#oversight`);
         },

@@ -205,6 +205,7 @@ export function panelView(
       action: paths.oversight.confidence(id),
       values: rateValues,
       today: panel.today,
+      dateHint: `Leave it empty for today (${formatLongDate(panel.today)}); it cannot be in the future. For example, 3 3 2026.`,
       ratings: RATINGS.map((value, i) => ({
         id: i === 0 ? 'confidence-rating' : `confidence-rating-${i + 1}`,
         value,

@@ -1,5 +1,6 @@
 /**
- * HTTP for /admin/reports, /admin/recommendations, /admin/assignments and /admin/organisations.
+ * HTTP for /admin/reports, /admin/recommendations, /admin/assignments, /admin/organisations and
+ * /admin/themes.
  * Turns form fields (all text) into the typed inputs of register-admin.schemas.ts and hands them to
  * the service, which validates them; on a ValidationError (or a ConflictError naming a field) the
  * form is shown again with what was typed and the GOV.UK error summary. The router has already
@@ -9,6 +10,7 @@ import type { Request, Response } from 'express';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
+import { readDateFields } from '../../shared/date-input';
 import { submitForm, validationProblem, type FormProblem } from '../../shared/form-submit';
 import { paths } from '../../shared/paths';
 import { compileText } from '../../shared/validation';
@@ -61,6 +63,7 @@ const RECOMMENDATION_FIELDS = [
   'repeatsRef',
 ] as const;
 const ORGANISATION_FIELDS = ['name', 'slug', 'kind'] as const;
+const THEME_FIELDS = ['name', 'slug'] as const;
 
 const NOTICES: Record<string, string> = {
   created: 'Saved.',
@@ -68,6 +71,9 @@ const NOTICES: Record<string, string> = {
   unchanged: 'Nothing was changed.',
   withdrawn: 'Withdrawn. It stays in the register, marked as withdrawn.',
   deleted: 'The recommendation has been deleted.',
+  retired:
+    'Theme retired. It stays on the recommendations that have it, and cannot be chosen for others.',
+  reinstated: 'Theme back in use. It can be chosen for recommendations again.',
 };
 
 const validateAssignmentId = compileText<AssignmentIdParam>(AssignmentIdParam);
@@ -109,8 +115,22 @@ const adminCrumbs = () => [
   { text: 'Reports', href: paths.admin.reports() },
 ];
 
+/** The dates typed in three boxes on each form (src/shared/date-input.ts). */
+const REPORT_DATES = [
+  { name: 'publishedOn', label: 'Publication date' },
+  { name: 'datedOn', label: 'Date on the report' },
+];
+const RECOMMENDATION_DATES = [{ name: 'madeOn', label: 'Date made' }];
+
+/** The form body with each date's boxes read into one value; a date that is wrong is refused. */
+function withDates(body: unknown, dates: typeof REPORT_DATES, refuse = false) {
+  const read = readDateFields(body, dates);
+  if (refuse && read.errors.length) throw new ValidationError(read.errors);
+  return read.body;
+}
+
 export function reportFormToInput(body: unknown): unknown {
-  const f = pickFields(body, REPORT_FIELDS);
+  const f = pickFields(withDates(body, REPORT_DATES, true), REPORT_FIELDS);
   return {
     slug: asText(f.slug).trim(),
     title: asText(f.title).trim(),
@@ -126,7 +146,7 @@ export function reportFormToInput(body: unknown): unknown {
 }
 
 export function recommendationFormToInput(body: unknown): unknown {
-  const f = pickFields(body, RECOMMENDATION_FIELDS);
+  const f = pickFields(withDates(body, RECOMMENDATION_DATES, true), RECOMMENDATION_FIELDS);
   return {
     ref: asText(f.ref).trim().toUpperCase(),
     sourceNumber: optional(f.sourceNumber),
@@ -213,7 +233,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
     },
     { status, errors }: FormProblem = FRESH,
   ) {
-    const themes = await service.themes(actor(req));
+    const themes = await service.themes(actor(req), options.themes);
     const selected = new Set(options.themes);
     noStore(res);
     const heading = options.existing
@@ -238,7 +258,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       themes: themes.map((t, i) => ({
         id: i === 0 ? 'themes' : `themes-${i + 1}`,
         value: t.slug,
-        text: t.name,
+        text: t.retired ? `${t.name} (retired)` : t.name,
         checked: selected.has(t.slug),
       })),
       ...errorSummary(errors, RECOMMENDATION_FIELDS),
@@ -276,6 +296,41 @@ export function createRegisterAdminController(service: RegisterAdminService) {
     });
   }
 
+  async function renderThemeForm(
+    req: Request,
+    res: Response,
+    values: Values,
+    existing?: string,
+    { status, errors }: FormProblem = FRESH,
+  ) {
+    const page = existing ? await service.theme(actor(req), existing) : null;
+    noStore(res);
+    const heading = page ? `Change the theme ${page.theme.name}` : 'Add a theme';
+    res.status(status).render('register-admin/theme-form', {
+      pageTitle: `${errors.length ? 'Error: ' : ''}${heading}`,
+      breadcrumbs: [
+        { text: 'Workspace', href: paths.workspace() },
+        { text: 'Themes', href: paths.admin.themes() },
+      ],
+      heading,
+      action: existing ? paths.admin.editTheme(existing) : paths.admin.newTheme(),
+      values,
+      notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
+      theme: page
+        ? {
+            slug: page.theme.slug,
+            retired: page.theme.retired_at !== null,
+            recommendations: page.recommendations,
+            retireAction: paths.admin.retireTheme(page.theme.slug),
+            reinstateAction: paths.admin.reinstateTheme(page.theme.slug),
+          }
+        : null,
+      history: page ? historyView(page.history) : [],
+      historyLimit: HISTORY_LIMIT,
+      ...errorSummary(errors, THEME_FIELDS),
+    });
+  }
+
   async function renderWithdraw(
     req: Request,
     res: Response,
@@ -310,7 +365,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
       req,
       res,
       {
-        values: textValues(req.body, RECOMMENDATION_FIELDS),
+        values: textValues(withDates(req.body, RECOMMENDATION_DATES), RECOMMENDATION_FIELDS),
         themes: list((req.body as Record<string, unknown>)?.themes),
         reportSlug: report.slug,
         reportTitle: report.title,
@@ -337,6 +392,7 @@ export function createRegisterAdminController(service: RegisterAdminService) {
         breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
         newHref: paths.admin.newReport(),
         organisationsHref: paths.admin.organisations(),
+        themesHref: paths.admin.themes(),
         reports: rows.map((r) => ({
           title: r.title,
           href: paths.admin.report(r.slug),
@@ -360,7 +416,13 @@ export function createRegisterAdminController(service: RegisterAdminService) {
           return paths.admin.report(slug, { done: 'created' });
         },
         (problem) =>
-          renderReportForm(req, res, textValues(req.body, REPORT_FIELDS), undefined, problem),
+          renderReportForm(
+            req,
+            res,
+            textValues(withDates(req.body, REPORT_DATES), REPORT_FIELDS),
+            undefined,
+            problem,
+          ),
       );
     },
 
@@ -410,7 +472,13 @@ export function createRegisterAdminController(service: RegisterAdminService) {
         },
         async (problem) => {
           await service.report(actor(req), slug); // an unknown report is a 404, not a form
-          await renderReportForm(req, res, textValues(req.body, REPORT_FIELDS), slug, problem);
+          await renderReportForm(
+            req,
+            res,
+            textValues(withDates(req.body, REPORT_DATES), REPORT_FIELDS),
+            slug,
+            problem,
+          );
         },
       );
     },
@@ -725,7 +793,92 @@ export function createRegisterAdminController(service: RegisterAdminService) {
           ),
       );
     },
+
+    // ---------- themes ----------
+
+    async listThemes(req: Request, res: Response) {
+      const rows = await service.listThemes(actor(req));
+      noStore(res);
+      res.render('register-admin/themes', {
+        pageTitle: 'Manage themes',
+        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+        newHref: paths.admin.newTheme(),
+        themes: rows.map((t) => ({
+          name: t.name,
+          slug: t.slug,
+          retired: t.retired_at !== null,
+          recommendations: t.recommendations,
+          href: paths.admin.editTheme(t.slug),
+        })),
+      });
+    },
+
+    async showNewTheme(req: Request, res: Response) {
+      await renderThemeForm(req, res, {});
+    },
+
+    async createTheme(req: Request, res: Response) {
+      await submitForm(
+        res,
+        async () => {
+          const input = themeFormToInput(req.body, THEME_FIELDS);
+          const { slug } = await service.createTheme(actor(req), input, requestContext(req));
+          return paths.admin.editTheme(slug, { done: 'created' });
+        },
+        (problem) =>
+          renderThemeForm(req, res, textValues(req.body, THEME_FIELDS), undefined, problem),
+      );
+    },
+
+    async showEditTheme(req: Request, res: Response) {
+      const { theme } = await service.theme(actor(req), param(req, 'slug'));
+      await renderThemeForm(req, res, { name: theme.name }, theme.slug);
+    },
+
+    async renameTheme(req: Request, res: Response) {
+      const slug = param(req, 'slug');
+      await submitForm(
+        res,
+        async () => {
+          const input = themeFormToInput(req.body, ['name']);
+          const result = await service.renameTheme(actor(req), slug, input, requestContext(req));
+          return paths.admin.editTheme(result.slug, changedNotice(result.changed));
+        },
+        (problem) => renderThemeForm(req, res, textValues(req.body, ['name']), slug, problem),
+      );
+    },
+
+    async retireTheme(req: Request, res: Response) {
+      const result = await service.setThemeRetired(
+        actor(req),
+        param(req, 'slug'),
+        true,
+        requestContext(req),
+      );
+      res.redirect(
+        303,
+        paths.admin.editTheme(result.slug, { done: result.changed ? 'retired' : 'unchanged' }),
+      );
+    },
+
+    async reinstateTheme(req: Request, res: Response) {
+      const result = await service.setThemeRetired(
+        actor(req),
+        param(req, 'slug'),
+        false,
+        requestContext(req),
+      );
+      res.redirect(
+        303,
+        paths.admin.editTheme(result.slug, { done: result.changed ? 'reinstated' : 'unchanged' }),
+      );
+    },
   };
+}
+
+function themeFormToInput(body: unknown, fields: readonly string[]): unknown {
+  const f = pickFields(body, fields);
+  return Object.fromEntries(fields.map((k) => [k, asText(f[k]).trim()]));
 }
 
 /** "2 organisations added; 1 already addressed and skipped." from the redirect's query. */

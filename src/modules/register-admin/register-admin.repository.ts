@@ -84,8 +84,48 @@ export async function listOrganisations(db: Db): Promise<OrganisationRow[]> {
   return db<OrganisationRow>('organisations').orderBy('name').limit(ADMIN_LIST_LIMIT);
 }
 
-export async function listThemes(db: Db): Promise<{ id: number; slug: string; name: string }[]> {
-  return db('themes').select('id', 'slug', 'name').orderBy('name').limit(ADMIN_LIST_LIMIT);
+export interface ThemeRow {
+  id: number;
+  slug: string;
+  name: string;
+  retired_at: Date | null;
+}
+
+export async function listThemes(db: Db): Promise<ThemeRow[]> {
+  return db('themes')
+    .select('id', 'slug', 'name', 'retired_at')
+    .orderBy('name')
+    .limit(ADMIN_LIST_LIMIT);
+}
+
+/** Themes with how many recommendations carry each, for the admin list: one query. */
+export async function listThemesWithUse(
+  db: Db,
+): Promise<(ThemeRow & { recommendations: number })[]> {
+  const rows = await db('themes as t')
+    .leftJoin('recommendation_themes as rt', 'rt.theme_id', 't.id')
+    .groupBy('t.id')
+    .select('t.id', 't.slug', 't.name', 't.retired_at')
+    .count({ recommendations: 'rt.recommendation_id' })
+    .orderByRaw('t.retired_at is not null, lower(t.name), t.id')
+    .limit(ADMIN_LIST_LIMIT);
+  return rows.map((r) => ({
+    ...(r as unknown as ThemeRow),
+    recommendations: Number(r.recommendations),
+  }));
+}
+
+export async function findTheme(db: Db, slug: string, lock = false): Promise<ThemeRow | undefined> {
+  const query = db<ThemeRow>('themes').where({ slug }).first('id', 'slug', 'name', 'retired_at');
+  return lock ? query.forUpdate() : query;
+}
+
+export async function themeUse(db: Db, themeId: number): Promise<number> {
+  const row = await db('recommendation_themes')
+    .where({ theme_id: themeId })
+    .count({ n: '*' })
+    .first();
+  return Number(row?.n ?? 0);
 }
 
 export async function themeSlugsOf(db: Db, recommendationId: number): Promise<string[]> {

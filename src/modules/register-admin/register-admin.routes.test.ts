@@ -157,6 +157,61 @@ describe('register management pages', () => {
     expect(dup.text).toContain('href="#ref"');
   });
 
+  it('takes dates in three boxes, refusing 31 February, a blank day and letters with the Design System’s words', async () => {
+    const report = {
+      title: 'Dated by boxes',
+      slug: 'dated-by-boxes-2026',
+      issuerName: 'HM Inspectorate of Constabulary',
+      issuerShort: '',
+      'datedOn-day': '',
+      'datedOn-month': '',
+      'datedOn-year': '',
+      legalBasis: 'hmicfrs_s55',
+      sourceUrl: '',
+      summary: '',
+      publishResponses: 'no',
+    };
+    const audit = await auditCount(db.knex);
+    for (const [day, month, year, message] of [
+      ['31', '2', '2026', 'Publication date must be a real date'],
+      ['', '2', '2026', 'Publication date must include a day'],
+      ['1st', 'Feb', '2026', 'Publication date must be a real date'],
+    ] as const) {
+      const res = await post('/admin/reports/new', {
+        ...report,
+        'publishedOn-day': day,
+        'publishedOn-month': month,
+        'publishedOn-year': year,
+      }).expect(400);
+      expect(errorSummary(res.text)).toContain(message);
+      expect(res.text).toContain('href="#publishedOn"');
+      // What was typed is put back in the boxes.
+      expect(res.text).toContain(
+        `name="publishedOn-day" type="text" inputmode="numeric" value="${day}"`,
+      );
+      expect(res.text).toContain(
+        `name="publishedOn-month" type="text" inputmode="numeric" value="${month}"`,
+      );
+    }
+    expect(await auditCount(db.knex)).toBe(audit);
+    expect(await db.knex('reports').where({ slug: report.slug }).first()).toBeUndefined();
+
+    await post('/admin/reports/new', {
+      ...report,
+      'publishedOn-day': '3',
+      'publishedOn-month': 'March',
+      'publishedOn-year': '2026',
+    }).expect(303);
+    const stored = await db.knex('reports').where({ slug: report.slug }).first();
+    expect(stored.published_on).toBe('2026-03-03');
+    expect(stored.dated_on).toBeNull();
+    const edit = await get(`/admin/reports/${report.slug}/edit`).expect(200);
+    expect(edit.text).toContain('name="publishedOn-day" type="text" inputmode="numeric" value="3"');
+    expect(edit.text).toContain(
+      'name="publishedOn-year" type="text" inputmode="numeric" value="2026"',
+    );
+  });
+
   it('addresses a recommendation to all police forces, saying how many were added and skipped', async () => {
     const report = await createReport(db.knex, { legal_basis: 'iopc_para_28a' });
     const rec = await createRecommendation(db.knex, report, { made_on: '2021-11-23' });

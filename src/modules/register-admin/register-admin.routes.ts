@@ -43,5 +43,12 @@ export function createRegisterAdminRouter(service: RegisterAdminService): Router
   router.post(routes.adminNewOrganisation, guard, c.createOrganisation);
   router.get(routes.adminEditOrganisation, guard, c.showEditOrganisation);
   router.post(routes.adminEditOrganisation, guard, c.updateOrganisation);
+  router.get(routes.adminThemes, guard, c.listThemes);
+  router.get(routes.adminNewTheme, guard, c.showNewTheme);
+  router.post(routes.adminNewTheme, guard, c.createTheme);
+  router.get(routes.adminEditTheme, guard, c.showEditTheme);
+  router.post(routes.adminEditTheme, guard, c.renameTheme);
+  router.post(routes.adminRetireTheme, guard, c.retireTheme);
+  router.post(routes.adminReinstateTheme, guard, c.reinstateTheme);
   return router;
 }

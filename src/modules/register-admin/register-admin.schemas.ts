@@ -92,6 +92,23 @@ export const OrganisationInput = Type.Object(
 );
 export type OrganisationInput = Static<typeof OrganisationInput>;
 
+/** A new theme: its name and the short name used in import files and web addresses (never changed). */
+export const ThemeInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    slug: Slug,
+  },
+  { additionalProperties: false },
+);
+export type ThemeInput = Static<typeof ThemeInput>;
+
+/** Renaming a theme: the name only; the short name stays, so import files and links keep working. */
+export const ThemeRenameInput = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) },
+  { additionalProperties: false },
+);
+export type ThemeRenameInput = Static<typeof ThemeRenameInput>;
+
 /** Address a recommendation to the organisations named, and/or to every organisation of a kind. */
 export const AddresseesInput = Type.Object(
   {
@@ -113,6 +130,10 @@ export const AssignmentIdParam = Type.Object(
   { additionalProperties: false },
 );
 export type AssignmentIdParam = Static<typeof AssignmentIdParam>;
+
+/** Why a retired theme cannot be given to a recommendation; the import says the same. */
+export const retiredThemeMessage = (name: string) =>
+  `The theme “${name}” is retired: it stays on recommendations that already have it, but cannot be given to others. Choose another theme, or bring it back into use first`;
 
 /** Messages a person can act on, per field, for each input. */
 export const MESSAGES = {
@@ -148,6 +169,10 @@ export const MESSAGES = {
     name: 'Enter the organisation’s name (up to 200 characters)',
     slug: 'Enter a short name for the web address: lower-case letters, numbers and single hyphens, up to 80 characters, like south-yorkshire-police',
     kind: 'Select the kind of organisation',
+  },
+  theme: {
+    name: 'Enter the theme’s name (up to 100 characters)',
+    slug: 'Enter a short name for import files and web addresses: lower-case letters, numbers and single hyphens, up to 80 characters, like training',
   },
   addressees: {
     organisations: 'Select organisations from the list',

@@ -11,7 +11,6 @@
 import type { Knex } from 'knex';
 import type { ValidateFunction } from 'ajv';
 import type { Clock } from '../../shared/clock';
-import type { CalendarDate } from '../../shared/calendar-date';
 import {
   ConflictError,
   NotFoundError,
@@ -22,7 +21,7 @@ import { ajv, toFieldErrors } from '../../shared/validation';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorise } from '../accounts/policy';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
-import { statutoryDueDate } from '../deadlines/deadlines';
+import { recomputeResponseDue } from '../deadlines/deadlines.repository';
 import type { AssignmentRow, RecommendationRow, ReportRow } from '../../db/tables';
 import * as repo from './register-admin.repository';
 import {
@@ -31,6 +30,9 @@ import {
   OrganisationInput,
   RecommendationInput,
   ReportInput,
+  retiredThemeMessage,
+  ThemeInput,
+  ThemeRenameInput,
   WithdrawInput,
 } from './register-admin.schemas';
 
@@ -41,6 +43,8 @@ const compiled = {
   report: ajv.compile<ReportInput>(ReportInput),
   recommendation: ajv.compile<RecommendationInput>(RecommendationInput),
   organisation: ajv.compile<OrganisationInput>(OrganisationInput),
+  theme: ajv.compile<ThemeInput>(ThemeInput),
+  themeRename: ajv.compile<ThemeRenameInput>(ThemeRenameInput),
   addressees: ajv.compile<AddresseesInput>(AddresseesInput),
   withdraw: ajv.compile<WithdrawInput>(WithdrawInput),
 };
@@ -207,68 +211,67 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     return row;
   }
 
-  function dueDateFor(report: ReportRow, madeOn: CalendarDate | null): CalendarDate | null {
-    return statutoryDueDate({
-      legalBasis: report.legal_basis,
-      recommendationMadeOn: madeOn,
-      reportPublishedOn: report.published_on,
-      reportDatedOn: report.dated_on,
-    });
-  }
-
   /**
-   * Sets response_due_on again for the open assignments (not withdrawn, not closed, no response yet)
-   * of the given recommendations, after the report's legal basis or dates, or a date made, changed.
-   * Returns what moved, for the audit event.
-   * SEAM: when extensions arrive (a later issue), an assignment with a granted extension keeps the
-   * extension's date; this must then skip such assignments (or use responseDueDate with them).
+   * Sets response_due_on again, through the deadlines module, for the open assignments (not
+   * withdrawn, not closed, no response yet) of the given recommendations, after the report's legal
+   * basis or dates, or a date made, changed. Each addressee's kind and override count; a granted
+   * extension keeps its date. Returns what moved, for the audit event.
    */
   async function recomputeDueDates(
     trx: Knex.Transaction,
-    report: ReportRow,
+    _report: ReportRow,
     recommendations: Pick<RecommendationRow, 'id' | 'made_on'>[],
   ) {
-    const moved: { assignmentId: number; from: CalendarDate | null; to: CalendarDate | null }[] =
-      [];
-    if (recommendations.length === 0) return moved;
-    const madeOn = new Map(recommendations.map((r) => [r.id, r.made_on]));
-    const open: Pick<AssignmentRow, 'id' | 'recommendation_id' | 'response_due_on'>[] = await trx(
-      'assignments',
-    )
-      .whereIn('recommendation_id', [...madeOn.keys()])
+    if (recommendations.length === 0) return [];
+    const open: number[] = await trx('assignments')
+      .whereIn(
+        'recommendation_id',
+        recommendations.map((r) => r.id),
+      )
       .whereNull('withdrawn_at')
       .whereNull('responded_on')
       .whereNot('status', 'closed')
-      // A granted extension set the due date explicitly; it keeps it.
-      .whereNotExists((q) =>
-        q
-          .from('extension_requests as e')
-          .whereRaw('e.assignment_id = assignments.id')
-          .where('e.state', 'granted'),
-      )
       .orderBy('id')
       .forUpdate()
-      .select('id', 'recommendation_id', 'response_due_on');
-    const now = clock.now();
-    for (const a of open) {
-      const due = dueDateFor(report, madeOn.get(a.recommendation_id) ?? null);
-      if (due === a.response_due_on) continue;
-      await trx('assignments')
-        .where({ id: a.id })
-        .update({ response_due_on: due, updated_at: now });
-      moved.push({ assignmentId: a.id, from: a.response_due_on, to: due });
-    }
-    return moved;
+      .pluck('id');
+    return recomputeResponseDue(trx, open, clock.today(), clock.now());
   }
 
-  async function themeIdsFor(db: Db, slugs: string[]): Promise<number[]> {
+  /**
+   * The ids of the themes chosen. A retired theme is accepted only where the recommendation already
+   * has it (`kept`), so retiring a theme never strips it from the record.
+   */
+  async function themeIdsFor(db: Db, slugs: string[], kept: string[] = []): Promise<number[]> {
     if (slugs.length === 0) return [];
-    const rows: { id: number; slug: string }[] = await db('themes')
+    const rows: { id: number; slug: string; name: string; retired_at: Date | null }[] = await db(
+      'themes',
+    )
       .whereIn('slug', slugs)
-      .select('id', 'slug');
+      .select('id', 'slug', 'name', 'retired_at');
     if (rows.length !== slugs.length)
       throw new ValidationError([{ field: 'themes', message: MESSAGES.recommendation.themes }]);
+    const retired = rows.find((r) => r.retired_at && !kept.includes(r.slug));
+    if (retired)
+      throw new ValidationError([{ field: 'themes', message: retiredThemeMessage(retired.name) }]);
     return rows.map((r) => r.id);
+  }
+
+  async function requireTheme(db: Db, slug: string, lock = false) {
+    const row = await repo.findTheme(db, slug, lock);
+    if (!row) throw new NotFoundError(`There is no theme called ${slug}.`);
+    return row;
+  }
+
+  /** Theme names are unique whatever their case (the database's themes_name_key). */
+  async function themeNameFree(db: Db, name: string, ownId: number | null) {
+    const other = await db('themes').whereRaw('lower(name) = lower(?)', [name]).first('id');
+    if (other && other.id !== ownId)
+      throw new ConflictError(`Another theme is already called ${name}.`, [
+        {
+          field: 'name',
+          message: `Another theme is already called “${name}”: choose another name`,
+        },
+      ]);
   }
 
   async function repeatsIdFor(
@@ -306,11 +309,11 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
 
   async function slugFree(
     db: Db,
-    table: 'reports' | 'organisations',
+    table: 'reports' | 'organisations' | 'themes',
     slug: string,
     ownId: number | null,
   ) {
-    const noun = table === 'reports' ? 'report' : 'organisation';
+    const noun = table === 'reports' ? 'report' : table === 'themes' ? 'theme' : 'organisation';
     if (RESERVED_SLUGS.has(slug))
       throw new ValidationError([
         { field: 'slug', message: `“${slug}” cannot be used as a short name` },
@@ -360,7 +363,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     trx: Knex.Transaction,
     actor: CurrentUser,
     context: RequestContext | undefined,
-    subject: { type: 'report' | 'recommendation' | 'organisation'; id: number },
+    subject: { type: 'report' | 'recommendation' | 'organisation' | 'theme'; id: number },
     change: ReturnType<typeof diff>,
     moved: unknown[] = [],
   ) =>
@@ -430,9 +433,92 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       };
     },
 
-    async themes(actor: CurrentUser) {
+    /** The themes a recommendation form offers: those in use, and retired ones it already has. */
+    async themes(actor: CurrentUser, kept: string[] = []) {
       manage(actor);
-      return repo.listThemes(knex);
+      const rows = await repo.listThemes(knex);
+      return rows
+        .filter((t) => !t.retired_at || kept.includes(t.slug))
+        .map((t) => ({ slug: t.slug, name: t.name, retired: t.retired_at !== null }));
+    },
+
+    // ---- themes ----
+
+    async listThemes(actor: CurrentUser) {
+      manage(actor);
+      return repo.listThemesWithUse(knex);
+    },
+
+    async theme(actor: CurrentUser, slug: string) {
+      manage(actor);
+      const theme = await requireTheme(knex, slug);
+      const [recommendations, history] = await Promise.all([
+        repo.themeUse(knex, theme.id),
+        repo.history(knex, [{ type: 'theme', ids: [theme.id] }]),
+      ]);
+      return { theme, recommendations, history };
+    },
+
+    async createTheme(actor: CurrentUser, input: unknown, context?: RequestContext) {
+      manage(actor);
+      const valid = validated(compiled.theme, input, MESSAGES.theme);
+      const name = valid.name.trim();
+      return write(async (trx) => {
+        await slugFree(trx, 'themes', valid.slug, null);
+        await themeNameFree(trx, name, null);
+        const [row] = await trx('themes').insert({ slug: valid.slug, name }).returning('id');
+        await audit(trx, actor, context, {
+          action: 'theme.create',
+          subjectType: 'theme',
+          subjectId: row.id,
+          after: { slug: valid.slug, name },
+        });
+        return { slug: valid.slug };
+      });
+    },
+
+    /** Renames a theme; its short name stays, so import files and links keep working. */
+    async renameTheme(actor: CurrentUser, slug: string, input: unknown, context?: RequestContext) {
+      manage(actor);
+      const valid = validated(compiled.themeRename, input, MESSAGES.theme);
+      const name = valid.name.trim();
+      return write(async (trx) => {
+        const theme = await requireTheme(trx, slug, true);
+        const change = diff({ name: theme.name }, { name });
+        if (!change.changed) return { slug: theme.slug, changed: false };
+        await themeNameFree(trx, name, theme.id);
+        await trx('themes').where({ id: theme.id }).update({ name });
+        await auditUpdate(trx, actor, context, { type: 'theme', id: theme.id }, change);
+        return { slug: theme.slug, changed: true };
+      });
+    },
+
+    /**
+     * Retires a theme (or, with `retired` false, brings it back). A retired theme stays on the
+     * recommendations that have it and cannot be chosen for others.
+     */
+    async setThemeRetired(
+      actor: CurrentUser,
+      slug: string,
+      retired: boolean,
+      context?: RequestContext,
+    ) {
+      manage(actor);
+      return write(async (trx) => {
+        const theme = await requireTheme(trx, slug, true);
+        if ((theme.retired_at !== null) === retired) return { slug: theme.slug, changed: false };
+        await trx('themes')
+          .where({ id: theme.id })
+          .update({ retired_at: retired ? clock.now() : null });
+        await audit(trx, actor, context, {
+          action: retired ? 'theme.retire' : 'theme.reinstate',
+          subjectType: 'theme',
+          subjectId: theme.id,
+          before: { retired: !retired },
+          after: { retired, recommendations: await repo.themeUse(trx, theme.id) },
+        });
+        return { slug: theme.slug, changed: true };
+      });
     },
 
     async listOrganisations(actor: CurrentUser) {
@@ -569,7 +655,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         if (!change.changed) return { ref: rec.ref, changed: false, dueDatesMoved: 0 };
         if (valid.ref !== rec.ref) await refFree(trx, valid.ref, rec.id);
         const [themeIds, repeatsId] = await Promise.all([
-          themeIdsFor(trx, valid.themes),
+          themeIdsFor(trx, valid.themes, themes),
           repeatsIdFor(trx, valid.repeatsRef, rec.id, valid.ref),
         ]);
         await trx('recommendations')
@@ -748,16 +834,26 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
         const toAdd = [...chosen.values()].filter((o) => !existing.has(o.id));
         const skipped = chosen.size - toAdd.length;
         if (toAdd.length === 0) return { ref: rec.ref, added: [] as string[], skipped };
-        const due = dueDateFor(await reportOf(trx, rec), rec.made_on);
         const rows: { id: number; organisation_id: number }[] = await trx('assignments')
           .insert(
             toAdd.map((o) => ({
               recommendation_id: rec.id,
               organisation_id: o.id,
-              response_due_on: due,
+              response_due_on: null,
             })),
           )
           .returning(['id', 'organisation_id']);
+        // Each addressee's own clock: the duty may fall on some kinds of organisation only.
+        const dueOn = new Map(
+          (
+            await recomputeResponseDue(
+              trx,
+              rows.map((r) => r.id),
+              clock.today(),
+              clock.now(),
+            )
+          ).map((m) => [m.assignmentId, m.to]),
+        );
         await audit(trx, actor, context, {
           action: 'recommendation.addressees_added',
           subjectType: 'recommendation',
@@ -766,8 +862,8 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
             added: rows.map((r) => ({
               assignmentId: r.id,
               organisation: chosen.get(r.organisation_id)!.slug,
+              responseDueOn: dueOn.get(r.id) ?? null,
             })),
-            responseDueOn: due,
             skipped,
             ...(valid.kind ? { kind: valid.kind } : {}),
           },

@@ -1,8 +1,10 @@
 /** HTTP for the public register pages: reads the request, asks the service, renders a view. */
 import type { Request, Response } from 'express';
 import type { ProgressMonth } from '../dashboards/dashboards.service';
-import { progressView } from '../dashboards/dashboards.view-model';
+import { progressPeriodFor, progressView } from '../dashboards/dashboards.view-model';
+import { headlineNotes, headlineSentence, overviewView } from './register.overview.view-model';
 import { check, compileText } from '../../shared/validation';
+import { datePartsFrom, parseDateInput } from '../../shared/date-input';
 import { paths, withQuery } from '../../shared/paths';
 import { ValidationError } from '../../shared/errors';
 import { compareDates, isCalendarDate, type CalendarDate } from '../../shared/calendar-date';
@@ -30,6 +32,17 @@ const validateRecommendationQuery = compileText<RecommendationQuery>(Recommendat
  * what is wanted. Absent: null (the record as it stands now).
  */
 export function asOfParam(req: Request, today: CalendarDate): CalendarDate | null {
+  // The form sends three boxes (as_of-day, -month, -year); links and the API send as_of=YYYY-MM-DD.
+  const parts = datePartsFrom(req.query, 'as_of');
+  if (parts) {
+    const outcome = parseDateInput(parts, {
+      label: 'The date to show the record on',
+      notAfter: today,
+    });
+    if (outcome.kind === 'error')
+      throw new ValidationError([{ field: 'as_of', message: outcome.message }]);
+    return outcome.kind === 'date' ? outcome.date : null;
+  }
   const raw = req.query.as_of;
   // The date box on each page, submitted empty, asks for today's record.
   if (raw === undefined || raw === '') return null;
@@ -92,19 +105,12 @@ export function createRegisterController(
       ]);
       res.render('register/home', {
         ...locals,
-        progressChart: months.length ? progressView(months, '') : null,
+        ...overviewView(data),
+        progressChart: months.length ? progressView(months, '', progressPeriodFor(months)) : null,
         pageTitle: 'Overview',
-        today: data.today,
-        reports: data.reports.map(reportView),
-        reportTotal: data.reportTotal,
-        moreReports: data.reportTotal > data.reports.length,
-        reportsHref: paths.reports.index(),
-        totals: statusSummary(data.totals),
-        assignmentTotal: data.totals.total,
-        overdue: data.overdue.map(assignmentView),
-        overdueTotal: data.overdueTotal,
-        overdueMore: data.overdueTotal > data.overdue.length,
-        recommendationsHref: paths.recommendations.index(),
+        metaDescription: data.headline.recommendations
+          ? `Where the recommendations stand: ${headlineSentence(data.headline)}`
+          : undefined,
       });
     },
 
@@ -114,9 +120,11 @@ export function createRegisterController(
     },
 
     async report(req: Request, res: Response) {
-      const { report, recommendations } = await service.report(String(req.params.slug));
+      const { report, recommendations, headline } = await service.report(String(req.params.slug));
       res.render('register/report', {
         pageTitle: report.title,
+        metaDescription: `${report.title}: ${headlineSentence(headline)}`,
+        headline: { sentence: headlineSentence(headline), notes: headlineNotes(headline) },
         report: reportView(report),
         recommendations: recommendations.map(recommendationView),
       });

@@ -111,6 +111,8 @@ const ASSIGNMENTS_AT = `select x.id, x.recommendation_id, x.organisation_id, x.a
   case when x.responded_on <= ? then x.responded_on end as responded_on,
   x.response_date_confirmed,
   (select v.source_url from assignment_responses v where v.assignment_id = x.id and v.responded_on <= ? order by v.version desc limit 1) as response_source_url,
+  (select nullif(co.mode, 'rules') from assignment_clock_overrides co where co.assignment_id = x.id and co.set_at < ? order by co.set_at desc, co.id desc limit 1) as clock_override,
+  (select co.due_on from assignment_clock_overrides co where co.assignment_id = x.id and co.set_at < ? order by co.set_at desc, co.id desc limit 1) as clock_override_due_on,
   case when x.withdrawn_at < ? then x.withdrawn_at end as withdrawn_at,
   case when x.withdrawn_at < ? then x.withdrawn_reason end as withdrawn_reason,
   case when x.withdrawn_at < ? then x.withdrawn_by end as withdrawn_by,
@@ -131,6 +133,8 @@ const assignmentsAtBindings = (at: AsOf) => [
   at.end,
   at.end,
   at.end,
+  at.end,
+  at.end,
   at.day,
 ];
 
@@ -146,10 +150,72 @@ const RECOMMENDATIONS_AT = `select y.id, y.report_id, y.ref, y.source_number, y.
  where coalesce(y.made_on, yp.published_on, yp.dated_on) <= ?`;
 const recommendationsAtBindings = (at: AsOf) => [at.end, at.end, at.end, at.day];
 
+/**
+ * Every act of the oversight office on an assignment before `end`, as (assignment_id, at): its
+ * decisions on the status (verify, close, reopen, sending a claim back), its reviews of progress
+ * updates, its delivery-confidence ratings, its decisions on extensions and what it published or
+ * withdrew. Only the instant leaves the database here, never the words of a private act: the
+ * public pages say when the office last looked, not what it privately wrote (ADR 0013).
+ */
+function reviewActsSql(end: Date): { sql: string; bindings: Date[] } {
+  const parts = [
+    `select c.assignment_id, c.changed_at as at from assignment_status_changes c
+      where c.event in ('verify', 'close', 'reopen', 'return_update') and c.changed_at < ?`,
+    `select u.assignment_id, v.created_at from progress_update_reviews v
+       join progress_updates u on u.id = v.progress_update_id where v.created_at < ?`,
+    `select d.assignment_id, d.created_at from delivery_confidence_ratings d where d.created_at < ?`,
+    `select e.assignment_id, e.decided_at from extension_requests e
+      where e.decided_at is not null and e.decided_at < ?`,
+    `select u.assignment_id, p.published_at from update_publications p
+       join progress_updates u on u.id = p.progress_update_id where p.published_at < ?`,
+    `select u.assignment_id, p.withdrawn_at from update_publications p
+       join progress_updates u on u.id = p.progress_update_id where p.withdrawn_at < ?`,
+    `select u.assignment_id, p.published_at from evidence_publications p
+       join evidence_files f on f.id = p.evidence_file_id
+       join progress_updates u on u.id = f.progress_update_id where p.published_at < ?`,
+  ];
+  return { sql: parts.join('\n union all\n'), bindings: parts.map(() => end) };
+}
+
+/** What the overview's headline counts, per report (report_id null: all reports together). */
+export interface HeadlineRow {
+  report_id: number | null;
+  recommendations: number;
+  implemented_recommendations: number;
+  pending_texts: number;
+  assignments: number;
+  implemented_assignments: number;
+  overdue: number;
+  oldest_due_on: CalendarDate | null;
+  late: number;
+  returned: number;
+  last_reviewed_at: Date | string | null;
+}
+
+/** One organisation's line in the overview's table. */
+export interface OrganisationOverviewRow {
+  slug: string;
+  name: string;
+  assignments: number;
+  responded: number;
+  overdue: number;
+  implemented: number;
+  open: number;
+  last_reviewed_at: Date | string | null;
+}
+
+/** An assignment the oversight office sent back: a claim not accepted, or a reopening. */
+export interface ReturnedRow extends AssignmentDetailRow {
+  returned_at: Date | string;
+  returned_event: 'return_update' | 'reopen';
+}
+
 /** Keeps search input to plain words for ILIKE: its wildcards and escape character are matched literally. */
 export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
 export function createRegisterRepository(
   knex: Knex,
@@ -578,6 +644,178 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: Eviden
           ),
       ]);
       return { changes, extensions, summaries, evidence } as TimelineFacts;
+    },
+
+    /**
+     * The overview's headline facts for every report and for all together, in three set-based
+     * queries: recommendations (live ones; "implemented" when every live addressee is verified as
+     * implemented), responses (overdue, late) and the oversight office's acts.
+     */
+    async headlineFacts(today: CalendarDate): Promise<HeadlineRow[]> {
+      const end = asOf ? asOf.end : FAR_FUTURE;
+      const acts = reviewActsSql(end);
+      const [recs, responses] = await Promise.all([
+        knex
+          .from(
+            knex
+              .from(recommendationsAs('r'))
+              .leftJoin(assignmentsAs('a'), (j) =>
+                j.on('a.recommendation_id', 'r.id').andOnNull('a.withdrawn_at'),
+              )
+              .whereNull('r.withdrawn_at')
+              .groupBy('r.id', 'r.report_id', 'r.text_status')
+              .select(
+                'r.report_id',
+                'r.text_status',
+                knex.raw('count(a.id)::int as addressees'),
+                knex.raw(`count(a.id) filter (where a.status = 'implemented')::int as implemented`),
+              )
+              .as('pr'),
+          )
+          .groupByRaw('grouping sets ((pr.report_id), ())')
+          .select(
+            'pr.report_id',
+            knex.raw('count(*)::int as recommendations'),
+            knex.raw(
+              'count(*) filter (where pr.addressees > 0 and pr.implemented = pr.addressees)::int as implemented_recommendations',
+            ),
+            knex.raw(`count(*) filter (where pr.text_status = 'pending')::int as pending_texts`),
+            knex.raw('coalesce(sum(pr.addressees), 0)::int as assignments'),
+            knex.raw('coalesce(sum(pr.implemented), 0)::int as implemented_assignments'),
+          ),
+        knex
+          .from(assignmentsAs('a'))
+          .join(recommendationsAs('r'), 'r.id', 'a.recommendation_id')
+          .leftJoin(
+            knex.raw(
+              `(select assignment_id, max(at) as at from (${acts.sql}) acts group by assignment_id) as rv`,
+              acts.bindings,
+            ),
+            'rv.assignment_id',
+            'a.id',
+          )
+          .whereNull('a.withdrawn_at')
+          .whereNull('r.withdrawn_at')
+          .groupByRaw('grouping sets ((r.report_id), ())')
+          .select(
+            'r.report_id',
+            knex.raw(
+              `count(*) filter (where a.responded_on is null and a.status <> 'closed' and a.response_due_on < ?)::int as overdue`,
+              [today],
+            ),
+            knex.raw(
+              `min(a.response_due_on) filter (where a.responded_on is null and a.status <> 'closed' and a.response_due_on < ?) as oldest_due_on`,
+              [today],
+            ),
+            knex.raw(
+              'count(*) filter (where a.response_date_confirmed and a.responded_on > a.response_due_on)::int as late',
+            ),
+            knex.raw(
+              `count(*) filter (where a.status in ('in_progress', 'awaiting_verification') and (select c.event from assignment_status_changes c where c.assignment_id = a.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1) in ('return_update', 'reopen'))::int as returned`,
+              [end],
+            ),
+            knex.raw('max(rv.at) as last_reviewed_at'),
+          ),
+      ]);
+      const key = (id: number | null) => (id === null ? 'all' : String(id));
+      const byReport = new Map(
+        (responses as Record<string, unknown>[]).map((r) => [key(r.report_id as number | null), r]),
+      );
+      return (recs as Record<string, unknown>[]).map((r) => {
+        const other = byReport.get(key(r.report_id as number | null)) ?? {};
+        return {
+          report_id: (r.report_id as number | null) ?? null,
+          recommendations: Number(r.recommendations),
+          implemented_recommendations: Number(r.implemented_recommendations),
+          pending_texts: Number(r.pending_texts),
+          assignments: Number(r.assignments),
+          implemented_assignments: Number(r.implemented_assignments),
+          overdue: Number(other.overdue ?? 0),
+          oldest_due_on: (other.oldest_due_on as CalendarDate | null | undefined) ?? null,
+          late: Number(other.late ?? 0),
+          returned: Number(other.returned ?? 0),
+          last_reviewed_at: (other.last_reviewed_at as Date | string | null | undefined) ?? null,
+        };
+      });
+    },
+
+    /** Responses recorded after their due date (the date of the response itself confirmed), latest first. */
+    async lateResponses(limit: number): Promise<AssignmentDetailRow[]> {
+      return assignmentDetail()
+        .whereNull('a.withdrawn_at')
+        .whereNull('r.withdrawn_at')
+        .where('a.response_date_confirmed', true)
+        .whereRaw('a.responded_on > a.response_due_on')
+        .orderBy([{ column: 'a.responded_on', order: 'desc' }, { column: 'r.ref' }])
+        .limit(limit);
+    },
+
+    /** Open assignments whose latest change was the oversight office sending them back. */
+    async returnedAssignments(limit: number): Promise<ReturnedRow[]> {
+      const end = asOf ? asOf.end : FAR_FUTURE;
+      return knex
+        .from(
+          assignmentDetail()
+            .whereNull('a.withdrawn_at')
+            .whereIn('a.status', ['in_progress', 'awaiting_verification'])
+            .select(
+              knex.raw(
+                '(select c.event from assignment_status_changes c where c.assignment_id = a.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1) as returned_event',
+                [end],
+              ),
+              knex.raw(
+                '(select c.changed_at from assignment_status_changes c where c.assignment_id = a.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1) as returned_at',
+                [end],
+              ),
+            )
+            .as('x'),
+        )
+        .whereIn('x.returned_event', ['return_update', 'reopen'])
+        .orderBy([{ column: 'x.returned_at', order: 'desc' }, { column: 'x.recommendation_ref' }])
+        .limit(limit)
+        .select<ReturnedRow[]>('x.*');
+    },
+
+    /** Each organisation with live assignments: how its recommendations stand, in one query. */
+    async organisationOverview(
+      today: CalendarDate,
+      limit: number,
+    ): Promise<OrganisationOverviewRow[]> {
+      const end = asOf ? asOf.end : FAR_FUTURE;
+      const acts = reviewActsSql(end);
+      const rows = await knex
+        .from(assignmentsAs('a'))
+        .join(recommendationsAs('r'), 'r.id', 'a.recommendation_id')
+        .join('organisations as o', 'o.id', 'a.organisation_id')
+        .leftJoin(
+          knex.raw(
+            `(select assignment_id, max(at) as at from (${acts.sql}) acts group by assignment_id) as rv`,
+            acts.bindings,
+          ),
+          'rv.assignment_id',
+          'a.id',
+        )
+        .whereNull('a.withdrawn_at')
+        .whereNull('r.withdrawn_at')
+        .groupBy('o.id', 'o.slug', 'o.name')
+        .select(
+          'o.slug',
+          'o.name',
+          knex.raw('count(*)::int as assignments'),
+          knex.raw('count(a.responded_on)::int as responded'),
+          knex.raw(
+            `count(*) filter (where a.responded_on is null and a.status <> 'closed' and a.response_due_on < ?)::int as overdue`,
+            [today],
+          ),
+          knex.raw(`count(*) filter (where a.status = 'implemented')::int as implemented`),
+          knex.raw(
+            `count(*) filter (where a.status not in ('implemented', 'closed'))::int as open`,
+          ),
+          knex.raw('max(rv.at) as last_reviewed_at'),
+        )
+        .orderBy([{ column: 'assignments', order: 'desc' }, { column: 'o.name' }])
+        .limit(limit);
+      return rows as OrganisationOverviewRow[];
     },
 
     recordAudit: (event: AuditEvent) => recordAudit(knex, event),

@@ -10,7 +10,7 @@ import {
 } from '../../../test/factories';
 
 // 1 March 2022: Linden responses were due on 17 January 2022, so an unanswered one is
-// 14 (rest of January) + 28 (February) + 1 = 43 days overdue.
+// 14 (rest of January) + 28 (February) + 1 = 43 days overdue: 1 month (to 17 February) and 12 days.
 const NOW = '2022-03-01T12:00:00Z';
 
 describe('public register pages and read API', () => {
@@ -37,7 +37,7 @@ describe('public register pages and read API', () => {
       expect(overdue).toContain('LIN-04');
       expect(overdue).toContain('LIN-06');
       expect(overdue).not.toContain('LIN-01');
-      expect(overdue).toContain('Overdue by 43 days');
+      expect(overdue).toContain('1 month 12 days');
       expect(overdue).toContain('2 responses are past the statutory due date');
     });
 
@@ -47,7 +47,7 @@ describe('public register pages and read API', () => {
         for (let i = 0; i < 11; i += 1)
           await createReport(fresh.knex, { published_on: `2024-01-${String(10 + i)}` });
         const res = await request(buildTestApp(fresh.knex).app).get('/').expect(200);
-        expect(res.text).toContain('Showing the 10 most recent.');
+        expect(res.text).toContain('Showing the 10 most recent reports.');
         expect(res.text).toContain('See all 11 reports');
         expect(res.text).not.toContain('2024-01-10');
         expect(res.text).not.toContain('10 January 2024');
@@ -106,7 +106,7 @@ describe('public register pages and read API', () => {
 
     it('flags an unanswered response as overdue and an unconfirmed addressee as such', async () => {
       const res = await request(app).get('/recommendations/LIN-04').expect(200);
-      expect(res.text).toContain('Response overdue by 43 days');
+      expect(res.text).toContain('Response overdue by 1 month 12 days');
       expect(res.text).toContain('No response recorded');
       expect(res.text).toContain('Public sources do not confirm');
     });
@@ -241,7 +241,7 @@ describe('public register pages and read API', () => {
         /<a class="govuk-service-navigation__link" href="\/reports" aria-current="page">/,
       );
       expect(res.text).toContain('Operation Linden – Learning and Recommendations');
-      expect(res.text).toContain('23 Nov 2021');
+      expect(res.text).toContain('23 November 2021');
     });
   });
 

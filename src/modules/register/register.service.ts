@@ -4,7 +4,14 @@
  * from the deadlines module and the clock, never stored.
  */
 import type { Clock } from '../../shared/clock';
-import { addDays, formatLongDate, londonDate, type CalendarDate } from '../../shared/calendar-date';
+import {
+  addDays,
+  daysBetween,
+  formatLongDate,
+  londonDate,
+  type CalendarDate,
+} from '../../shared/calendar-date';
+import { durationInWords } from '../../shared/duration';
 import { CLOSURE_REASON_LABELS, STANCE_LABELS, STATUS_LABELS } from './register.labels';
 import { NotFoundError } from '../../shared/errors';
 import {
@@ -14,6 +21,7 @@ import {
   type ResponseClock,
 } from '../deadlines/deadlines';
 import { DEADLINE_RULES, type LegalBasis } from '../deadlines/deadlines.rules';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import type {
   AssignmentStatus,
   OrganisationKind,
@@ -27,6 +35,7 @@ import type {
   RegisterReads,
   TimelineFacts,
   AssignmentDetailRow,
+  HeadlineRow,
   RecommendationFilters,
   RecommendationListRow,
   RecommendationSortKey,
@@ -42,6 +51,44 @@ export const DEFAULT_PAGE_SIZE = 25;
 export const LISTED_ADDRESSEES_LIMIT = 8;
 const OVERVIEW_OVERDUE_LIMIT = 50;
 const OVERVIEW_REPORT_LIMIT = 10;
+const OVERVIEW_EXCEPTION_LIMIT = 20;
+const OVERVIEW_ORGANISATION_LIMIT = 50;
+
+/**
+ * The facts of the overview's headline sentence, for one report or all: how many recommendations
+ * are verified as implemented (by every organisation they are addressed to), which responses are
+ * overdue and since when, and when the oversight office last acted on any of them.
+ */
+export interface Headline {
+  recommendations: number;
+  implemented: number;
+  pendingTexts: number;
+  assignments: number;
+  implementedAssignments: number;
+  overdue: number;
+  /** The due date of the longest-overdue response, and how long ago that was. */
+  oldestOverdue: { dueOn: CalendarDate; by: string } | null;
+  late: number;
+  returned: number;
+  lastReviewedOn: CalendarDate | null;
+}
+
+function toHeadline(row: HeadlineRow | undefined, today: CalendarDate): Headline {
+  return {
+    recommendations: row?.recommendations ?? 0,
+    implemented: row?.implemented_recommendations ?? 0,
+    pendingTexts: row?.pending_texts ?? 0,
+    assignments: row?.assignments ?? 0,
+    implementedAssignments: row?.implemented_assignments ?? 0,
+    overdue: row?.overdue ?? 0,
+    oldestOverdue: row?.oldest_due_on
+      ? { dueOn: row.oldest_due_on, by: durationInWords(row.oldest_due_on, today) }
+      : null,
+    late: row?.late ?? 0,
+    returned: row?.returned ?? 0,
+    lastReviewedOn: row?.last_reviewed_at ? londonDate(new Date(row.last_reviewed_at)) : null,
+  };
+}
 
 export type StatusCounts = Record<AssignmentStatus, number> & { total: number };
 
@@ -64,7 +111,14 @@ export interface AssignmentSummary {
         earlier: PublicResponse[];
       })
     | null;
-  due: ResponseClock & { description: string; overdue: boolean };
+  due: ResponseClock & {
+    description: string;
+    overdue: boolean;
+    /** How long overdue, in words ("4 years 10 months"), while overdue. */
+    overdueBy: string | null;
+    /** How late the response came, in words, when it came late. */
+    lateBy: string | null;
+  };
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
 }
@@ -251,6 +305,30 @@ export function responseCounts(assignments: AssignmentSummary[]): ResponseCounts
   return counts;
 }
 
+/**
+ * The deadlines module's phrase, with long spans in words ("Overdue by 4 years 10 months") rather
+ * than a count of days; a few weeks either side stay in days, where each day counts.
+ */
+export function describeDueInWords(
+  clock: ResponseClock,
+  today: CalendarDate,
+  respondedOn: CalendarDate | null,
+): string {
+  const long = (from: CalendarDate, to: CalendarDate) => Math.abs(daysBetween(from, to)) > 31;
+  if (clock.state === 'overdue' && clock.dueOn && long(clock.dueOn, today))
+    return `Overdue by ${durationInWords(clock.dueOn, today)}`;
+  if (
+    clock.state === 'responded_late' &&
+    clock.dueOn &&
+    respondedOn &&
+    long(clock.dueOn, respondedOn)
+  )
+    return `Responded ${durationInWords(clock.dueOn, respondedOn)} late`;
+  if (clock.state === 'due_later' && clock.dueOn && !clock.paused && long(today, clock.dueOn))
+    return `${durationInWords(today, clock.dueOn)} left`;
+  return describeDue(clock);
+}
+
 /** The first instant of the London day after `day`: the end of `day` for the record as of it. */
 export function endOfLondonDay(day: CalendarDate): Date {
   const next = addDays(day, 1);
@@ -270,6 +348,8 @@ export function createRegisterService(deps: {
     const clockState = responseClock(
       {
         legalBasis: row.report_legal_basis,
+        addresseeKind: row.organisation_kind,
+        override: overrideFrom(row),
         recommendationMadeOn: row.recommendation_made_on,
         reportPublishedOn: row.report_published_on,
         reportDatedOn: row.report_dated_on,
@@ -305,10 +385,15 @@ export function createRegisterService(deps: {
         ...clockState,
         overdue,
         respondedLate: late,
+        overdueBy: overdue && clockState.dueOn ? durationInWords(clockState.dueOn, today) : null,
+        lateBy:
+          late && clockState.dueOn && row.responded_on
+            ? durationInWords(clockState.dueOn, row.responded_on)
+            : null,
         description:
           row.responded_on && !row.response_date_confirmed
             ? 'Responded (date not confirmed)'
-            : describeDue(clockState),
+            : describeDueInWords(clockState, today, row.responded_on),
       },
       withdrawn:
         row.withdrawn_at && row.withdrawn_reason
@@ -429,21 +514,50 @@ export function createRegisterService(deps: {
   return {
     async overview() {
       const today = clock.today();
-      const [reports, counts, overdueRows, overdueTotal] = await Promise.all([
-        repository.listReports(),
-        repository.statusCounts(),
-        repository.overdueResponses(today, OVERVIEW_OVERDUE_LIMIT),
-        repository.countOverdueResponses(today),
-      ]);
+      const [reports, counts, overdueRows, overdueTotal, headlines, late, returned, organisations] =
+        await Promise.all([
+          repository.listReports(),
+          repository.statusCounts(),
+          repository.overdueResponses(today, OVERVIEW_OVERDUE_LIMIT),
+          repository.countOverdueResponses(today),
+          repository.headlineFacts(today),
+          repository.lateResponses(OVERVIEW_EXCEPTION_LIMIT),
+          repository.returnedAssignments(OVERVIEW_EXCEPTION_LIMIT),
+          repository.organisationOverview(today, OVERVIEW_ORGANISATION_LIMIT),
+        ]);
+      const headlineFor = (reportId: number | null): Headline =>
+        toHeadline(
+          headlines.find((h) => h.report_id === reportId),
+          today,
+        );
       return {
         today,
-        reports: reports
-          .slice(0, OVERVIEW_REPORT_LIMIT)
-          .map((r) => toReport(r, countsFor(counts, r.id))),
+        headline: headlineFor(null),
+        reports: reports.slice(0, OVERVIEW_REPORT_LIMIT).map((r) => ({
+          ...toReport(r, countsFor(counts, r.id)),
+          headline: headlineFor(r.id),
+        })),
         reportTotal: reports.length,
         totals: countsFor(counts, null),
         overdue: overdueRows.map((row) => toAssignment(row, today)),
         overdueTotal,
+        late: late.map((row) => toAssignment(row, today)),
+        returned: returned.map((row) => ({
+          ...toAssignment(row, today),
+          returnedOn: londonDate(new Date(row.returned_at)),
+          returnedAs: row.returned_event,
+        })),
+        organisations: organisations.map((o) => ({
+          slug: o.slug,
+          name: o.name,
+          assignments: o.assignments,
+          responded: o.responded,
+          overdue: o.overdue,
+          implemented: o.implemented,
+          open: o.open,
+          lastReviewedOn: o.last_reviewed_at ? londonDate(new Date(o.last_reviewed_at)) : null,
+        })),
+        organisationsMore: organisations.length >= OVERVIEW_ORGANISATION_LIMIT,
       };
     },
 
@@ -458,11 +572,20 @@ export function createRegisterService(deps: {
     async report(slug: string) {
       const row = await repository.findReport(slug);
       if (!row) throw new NotFoundError(`There is no report called ${slug}.`);
-      const [counts, recommendations] = await Promise.all([
+      const today = clock.today();
+      const [counts, recommendations, headlines] = await Promise.all([
         repository.statusCounts(row.id),
         repository.recommendationsForReport(row.id).then(withChildren),
+        repository.headlineFacts(today),
       ]);
-      return { report: toReport(row, countsFor(counts, row.id)), recommendations };
+      return {
+        report: toReport(row, countsFor(counts, row.id)),
+        recommendations,
+        headline: toHeadline(
+          headlines.find((h) => h.report_id === row.id),
+          today,
+        ),
+      };
     },
 
     async listRecommendations(

@@ -97,11 +97,10 @@ export function assignmentView(a: AssignmentSummary) {
       dueOn: a.due.dueOn,
       description: a.due.description,
       overdue: a.due.overdue,
+      overdueBy: a.due.overdueBy,
+      lateBy: a.due.lateBy,
       tag: a.due.overdue
-        ? {
-            text: `Response overdue by ${a.due.overdueByDays} ${a.due.overdueByDays === 1 ? 'day' : 'days'}`,
-            classes: 'govuk-tag--red',
-          }
+        ? { text: `Response overdue by ${a.due.overdueBy}`, classes: 'govuk-tag--red' }
         : null,
     },
   };

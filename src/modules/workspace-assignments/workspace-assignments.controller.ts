@@ -4,7 +4,14 @@
  * user typed, so a long response is never lost to a validation error.
  */
 import type { Request, Response } from 'express';
-import { ForbiddenError, NotFoundError, type FieldError } from '../../shared/errors';
+import {
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from '../../shared/errors';
+import { readDateFields } from '../../shared/date-input';
+import { formatLongDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { refusalProblem, submitForm } from '../../shared/form-submit';
 import { check, compileText } from '../../shared/validation';
@@ -232,6 +239,7 @@ export function createWorkspaceAssignmentsController(
       ref: detail.recommendation.ref,
       formAction: paths.assignments.action(id, actionId),
       currentTargetOn: action.targetOn,
+      currentTargetHint: `The current target is ${action.targetOn ? formatLongDate(action.targetOn) : 'not set'}; if you change it, give a reason below. For example, 31 3 2022.`,
       values,
       states: options(ACTION_STATES, ACTION_STATE_LABELS, values.state ?? '', 'revise-state'),
       revisions: action.revisions.map(revisionView),
@@ -317,11 +325,13 @@ export function createWorkspaceAssignmentsController(
 
     async requestExtension(req: Request, res: Response) {
       const id = idParam(req.params.id);
-      const form = pickFields(req.body, FIELDS.extension, ['newDueOn']);
+      const dates = readDateFields(req.body, [{ name: 'newDueOn', label: 'The new due date' }]);
+      const form = pickFields(dates.body, FIELDS.extension, ['newDueOn']);
       const values = { newDueOn: asText(form.newDueOn), reason: asText(form.reason) };
       await submitForm(
         res,
         async () => {
+          if (dates.errors.length) throw new ValidationError(dates.errors);
           await service.requestExtension(actor(req), id, form, requestContext(req));
           return paths.assignments.show(id) + '?done=extension';
         },
@@ -355,11 +365,13 @@ export function createWorkspaceAssignmentsController(
 
     async addAction(req: Request, res: Response) {
       const id = idParam(req.params.id);
-      const form = pickFields(req.body, FIELDS.action, ['targetOn']);
+      const dates = readDateFields(req.body, [{ name: 'targetOn', label: 'The target date' }]);
+      const form = pickFields(dates.body, FIELDS.action, ['targetOn']);
       const values = Object.fromEntries(FIELDS.action.map((f) => [f, asText(form[f])]));
       await submitForm(
         res,
         async () => {
+          if (dates.errors.length) throw new ValidationError(dates.errors);
           await service.addAction(actor(req), id, form, requestContext(req));
           return paths.assignments.show(id) + '?done=action';
         },
@@ -376,11 +388,13 @@ export function createWorkspaceAssignmentsController(
     async reviseAction(req: Request, res: Response) {
       const id = idParam(req.params.id);
       const actionId = idParam(req.params.actionId);
-      const form = pickFields(req.body, FIELDS.revise, ['targetOn']);
+      const dates = readDateFields(req.body, [{ name: 'targetOn', label: 'The target date' }]);
+      const form = pickFields(dates.body, FIELDS.revise, ['targetOn']);
       const values = Object.fromEntries(FIELDS.revise.map((f) => [f, asText(form[f])]));
       await submitForm(
         res,
         async () => {
+          if (dates.errors.length) throw new ValidationError(dates.errors);
           const { changed } = await service.reviseAction(
             actor(req),
             id,

@@ -292,6 +292,37 @@ describe('the force leads’ workspace pages', () => {
     expect(res.text).toContain('must be later than the current due date');
   });
 
+  it('takes an action’s target date in three boxes and refuses a blank day or letters in the Design System’s words', async () => {
+    const a = await freshAssignment();
+    const url = `/workspace/assignments/${a.id}`;
+    const action = (day: string, month: string, year: string) =>
+      post('lead', `${url}/actions`, {
+        description: 'Three boxes.',
+        owner: 'Head of Training',
+        'targetOn-day': day,
+        'targetOn-month': month,
+        'targetOn-year': year,
+        state: 'planned',
+      });
+    const blank = await action('', '3', '2022');
+    expect(blank.status).toBe(400);
+    expect(blank.text).toContain('The target date must include a day');
+    expect(blank.text).toContain('href="#action-targetOn"');
+    const letters = await action('thirty', '3', '2022');
+    expect(letters.status).toBe(400);
+    expect(letters.text).toContain('The target date must be a real date');
+    expect(letters.text).toContain('value="thirty"');
+    const february = await action('31', '2', '2022');
+    expect(february.status).toBe(400);
+    expect(february.text).toContain('The target date must be a real date');
+    expect(
+      await db.knex('assignment_actions').where({ assignment_id: a.id }).count('* as n').first(),
+    ).toEqual({ n: 0 });
+    await action('31', '3', '2022').expect(303);
+    const stored = await db.knex('assignment_actions').where({ assignment_id: a.id }).first();
+    expect(stored.target_on).toBe('2022-03-31');
+  });
+
   it('keeps an action’s old target date and requires a reason to change it; flags overdue actions', async () => {
     const a = await freshAssignment();
     const url = `/workspace/assignments/${a.id}`;

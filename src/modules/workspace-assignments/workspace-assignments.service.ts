@@ -23,6 +23,7 @@ import {
   ASSIGNMENT_STATUSES,
   type AssignmentRow,
   type AssignmentStatus,
+  type OrganisationKind,
   type ResponseStance,
 } from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
@@ -44,6 +45,7 @@ import {
   type ResponseClock,
 } from '../deadlines/deadlines';
 import type { LegalBasis } from '../deadlines/deadlines.rules';
+import { overrideFrom } from '../deadlines/deadlines.repository';
 import {
   ACTION_DESCRIPTION_MAX,
   ACTION_OWNER_MAX,
@@ -143,6 +145,9 @@ interface ClockRow {
   made_on: CalendarDate | null;
   published_on: CalendarDate | null;
   dated_on: CalendarDate | null;
+  addressee_kind: OrganisationKind;
+  clock_override: string | null;
+  clock_override_due_on: CalendarDate | null;
 }
 
 interface ExtensionRowDb {
@@ -257,6 +262,8 @@ export type WorkspaceAssignmentsService = ReturnType<typeof createWorkspaceAssig
 
 const toClockInput = (row: ClockRow, granted: GrantedExtension[]): ClockInput => ({
   legalBasis: row.legal_basis,
+  addresseeKind: row.addressee_kind,
+  override: overrideFrom(row),
   recommendationMadeOn: row.made_on,
   reportPublishedOn: row.published_on,
   reportDatedOn: row.dated_on,
@@ -264,10 +271,20 @@ const toClockInput = (row: ClockRow, granted: GrantedExtension[]): ClockInput =>
 });
 
 async function clockRow(db: Db, assignment: AssignmentRow): Promise<ClockRow> {
-  const row = await db('recommendations as r')
+  const row = await db('assignments as a')
+    .join('recommendations as r', 'r.id', 'a.recommendation_id')
     .join('reports as p', 'p.id', 'r.report_id')
-    .where('r.id', assignment.recommendation_id)
-    .first<ClockRow>('p.legal_basis', 'r.made_on', 'p.published_on', 'p.dated_on');
+    .join('organisations as o', 'o.id', 'a.organisation_id')
+    .where('a.id', assignment.id)
+    .first<ClockRow>(
+      'p.legal_basis',
+      'r.made_on',
+      'p.published_on',
+      'p.dated_on',
+      'o.kind as addressee_kind',
+      'a.clock_override',
+      'a.clock_override_due_on',
+    );
   if (!row) throw new NotFoundError();
   return row;
 }
@@ -380,6 +397,9 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       'p.legal_basis',
       'p.published_on',
       'p.dated_on',
+      'o.kind as addressee_kind',
+      'a.clock_override',
+      'a.clock_override_due_on',
       'o.name as organisation_name',
       knex.raw(
         `(select min(x.target_on) from assignment_actions x where x.assignment_id = a.id and x.state in ('planned', 'in_progress')) as next_action_on`,

@@ -65,6 +65,7 @@ export function detailView(a: AssignmentDetail) {
     reportTitle: a.report.title,
     publicHref: paths.recommendations.show(a.recommendation.ref),
     updatesHref: paths.assignments.updates(a.id),
+    deadlinesHref: paths.assignments.deadlines(a.id),
     status: statusTag(a.status),
     statusLabel: STATUS_LABELS[a.status],
     due: dueView(a.clock),

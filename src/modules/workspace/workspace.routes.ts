@@ -35,6 +35,8 @@ export function createWorkspaceRouter(): Router {
       canManageRegister: can(req.user, 'register.manage'),
       adminReportsHref: paths.admin.reports(),
       adminOrganisationsHref: paths.admin.organisations(),
+      adminThemesHref: paths.admin.themes(),
+      adminTokensHref: paths.adminTokens.index(),
       importHref: can(req.user, 'register.manage') ? paths.admin.importNew() : null,
       assignmentsHref: paths.assignments.index(),
       reviewsHref: can(req.user, 'oversight.view') ? paths.reviews.index() : null,

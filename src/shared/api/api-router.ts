@@ -20,6 +20,7 @@ import { requestContext } from '../../modules/accounts/accounts.controller';
 import type { CurrentUser, RequestContext } from '../../modules/accounts/accounts.types';
 import type { ApiResult, ApiRoute } from './api-route';
 import { isMultipart } from '../multipart';
+import { guardBody } from '../middleware/input-guard';
 import {
   PayloadTooLargeError,
   TooManyRequestsError,
@@ -165,7 +166,7 @@ function compileRoute(route: ApiRoute): RequestHandler {
 
 export function createApiRouter(routes: ApiRoute[], authenticator: BearerAuthenticator): Router {
   const router = Router();
-  router.use(API_PREFIX, authentication(authenticator), jsonBody, bodyErrors);
+  router.use(API_PREFIX, authentication(authenticator), jsonBody, bodyErrors, guardBody);
   for (const route of routes) router[route.method](route.path, compileRoute(route));
   return router;
 }

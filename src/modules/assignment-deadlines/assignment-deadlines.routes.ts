@@ -1,0 +1,17 @@
+/**
+ * An assignment's deadlines page and its forms. Every route needs a signed-in user; the service
+ * applies the policy to each assignment. POSTs have passed the CSRF check before they get here.
+ */
+import { Router } from 'express';
+import { routes } from '../../shared/paths';
+import { requireSignIn } from '../workspace/workspace.routes';
+import { createAssignmentDeadlinesController } from './assignment-deadlines.controller';
+import type { AssignmentDeadlinesService } from './assignment-deadlines.service';
+
+export function createAssignmentDeadlinesRouter(service: AssignmentDeadlinesService): Router {
+  const c = createAssignmentDeadlinesController(service);
+  const router = Router();
+  router.get(routes.assignmentDeadlines, requireSignIn, c.show);
+  router.post(routes.assignmentClockOverride, requireSignIn, c.setOverride);
+  return router;
+}

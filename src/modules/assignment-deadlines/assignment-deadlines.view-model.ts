@@ -1,0 +1,77 @@
+/** The deadlines page, shaped for its template: words and dates, never raw codes. */
+import { formatLongDate } from '../../shared/calendar-date';
+import { paths } from '../../shared/paths';
+import { describeDue } from '../deadlines/deadlines';
+import { ORGANISATION_KIND_LABELS } from '../register/register.labels';
+import type { OrganisationKind } from '../../db/tables';
+import type { AssignmentDeadlines } from './assignment-deadlines.service';
+import { OVERRIDE_CHOICES, type OverrideChoice } from './assignment-deadlines.schemas';
+
+const dateAndTime = (d: Date) =>
+  new Intl.DateTimeFormat('en-GB', {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'Europe/London',
+  }).format(d);
+
+export const BASIS_WORDS: Record<AssignmentDeadlines['clock']['basis'], string> = {
+  statutory: 'The statutory response clock applies to this organisation.',
+  recorded_date: 'A due date has been recorded for this organisation by the administrator.',
+  not_this_addressee:
+    'The law places the duty to respond on another addressee, so this organisation has no statutory response deadline.',
+  overridden_off: 'The administrator has set that this organisation has no response deadline.',
+  no_statutory_clock: 'The report’s legal basis sets no response deadline.',
+};
+
+export const OVERRIDE_LABELS: Record<OverrideChoice, string> = {
+  rules: 'Follow the rule for the legal basis and kind of organisation',
+  statutory: 'Apply the statutory clock to this organisation',
+  none: 'No response deadline for this organisation',
+  date: 'Record a due date for this organisation',
+};
+
+export function deadlinesView(
+  d: AssignmentDeadlines,
+  failed: { override?: Record<string, string> },
+) {
+  const current: OverrideChoice = d.override?.mode ?? 'rules';
+  const overrideValues = failed.override ?? {
+    mode: current,
+    dueOn: d.override?.mode === 'date' ? d.override.dueOn : '',
+    reason: '',
+  };
+  return {
+    id: d.id,
+    ref: d.ref,
+    title: d.title ?? d.ref,
+    organisationName: d.organisation.name,
+    organisationKind: ORGANISATION_KIND_LABELS[d.organisation.kind as OrganisationKind],
+    reportTitle: d.report.title,
+    ruleLabel: d.rule.label,
+    dutyHolders: d.rule.dutyHolders,
+    basis: BASIS_WORDS[d.clock.basis],
+    dueOn: d.clock.dueOn ? formatLongDate(d.clock.dueOn) : null,
+    dueDescription: describeDue(d.clock),
+    overdue: d.clock.overdue,
+    assignmentHref: paths.assignments.show(d.id),
+    overrides: d.overrides.map((o) => ({
+      label: OVERRIDE_LABELS[o.mode],
+      dueOn: o.dueOn ? formatLongDate(o.dueOn) : null,
+      reason: o.reason,
+      setBy: o.setBy,
+      setAt: dateAndTime(o.setAt),
+    })),
+    overrideForm: d.may.override
+      ? {
+          action: paths.assignments.clockOverride(d.id),
+          values: overrideValues,
+          choices: OVERRIDE_CHOICES.map((value) => ({
+            value,
+            text: OVERRIDE_LABELS[value],
+            id: `override-mode-${value}`,
+            checked: overrideValues.mode === value,
+          })),
+        }
+      : null,
+  };
+}
