@@ -183,8 +183,8 @@ export function createApp(services: Services): Express {
   app.use(createPublicationRouter(services.publication));
   app.use(createOpenDataRouter(services.openData, services.responseCache));
   app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
-  app.use(createDashboardsRouter(services.dashboards));
-  app.use(createBoardPackRouter(services.boardPack));
+  app.use(createDashboardsRouter(services.dashboards, services.memo));
+  app.use(createBoardPackRouter(services.boardPack, services.memo));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -79,10 +79,40 @@ describe('dashboards computed once per data version', () => {
     expect(organisationTable(after.text)).toContain('Summary Force AA');
   });
 
+  it('keeps the body once for everyone allowed, but gives each visitor their own header and token', async () => {
+    const sessionToken = async (role: 'overseer' | 'viewer') => {
+      const user = await createUser(db.knex, { role });
+      return built.services.sessions.start(db.knex, {
+        userId: user.id,
+        state: 'active',
+        context: { ip: '127.0.0.1', userAgent: null, requestId: null },
+      });
+    };
+    const one = await sessionToken('overseer');
+    const two = await sessionToken('overseer');
+    const page = (token: string) =>
+      request(built.app)
+        .get('/workspace/board-pack')
+        .set('Cookie', `tracker-session=${token}`)
+        .expect(200);
+    const first = await page(one.token);
+    const hits = built.services.memo.stats().hits;
+    const second = await page(two.token);
+    expect(built.services.memo.stats().hits).toBeGreaterThan(hits);
+    expect(first.text).toContain(one.session.csrfToken);
+    expect(second.text).toContain(two.session.csrfToken);
+    expect(second.text).not.toContain(one.session.csrfToken);
+    const body = (html: string) => html.slice(html.indexOf('<main'), html.indexOf('</main>'));
+    expect(body(second.text)).toBe(body(first.text));
+    expect(second.headers['cache-control']).toBe('no-store');
+  });
+
   it('refuses an organisation lead however warm the memo is', async () => {
     await get('overseer', '/workspace/dashboards/progress').expect(200);
     for (const path of ['', '/overdue', '/progress', '/summary'])
       await get('lead', `/workspace/dashboards${path}`).expect(403);
+    await get('overseer', '/workspace/board-pack').expect(200);
+    await get('lead', '/workspace/board-pack').expect(403);
   });
 
   it('lists organisations fifty to a page on the summary', async () => {

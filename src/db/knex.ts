@@ -4,6 +4,7 @@
  * live in DATA_DIR, so a new user needs nothing installed. Both are driven through the same knex
  * interface, and every migration and query must run on both (server 15+, embedded 18).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -12,6 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { PROJECT_ROOT } from '../shared/project-root';
 
 const DATE_OID = 1082;
 const INT8_OID = 20;
@@ -127,12 +129,43 @@ export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Pro
         { dataDir },
         'creating the embedded database (first start only, takes a few seconds)',
       );
+    if (fresh) await createClusterInChildProcess(pgdata);
     const pglite = await PGlite.create(pgdata, { parsers: PGLITE_PARSERS });
     return wrapPglite(pglite, async () => unlock(), pglite);
   } catch (err) {
     unlock();
     throw err;
   }
+}
+
+/**
+ * Creating a new embedded cluster (initdb) grows the WebAssembly heap to about 750 MiB, which the
+ * process would then keep for as long as it runs; opening an existing one takes about 270 MiB. So a
+ * first start creates the cluster in a short-lived child process and then opens it like any later
+ * start.
+ */
+async function createClusterInChildProcess(pgdata: string): Promise<void> {
+  const code =
+    "import { PGlite } from '@electric-sql/pglite';" +
+    'const db = await PGlite.create(process.argv[1]); await db.query("select 1"); await db.close();';
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code, pgdata], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(`creating the embedded database failed: ${stderr.trim() || `exit ${code}`}`),
+          ),
+    );
+  });
 }
 
 /**

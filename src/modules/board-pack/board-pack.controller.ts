@@ -11,6 +11,8 @@ import { authorise } from '../accounts/policy';
 import { CLOSURE_REASON_LABELS, STANCE_LABELS, STATUS_LABELS } from '../register/register.labels';
 import { RAG_LABELS } from '../dashboards/dashboards.view-model';
 import type { BoardPack, BoardPackService } from './board-pack.service';
+import { renderKeptBody } from '../../shared/response-cache/kept-body';
+import type { VersionMemo } from '../../shared/response-cache/version-memo';
 
 const breadcrumbs = [{ text: 'Your workspace', href: paths.workspace() }];
 const FIELD_ORDER = ['from', 'to'] as const;
@@ -114,7 +116,7 @@ export function boardPackView(pack: BoardPack) {
   };
 }
 
-export function createBoardPackController(service: BoardPackService) {
+export function createBoardPackController(service: BoardPackService, memo?: VersionMemo) {
   return {
     async page(req: Request, res: Response) {
       // Check the role first, so a force lead gets 403 whatever dates they typed.
@@ -136,14 +138,18 @@ export function createBoardPackController(service: BoardPackService) {
         });
         return;
       }
-      const pack = await service.pack(req.user, period);
-      res.render('board-pack/index', {
-        pageTitle: 'Board pack',
-        breadcrumbs,
-        form: { action: paths.boardPack.page(), values: period },
-        apiHref: paths.boardPack.api(period),
-        pack: boardPackView(pack),
-      });
+      const chosen = period;
+      // The same pack for everyone allowed to read it (checked above): rendered once per version.
+      await renderKeptBody(req, res, memo, 'workspace', service.today(), async () => ({
+        view: 'board-pack/index',
+        locals: {
+          pageTitle: 'Board pack',
+          breadcrumbs,
+          form: { action: paths.boardPack.page(), values: chosen },
+          apiHref: paths.boardPack.api(chosen),
+          pack: boardPackView(await service.pack(req.user, chosen)),
+        },
+      }));
     },
   };
 }

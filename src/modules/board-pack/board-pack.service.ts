@@ -81,6 +81,7 @@ export function createBoardPackService(deps: {
 
   return {
     period,
+    today: () => clock.today(),
 
     async pack(user: CurrentUser | null, p: BoardPackPeriod) {
       authorise(user, 'oversight.view');

@@ -26,6 +26,9 @@ import {
 } from './dashboards.view-model';
 import { ASSIGNMENT_STATUSES } from '../../db/tables';
 import { STATUS_LABELS } from '../register/register.labels';
+import { authorise } from '../accounts/policy';
+import { keptPage } from '../../shared/response-cache/kept-body';
+import type { VersionMemo } from '../../shared/response-cache/version-memo';
 
 const validateFilters = compileText<DashboardQuery>(DashboardQuery);
 const validateMatrixQuery = compileText<MatrixPageQuery>(MatrixPageQuery);
@@ -45,9 +48,18 @@ const filtersOf = (q: DashboardFilters): DashboardFilters => ({
 
 const breadcrumbs = [{ text: 'Your workspace', href: paths.workspace() }];
 
-export function createDashboardsController(service: DashboardsService) {
+export function createDashboardsController(service: DashboardsService, memo?: VersionMemo) {
+  // Each page's body is the same for everyone allowed to see it: rendered once per data version.
+  const kept = (handler: (req: Request, res: Response) => Promise<unknown>) =>
+    keptPage(
+      memo,
+      'workspace',
+      service.today,
+      (req) => authorise(req.user, 'oversight.view'),
+      handler,
+    );
   return {
-    async matrix(req: Request, res: Response) {
+    matrix: kept(async (req: Request, res: Response) => {
       const query = check(validateMatrixQuery, { ...req.query });
       const filters = filtersOf(query);
       const page = query.page ?? 1;
@@ -101,9 +113,9 @@ export function createDashboardsController(service: DashboardsService) {
               }
             : null,
       });
-    },
+    }),
 
-    async overdue(req: Request, res: Response) {
+    overdue: kept(async (req: Request, res: Response) => {
       const filters = filtersOf(check(validateFilters, { ...req.query }));
       const data = await service.overdue(req.user, filters, OVERDUE_PAGE_LIMIT);
       const options = await service.filterOptions();
@@ -115,9 +127,9 @@ export function createDashboardsController(service: DashboardsService) {
         today: data.today,
         ...overdueView(data),
       });
-    },
+    }),
 
-    async progress(req: Request, res: Response) {
+    progress: kept(async (req: Request, res: Response) => {
       const filters = filtersOf(check(validateFilters, { ...req.query }));
       const months = await service.progress(req.user, filters);
       const options = await service.filterOptions();
@@ -129,9 +141,9 @@ export function createDashboardsController(service: DashboardsService) {
         filters: form,
         chart: progressView(months, form.description),
       });
-    },
+    }),
 
-    async summary(req: Request, res: Response) {
+    summary: kept(async (req: Request, res: Response) => {
       const query = check(validateSummaryQuery, { ...req.query });
       const filters = filtersOf(query);
       const page = query.page ?? 1;
@@ -167,7 +179,7 @@ export function createDashboardsController(service: DashboardsService) {
           ),
         ),
       });
-    },
+    }),
 
     async matrixCsv(req: Request, res: Response) {
       const filters = filtersOf(check(validateFilters, { ...req.query }));

@@ -4,13 +4,14 @@
  * checks the policy on every call).
  */
 import { Router } from 'express';
+import type { VersionMemo } from '../../shared/response-cache/version-memo';
 import { routes } from '../../shared/paths';
 import { requireSignIn } from '../workspace/workspace.routes';
 import { createDashboardsController } from './dashboards.controller';
 import type { DashboardsService } from './dashboards.service';
 
-export function createDashboardsRouter(service: DashboardsService): Router {
-  const c = createDashboardsController(service);
+export function createDashboardsRouter(service: DashboardsService, memo?: VersionMemo): Router {
+  const c = createDashboardsController(service, memo);
   const router = Router();
   router.get(routes.dashboards.matrix, requireSignIn, c.matrix);
   router.get(routes.dashboards.overdue, requireSignIn, c.overdue);

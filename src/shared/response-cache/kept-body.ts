@@ -1,0 +1,76 @@
+/**
+ * Signed-in pages kept per data version (ADR 0012): a dashboard or the board pack shows the same
+ * body to everyone allowed to see it, but its layout carries the visitor's own header (and the
+ * sign-out form's CSRF token). So the body is rendered once per key, without the layout, and kept in
+ * the version memo; each request renders only the layout around it.
+ *
+ * Callers check permission before calling, and the key must carry everything the body depends on:
+ * the URL (filters, pages, dates) and the role. Bodies must not contain a CSRF token or anything
+ * else that belongs to one visitor.
+ */
+import type { Request, Response } from 'express';
+import type { DataVersionScope } from '../../db/data-version';
+import type { VersionMemo } from './version-memo';
+
+interface KeptBody {
+  html: string;
+  layout: Record<string, unknown>;
+}
+
+export async function renderKeptBody(
+  req: Request,
+  res: Response,
+  memo: VersionMemo | undefined,
+  scope: DataVersionScope,
+  day: string,
+  build: () => Promise<{ view: string; locals: Record<string, unknown> }>,
+): Promise<void> {
+  const render = async (): Promise<KeptBody> => {
+    const { view, locals } = await build();
+    const html = await new Promise<string>((resolve, reject) =>
+      res.app.render(
+        view,
+        { ...locals, layout: false, cache: res.app.enabled('view cache') },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      ),
+    );
+    const { pageTitle, breadcrumbs } = locals;
+    return { html, layout: { pageTitle, breadcrumbs } };
+  };
+  const key = `body|${day}|${req.user?.role ?? 'none'}|${req.originalUrl}`;
+  const kept = memo ? await memo.get(scope, key, render) : await render();
+  res.render('shared/kept-body', { ...kept.layout, keptBody: kept.html });
+}
+
+/**
+ * Wraps a page handler that ends in `res.render(view, locals)` so that its body is kept per data
+ * version (see renderKeptBody). `allowed` runs first on every request (the permission check), since
+ * a kept body skips the handler. The handler must not answer in any other way on success (errors
+ * it throws are answered as usual and nothing is kept).
+ */
+export function keptPage(
+  memo: VersionMemo | undefined,
+  scope: DataVersionScope,
+  today: () => string,
+  allowed: (req: Request) => void,
+  handler: (req: Request, res: Response) => Promise<unknown>,
+): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    allowed(req);
+    await renderKeptBody(
+      req,
+      res,
+      memo,
+      scope,
+      today(),
+      () =>
+        new Promise((resolve, reject) => {
+          const capture = Object.create(res) as Response;
+          capture.render = ((view: string, locals?: Record<string, unknown>) => {
+            resolve({ view, locals: locals ?? {} });
+          }) as Response['render'];
+          handler(req, capture).catch(reject);
+        }),
+    );
+  };
+}
