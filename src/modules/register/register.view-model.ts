@@ -86,6 +86,8 @@ export function assignmentView(a: AssignmentSummary) {
     report: { title: a.report.title, href: paths.reports.show(a.report.slug) },
     addresseeConfirmed: a.addresseeConfirmed,
     status: statusTag(a.status, a.closureReason),
+    reviewedOn: a.reviewedOn,
+    statusNote: a.statusNote,
     response: a.response
       ? {
           ...responseVersionView(a.response),
