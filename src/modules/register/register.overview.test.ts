@@ -127,6 +127,20 @@ describe('the overview headline', () => {
       expect(list.text).not.toContain('LIN-12:</span> Text not yet entered');
     });
 
+    it('carries the caveats the pages show into the open data and the feed', async () => {
+      const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
+      const csv = (await request(app).get('/data/assignments.csv').expect(200)).text;
+      const header = csv.split(/\r?\n/)[0]!.split(',');
+      expect(header).toContain('caveats');
+      expect(csv).toContain(
+        'response date is when it was reported; the date of the response itself is not confirmed',
+      );
+      expect(csv).toContain('addressee not confirmed by public sources');
+      const feed = (await request(app).get('/data/feed.atom').expect(200)).text;
+      expect(feed).toContain('A response from South Yorkshire Police was reported on 2022-04-20');
+      expect(feed).not.toContain('South Yorkshire Police responded on 2022-04-20');
+    });
+
     it('lists each organisation with what is addressed to it and its overdue responses', async () => {
       const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
       const res = await request(app).get('/').expect(200);
