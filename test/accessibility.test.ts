@@ -388,7 +388,8 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         if (!parent || parent.closest('.govuk-visually-hidden, svg, textarea, script, style'))
           continue;
         const text = node.textContent ?? '';
-        for (const match of text.matchAll(/\S+/g)) {
+        // A word: letters between spaces, hyphens, dashes and slashes (where lines may break).
+        for (const match of text.matchAll(/[^\s\-‐–—/]+/g)) {
           const range = document.createRange();
           range.setStart(node, match.index);
           range.setEnd(node, match.index + match[0].length);
