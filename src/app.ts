@@ -180,7 +180,7 @@ export function createApp(services: Services): Express {
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createAssignmentDeadlinesRouter(services.assignmentDeadlines));
   app.use(createProgressUpdatesRouter(services.progressUpdates));
-  app.use(createPublicationRouter(services.publication));
+  app.use(createPublicationRouter(services.publication, services.statusNotes));
   app.use(createOpenDataRouter(services.openData, services.responseCache));
   app.use(createFeedbackRouter({ feedback: services.feedback, signIn: services.signIn, config }));
   app.use(createDashboardsRouter(services.dashboards, services.memo));

@@ -29,6 +29,7 @@ import { createProgressUpdatesService } from './modules/progress-updates/progres
 import { createOversightService } from './modules/oversight/oversight.service';
 import { createAssignmentDeadlinesService } from './modules/assignment-deadlines/assignment-deadlines.service';
 import { createPublicationService } from './modules/publication/publication.service';
+import { createStatusNotesService } from './modules/publication/status-notes.service';
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
 import { createFeedbackService } from './modules/feedback/feedback.service';
@@ -160,6 +161,7 @@ export function buildServices({ knex, clock, config, logger, evidenceStore }: Se
     oversight: createOversightService({ knex, clock }),
     assignmentDeadlines: createAssignmentDeadlinesService({ knex, clock }),
     publication: createPublicationService({ knex, clock }),
+    statusNotes: createStatusNotesService({ knex, clock }),
     openData: createOpenDataService({
       repository: createOpenDataRepository(knex),
       versions: dataVersions,

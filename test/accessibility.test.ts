@@ -100,6 +100,25 @@ const PAGES = [
   '/recommendations/LIN-01/follow',
   '/follow/confirm/unknown-link',
   '@unsubscribe',
+  // The public record's answers (issue 14): the status note page, a form with date boxes, and the
+  // overview with its three date boxes filled in.
+  'overseer:/workspace/assignments/@assignment/status-notes',
+  'admin:/admin/reports/operation-linden-2021/edit',
+  '/?as_of-day=25&as_of-month=2&as_of-year=2022',
+];
+
+/** Pages where no word may be split across two lines at 320 px. */
+const NO_SPLIT_PAGES = [
+  '/',
+  '/reports',
+  '/reports/operation-linden-2021',
+  '/recommendations',
+  '/recommendations/LIN-01',
+  '/recommendations/LIN-08',
+  '/organisations',
+  '/organisations/south-yorkshire-police',
+  '/accessibility',
+  'overseer:/workspace/assignments/@assignment/status-notes',
 ];
 
 const describeWithBrowser = chromiumPath || browserRequired ? describe : describe.skip;
@@ -237,6 +256,14 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       published_at: new Date('2022-02-21T10:00:00Z'),
       publisher_label: 'Overseer',
     });
+    // A public status note, so the public pages show why LIN-01 stands where it does.
+    await db.knex('status_notes').insert({
+      assignment_id: assignmentId,
+      occasion: 'rate',
+      note: 'Training has started in every district; the policy change is still with the legal team.',
+      published_at: new Date('2022-02-25T11:00:00Z'),
+      publisher_label: 'Overseer',
+    });
     feedbackId = (
       await db
         .knex('feedback_messages')
@@ -340,6 +367,43 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
       );
       expect({ width, overflow }).toEqual({ width, overflow: 0 });
     }
+  });
+
+  it.each(NO_SPLIT_PAGES)('%s splits no word across two lines at 320 px', async (entry) => {
+    const page = pages.get(320)!;
+    const at = entry.indexOf(':/');
+    const [as, url] = at > 0 ? [entry.slice(0, at), entry.slice(at + 1)] : [null, entry];
+    await page.context().clearCookies();
+    if (as)
+      await page
+        .context()
+        .addCookies([{ name: 'tracker-session', value: tokens.get(as)!, url: base }]);
+    await page.goto(base + fill(url!));
+    const split = await page.evaluate(() => {
+      const found: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        // Text that is not laid out as lines of words: hidden, in the chart, or in a textarea.
+        if (!parent || parent.closest('.govuk-visually-hidden, svg, textarea, script, style'))
+          continue;
+        const text = node.textContent ?? '';
+        // A word: letters between spaces, hyphens, dashes and slashes (where lines may break).
+        for (const match of text.matchAll(/[^\s\-‐–—/]+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set(
+            Array.from(range.getClientRects())
+              .filter((r) => r.width > 0)
+              .map((r) => Math.round(r.top)),
+          );
+          if (lines.size > 1) found.push(match[0]);
+        }
+      }
+      return found;
+    });
+    expect(split).toEqual([]);
   });
 
   it('lets a keyboard user skip to the content and reach the filters', async () => {

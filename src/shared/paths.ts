@@ -156,6 +156,9 @@ export const paths = {
     updateWithdrawal: (updateId: number) => `/workspace/updates/${updateId}/publication/withdrawal`,
     evidence: (fileId: number) => `/workspace/evidence/${fileId}/publication`,
     evidenceWithdrawal: (fileId: number) => `/workspace/evidence/${fileId}/publication/withdrawal`,
+    statusNotes: (assignmentId: number, query: Query = {}) =>
+      withQuery(`/workspace/assignments/${assignmentId}/status-notes`, query),
+    statusNoteWithdrawal: (noteId: number) => `/workspace/status-notes/${noteId}/withdrawal`,
   },
   publicEvidence: { download: (fileId: number) => `/evidence/${fileId}` },
   openData: {
@@ -325,6 +328,8 @@ export const routes = {
     updateWithdrawal: '/workspace/updates/:updateId/publication/withdrawal',
     evidence: '/workspace/evidence/:fileId/publication',
     evidenceWithdrawal: '/workspace/evidence/:fileId/publication/withdrawal',
+    statusNotes: '/workspace/assignments/:id/status-notes',
+    statusNoteWithdrawal: '/workspace/status-notes/:noteId/withdrawal',
   },
   publicEvidence: '/evidence/:fileId',
   openData: {

@@ -476,6 +476,21 @@ const assignments: Dataset<AssignmentDataRow> = {
         value: (r) => currentVersion(r)?.on ?? null,
       },
       {
+        name: 'caveats',
+        type: 'text',
+        meaning:
+          'What the public page warns about this row, in words, separated by "; ": an addressee not confirmed by public sources, a response whose own date is not known (only when it was reported). Empty when there is nothing to warn about.',
+        value: (r) =>
+          [
+            r.addressee_confirmed ? null : 'addressee not confirmed by public sources',
+            r.responded_on && !r.response_date_confirmed
+              ? 'response date is when it was reported; the date of the response itself is not confirmed'
+              : null,
+          ]
+            .filter(Boolean)
+            .join('; ') || null,
+      },
+      {
         name: 'page_url',
         type: 'url',
         meaning: 'The recommendation’s page on this site.',

@@ -179,6 +179,7 @@ export function panelView(
     earlierRatings: panel.ratings.slice(1).map(ratingView),
     changes: panel.changes.map(statusChangeView),
     mayDecide: panel.mayDecide,
+    statusNotesHref: paths.publication.statusNotes(id),
     // A form stays on the page after it failed, so the message has somewhere to point.
     verify: {
       show: status === 'awaiting_verification' || failed?.form === 'verify',

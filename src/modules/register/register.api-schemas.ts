@@ -86,6 +86,22 @@ export const AssignmentSchema = closed(
       description: Type.String(),
     }),
     withdrawn: WithdrawnSchema,
+    lastReviewedOn: Nullable(
+      Type.String({
+        format: 'date',
+        description: 'The day the oversight office last decided or published anything about it',
+      }),
+    ),
+    statusNote: Nullable(
+      closed(
+        {
+          text: Nullable(Type.String({ description: 'Null once the note was withdrawn' })),
+          publishedOn: DateText,
+          withdrawn: Nullable(closed({ on: DateText, reason: Type.String() })),
+        },
+        'The public status note: why it stands where it does',
+      ),
+    ),
   },
   'One recommendation addressed to one organisation',
 );

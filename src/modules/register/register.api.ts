@@ -82,6 +82,8 @@ export function presentAssignment(a: AssignmentSummary) {
       description: a.due.description,
     },
     withdrawn: a.withdrawn,
+    lastReviewedOn: a.reviewedOn,
+    statusNote: a.statusNote,
   };
 }
 

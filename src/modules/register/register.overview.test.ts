@@ -110,6 +110,37 @@ describe('the overview headline', () => {
       expect(today.text).not.toContain('This is the record as it stood on');
     });
 
+    it('titles a recommendation whose text is pending by its report and number, with a link to the source', async () => {
+      const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
+      const page = await request(app).get('/recommendations/LIN-08').expect(200);
+      expect(page.text).toContain('<title>LIN-08: Operation Linden recommendation 8 –');
+      expect(page.text).toContain(
+        '<h1 class="govuk-heading-xl">Operation Linden recommendation 8</h1>',
+      );
+      const callout = page.text.slice(page.text.indexOf('id="text-pending"'));
+      expect(callout).toContain('Read what the source says about recommendation');
+      expect(callout).toContain(
+        'href="https://www.policeconduct.gov.uk/our-work/learning/operation-linden-recommendations-south-yorkshire-police-and-college-policing"',
+      );
+      const list = await request(app).get('/reports/operation-linden-2021').expect(200);
+      expect(list.text).toContain('Operation Linden recommendation 12');
+      expect(list.text).not.toContain('LIN-12:</span> Text not yet entered');
+    });
+
+    it('carries the caveats the pages show into the open data and the feed', async () => {
+      const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
+      const csv = (await request(app).get('/data/assignments.csv').expect(200)).text;
+      const header = csv.split(/\r?\n/)[0]!.split(',');
+      expect(header).toContain('caveats');
+      expect(csv).toContain(
+        'response date is when it was reported; the date of the response itself is not confirmed',
+      );
+      expect(csv).toContain('addressee not confirmed by public sources');
+      const feed = (await request(app).get('/data/feed.atom').expect(200)).text;
+      expect(feed).toContain('A response from South Yorkshire Police was reported on 2022-04-20');
+      expect(feed).not.toContain('South Yorkshire Police responded on 2022-04-20');
+    });
+
     it('lists each organisation with what is addressed to it and its overdue responses', async () => {
       const { app } = buildTestApp(db.knex, { now: '2026-12-02T09:00:00Z' });
       const res = await request(app).get('/').expect(200);

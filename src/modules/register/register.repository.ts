@@ -46,6 +46,16 @@ export interface AssignmentDetailRow extends AssignmentRow {
   report_published_on: CalendarDate | null;
   report_dated_on: CalendarDate | null;
   report_publish_responses: boolean;
+  /** The latest public status note by the day of the record (its words null once withdrawn). */
+  status_note: StatusNoteJson | string | null;
+  last_reviewed_at: Date | string | null;
+}
+
+export interface StatusNoteJson {
+  note: string | null;
+  publishedAt: string;
+  withdrawnAt: string | null;
+  withdrawnReason: string | null;
 }
 
 /** A response version as public pages may show it: never the user who recorded it. */
@@ -178,6 +188,8 @@ function reviewActsSql(end: Date): { sql: string; bindings: Date[] } {
     `select u.assignment_id, p.published_at from evidence_publications p
        join evidence_files f on f.id = p.evidence_file_id
        join progress_updates u on u.id = f.progress_update_id where p.published_at < ?`,
+    `select n.assignment_id, n.published_at from status_notes n where n.published_at < ?`,
+    `select n.assignment_id, n.withdrawn_at from status_notes n where n.withdrawn_at < ?`,
   ];
   return { sql: parts.join('\n union all\n'), bindings: parts.map(() => end) };
 }
@@ -233,6 +245,7 @@ export function createRegisterRepository(
 }
 
 function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: EvidenceStore) {
+  const endOf = () => (asOf ? asOf.end : FAR_FUTURE);
   /** `assignments` (or, as of a past day, its reconstruction) under the alias given. */
   const assignmentsAs = (alias: string): string | Knex.Raw =>
     asOf
@@ -265,6 +278,15 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: Eviden
         'rp.published_on as report_published_on',
         'rp.dated_on as report_dated_on',
         'rp.publish_responses as report_publish_responses',
+        // The latest public status note by then: its words only while it was not withdrawn.
+        db.raw(
+          `(select json_build_object('note', case when n.withdrawn_at is null or n.withdrawn_at >= ? then n.note end, 'publishedAt', n.published_at, 'withdrawnAt', case when n.withdrawn_at < ? then n.withdrawn_at end, 'withdrawnReason', case when n.withdrawn_at < ? then n.withdrawn_reason end) from status_notes n where n.assignment_id = a.id and n.published_at < ? order by n.published_at desc, n.id desc limit 1) as status_note`,
+          [endOf(), endOf(), endOf(), endOf()],
+        ),
+        db.raw(
+          `(select max(acts.at) from (${reviewActsSql(endOf()).sql}) acts where acts.assignment_id = a.id) as last_reviewed_at`,
+          reviewActsSql(endOf()).bindings,
+        ),
         // Granted extensions move the due date (and so lateness) on every page, public ones too.
         db.raw(
           `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted' and e.decided_on <= ?) as granted_extensions`,

@@ -37,6 +37,7 @@ import type {
   TimelineFacts,
   AssignmentDetailRow,
   HeadlineRow,
+  StatusNoteJson,
   RecommendationFilters,
   RecommendationListRow,
   RecommendationSortKey,
@@ -124,6 +125,30 @@ export interface AssignmentSummary {
   target: TargetState;
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
+  /** When the oversight office last decided or published anything about it (ADR 0013). */
+  reviewedOn: CalendarDate | null;
+  /**
+   * The public status note: why it stands where it does (ADR 0014). `text` is null when the
+   * latest note was withdrawn; `withdrawn` then says when and why.
+   */
+  statusNote: {
+    text: string | null;
+    publishedOn: CalendarDate;
+    withdrawn: { on: CalendarDate; reason: string } | null;
+  } | null;
+}
+
+function statusNoteFrom(raw: AssignmentDetailRow['status_note']): AssignmentSummary['statusNote'] {
+  if (!raw) return null;
+  const n = (typeof raw === 'string' ? JSON.parse(raw) : raw) as StatusNoteJson;
+  return {
+    text: n.note,
+    publishedOn: londonDate(new Date(n.publishedAt)),
+    withdrawn:
+      n.withdrawnAt && n.withdrawnReason
+        ? { on: londonDate(new Date(n.withdrawnAt)), reason: n.withdrawnReason }
+        : null,
+  };
 }
 
 export interface PublicResponse {
@@ -413,6 +438,8 @@ export function createRegisterService(deps: {
         row.withdrawn_at && row.withdrawn_reason
           ? { on: londonDate(row.withdrawn_at), reason: row.withdrawn_reason }
           : null,
+      reviewedOn: row.last_reviewed_at ? londonDate(new Date(row.last_reviewed_at)) : null,
+      statusNote: statusNoteFrom(row.status_note),
     };
   }
 

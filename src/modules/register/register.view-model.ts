@@ -47,6 +47,21 @@ export function statusTag(
   return { text: STATUS_LABELS[status] + reason, classes: STATUS_TAG_CLASSES[status] };
 }
 
+/**
+ * The title of a recommendation whose text is not public yet: its report and number, as a reader
+ * would cite it ("Operation Linden recommendation 8"), never "Text not yet entered". The report's
+ * name is its title up to a dash ("Operation Linden – Learning and Recommendations").
+ */
+export function pendingTitle(
+  reportTitle: string,
+  sourceNumber: string | null,
+  ref: string,
+): string {
+  const name = reportTitle.split(/\s[–—-]\s/)[0]!.trim();
+  const number = sourceNumber ?? /(\d+)\s*$/.exec(ref)?.[1]?.replace(/^0+(?=\d)/, '') ?? ref;
+  return `${name} recommendation ${number}`;
+}
+
 export function statusSummary(counts: StatusCounts) {
   return ASSIGNMENT_STATUSES.map((s) => ({
     status: s,
@@ -79,13 +94,15 @@ export function assignmentView(a: AssignmentSummary) {
     },
     recommendation: {
       ref: a.recommendation.ref,
-      title: a.recommendation.title ?? 'Text not yet entered',
+      title: a.recommendation.title ?? pendingTitle(a.report.title, null, a.recommendation.ref),
       titlePending: a.recommendation.title === null,
       href: paths.recommendations.show(a.recommendation.ref),
     },
     report: { title: a.report.title, href: paths.reports.show(a.report.slug) },
     addresseeConfirmed: a.addresseeConfirmed,
     status: statusTag(a.status, a.closureReason),
+    reviewedOn: a.reviewedOn,
+    statusNote: a.statusNote,
     response: a.response
       ? {
           ...responseVersionView(a.response),
@@ -123,7 +140,7 @@ export function recommendationView(r: RecommendationSummary) {
     ref: r.ref,
     href: paths.recommendations.show(r.ref),
     sourceNumber: r.sourceNumber,
-    title: r.title ?? 'Text not yet entered',
+    title: r.title ?? pendingTitle(r.report.title, r.sourceNumber, r.ref),
     titlePending: r.title === null,
     text: r.text,
     textStatus: {
