@@ -21,6 +21,7 @@ import * as createDataVersions from './20261202130000_create_data_versions';
 import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as targetDates from './20261202150200_target_dates';
+import * as judicialReviewPauses from './20261202150300_judicial_review_pauses';
 
 interface Migration {
   name: string;
@@ -50,6 +51,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202150000_response_versions', ...responseVersions },
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
   { name: '20261202150200_target_dates', ...targetDates },
+  { name: '20261202150300_judicial_review_pauses', ...judicialReviewPauses },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

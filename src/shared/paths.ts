@@ -48,6 +48,8 @@ export const paths = {
     clockOverride: (id: number) => `/workspace/assignments/${id}/clock-override`,
     committedDate: (id: number) => `/workspace/assignments/${id}/committed-date`,
     implementBy: (id: number) => `/workspace/assignments/${id}/implement-by`,
+    pauses: (id: number) => `/workspace/assignments/${id}/pauses`,
+    endPause: (id: number, pauseId: number) => `/workspace/assignments/${id}/pauses/${pauseId}/end`,
   },
   evidence: { download: (id: number) => `/workspace/evidence/${id}` },
   reviews: {
@@ -228,6 +230,8 @@ export const routes = {
   assignmentClockOverride: '/workspace/assignments/:id/clock-override',
   assignmentCommittedDate: '/workspace/assignments/:id/committed-date',
   assignmentImplementBy: '/workspace/assignments/:id/implement-by',
+  assignmentPauses: '/workspace/assignments/:id/pauses',
+  assignmentEndPause: '/workspace/assignments/:id/pauses/:pauseId/end',
   evidenceDownload: '/workspace/evidence/:id',
   reviews: '/workspace/reviews',
   review: '/workspace/reviews/:updateId',

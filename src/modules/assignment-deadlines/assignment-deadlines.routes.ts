@@ -15,5 +15,7 @@ export function createAssignmentDeadlinesRouter(service: AssignmentDeadlinesServ
   router.post(routes.assignmentClockOverride, requireSignIn, c.setOverride);
   router.post(routes.assignmentCommittedDate, requireSignIn, c.setCommittedDate);
   router.post(routes.assignmentImplementBy, requireSignIn, c.setImplementBy);
+  router.post(routes.assignmentPauses, requireSignIn, c.recordPause);
+  router.post(routes.assignmentEndPause, requireSignIn, c.endPause);
   return router;
 }

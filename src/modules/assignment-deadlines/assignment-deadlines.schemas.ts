@@ -59,3 +59,14 @@ export const ImplementByInput = Type.Object(
   { additionalProperties: false },
 );
 export type ImplementByInput = Static<typeof ImplementByInput>;
+
+/** A judicial review pause: from a date, to a date or still open, with a reason. */
+export const PauseInput = Type.Object(
+  { fromOn: DateText, toOn: OptionalDateText, reason: Reason },
+  { additionalProperties: false },
+);
+export type PauseInput = Static<typeof PauseInput>;
+
+/** The day proceedings ended, for a pause recorded as still open. */
+export const EndPauseInput = Type.Object({ toOn: DateText }, { additionalProperties: false });
+export type EndPauseInput = Static<typeof EndPauseInput>;

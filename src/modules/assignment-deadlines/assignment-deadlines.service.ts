@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { CalendarDate } from '../../shared/calendar-date';
-import { ValidationError } from '../../shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { ajv, toFieldErrors } from '../../shared/validation';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { can } from '../accounts/policy';
@@ -22,6 +22,8 @@ import {
   ClockOverrideInput,
   CommittedDateInput,
   ImplementByInput,
+  PauseInput,
+  EndPauseInput,
   type OverrideChoice,
 } from './assignment-deadlines.schemas';
 import { targetState, type TargetState } from '../deadlines/targets';
@@ -30,10 +32,14 @@ const compiled = {
   override: ajv.compile<ClockOverrideInput>(ClockOverrideInput),
   committed: ajv.compile<CommittedDateInput>(CommittedDateInput),
   implementBy: ajv.compile<ImplementByInput>(ImplementByInput),
+  pause: ajv.compile<PauseInput>(PauseInput),
+  endPause: ajv.compile<EndPauseInput>(EndPauseInput),
 };
 
 const DATE_MESSAGES: Record<string, string> = {
   committedOn: 'Enter the committed date as a real date, like 2025-03-31, or leave it empty',
+  fromOn: 'Enter the day the proceedings began as a real date, like 2022-01-10',
+  toOn: 'Enter the day the proceedings ended as a real date, like 2022-02-10, or leave it empty if they are still in progress',
   implementBy: 'Enter the date as a real date, like 2024-12-31, or leave it empty',
   wording: 'The wording must be 300 characters or fewer',
   reason: 'The reason must be 2,000 characters or fewer',
@@ -115,7 +121,17 @@ export interface AssignmentDeadlines {
     setBy: string | null;
     setAt: Date;
   }[];
-  may: { override: boolean; commit: boolean; implementBy: boolean };
+  pauses: {
+    id: number;
+    from: CalendarDate;
+    to: CalendarDate | null;
+    reason: string;
+    recordedBy: string | null;
+    recordedAt: Date;
+    endedBy: string | null;
+    endedAt: Date | null;
+  }[];
+  may: { override: boolean; commit: boolean; implementBy: boolean; pause: boolean };
 }
 
 /**
@@ -187,7 +203,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .select('c.mode', 'c.due_on', 'c.reason', 'c.set_at', 'u.name as set_by_name'),
         clockOf(knex, a.id, a.responded_on),
       ]);
-      const [rec, implementHistory, committedHistory] = await Promise.all([
+      const [rec, implementHistory, committedHistory, pauseRows] = await Promise.all([
         knex('recommendations')
           .where({ id: a.recommendation_id })
           .first('implement_by', 'implement_by_wording'),
@@ -199,6 +215,12 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .leftJoin('users as u', 'u.id', 't.set_by')
           .where('t.assignment_id', a.id)
           .select('t.*', 'u.name as set_by_name'),
+        knex('assignment_pauses as p')
+          .leftJoin('users as r', 'r.id', 'p.recorded_by')
+          .leftJoin('users as e', 'e.id', 'p.ended_by')
+          .where('p.assignment_id', a.id)
+          .orderBy([{ column: 'p.from_on' }, { column: 'p.id' }])
+          .select('p.*', 'r.name as recorded_by_name', 'e.name as ended_by_name'),
       ]);
       const targetHistory = [
         ...implementHistory.map((t) => ({
@@ -245,7 +267,20 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           wording: rec.implement_by_wording,
         },
         targetHistory,
+        pauses: pauseRows.map((p) => ({
+          id: p.id,
+          from: p.from_on,
+          to: p.to_on,
+          reason: p.reason,
+          recordedBy: p.recorded_by_name,
+          recordedAt: new Date(p.recorded_at),
+          endedBy: p.ended_by_name,
+          endedAt: p.ended_at ? new Date(p.ended_at) : null,
+        })),
         may: {
+          pause:
+            can(actor, 'oversight.decide') &&
+            DEADLINE_RULES[state.input.legalBasis].judicialReviewPausesClock,
           override: can(actor, 'register.manage'),
           commit:
             can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
@@ -420,6 +455,127 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           requestId: context?.requestId ?? null,
         });
         return { changed: true };
+      });
+    },
+
+    /**
+     * An overseer records judicial review proceedings that stop the clock: from a day, to a day or
+     * still in progress, with a reason. Only where the legal basis lets proceedings stop the clock.
+     */
+    async recordPause(
+      actor: CurrentUser,
+      id: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ pauseId: number; dueOn: CalendarDate | null }> {
+      await authorisedAssignment(knex, actor, id, 'oversight.decide');
+      const valid = checkedDateForm<PauseInput>(compiled.pause, input);
+      const toOn = valid.toOn || null;
+      if (toOn && toOn < valid.fromOn)
+        throw new ValidationError([
+          {
+            field: 'toOn',
+            message: 'The day the proceedings ended must be on or after the day they began',
+          },
+        ]);
+      if (valid.fromOn > clock.today())
+        throw new ValidationError([
+          { field: 'fromOn', message: 'The day the proceedings began cannot be in the future' },
+        ]);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
+          forUpdate: true,
+        });
+        const before = await clockOf(trx, a.id, a.responded_on);
+        if (!DEADLINE_RULES[before.input.legalBasis].judicialReviewPausesClock)
+          throw new ConflictError(
+            'Judicial review proceedings do not stop the response clock for this kind of report, so no pause can be recorded.',
+          );
+        const now = clock.now();
+        const [row] = await trx('assignment_pauses')
+          .insert({
+            assignment_id: a.id,
+            from_on: valid.fromOn,
+            to_on: toOn,
+            reason: valid.reason.trim(),
+            recorded_by: actor.id,
+            recorded_at: now,
+          })
+          .returning('id');
+        const pauseId = Number(typeof row === 'object' ? row.id : row);
+        await recomputeResponseDue(trx, [a.id], clock.today(), now);
+        const after = await clockOf(trx, a.id, a.responded_on);
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action: 'assignment.pause_recorded',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          before: { dueOn: before.clock.dueOn },
+          after: {
+            pauseId,
+            from: valid.fromOn,
+            to: toOn,
+            reason: valid.reason.trim(),
+            dueOn: after.clock.dueOn,
+          },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { pauseId, dueOn: after.clock.dueOn };
+      });
+    },
+
+    /** An overseer gives the day proceedings ended to a pause recorded as still open. */
+    async endPause(
+      actor: CurrentUser,
+      id: number,
+      pauseId: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ dueOn: CalendarDate | null }> {
+      await authorisedAssignment(knex, actor, id, 'oversight.decide');
+      const valid = checkedDateForm<EndPauseInput>(compiled.endPause, input);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
+          forUpdate: true,
+        });
+        const pause = Number.isSafeInteger(pauseId)
+          ? await trx('assignment_pauses').where({ id: pauseId, assignment_id: a.id }).first()
+          : undefined;
+        if (!pause) throw new NotFoundError('There is no such pause on this assignment.');
+        if (pause.to_on !== null)
+          throw new ConflictError(
+            'This pause already has an end date, so it cannot be ended again.',
+          );
+        if (valid.toOn < pause.from_on)
+          throw new ValidationError([
+            {
+              field: 'toOn',
+              message: 'The day the proceedings ended must be on or after the day they began',
+            },
+          ]);
+        if (valid.toOn > clock.today())
+          throw new ValidationError([
+            { field: 'toOn', message: 'The day the proceedings ended cannot be in the future' },
+          ]);
+        const before = await clockOf(trx, a.id, a.responded_on);
+        const now = clock.now();
+        await trx('assignment_pauses')
+          .where({ id: pause.id })
+          .update({ to_on: valid.toOn, ended_by: actor.id, ended_at: now });
+        await recomputeResponseDue(trx, [a.id], clock.today(), now);
+        const after = await clockOf(trx, a.id, a.responded_on);
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action: 'assignment.pause_ended',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          before: { pauseId: pause.id, to: null, dueOn: before.clock.dueOn },
+          after: { pauseId: pause.id, to: valid.toOn, dueOn: after.clock.dueOn },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { dueOn: after.clock.dueOn };
       });
     },
   };

@@ -36,6 +36,8 @@ export function deadlinesView(
     override?: Record<string, string>;
     committed?: Record<string, string>;
     implementBy?: Record<string, string>;
+    pause?: Record<string, string>;
+    endPause?: Record<string, string>;
   },
 ) {
   const t = d.targets;
@@ -91,6 +93,29 @@ export function deadlinesView(
       setBy: h.setBy,
       setAt: dateAndTime(h.setAt),
     })),
+    paused: d.clock.paused,
+    pauses: d.pauses.map((p) => ({
+      from: formatLongDate(p.from),
+      to: p.to ? formatLongDate(p.to) : null,
+      reason: p.reason,
+      recordedBy: p.recordedBy,
+      recordedAt: dateAndTime(p.recordedAt),
+      endedBy: p.endedBy,
+      endedAt: p.endedAt ? dateAndTime(p.endedAt) : null,
+      endForm:
+        d.may.pause && p.to === null
+          ? {
+              action: paths.assignments.endPause(d.id, p.id),
+              values: failed.endPause ?? { toOn: '' },
+            }
+          : null,
+    })),
+    pauseForm: d.may.pause
+      ? {
+          action: paths.assignments.pauses(d.id),
+          values: failed.pause ?? { fromOn: '', toOn: '', reason: '' },
+        }
+      : null,
     committedForm: d.may.commit
       ? {
           action: paths.assignments.committedDate(d.id),

@@ -69,6 +69,8 @@ export interface AssignmentSummary {
   due: ResponseClock & { description: string; overdue: boolean };
   /** Target dates: the recommendation's own and the addressee's committed one, and whether past. */
   target: TargetState;
+  /** Judicial review pauses of the response clock, as recorded by the day of the record. */
+  pauses: { from: CalendarDate; to: CalendarDate | null }[];
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
 }
@@ -84,6 +86,16 @@ export interface PublicResponse {
   sourceUrl: string | null;
   /** The seed or import that loaded it; null when recorded here by the addressee. */
   loadedBy: string | null;
+}
+
+/** The judicial review pauses of a row (JSON from the database). */
+function pausesOf(row: AssignmentDetailRow) {
+  const raw = row.pauses;
+  return typeof raw === 'string'
+    ? (JSON.parse(raw) as { from: CalendarDate; to: CalendarDate | null }[])
+    : Array.isArray(raw)
+      ? raw
+      : [];
 }
 
 function parsedVersions(row: AssignmentDetailRow): PublicResponseVersion[] {
@@ -188,6 +200,7 @@ export interface TimelineEvent {
     | 'made'
     | 'due'
     | 'extension'
+    | 'pause'
     | 'response'
     | 'status'
     | 'summary'
@@ -203,6 +216,7 @@ export interface TimelineEvent {
 const KIND_ORDER: TimelineEvent['kind'][] = [
   'made',
   'extension',
+  'pause',
   'due',
   'response',
   'status',
@@ -286,6 +300,7 @@ export function createRegisterService(deps: {
           typeof row.granted_extensions === 'string'
             ? (JSON.parse(row.granted_extensions) as GrantedExtension[])
             : (row.granted_extensions ?? []),
+        pauses: pausesOf(row),
       },
       { today, respondedOn: row.responded_on },
     );
@@ -319,6 +334,7 @@ export function createRegisterService(deps: {
             ? 'Responded (date not confirmed)'
             : describeDue(clockState),
       },
+      pauses: pausesOf(row).map((p) => ({ from: p.from, to: p.to })),
       target: targetState(
         {
           implementBy: row.recommendation_implement_by,
@@ -615,6 +631,14 @@ export function createRegisterService(deps: {
               kind: 'response',
               text: `${v.version === 1 ? 'Response received' : `Response revised (version ${v.version})`}: ${STANCE_LABELS[v.stance].toLowerCase()}${v.dateConfirmed ? '' : ' (reported on this date; the date of the response itself is not confirmed)'}`,
             });
+        for (const p of a.pauses)
+          events.push({
+            on: p.from,
+            kind: 'pause',
+            text: p.to
+              ? `Judicial review proceedings: the response clock stopped from ${formatLongDate(p.from)} to ${formatLongDate(p.to)}, so the due date moved later by those days`
+              : `Judicial review proceedings began: the response clock is stopped until they end`,
+          });
         for (const c of facts.changes.filter((x) => x.assignment_id === a.id))
           events.push({
             on: londonDate(new Date(c.changed_at)),
