@@ -22,6 +22,7 @@ import * as responseVersions from './20261202150000_response_versions';
 import * as clockByAddressee from './20261202150100_clock_by_addressee';
 import * as targetDates from './20261202150200_target_dates';
 import * as judicialReviewPauses from './20261202150300_judicial_review_pauses';
+import * as sustainmentChecks from './20261202150400_sustainment_checks';
 
 interface Migration {
   name: string;
@@ -52,6 +53,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202150100_clock_by_addressee', ...clockByAddressee },
   { name: '20261202150200_target_dates', ...targetDates },
   { name: '20261202150300_judicial_review_pauses', ...judicialReviewPauses },
+  { name: '20261202150400_sustainment_checks', ...sustainmentChecks },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -17,5 +17,7 @@ export function createAssignmentDeadlinesRouter(service: AssignmentDeadlinesServ
   router.post(routes.assignmentImplementBy, requireSignIn, c.setImplementBy);
   router.post(routes.assignmentPauses, requireSignIn, c.recordPause);
   router.post(routes.assignmentEndPause, requireSignIn, c.endPause);
+  router.post(routes.assignmentSustainmentCheck, requireSignIn, c.recordCheckOutcome);
+  router.get(routes.sustainmentChecks, requireSignIn, c.openChecks);
   return router;
 }

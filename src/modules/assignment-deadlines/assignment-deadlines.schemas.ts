@@ -70,3 +70,14 @@ export type PauseInput = Static<typeof PauseInput>;
 /** The day proceedings ended, for a pause recorded as still open. */
 export const EndPauseInput = Type.Object({ toOn: DateText }, { additionalProperties: false });
 export type EndPauseInput = Static<typeof EndPauseInput>;
+
+/** The outcome of a sustainment check: sustained (with a progress update as evidence) or reopened. */
+export const CheckOutcomeInput = Type.Object(
+  {
+    outcome: StringEnum(['sustained', 'reopened'] as const),
+    note: Reason,
+    evidenceUpdateId: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,9})?$' })),
+  },
+  { additionalProperties: false },
+);
+export type CheckOutcomeInput = Static<typeof CheckOutcomeInput>;

@@ -38,6 +38,7 @@ export function deadlinesView(
     implementBy?: Record<string, string>;
     pause?: Record<string, string>;
     endPause?: Record<string, string>;
+    check?: Record<string, string>;
   },
 ) {
   const t = d.targets;
@@ -110,6 +111,38 @@ export function deadlinesView(
             }
           : null,
     })),
+    checks: d.checks.map((c) => ({
+      dueOn: formatLongDate(c.dueOn),
+      due: c.due,
+      outcome:
+        c.outcome === 'sustained'
+          ? 'The change has lasted'
+          : c.outcome === 'reopened'
+            ? 'Reopened: the change did not last'
+            : null,
+      note: c.note,
+      decidedOn: c.decidedOn ? formatLongDate(c.decidedOn) : null,
+    })),
+    checkForm: d.may.check
+      ? {
+          action: paths.assignments.sustainmentCheck(d.id),
+          values: failed.check ?? { outcome: '', note: '', evidenceUpdateId: '' },
+          outcomes: [
+            { value: 'sustained', text: 'The change has lasted', id: 'check-outcome-sustained' },
+            {
+              value: 'reopened',
+              text: 'It has not: reopen the assignment',
+              id: 'check-outcome-reopened',
+            },
+          ].map((o) => ({ ...o, checked: (failed.check?.outcome ?? '') === o.value })),
+          evidence: d.evidenceChoices.map((u) => ({
+            value: String(u.id),
+            text: `${dateAndTime(u.postedAt)}: ${u.summary}`,
+            selected: (failed.check?.evidenceUpdateId ?? '') === String(u.id),
+          })),
+          updatesHref: paths.assignments.updates(d.id),
+        }
+      : null,
     pauseForm: d.may.pause
       ? {
           action: paths.assignments.pauses(d.id),

@@ -29,6 +29,15 @@ export interface RecommendationFilters {
 /** An assignment with what is needed to show it anywhere: its organisation, recommendation, report and clock inputs. */
 export interface AssignmentDetailRow extends AssignmentRow {
   granted_extensions: GrantedExtension[] | string;
+  /** The latest sustainment check (JSON from the database), or null. */
+  sustainment_check:
+    | {
+        due_on: CalendarDate;
+        outcome: 'sustained' | 'reopened' | null;
+        decided_on: CalendarDate | null;
+      }
+    | string
+    | null;
   /** Judicial review pauses recorded by the day of the record (JSON from the database). */
   pauses: { from: CalendarDate; to: CalendarDate | null }[] | string;
   /** Every response version dated by the day of the record, oldest first (JSON from the database). */
@@ -202,6 +211,11 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null) {
         db.raw(
           `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted' and e.decided_on <= ?) as granted_extensions`,
           [asOf ? asOf.day : '9999-12-31'],
+        ),
+        // The latest sustainment check set by then, with its outcome only once decided by then.
+        db.raw(
+          `(select json_build_object('due_on', s.due_on, 'outcome', case when s.decided_at < ? then s.outcome end, 'decided_on', case when s.decided_at < ? then s.decided_on end) from sustainment_checks s where s.assignment_id = a.id and s.set_at < ? order by s.set_at desc, s.id desc limit 1) as sustainment_check`,
+          [0, 1, 2].map(() => (asOf ? asOf.end : new Date('9999-12-31T00:00:00Z'))),
         ),
         // Judicial review pauses as recorded by then (an end given later is not yet known).
         db.raw(

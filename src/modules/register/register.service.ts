@@ -71,6 +71,12 @@ export interface AssignmentSummary {
   target: TargetState;
   /** Judicial review pauses of the response clock, as recorded by the day of the record. */
   pauses: { from: CalendarDate; to: CalendarDate | null }[];
+  /** The latest check that an implemented change has lasted, and how it ended. */
+  sustainmentCheck: {
+    dueOn: CalendarDate;
+    outcome: 'sustained' | 'reopened' | null;
+    decidedOn: CalendarDate | null;
+  } | null;
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
 }
@@ -86,6 +92,17 @@ export interface PublicResponse {
   sourceUrl: string | null;
   /** The seed or import that loaded it; null when recorded here by the addressee. */
   loadedBy: string | null;
+}
+
+function checkOf(row: AssignmentDetailRow): AssignmentSummary['sustainmentCheck'] {
+  const raw =
+    typeof row.sustainment_check === 'string'
+      ? (JSON.parse(row.sustainment_check) as Exclude<
+          AssignmentDetailRow['sustainment_check'],
+          string
+        >)
+      : row.sustainment_check;
+  return raw ? { dueOn: raw.due_on, outcome: raw.outcome, decidedOn: raw.decided_on } : null;
 }
 
 /** The judicial review pauses of a row (JSON from the database). */
@@ -335,6 +352,7 @@ export function createRegisterService(deps: {
             : describeDue(clockState),
       },
       pauses: pausesOf(row).map((p) => ({ from: p.from, to: p.to })),
+      sustainmentCheck: checkOf(row),
       target: targetState(
         {
           implementBy: row.recommendation_implement_by,
