@@ -28,6 +28,8 @@ import * as revocableInvitations from './20261202155100_revocable_invitations';
 import * as retirableThemes from './20261202155200_retirable_themes';
 import * as namesInHistoryLabels from './20261202155300_names_in_history_labels';
 import * as targetDates from './20261202150200_target_dates';
+import * as judicialReviewPauses from './20261202150300_judicial_review_pauses';
+import * as sustainmentChecks from './20261202150400_sustainment_checks';
 
 interface Migration {
   name: string;
@@ -64,6 +66,8 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202155200_retirable_themes', ...retirableThemes },
   { name: '20261202155300_names_in_history_labels', ...namesInHistoryLabels },
   { name: '20261202150200_target_dates', ...targetDates },
+  { name: '20261202150300_judicial_review_pauses', ...judicialReviewPauses },
+  { name: '20261202150400_sustainment_checks', ...sustainmentChecks },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -268,8 +268,8 @@ describe('writing to the register through /api/v1', () => {
     expect(addressed.status).toBe(200);
     contract.conforms('/api/v1/recommendations/{ref}/addressees', 'post', addressed);
     expect(addressed.body.added.length).toBeGreaterThanOrEqual(5);
-    // HMICFRS s.55: the 56-day duty falls on the local policing body, not on the forces, so
-    // forces addressed here carry no statutory response clock (issue 15).
+    // HMICFRS s.55 binds the local policing body only: forces and the NPCC have no statutory clock
+    // (for a PCC's office it would be 56 days from publication, 1 March 2025 → 26 April 2025).
     const dues = addressed.body.recommendation.assignments.map((a: Json) => a.responseDue.dueOn);
     expect(new Set(dues)).toEqual(new Set([null]));
 

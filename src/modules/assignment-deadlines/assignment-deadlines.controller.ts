@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import { NotFoundError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
+import { formatLongDate } from '../../shared/calendar-date';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
 import { submitForm } from '../../shared/form-submit';
@@ -13,17 +14,23 @@ import { requestContext } from '../accounts/accounts.controller';
 import type { AssignmentDeadlinesService } from './assignment-deadlines.service';
 import { deadlinesView } from './assignment-deadlines.view-model';
 
-type FormName = 'override' | 'committed' | 'implementBy';
+type FormName = 'override' | 'committed' | 'implementBy' | 'pause' | 'endPause' | 'check';
 const FIELDS: Record<FormName, string[]> = {
   override: ['mode', 'dueOn', 'reason'],
   committed: ['committedOn', 'reason'],
   implementBy: ['implementBy', 'wording', 'reason'],
+  pause: ['fromOn', 'toOn', 'reason'],
+  endPause: ['toOn'],
+  check: ['outcome', 'note', 'evidenceUpdateId'],
 };
 
 const NOTICES: Record<string, string> = {
   override: 'The response clock for this assignment has been set.',
   committed: 'The committed date has been saved.',
   implementBy: 'The recommendation’s own target date has been saved.',
+  pause: 'The judicial review pause has been recorded.',
+  endPause: 'The end of the judicial review proceedings has been recorded.',
+  check: 'The outcome of the sustainment check has been recorded.',
 };
 
 function idParam(value: unknown): number {
@@ -55,6 +62,9 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
       override: failed?.form === 'override' ? failed.values : undefined,
       committed: failed?.form === 'committed' ? failed.values : undefined,
       implementBy: failed?.form === 'implementBy' ? failed.values : undefined,
+      pause: failed?.form === 'pause' ? failed.values : undefined,
+      endPause: failed?.form === 'endPause' ? failed.values : undefined,
+      check: failed?.form === 'check' ? failed.values : undefined,
     });
     res.set('Cache-Control', 'no-store');
     res.status(status).render('assignment-deadlines/show', {
@@ -84,7 +94,13 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     async (req: Request, res: Response) => {
       const id = idParam(req.params.id);
       const values = textValues(
-        pickFields(req.body, FIELDS[form], ['dueOn', 'committedOn', 'implementBy']),
+        pickFields(req.body, FIELDS[form], [
+          'dueOn',
+          'committedOn',
+          'implementBy',
+          'fromOn',
+          'toOn',
+        ]),
       );
       await submitForm(
         res,
@@ -108,5 +124,33 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     setImplementBy: post('implementBy', (user, id, values, ctx) =>
       service.setImplementBy(user, id, values, ctx),
     ),
+    recordPause: post('pause', (user, id, values, ctx) =>
+      service.recordPause(user, id, values, ctx),
+    ),
+    recordCheckOutcome: post('check', (user, id, values, ctx) =>
+      service.recordCheckOutcome(user, id, values, ctx),
+    ),
+    openChecks: async (req: Request, res: Response) => {
+      const rows = await service.openChecks(req.user!);
+      res.set('Cache-Control', 'no-store');
+      res.render('assignment-deadlines/checks', {
+        pageTitle: 'Sustainment checks',
+        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+        checks: rows.map((r) => ({
+          href: paths.assignments.deadlines(r.assignment_id),
+          ref: r.ref,
+          title: r.title ?? r.ref,
+          organisationName: r.organisation_name,
+          dueOn: formatLongDate(r.due_on),
+          due: r.due,
+        })),
+      });
+    },
+    endPause: async (req: Request, res: Response) => {
+      const pauseId = idParam(req.params.pauseId);
+      return post('endPause', (user, id, values, ctx) =>
+        service.endPause(user, id, pauseId, values, ctx),
+      )(req, res);
+    },
   };
 }

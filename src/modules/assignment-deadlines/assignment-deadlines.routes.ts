@@ -15,5 +15,9 @@ export function createAssignmentDeadlinesRouter(service: AssignmentDeadlinesServ
   router.post(routes.assignmentClockOverride, requireSignIn, c.setOverride);
   router.post(routes.assignmentCommittedDate, requireSignIn, c.setCommittedDate);
   router.post(routes.assignmentImplementBy, requireSignIn, c.setImplementBy);
+  router.post(routes.assignmentPauses, requireSignIn, c.recordPause);
+  router.post(routes.assignmentEndPause, requireSignIn, c.endPause);
+  router.post(routes.assignmentSustainmentCheck, requireSignIn, c.recordCheckOutcome);
+  router.get(routes.sustainmentChecks, requireSignIn, c.openChecks);
   return router;
 }

@@ -59,3 +59,25 @@ export const ImplementByInput = Type.Object(
   { additionalProperties: false },
 );
 export type ImplementByInput = Static<typeof ImplementByInput>;
+
+/** A judicial review pause: from a date, to a date or still open, with a reason. */
+export const PauseInput = Type.Object(
+  { fromOn: DateText, toOn: OptionalDateText, reason: Reason },
+  { additionalProperties: false },
+);
+export type PauseInput = Static<typeof PauseInput>;
+
+/** The day proceedings ended, for a pause recorded as still open. */
+export const EndPauseInput = Type.Object({ toOn: DateText }, { additionalProperties: false });
+export type EndPauseInput = Static<typeof EndPauseInput>;
+
+/** The outcome of a sustainment check: sustained (with a progress update as evidence) or reopened. */
+export const CheckOutcomeInput = Type.Object(
+  {
+    outcome: StringEnum(['sustained', 'reopened'] as const),
+    note: Reason,
+    evidenceUpdateId: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,9})?$' })),
+  },
+  { additionalProperties: false },
+);
+export type CheckOutcomeInput = Static<typeof CheckOutcomeInput>;

@@ -9,10 +9,11 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { CalendarDate } from '../../shared/calendar-date';
-import { ValidationError } from '../../shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { ajv, toFieldErrors } from '../../shared/validation';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
-import { can } from '../accounts/policy';
+import { authorise, can } from '../accounts/policy';
+import { applyTransition, statusActor } from '../assignments/status-history';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorisedAssignment } from '../assignments/assignments.access';
 import { responseClock, type ClockOverride, type ResponseClock } from '../deadlines/deadlines';
@@ -22,6 +23,9 @@ import {
   ClockOverrideInput,
   CommittedDateInput,
   ImplementByInput,
+  PauseInput,
+  EndPauseInput,
+  CheckOutcomeInput,
   type OverrideChoice,
 } from './assignment-deadlines.schemas';
 import { targetState, type TargetState } from '../deadlines/targets';
@@ -30,10 +34,18 @@ const compiled = {
   override: ajv.compile<ClockOverrideInput>(ClockOverrideInput),
   committed: ajv.compile<CommittedDateInput>(CommittedDateInput),
   implementBy: ajv.compile<ImplementByInput>(ImplementByInput),
+  pause: ajv.compile<PauseInput>(PauseInput),
+  endPause: ajv.compile<EndPauseInput>(EndPauseInput),
+  outcome: ajv.compile<CheckOutcomeInput>(CheckOutcomeInput),
 };
 
 const DATE_MESSAGES: Record<string, string> = {
   committedOn: 'Enter the committed date as a real date, like 2025-03-31, or leave it empty',
+  fromOn: 'Enter the day the proceedings began as a real date, like 2022-01-10',
+  outcome: 'Select whether the change has lasted or the assignment is reopened',
+  note: 'Enter what the check found (up to 2,000 characters)',
+  evidenceUpdateId: 'Select the progress update that shows the change has lasted',
+  toOn: 'Enter the day the proceedings ended as a real date, like 2022-02-10, or leave it empty if they are still in progress',
   implementBy: 'Enter the date as a real date, like 2024-12-31, or leave it empty',
   wording: 'The wording must be 300 characters or fewer',
   reason: 'The reason must be 2,000 characters or fewer',
@@ -52,6 +64,11 @@ function checkedDateForm<T>(
     })),
   );
 }
+
+const MESSAGES_CHECK = {
+  evidence:
+    'Select a progress update posted since the check was set that shows the change has lasted (ask the organisation to post one with its evidence)',
+};
 
 const reasonOf = (r: string | undefined) => (r && r.trim() ? r.trim() : null);
 const MOVE_NEEDS_REASON = 'Give the reason the date is changing';
@@ -115,7 +132,34 @@ export interface AssignmentDeadlines {
     setBy: string | null;
     setAt: Date;
   }[];
-  may: { override: boolean; commit: boolean; implementBy: boolean };
+  pauses: {
+    id: number;
+    from: CalendarDate;
+    to: CalendarDate | null;
+    reason: string;
+    recordedBy: string | null;
+    recordedAt: Date;
+    endedBy: string | null;
+    endedAt: Date | null;
+  }[];
+  checks: {
+    id: number;
+    dueOn: CalendarDate;
+    due: boolean;
+    outcome: 'sustained' | 'reopened' | null;
+    note: string | null;
+    decidedOn: CalendarDate | null;
+    evidenceUpdateId: number | null;
+  }[];
+  /** Progress updates posted since the open check was set: the evidence a sustained outcome cites. */
+  evidenceChoices: { id: number; postedAt: Date; summary: string }[];
+  may: {
+    override: boolean;
+    commit: boolean;
+    implementBy: boolean;
+    pause: boolean;
+    check: boolean;
+  };
 }
 
 /**
@@ -187,7 +231,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .select('c.mode', 'c.due_on', 'c.reason', 'c.set_at', 'u.name as set_by_name'),
         clockOf(knex, a.id, a.responded_on),
       ]);
-      const [rec, implementHistory, committedHistory] = await Promise.all([
+      const [rec, implementHistory, committedHistory, pauseRows, checkRows] = await Promise.all([
         knex('recommendations')
           .where({ id: a.recommendation_id })
           .first('implement_by', 'implement_by_wording'),
@@ -199,7 +243,29 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .leftJoin('users as u', 'u.id', 't.set_by')
           .where('t.assignment_id', a.id)
           .select('t.*', 'u.name as set_by_name'),
+        knex('assignment_pauses as p')
+          .leftJoin('users as r', 'r.id', 'p.recorded_by')
+          .leftJoin('users as e', 'e.id', 'p.ended_by')
+          .where('p.assignment_id', a.id)
+          .orderBy([{ column: 'p.from_on' }, { column: 'p.id' }])
+          .select('p.*', 'r.name as recorded_by_name', 'e.name as ended_by_name'),
+        knex('sustainment_checks')
+          .where({ assignment_id: a.id })
+          .orderBy([
+            { column: 'set_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .select('*'),
       ]);
+      const open = checkRows.find((c) => c.outcome === null);
+      const evidenceChoices: { id: number; created_at: Date | string; narrative: string }[] = open
+        ? await knex('progress_updates')
+            .where({ assignment_id: a.id })
+            .where('created_at', '>=', open.set_at)
+            .orderBy('created_at', 'desc')
+            .limit(50)
+            .select('id', 'created_at', 'narrative')
+        : [];
       const targetHistory = [
         ...implementHistory.map((t) => ({
           what: 'implement_by' as const,
@@ -245,7 +311,35 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           wording: rec.implement_by_wording,
         },
         targetHistory,
+        pauses: pauseRows.map((p) => ({
+          id: p.id,
+          from: p.from_on,
+          to: p.to_on,
+          reason: p.reason,
+          recordedBy: p.recorded_by_name,
+          recordedAt: new Date(p.recorded_at),
+          endedBy: p.ended_by_name,
+          endedAt: p.ended_at ? new Date(p.ended_at) : null,
+        })),
+        checks: checkRows.map((c) => ({
+          id: c.id,
+          dueOn: c.due_on,
+          due: c.outcome === null && c.due_on <= clock.today(),
+          outcome: c.outcome,
+          note: c.outcome_note,
+          decidedOn: c.decided_on,
+          evidenceUpdateId: c.evidence_update_id,
+        })),
+        evidenceChoices: evidenceChoices.map((u) => ({
+          id: u.id,
+          postedAt: new Date(u.created_at),
+          summary: u.narrative.length > 120 ? `${u.narrative.slice(0, 119)}…` : u.narrative,
+        })),
         may: {
+          check: can(actor, 'oversight.decide') && open !== undefined,
+          pause:
+            can(actor, 'oversight.decide') &&
+            DEADLINE_RULES[state.input.legalBasis].judicialReviewPausesClock,
           override: can(actor, 'register.manage'),
           commit:
             can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
@@ -421,6 +515,228 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
         });
         return { changed: true };
       });
+    },
+
+    /**
+     * An overseer records judicial review proceedings that stop the clock: from a day, to a day or
+     * still in progress, with a reason. Only where the legal basis lets proceedings stop the clock.
+     */
+    async recordPause(
+      actor: CurrentUser,
+      id: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ pauseId: number; dueOn: CalendarDate | null }> {
+      await authorisedAssignment(knex, actor, id, 'oversight.decide');
+      const valid = checkedDateForm<PauseInput>(compiled.pause, input);
+      const toOn = valid.toOn || null;
+      if (toOn && toOn < valid.fromOn)
+        throw new ValidationError([
+          {
+            field: 'toOn',
+            message: 'The day the proceedings ended must be on or after the day they began',
+          },
+        ]);
+      if (valid.fromOn > clock.today())
+        throw new ValidationError([
+          { field: 'fromOn', message: 'The day the proceedings began cannot be in the future' },
+        ]);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
+          forUpdate: true,
+        });
+        const before = await clockOf(trx, a.id, a.responded_on);
+        if (!DEADLINE_RULES[before.input.legalBasis].judicialReviewPausesClock)
+          throw new ConflictError(
+            'Judicial review proceedings do not stop the response clock for this kind of report, so no pause can be recorded.',
+          );
+        const now = clock.now();
+        const [row] = await trx('assignment_pauses')
+          .insert({
+            assignment_id: a.id,
+            from_on: valid.fromOn,
+            to_on: toOn,
+            reason: valid.reason.trim(),
+            recorded_by: actor.id,
+            recorded_at: now,
+          })
+          .returning('id');
+        const pauseId = Number(typeof row === 'object' ? row.id : row);
+        await recomputeResponseDue(trx, [a.id], clock.today(), now);
+        const after = await clockOf(trx, a.id, a.responded_on);
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action: 'assignment.pause_recorded',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          before: { dueOn: before.clock.dueOn },
+          after: {
+            pauseId,
+            from: valid.fromOn,
+            to: toOn,
+            reason: valid.reason.trim(),
+            dueOn: after.clock.dueOn,
+          },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { pauseId, dueOn: after.clock.dueOn };
+      });
+    },
+
+    /** An overseer gives the day proceedings ended to a pause recorded as still open. */
+    async endPause(
+      actor: CurrentUser,
+      id: number,
+      pauseId: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ dueOn: CalendarDate | null }> {
+      await authorisedAssignment(knex, actor, id, 'oversight.decide');
+      const valid = checkedDateForm<EndPauseInput>(compiled.endPause, input);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
+          forUpdate: true,
+        });
+        const pause = Number.isSafeInteger(pauseId)
+          ? await trx('assignment_pauses').where({ id: pauseId, assignment_id: a.id }).first()
+          : undefined;
+        if (!pause) throw new NotFoundError('There is no such pause on this assignment.');
+        if (pause.to_on !== null)
+          throw new ConflictError(
+            'This pause already has an end date, so it cannot be ended again.',
+          );
+        if (valid.toOn < pause.from_on)
+          throw new ValidationError([
+            {
+              field: 'toOn',
+              message: 'The day the proceedings ended must be on or after the day they began',
+            },
+          ]);
+        if (valid.toOn > clock.today())
+          throw new ValidationError([
+            { field: 'toOn', message: 'The day the proceedings ended cannot be in the future' },
+          ]);
+        const before = await clockOf(trx, a.id, a.responded_on);
+        const now = clock.now();
+        await trx('assignment_pauses')
+          .where({ id: pause.id })
+          .update({ to_on: valid.toOn, ended_by: actor.id, ended_at: now });
+        await recomputeResponseDue(trx, [a.id], clock.today(), now);
+        const after = await clockOf(trx, a.id, a.responded_on);
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action: 'assignment.pause_ended',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          before: { pauseId: pause.id, to: null, dueOn: before.clock.dueOn },
+          after: { pauseId: pause.id, to: valid.toOn, dueOn: after.clock.dueOn },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { dueOn: after.clock.dueOn };
+      });
+    },
+
+    /**
+     * The outcome of the open sustainment check: sustained, citing a progress update posted since
+     * the check was set as the evidence, or reopened (the assignment goes back to in progress).
+     */
+    async recordCheckOutcome(
+      actor: CurrentUser,
+      id: number,
+      input: unknown,
+      context?: RequestContext,
+    ): Promise<{ outcome: 'sustained' | 'reopened' }> {
+      await authorisedAssignment(knex, actor, id, 'oversight.decide');
+      const valid = checkedDateForm<CheckOutcomeInput>(compiled.outcome, input);
+      const evidenceId = valid.evidenceUpdateId ? Number(valid.evidenceUpdateId) : null;
+      if (valid.outcome === 'sustained' && evidenceId === null)
+        throw new ValidationError([
+          { field: 'evidenceUpdateId', message: MESSAGES_CHECK.evidence },
+        ]);
+      return knex.transaction(async (trx) => {
+        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
+          forUpdate: true,
+        });
+        const check = await trx('sustainment_checks')
+          .where({ assignment_id: a.id })
+          .whereNull('outcome')
+          .forUpdate()
+          .first();
+        if (!check)
+          throw new ConflictError('There is no sustainment check waiting for an outcome.');
+        if (evidenceId !== null) {
+          const update = await trx('progress_updates')
+            .where({ id: evidenceId, assignment_id: a.id })
+            .where('created_at', '>=', check.set_at)
+            .first('id');
+          if (!update)
+            throw new ValidationError([
+              { field: 'evidenceUpdateId', message: MESSAGES_CHECK.evidence },
+            ]);
+        }
+        const now = clock.now();
+        const note = valid.note.trim();
+        if (valid.outcome === 'reopened')
+          await applyTransition(
+            trx,
+            a,
+            { kind: 'reopen' },
+            { actor: statusActor(actor), at: now, note },
+          );
+        else if (a.status !== 'implemented')
+          throw new ConflictError('Only an implemented assignment can be found to have lasted.');
+        await trx('sustainment_checks').where({ id: check.id }).update({
+          outcome: valid.outcome,
+          outcome_note: note,
+          evidence_update_id: evidenceId,
+          decided_by: actor.id,
+          decided_at: now,
+          decided_on: clock.today(),
+        });
+        await recordAudit(trx, {
+          actor: userActor(actor),
+          action:
+            valid.outcome === 'sustained'
+              ? 'assignment.sustained'
+              : 'assignment.reopened_after_check',
+          subjectType: 'assignment',
+          subjectId: a.id,
+          before: { status: a.status, checkId: check.id, dueOn: check.due_on },
+          after: {
+            status: valid.outcome === 'reopened' ? 'in_progress' : a.status,
+            outcome: valid.outcome,
+            note,
+            evidenceUpdateId: evidenceId,
+          },
+          ipAddress: context?.ip ?? null,
+          requestId: context?.requestId ?? null,
+        });
+        return { outcome: valid.outcome };
+      });
+    },
+
+    /** Open sustainment checks, soonest first, for the oversight office's workspace list. */
+    async openChecks(actor: CurrentUser) {
+      authorise(actor, 'oversight.view');
+      const rows: {
+        assignment_id: number;
+        due_on: CalendarDate;
+        ref: string;
+        title: string | null;
+        organisation_name: string;
+      }[] = await knex('sustainment_checks as c')
+        .join('assignments as a', 'a.id', 'c.assignment_id')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .join('organisations as o', 'o.id', 'a.organisation_id')
+        .whereNull('c.outcome')
+        .whereNull('a.withdrawn_at')
+        .orderBy([{ column: 'c.due_on' }, { column: 'r.ref' }])
+        .limit(500)
+        .select('c.assignment_id', 'c.due_on', 'r.ref', 'r.title', 'o.name as organisation_name');
+      const today = clock.today();
+      return rows.map((r) => ({ ...r, due: r.due_on <= today }));
     },
   };
 }

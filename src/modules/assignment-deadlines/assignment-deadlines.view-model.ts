@@ -36,6 +36,9 @@ export function deadlinesView(
     override?: Record<string, string>;
     committed?: Record<string, string>;
     implementBy?: Record<string, string>;
+    pause?: Record<string, string>;
+    endPause?: Record<string, string>;
+    check?: Record<string, string>;
   },
 ) {
   const t = d.targets;
@@ -91,6 +94,61 @@ export function deadlinesView(
       setBy: h.setBy,
       setAt: dateAndTime(h.setAt),
     })),
+    paused: d.clock.paused,
+    pauses: d.pauses.map((p) => ({
+      from: formatLongDate(p.from),
+      to: p.to ? formatLongDate(p.to) : null,
+      reason: p.reason,
+      recordedBy: p.recordedBy,
+      recordedAt: dateAndTime(p.recordedAt),
+      endedBy: p.endedBy,
+      endedAt: p.endedAt ? dateAndTime(p.endedAt) : null,
+      endForm:
+        d.may.pause && p.to === null
+          ? {
+              action: paths.assignments.endPause(d.id, p.id),
+              values: failed.endPause ?? { toOn: '' },
+            }
+          : null,
+    })),
+    checks: d.checks.map((c) => ({
+      dueOn: formatLongDate(c.dueOn),
+      due: c.due,
+      outcome:
+        c.outcome === 'sustained'
+          ? 'The change has lasted'
+          : c.outcome === 'reopened'
+            ? 'Reopened: the change did not last'
+            : null,
+      note: c.note,
+      decidedOn: c.decidedOn ? formatLongDate(c.decidedOn) : null,
+    })),
+    checkForm: d.may.check
+      ? {
+          action: paths.assignments.sustainmentCheck(d.id),
+          values: failed.check ?? { outcome: '', note: '', evidenceUpdateId: '' },
+          outcomes: [
+            { value: 'sustained', text: 'The change has lasted', id: 'check-outcome-sustained' },
+            {
+              value: 'reopened',
+              text: 'It has not: reopen the assignment',
+              id: 'check-outcome-reopened',
+            },
+          ].map((o) => ({ ...o, checked: (failed.check?.outcome ?? '') === o.value })),
+          evidence: d.evidenceChoices.map((u) => ({
+            value: String(u.id),
+            text: `${dateAndTime(u.postedAt)}: ${u.summary}`,
+            selected: (failed.check?.evidenceUpdateId ?? '') === String(u.id),
+          })),
+          updatesHref: paths.assignments.updates(d.id),
+        }
+      : null,
+    pauseForm: d.may.pause
+      ? {
+          action: paths.assignments.pauses(d.id),
+          values: failed.pause ?? { fromOn: '', toOn: '', reason: '' },
+        }
+      : null,
     committedForm: d.may.commit
       ? {
           action: paths.assignments.committedDate(d.id),

@@ -5,7 +5,7 @@
  * `assignments.response_due_on` after any of them changes (ADR 0003).
  */
 import type { Knex } from 'knex';
-import type { CalendarDate } from '../../shared/calendar-date';
+import { addDays, type CalendarDate } from '../../shared/calendar-date';
 import type { OrganisationKind } from '../../db/tables';
 import {
   responseDueDate,
@@ -92,12 +92,40 @@ export async function clockInputsFor(
   return inputs;
 }
 
-/** Judicial review pauses of these assignments (none until the pauses table exists). */
+/** Judicial review pauses of these assignments, in date order: one query for any number. */
 export async function pausesFor(
-  _db: Db,
-  _assignmentIds: number[],
+  db: Db,
+  assignmentIds: number[],
 ): Promise<Map<number, JudicialReviewPause[]>> {
-  return new Map();
+  const byAssignment = new Map<number, JudicialReviewPause[]>();
+  if (assignmentIds.length === 0) return byAssignment;
+  const rows: { assignment_id: number; from_on: CalendarDate; to_on: CalendarDate | null }[] =
+    await db('assignment_pauses')
+      .whereIn('assignment_id', assignmentIds)
+      .orderBy([{ column: 'from_on' }, { column: 'id' }])
+      .select('assignment_id', 'from_on', 'to_on');
+  for (const r of rows) {
+    const list = byAssignment.get(r.assignment_id) ?? [];
+    list.push({ from: r.from_on, to: r.to_on });
+    byAssignment.set(r.assignment_id, list);
+  }
+  return byAssignment;
+}
+
+/**
+ * The due date to store: the module's answer, or null while an open pause is stopping the clock
+ * (the date then moves every day, so no stored date could be right tomorrow; pages work it out
+ * for the day they show, and set-based lists treat the assignment as not yet due).
+ */
+export function storedDueDate(
+  input: ClockInput,
+  respondedOn: CalendarDate | null,
+  today: CalendarDate,
+): CalendarDate | null {
+  if (respondedOn) return responseDueDate(input, respondedOn);
+  const due = responseDueDate(input, today);
+  if (due !== null && due !== responseDueDate(input, addDays(today, 1))) return null;
+  return due;
 }
 
 /**
@@ -124,7 +152,7 @@ export async function recomputeResponseDue(
     const input = inputs.get(row.id);
     if (!input) continue;
     // After a response the clock no longer runs: pauses count only up to the response.
-    const due = responseDueDate(input, row.responded_on ?? today);
+    const due = storedDueDate(input, row.responded_on, today);
     if (due === row.response_due_on) continue;
     await trx('assignments')
       .where({ id: row.id })

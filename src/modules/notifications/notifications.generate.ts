@@ -257,6 +257,38 @@ export async function dueCandidates(
       });
   }
 
+  // Sustainment checks that have come due: the overseers check the change has lasted, once.
+  const checks: {
+    id: number;
+    assignment_id: number;
+    due_on: CalendarDate;
+    ref: string;
+    organisation_name: string;
+  }[] = (
+    await db.raw(
+      `select s.id, s.assignment_id, to_char(s.due_on, 'YYYY-MM-DD') as due_on, c.ref, o.name as organisation_name
+         from sustainment_checks s
+         join assignments a on a.id = s.assignment_id
+         join recommendations c on c.id = a.recommendation_id
+         join organisations o on o.id = a.organisation_id
+        where s.outcome is null and s.due_on <= ?::date
+          and a.withdrawn_at is null and c.withdrawn_at is null
+        order by s.id`,
+      [today],
+    )
+  ).rows;
+  for (const s of checks)
+    for (const u of overseers)
+      out.push({
+        userId: u.id,
+        kind: 'sustainment_check_due',
+        dedupeKey: `sustainment_check_due:${s.id}:${s.due_on}:${u.id}`,
+        title: `Sustainment check due: ${s.ref}, ${s.organisation_name}`,
+        body: `It is time to check that ${s.organisation_name}’s implementation of ${s.ref} has lasted (the check was set for ${formatLongDate(s.due_on)}). Record that it has lasted, with a progress update as evidence, or reopen the assignment.`,
+        linkPath: paths.assignments.deadlines(s.assignment_id),
+        assignmentId: s.assignment_id,
+      });
+
   const extensions: {
     id: number;
     assignment_id: number;

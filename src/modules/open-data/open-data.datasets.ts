@@ -276,6 +276,10 @@ function clockFor(row: AssignmentDataRow, today: CalendarDate) {
         typeof row.granted_extensions === 'string'
           ? (JSON.parse(row.granted_extensions) as GrantedExtension[])
           : (row.granted_extensions ?? []),
+      pauses:
+        typeof row.pauses === 'string'
+          ? (JSON.parse(row.pauses) as { from: CalendarDate; to: CalendarDate | null }[])
+          : (row.pauses ?? []),
     },
     { today, respondedOn: row.responded_on },
   );

@@ -73,6 +73,8 @@ export interface AssignmentDataRow {
   clock_override_due_on: CalendarDate | null;
   committed_on: CalendarDate | null;
   recommendation_implement_by: CalendarDate | null;
+  /** Judicial review pauses (JSON from the database). */
+  pauses: { from: CalendarDate; to: CalendarDate | null }[] | string;
   /** The current response version's number and own date (JSON from the database). */
   current_response: { version: number; on: CalendarDate } | string | null;
   recommendation_made_on: CalendarDate | null;
@@ -227,6 +229,9 @@ export function createOpenDataRepository(knex: Knex) {
           'a.clock_override_due_on',
           'a.committed_on',
           'r.implement_by as recommendation_implement_by',
+          knex.raw(
+            `(select coalesce(json_agg(json_build_object('from', p.from_on, 'to', p.to_on) order by p.from_on, p.id), '[]'::json) from assignment_pauses p where p.assignment_id = a.id) as pauses`,
+          ),
           knex.raw(
             `(select json_build_object('version', v.version, 'on', v.responded_on) from assignment_responses v where v.assignment_id = a.id order by v.version desc limit 1) as current_response`,
           ),

@@ -42,7 +42,16 @@ export const ReviewInput = Type.Object(
 export type ReviewInput = Static<typeof ReviewInput>;
 
 export const VerificationInput = Type.Object(
-  { note: Type.Optional(OptionalText(NOTE_MAX)) },
+  {
+    note: Type.Optional(OptionalText(NOTE_MAX)),
+    /** A day to check that the change has lasted (a sustainment check); empty for none. */
+    checkOn: Type.Optional(
+      Type.Union([
+        Type.Literal(''),
+        Type.String({ format: 'date', description: 'a date, as YYYY-MM-DD' }),
+      ]),
+    ),
+  },
   { additionalProperties: false },
 );
 export type VerificationInput = Static<typeof VerificationInput>;

@@ -71,6 +71,8 @@ const LABELS: Record<string, (value: unknown) => string> = {
       ? OVERSIGHT_MESSAGES.commentaryNeeded
       : 'The commentary must be 5,000 characters or fewer',
   ratedOn: () => OVERSIGHT_MESSAGES.ratedOnBad,
+  checkOn: () =>
+    'Enter the date to check that the change has lasted as a real date, like 2026-06-30',
 };
 
 const validators = {
@@ -572,10 +574,26 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
     ) {
       await authorisedAssignment(knex, actor, assignmentId, 'oversight.decide');
       const valid = validate<VerificationInput>(validators.verification, input ?? {});
+      const checkOn = valid.checkOn ? valid.checkOn : null;
+      if (checkOn && compareDates(checkOn, clock.today()) <= 0)
+        throw new ValidationError([
+          {
+            field: 'checkOn',
+            message: 'The date to check that the change has lasted must be in the future',
+          },
+        ]);
       return transition(
         actor,
         assignmentId,
         async (trx, a) => {
+          // Refused with the transition (and rolled back with it) if verifying is not allowed.
+          if (checkOn)
+            await trx('sustainment_checks').insert({
+              assignment_id: a.id,
+              due_on: checkOn,
+              set_by: actor.id,
+              set_at: clock.now(),
+            });
           // The newest claim of completion is the one to verify: after a reopening, an older
           // accepted claim does not count for the new one.
           const latest = await trx('progress_updates as u')
@@ -590,7 +608,10 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
             event: { kind: 'verify', hasAcceptedComplete: latest?.decision === 'accepted' },
             note: clean(valid.note),
             audit: 'assignment.verified',
-            extra: latest ? { progressUpdateId: latest.id } : {},
+            extra: {
+              ...(latest ? { progressUpdateId: latest.id } : {}),
+              ...(checkOn ? { sustainmentCheckOn: checkOn } : {}),
+            },
           };
         },
         context,

@@ -154,7 +154,7 @@ export function ratingView(r: ConfidenceRating) {
 
 export type PanelForm = 'verify' | 'close' | 'reopen' | 'confidence';
 export const PANEL_FIELDS: Record<PanelForm, string[]> = {
-  verify: ['note'],
+  verify: ['note', 'checkOn'],
   close: ['reason', 'note'],
   reopen: ['note'],
   confidence: ['rating', 'commentary', 'ratedOn'],
@@ -184,7 +184,7 @@ export function panelView(
     verify: {
       show: status === 'awaiting_verification' || failed?.form === 'verify',
       action: paths.oversight.verification(id),
-      values: values('verify', { note: '' }),
+      values: values('verify', { note: '', checkOn: '' }),
     },
     close: {
       show: open || failed?.form === 'close',

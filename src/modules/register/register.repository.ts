@@ -30,6 +30,17 @@ export interface RecommendationFilters {
 /** An assignment with what is needed to show it anywhere: its organisation, recommendation, report and clock inputs. */
 export interface AssignmentDetailRow extends AssignmentRow {
   granted_extensions: GrantedExtension[] | string;
+  /** The latest sustainment check (JSON from the database), or null. */
+  sustainment_check:
+    | {
+        due_on: CalendarDate;
+        outcome: 'sustained' | 'reopened' | null;
+        decided_on: CalendarDate | null;
+      }
+    | string
+    | null;
+  /** Judicial review pauses recorded by the day of the record (JSON from the database). */
+  pauses: { from: CalendarDate; to: CalendarDate | null }[] | string;
   /** Every response version dated by the day of the record, oldest first (JSON from the database). */
   response_versions: PublicResponseVersion[] | string;
   organisation_slug: string;
@@ -291,6 +302,19 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: Eviden
         db.raw(
           `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted' and e.decided_on <= ?) as granted_extensions`,
           [asOf ? asOf.day : '9999-12-31'],
+        ),
+        // The latest sustainment check set by then, with its outcome only once decided by then.
+        db.raw(
+          `(select json_build_object('due_on', s.due_on, 'outcome', case when s.decided_at < ? then s.outcome end, 'decided_on', case when s.decided_at < ? then s.decided_on end) from sustainment_checks s where s.assignment_id = a.id and s.set_at < ? order by s.set_at desc, s.id desc limit 1) as sustainment_check`,
+          [0, 1, 2].map(() => (asOf ? asOf.end : new Date('9999-12-31T00:00:00Z'))),
+        ),
+        // Judicial review pauses as recorded by then (an end given later is not yet known).
+        db.raw(
+          `(select coalesce(json_agg(json_build_object('from', p.from_on, 'to', case when p.to_on is not null and coalesce(p.ended_at, p.recorded_at) < ? then p.to_on end) order by p.from_on, p.id), '[]'::json) from assignment_pauses p where p.assignment_id = a.id and p.recorded_at < ?) as pauses`,
+          [
+            asOf ? asOf.end : new Date('9999-12-31T00:00:00Z'),
+            asOf ? asOf.end : new Date('9999-12-31T00:00:00Z'),
+          ],
         ),
         db.raw(
           `(select coalesce(json_agg(json_build_object('version', v.version, 'stance', v.stance, 'text', v.text, 'responded_on', v.responded_on, 'responded_on_confirmed', v.responded_on_confirmed, 'source_url', v.source_url, 'recorded_by_label', v.recorded_by_label) order by v.version), '[]'::json) from assignment_responses v where v.assignment_id = a.id and v.responded_on <= ?) as response_versions`,

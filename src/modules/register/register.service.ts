@@ -123,6 +123,14 @@ export interface AssignmentSummary {
   };
   /** Target dates: the recommendation's own and the addressee's committed one, and whether past. */
   target: TargetState;
+  /** Judicial review pauses of the response clock, as recorded by the day of the record. */
+  pauses: { from: CalendarDate; to: CalendarDate | null }[];
+  /** The latest check that an implemented change has lasted, and how it ended. */
+  sustainmentCheck: {
+    dueOn: CalendarDate;
+    outcome: 'sustained' | 'reopened' | null;
+    decidedOn: CalendarDate | null;
+  } | null;
   /** Set when an administrator withdrew the assignment; it then no longer counts as live. */
   withdrawn: { on: CalendarDate; reason: string } | null;
   /** When the oversight office last decided or published anything about it (ADR 0013). */
@@ -162,6 +170,27 @@ export interface PublicResponse {
   sourceUrl: string | null;
   /** The seed or import that loaded it; null when recorded here by the addressee. */
   loadedBy: string | null;
+}
+
+function checkOf(row: AssignmentDetailRow): AssignmentSummary['sustainmentCheck'] {
+  const raw =
+    typeof row.sustainment_check === 'string'
+      ? (JSON.parse(row.sustainment_check) as Exclude<
+          AssignmentDetailRow['sustainment_check'],
+          string
+        >)
+      : row.sustainment_check;
+  return raw ? { dueOn: raw.due_on, outcome: raw.outcome, decidedOn: raw.decided_on } : null;
+}
+
+/** The judicial review pauses of a row (JSON from the database). */
+function pausesOf(row: AssignmentDetailRow) {
+  const raw = row.pauses;
+  return typeof raw === 'string'
+    ? (JSON.parse(raw) as { from: CalendarDate; to: CalendarDate | null }[])
+    : Array.isArray(raw)
+      ? raw
+      : [];
 }
 
 function parsedVersions(row: AssignmentDetailRow): PublicResponseVersion[] {
@@ -266,6 +295,7 @@ export interface TimelineEvent {
     | 'made'
     | 'due'
     | 'extension'
+    | 'pause'
     | 'response'
     | 'status'
     | 'summary'
@@ -281,6 +311,7 @@ export interface TimelineEvent {
 const KIND_ORDER: TimelineEvent['kind'][] = [
   'made',
   'extension',
+  'pause',
   'due',
   'response',
   'status',
@@ -388,6 +419,7 @@ export function createRegisterService(deps: {
           typeof row.granted_extensions === 'string'
             ? (JSON.parse(row.granted_extensions) as GrantedExtension[])
             : (row.granted_extensions ?? []),
+        pauses: pausesOf(row),
       },
       { today, respondedOn: row.responded_on },
     );
@@ -426,6 +458,8 @@ export function createRegisterService(deps: {
             ? 'Responded (date not confirmed)'
             : describeDueInWords(clockState, today, row.responded_on),
       },
+      pauses: pausesOf(row).map((p) => ({ from: p.from, to: p.to })),
+      sustainmentCheck: checkOf(row),
       target: targetState(
         {
           implementBy: row.recommendation_implement_by,
@@ -762,6 +796,14 @@ export function createRegisterService(deps: {
               kind: 'response',
               text: `${v.version === 1 ? 'Response received' : `Response revised (version ${v.version})`}: ${STANCE_LABELS[v.stance].toLowerCase()}${v.dateConfirmed ? '' : ' (reported on this date; the date of the response itself is not confirmed)'}`,
             });
+        for (const p of a.pauses)
+          events.push({
+            on: p.from,
+            kind: 'pause',
+            text: p.to
+              ? `Judicial review proceedings: the response clock stopped from ${formatLongDate(p.from)} to ${formatLongDate(p.to)}, so the due date moved later by those days`
+              : `Judicial review proceedings began: the response clock is stopped until they end`,
+          });
         for (const c of facts.changes.filter((x) => x.assignment_id === a.id))
           events.push({
             on: londonDate(new Date(c.changed_at)),

@@ -110,6 +110,18 @@ export function assignmentView(a: AssignmentSummary) {
           earlier: a.response.earlier.map(responseVersionView),
         }
       : null,
+    sustainment: a.sustainmentCheck
+      ? {
+          dueOn: a.sustainmentCheck.dueOn,
+          text:
+            a.sustainmentCheck.outcome === 'sustained'
+              ? 'Checked: the change has lasted'
+              : a.sustainmentCheck.outcome === 'reopened'
+                ? 'Checked: the change had not lasted, so it was reopened'
+                : 'A check that the change has lasted is due',
+          decidedOn: a.sustainmentCheck.decidedOn,
+        }
+      : null,
     target: {
       committedOn: a.target.committedOn,
       pastTarget: a.target.pastTarget,

@@ -166,6 +166,10 @@ export const AssignmentDetailSchema = closed({
     }),
   ),
   responseVersions: Type.Array(ResponseVersionSchema, { description: 'Newest first' }),
+  judicialReviewPauses: Type.Array(closed({ from: DateText, to: Nullable(DateText) }), {
+    description:
+      'Judicial review proceedings that stop the response clock (IOPC recommendations); to is null while they are still in progress',
+  }),
   extensions: Type.Array(ExtensionSchema, { description: 'Newest first' }),
   actions: Type.Array(ActionSchema, { description: 'By target date' }),
   links: closed({ self: Type.String(), html: Type.String(), updates: Type.String() }),
@@ -267,6 +271,7 @@ export function presentDetail(d: AssignmentDetail) {
     responseClock: presentClock(d.clock),
     response: d.response ? { ...presentVersion(d.response), late: d.response.late } : null,
     responseVersions: d.responseVersions.map(presentVersion),
+    judicialReviewPauses: d.pauses.map((p) => ({ from: p.from, to: p.to })),
     extensions: d.extensions.map((e) => ({
       id: e.id,
       dueOnWhenRequested: e.dueOnWhenRequested,

@@ -42,10 +42,16 @@ import {
   responseDueDate,
   type ClockInput,
   type GrantedExtension,
+  type JudicialReviewPause,
   type ResponseClock,
 } from '../deadlines/deadlines';
 import type { LegalBasis } from '../deadlines/deadlines.rules';
-import { overrideFrom } from '../deadlines/deadlines.repository';
+import {
+  clockInputsFor,
+  overrideFrom,
+  pausesFor,
+  recomputeResponseDue,
+} from '../deadlines/deadlines.repository';
 import { targetState, type TargetState } from '../deadlines/targets';
 import {
   ACTION_DESCRIPTION_MAX,
@@ -240,6 +246,8 @@ export interface AssignmentDetail {
   clock: ResponseClock;
   /** Target dates (the recommendation's own, the addressee's committed one) and whether past. */
   targets: TargetState;
+  /** Judicial review proceedings that stop the response clock (to: null while still running). */
+  pauses: JudicialReviewPause[];
   /** The current response (the latest version), late or not, or null. */
   response: (ResponseVersion & { late: boolean | null }) | null;
   /** Every version, newest first (the first entry is the current one). */
@@ -290,27 +298,6 @@ async function clockRow(db: Db, assignment: AssignmentRow): Promise<ClockRow> {
     );
   if (!row) throw new NotFoundError();
   return row;
-}
-
-async function grantedExtensions(db: Db, assignmentIds: number[]) {
-  const rows: {
-    assignment_id: number;
-    requested_due_on: CalendarDate;
-    decided_on: CalendarDate;
-  }[] =
-    assignmentIds.length === 0
-      ? []
-      : await db('extension_requests')
-          .whereIn('assignment_id', assignmentIds)
-          .where({ state: 'granted' })
-          .select('assignment_id', 'requested_due_on', 'decided_on');
-  const byAssignment = new Map<number, GrantedExtension[]>();
-  for (const r of rows) {
-    const list = byAssignment.get(r.assignment_id) ?? [];
-    list.push({ newDueOn: r.requested_due_on, grantedOn: r.decided_on });
-    byAssignment.set(r.assignment_id, list);
-  }
-  return byAssignment;
 }
 
 // Built from our own constant list, never from input.
@@ -414,7 +401,8 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
   }
 
   async function listItems(found: ListRow[]): Promise<AssignmentListItem[]> {
-    const granted = await grantedExtensions(
+    // Every clock input (extensions and judicial review pauses too), for the whole page at once.
+    const inputs = await clockInputsFor(
       knex,
       found.map((r) => r.id),
     );
@@ -425,7 +413,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       title: r.title,
       organisationName: r.organisation_name,
       status: r.status,
-      clock: responseClock(toClockInput(r, granted.get(r.id) ?? []), {
+      clock: responseClock(inputs.get(r.id) ?? toClockInput(r, []), {
         today,
         respondedOn: r.responded_on,
       }),
@@ -510,7 +498,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
     /** Everything the assignment page shows, for a user who may read it (404 otherwise). */
     async get(actor: CurrentUser, assignmentId: number): Promise<AssignmentDetail> {
       const a = await authorisedAssignment(knex, actor, assignmentId, 'assignment.read_private');
-      const [context, organisation, recommendation, versions, extensionRows, actionRows] =
+      const [context, organisation, recommendation, versions, extensionRows, actionRows, pauses] =
         await Promise.all([
           clockRow(knex, a),
           knex('organisations').where({ id: a.organisation_id }).first('id', 'name', 'slug'),
@@ -540,6 +528,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
             .where({ assignment_id: a.id })
             .orderBy(['target_on', 'id'])
             .select<ActionRowDb[]>('*'),
+          pausesFor(knex, [a.id]),
         ]);
       const revisionRows = actionRows.length
         ? await knex('assignment_action_revisions as rv')
@@ -568,7 +557,8 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       const granted = extensions
         .filter((e) => e.state === 'granted' && e.decidedOn)
         .map((e) => ({ newDueOn: e.requestedDueOn, grantedOn: e.decidedOn! }));
-      const input = toClockInput(context, granted);
+      // With the judicial review pauses as well as the extensions shown on this page.
+      const input = { ...toClockInput(context, granted), pauses: pauses.get(a.id) ?? [] };
       const clockState = responseClock(input, { today, respondedOn: a.responded_on });
       const responseVersions: ResponseVersion[] = (versions.get(a.id) ?? [])
         .map((v) => ({
@@ -599,6 +589,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         },
         report: { title: recommendation.report_title, slug: recommendation.report_slug },
         clock: clockState,
+        pauses: input.pauses ?? [],
         targets: targetState(
           {
             implementBy: recommendation.implement_by,
@@ -725,7 +716,10 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
           const granted = existing
             .filter((e) => e.state === 'granted')
             .map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
-          const clockInput = toClockInput(await clockRow(trx, a), granted);
+          const clockInput = {
+            ...toClockInput(await clockRow(trx, a), granted),
+            pauses: (await pausesFor(trx, [a.id])).get(a.id) ?? [],
+          };
           const refusal = extensionRefusal(
             a,
             clockInput,
@@ -797,16 +791,9 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
             decided_on: today,
             decision_reason: valid.reason,
           });
-          const granted = (
-            await trx('extension_requests')
-              .where({ assignment_id: a.id, state: 'granted' })
-              .select('requested_due_on', 'decided_on')
-          ).map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
-          const dueOn = responseDueDate(toClockInput(await clockRow(trx, a), granted), today);
-          if (state === 'granted')
-            await trx('assignments')
-              .where({ id: a.id })
-              .update({ response_due_on: dueOn, updated_at: clock.now() });
+          const input = (await clockInputsFor(trx, [a.id])).get(a.id)!;
+          const dueOn = responseDueDate(input, today);
+          if (state === 'granted') await recomputeResponseDue(trx, [a.id], today, clock.now());
           await audit(
             trx,
             actor,

@@ -43,6 +43,7 @@ export function createWorkspaceRouter(): Router {
       feedbackHref: can(req.user, 'oversight.view') ? paths.feedback.inbox() : null,
       dashboardsHref: can(req.user, 'oversight.view') ? paths.dashboards.matrix() : null,
       boardPackHref: can(req.user, 'oversight.view') ? paths.boardPack.page() : null,
+      checksHref: can(req.user, 'oversight.view') ? paths.assignments.sustainmentChecks() : null,
     });
   });
   return router;
