@@ -540,6 +540,49 @@ const MATRIX: Record<string, Row> = {
     path: '/workspace/assignments/1/clock-override',
     expect: { ...signedIn('forbidden'), org_lead: 'notfound', admin: 'invalid' },
   },
+  // Target dates, pauses and sustainment checks (issue 15) and public status notes (issue 14): the
+  // matrix's org_lead belongs to another organisation; only the oversight office writes these.
+  'POST /workspace/assignments/:id/committed-date': {
+    path: '/workspace/assignments/1/committed-date',
+    // An empty form clears the date, so the overseer's post is accepted; it is the addressee's
+    // date, which an administrator does not record.
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'redirect' },
+  },
+  'POST /workspace/assignments/:id/implement-by': {
+    path: '/workspace/assignments/1/implement-by',
+    // The recommendation's own date belongs to the register, so an administrator's (an empty form
+    // clears it).
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', admin: 'redirect' },
+  },
+  'POST /workspace/assignments/:id/pauses': {
+    path: '/workspace/assignments/1/pauses',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/assignments/:id/pauses/:pauseId/end': {
+    path: '/workspace/assignments/1/pauses/1/end',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/assignments/:id/sustainment-check': {
+    path: '/workspace/assignments/1/sustainment-check',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'GET /workspace/sustainment-checks': {
+    path: '/workspace/sustainment-checks',
+    expect: { ...signedIn('ok'), org_lead: 'forbidden' },
+  },
+  'GET /workspace/assignments/:id/status-notes': {
+    path: '/workspace/assignments/1/status-notes',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'ok' },
+  },
+  'POST /workspace/assignments/:id/status-notes': {
+    path: '/workspace/assignments/1/status-notes',
+    expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
+  },
+  'POST /workspace/status-notes/:noteId/withdrawal': {
+    path: '/workspace/status-notes/1/withdrawal',
+    // No such note in the matrix's data.
+    expect: signedIn('notfound'),
+  },
   'POST /workspace/assignments/:id/confidence': {
     path: '/workspace/assignments/1/confidence',
     expect: { ...signedIn('forbidden'), org_lead: 'notfound', overseer: 'invalid' },
