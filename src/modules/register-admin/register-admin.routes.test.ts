@@ -343,7 +343,7 @@ describe('register management pages', () => {
     const list = await get(`/reports/${report.slug}`).expect(200);
     expect(list.text).toMatch(
       new RegExp(
-        `${rec.ref}</span>:[^<]*</a>\\s*<strong class="govuk-tag govuk-tag--grey">Withdrawn`,
+        `href="/recommendations/${rec.ref}">[\\s\\S]*?</a>\\s*<strong class="govuk-tag govuk-tag--grey">Withdrawn`,
       ),
     );
   });
