@@ -182,6 +182,25 @@ export function londonDate(instant: Date): CalendarDate {
   return fromParts({ year: part('year'), month: part('month'), day: part('day') });
 }
 
+// One shared formatter: building an Intl.DateTimeFormat is slow, and the zone never changes.
+const LONDON_HOUR = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  hour: '2-digit',
+  hourCycle: 'h23',
+});
+
+/**
+ * The instant a London calendar day begins. London is UTC or UTC+1 and changes at 01:00 UTC, so
+ * its midnight is UTC midnight less the hour London shows at UTC midnight (0 or 1).
+ */
+export function londonMidnight(day: CalendarDate): Date {
+  const { year, month, day: d } = parseCalendarDate(day);
+  const utcMidnight = new Date(0);
+  utcMidnight.setUTCFullYear(year, month - 1, d);
+  const hour = Number(LONDON_HOUR.format(utcMidnight));
+  return new Date(utcMidnight.getTime() - hour * 3_600_000);
+}
+
 /** Dates in running text and on public pages: '17 January 2022' (GOV.UK style, no weekday). */
 export function formatLongDate(d: CalendarDate): string {
   const { year, month, day } = parseCalendarDate(d);

@@ -15,7 +15,8 @@ import {
 import { ValidationError, type FieldError } from '../../shared/errors';
 import type { CurrentUser } from '../accounts/accounts.types';
 import { authorise } from '../accounts/policy';
-import { londonMidnight, type DashboardsService } from '../dashboards/dashboards.service';
+import { londonMidnight } from '../../shared/calendar-date';
+import type { DashboardsService } from '../dashboards/dashboards.service';
 import type { VersionMemo } from '../../shared/response-cache/version-memo';
 import type { BoardPackRepository } from './board-pack.repository';
 

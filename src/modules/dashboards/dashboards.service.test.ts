@@ -1,4 +1,4 @@
-import { londonMidnight } from './dashboards.service';
+import { londonMidnight } from '../../shared/calendar-date';
 
 describe('londonMidnight', () => {
   it('is UTC midnight in winter and 23:00 UTC the day before in summer', () => {

@@ -12,7 +12,7 @@ import {
   addDays,
   daysBetween,
   londonDate,
-  parseCalendarDate,
+  londonMidnight,
   type CalendarDate,
 } from '../../shared/calendar-date';
 import { ASSIGNMENT_STATUSES, type AssignmentStatus, type ClosureReason } from '../../db/tables';
@@ -88,25 +88,6 @@ function emptyCounts(): StatusCounts {
   const counts = { total: 0 } as StatusCounts;
   for (const s of ASSIGNMENT_STATUSES) counts[s] = 0;
   return counts;
-}
-
-// One shared formatter: building an Intl.DateTimeFormat is slow, and the zone never changes.
-const LONDON_HOUR = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  hour: '2-digit',
-  hourCycle: 'h23',
-});
-
-/**
- * The instant a London calendar day begins. London is UTC or UTC+1 and changes at 01:00 UTC, so
- * its midnight is UTC midnight less the hour London shows at UTC midnight (0 or 1).
- */
-export function londonMidnight(day: CalendarDate): Date {
-  const { year, month, day: d } = parseCalendarDate(day);
-  const utcMidnight = new Date(0);
-  utcMidnight.setUTCFullYear(year, month - 1, d);
-  const hour = Number(LONDON_HOUR.format(utcMidnight));
-  return new Date(utcMidnight.getTime() - hour * 3_600_000);
 }
 
 function lastDayOfMonth(month: string): CalendarDate {

@@ -9,6 +9,7 @@ import {
   daysBetween,
   formatLongDate,
   londonDate,
+  londonMidnight,
   type CalendarDate,
 } from '../../shared/calendar-date';
 import { durationInWords } from '../../shared/duration';
@@ -393,11 +394,7 @@ export function describeDueInWords(
 
 /** The first instant of the London day after `day`: the end of `day` for the record as of it. */
 export function endOfLondonDay(day: CalendarDate): Date {
-  const next = addDays(day, 1);
-  const utcMidnight = new Date(`${next}T00:00:00Z`);
-  // London is UTC or one hour ahead: its midnight is either UTC midnight or an hour before it.
-  const anHourEarlier = new Date(utcMidnight.getTime() - 3_600_000);
-  return londonDate(anHourEarlier) === next ? anHourEarlier : utcMidnight;
+  return londonMidnight(addDays(day, 1));
 }
 
 export function createRegisterService(deps: {

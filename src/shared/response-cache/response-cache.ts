@@ -21,7 +21,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import type { DataVersionReader } from '../../db/data-version';
-import { londonDate, type CalendarDate } from '../calendar-date';
+import { londonMidnight, type CalendarDate } from '../calendar-date';
 import type { Clock } from '../clock';
 import { ByteLru } from './lru';
 
@@ -61,13 +61,6 @@ export interface ResponseCacheDeps {
   isSignedOut(req: Request): boolean;
   /** Changes with the code and templates (see release.ts). */
   release: string;
-}
-
-/** The first instant of a London calendar day. */
-function startOfLondonDay(day: CalendarDate): Date {
-  const utcMidnight = new Date(`${day}T00:00:00Z`);
-  const anHourEarlier = new Date(utcMidnight.getTime() - 3_600_000);
-  return londonDate(anHourEarlier) === day ? anHourEarlier : utcMidnight;
 }
 
 function wholeSeconds(d: Date): Date {
@@ -229,7 +222,7 @@ export function createResponseCache(deps: ResponseCacheDeps) {
         const day = clock.today();
         const key = `${v.version}|${options.dated ? day : ''}|${req.originalUrl}`;
         const tag = createHash('sha256').update(`${release}|${key}`).digest('base64url');
-        const startOfDay = startOfLondonDay(day);
+        const startOfDay = londonMidnight(day);
         const changed = options.dated && startOfDay > v.changedAt ? startOfDay : v.changedAt;
         res.set({
           ETag: `W/"${tag}"`,
