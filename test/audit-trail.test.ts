@@ -14,7 +14,7 @@ import { sealSecret } from '../src/shared/secret-box';
 import { generateTotpSecret } from '../src/modules/accounts/totp';
 import { recordAudit } from '../src/modules/audit/audit.repository';
 import { buildTestApp } from './app';
-import { createUser } from './auth';
+import { createUser, startSession } from './auth';
 import { createTestDatabase, usingServerDatabase, type TestDatabase } from './db';
 
 const run = promisify(execFile);
@@ -41,12 +41,7 @@ describe('the audit trail anyone can check', () => {
       role: 'admin',
       totpSecretEnc: sealSecret(generateTotpSecret(), built.services.config.secretKey!),
     });
-    const { token } = await built.services.sessions.start(db.knex, {
-      userId: admin.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    adminCookie = `tracker-session=${token}`;
+    adminCookie = (await startSession(built.services, db.knex, admin.id)).cookie;
   });
   afterAll(async () => {
     await db?.destroy();

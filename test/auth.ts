@@ -9,6 +9,9 @@ import request from 'supertest';
 import type { Role } from '../src/modules/accounts/accounts.types';
 import { createPasswordHasher, TEST_SCRYPT_PARAMS } from '../src/modules/accounts/password';
 import { hashToken, newTokenValue } from '../src/modules/api-tokens/api-tokens.service';
+import { generateTotpSecret } from '../src/modules/accounts/totp';
+import { sealSecret } from '../src/shared/secret-box';
+import type { buildServices } from '../src/services';
 
 export const TEST_PASSWORD = 'correct horse battery staple 42';
 const hasher = createPasswordHasher(TEST_SCRYPT_PARAMS);
@@ -107,4 +110,50 @@ export async function issueApiToken(
     expires_at: fields.expiresAt ?? new Date(now.getTime() + 30 * 86_400_000),
   });
   return token;
+}
+
+type Services = Pick<ReturnType<typeof buildServices>, 'sessions' | 'config'>;
+
+/** A signed-in browser's cookie and the session's CSRF token. */
+export interface TestSession {
+  cookie: string;
+  csrf: string;
+}
+
+/**
+ * A session started straight in the database, as a sign-in would leave it (or an anonymous one
+ * when userId is null), without going through the sign-in forms.
+ */
+export async function startSession(
+  services: Services,
+  knex: Knex,
+  userId: number | null,
+): Promise<TestSession> {
+  const { token, session } = await services.sessions.start(knex, {
+    userId,
+    state: userId === null ? 'anonymous' : 'active',
+    context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
+  });
+  return { cookie: `tracker-session=${token}`, csrf: session.csrfToken };
+}
+
+/**
+ * A user of the role with a session started for them; overseers and administrators get the
+ * two-factor secret their role requires.
+ */
+export async function createSignedInUser(
+  services: Services,
+  knex: Knex,
+  role: Role,
+  organisationId: number | null = null,
+): Promise<TestSession & { user: TestUser }> {
+  const needsTwoFactor = role === 'overseer' || role === 'admin';
+  const user = await createUser(knex, {
+    role,
+    organisationId,
+    totpSecretEnc: needsTwoFactor
+      ? sealSecret(generateTotpSecret(), services.config.secretKey!)
+      : null,
+  });
+  return { ...(await startSession(services, knex, user.id)), user };
 }

@@ -6,13 +6,11 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser } from '../../../test/auth';
+import { createSignedInUser } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import { createOrganisation, createRecommendation, createReport } from '../../../test/factories';
 import type { Role, CurrentUser } from '../accounts/accounts.types';
 import type { OrganisationRow } from '../../db/tables';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
 
 describe('the response clock by addressee (HMICFRS s.55)', () => {
   let db: TestDatabase;
@@ -22,29 +20,21 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
   const assignmentIds: Record<string, number> = {};
 
   async function person(name: string, role: Role, organisationId: number | null = null) {
-    const needsTwoFactor = role === 'overseer' || role === 'admin';
-    const user = await createUser(db.knex, {
+    const { user, ...session } = await createSignedInUser(
+      built.services,
+      db.knex,
       role,
       organisationId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    const { token, session } = await built.services.sessions.start(db.knex, {
-      userId: user.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
+    );
     people.set(name, {
-      cookie: `tracker-session=${token}`,
-      csrf: session.csrfToken,
+      ...session,
       user: {
         id: user.id,
         email: user.email,
         name: `Test ${role}`,
         role,
         organisationId,
-        twoFactorEnabled: needsTwoFactor,
+        twoFactorEnabled: role === 'overseer' || role === 'admin',
       },
     });
   }

@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser, issueApiToken } from '../../../test/auth';
+import { createUser, issueApiToken, startSession } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -28,14 +28,7 @@ describe('judicial review pauses', () => {
   const ids = new Map<string, number>();
 
   async function signInAll() {
-    for (const [name, id] of ids) {
-      const { token, session } = await built.services.sessions.start(db.knex, {
-        userId: id,
-        state: 'active',
-        context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-      });
-      people.set(name, { cookie: `tracker-session=${token}`, csrf: session.csrfToken });
-    }
+    for (const [name, id] of ids) people.set(name, await startSession(built.services, db.knex, id));
   }
   async function person(name: string, role: Role, organisationId: number | null = null) {
     const needsTwoFactor = role === 'overseer' || role === 'admin';

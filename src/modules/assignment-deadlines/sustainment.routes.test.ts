@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser } from '../../../test/auth';
+import { createUser, startSession } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -24,12 +24,7 @@ describe('sustainment checks', () => {
   let session = { cookie: '', csrf: '' };
 
   async function signIn() {
-    const { token, session: s } = await built.services.sessions.start(db.knex, {
-      userId: overseerId,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    session = { cookie: `tracker-session=${token}`, csrf: s.csrfToken };
+    session = await startSession(built.services, db.knex, overseerId);
   }
   const post = (path: string, body: Record<string, string>) =>
     request(built.app)

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import request from 'supertest';
 import { buildTestApp, testConfig } from '../../../test/app';
-import { createUser } from '../../../test/auth';
+import { createSignedInUser, createUser } from '../../../test/auth';
 import { createTestDatabase, usingServerDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -20,8 +20,6 @@ import { createLogger } from '../../logger';
 import { buildServices } from '../../services';
 import { addDays } from '../../shared/calendar-date';
 import { fixedClock } from '../../shared/clock';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
 import type { Role } from '../accounts/accounts.types';
 import { targetReminderStage, targetState } from '../deadlines/targets';
 
@@ -82,20 +80,8 @@ describe('target dates on an assignment', () => {
   const people = new Map<string, { cookie: string; csrf: string; id: number }>();
 
   async function person(name: string, role: Role, orgId: number | null = null) {
-    const needsTwoFactor = role === 'overseer' || role === 'admin';
-    const user = await createUser(db.knex, {
-      role,
-      organisationId: orgId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    const { token, session } = await built.services.sessions.start(db.knex, {
-      userId: user.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    people.set(name, { cookie: `tracker-session=${token}`, csrf: session.csrfToken, id: user.id });
+    const { user, ...session } = await createSignedInUser(built.services, db.knex, role, orgId);
+    people.set(name, { ...session, id: user.id });
   }
   const post = (who: string, path: string, body: Record<string, string>) =>
     request(built.app)

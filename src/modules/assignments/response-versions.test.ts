@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser } from '../../../test/auth';
+import { createUser, startSession } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import { applyLindenSeed } from '../../../seeds/operation-linden';
 
@@ -43,13 +43,7 @@ describe('response versions from the first one', () => {
       role: 'org_lead',
       organisationId: row.organisation_id,
     });
-    const { token, session } = await built.services.sessions.start(db.knex, {
-      userId: lead.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    cookie = `tracker-session=${token}`;
-    csrf = session.csrfToken;
+    ({ cookie, csrf } = await startSession(built.services, db.knex, lead.id));
   });
   afterAll(async () => {
     await db.destroy();

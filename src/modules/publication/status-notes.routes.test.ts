@@ -7,7 +7,7 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser, csrfFrom } from '../../../test/auth';
+import { createSignedInUser, csrfFrom } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -16,8 +16,6 @@ import {
   createReport,
 } from '../../../test/factories';
 import type { Role } from '../accounts/accounts.types';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
 
 describe('public status notes', () => {
   let db: TestDatabase;
@@ -27,20 +25,8 @@ describe('public status notes', () => {
   const sessions = new Map<string, string>();
 
   async function sessionFor(key: string, role: Role, organisationId: number | null) {
-    const needsTwoFactor = role === 'admin' || role === 'overseer';
-    const user = await createUser(db.knex, {
-      role,
-      organisationId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    const { token } = await built.services.sessions.start(db.knex, {
-      userId: user.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    sessions.set(key, `tracker-session=${token}`);
+    const { cookie } = await createSignedInUser(built.services, db.knex, role, organisationId);
+    sessions.set(key, cookie);
   }
 
   async function post(key: string, path: string, form: Record<string, string>) {
