@@ -26,6 +26,7 @@ export const paths = {
     index: () => '/organisations',
     show: (slug: string) => `/organisations/${enc(slug)}`,
   },
+  organisationSuggestions: () => '/organisation-suggestions',
   accessibility: () => '/accessibility',
   signIn: {
     form: () => '/sign-in',
@@ -227,6 +228,7 @@ export const routes = {
   recommendation: '/recommendations/:ref',
   organisations: '/organisations',
   organisation: '/organisations/:slug',
+  organisationSuggestions: '/organisation-suggestions',
   accessibility: '/accessibility',
   signIn: '/sign-in',
   signInTwoFactor: '/sign-in/two-factor',
