@@ -37,7 +37,11 @@ import { createAssignmentDeadlinesRouter } from './modules/assignment-deadlines/
 import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
 import { createPublicationRouter } from './modules/publication/publication.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
-import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
+import {
+  createFeedbackRouter,
+  feedbackPageLinks,
+  recoverStaleFeedback,
+} from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
 import { createAuditRouter } from './modules/audit/audit.routes';
 import { oneConnectionPerRequest } from './db/request-connections';
@@ -124,10 +128,7 @@ export function createApp(services: Services): Express {
     }),
   );
   app.use(guardBody);
-  app.use(sessionMiddleware(services.sessions, config));
-  app.use(csrfProtection);
-  app.use(enrolmentGate);
-
+  // Before the session and CSRF checks, so a page they refuse still has the site's header.
   app.use((req, res, next) => {
     res.locals.serviceName = config.serviceName;
     res.locals.currentPath = req.path;
@@ -147,6 +148,9 @@ export function createApp(services: Services): Express {
     ];
     next();
   });
+  app.use(sessionMiddleware(services.sessions, config));
+  app.use(csrfProtection);
+  app.use(enrolmentGate);
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
@@ -186,6 +190,8 @@ export function createApp(services: Services): Express {
   app.use(createDashboardsRouter(services.dashboards, services.memo));
   app.use(createBoardPackRouter(services.boardPack, services.memo));
 
+  // A feedback form refused for an expired session comes back with its words (an error handler).
+  app.use(recoverStaleFeedback({ feedback: services.feedback, signIn: services.signIn, config }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
