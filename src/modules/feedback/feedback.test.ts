@@ -81,10 +81,56 @@ describe('feedback from the public', () => {
     expect(text).toContain('call 999');
     expect(text).toContain('call 101');
     expect(text).toContain('child sexual exploitation');
+    // The default support services, each with a number to dial and its website.
+    expect(text).toContain('NAPAC (the National Association for People Abused in Childhood)');
+    expect(text).toContain('<a class="govuk-link" href="tel:08088010331">0808 801 0331</a>');
+    expect(text).toContain('<a class="govuk-link" href="tel:08081689111">08 08 16 89 111</a>');
+    expect(text).toContain(
+      '<a class="govuk-link" href="https://www.samaritans.org">samaritans.org</a>',
+    );
+    for (const name of [
+      'Rape Crisis England &amp; Wales',
+      'Childline',
+      'NSPCC Helpline',
+      'Victim Support',
+    ])
+      expect(text).toContain(name);
     // Nothing but the message is asked for.
     expect(
       [...text.matchAll(/<(?:input|textarea|select)\b[^>]*name="([^"]+)"/g)].map((m) => m[1]),
     ).toEqual(['_csrf', 'message']);
+  });
+
+  it('names the support services the configuration gives, on the form and the thanks page', async () => {
+    const configured = buildTestApp(db.knex, {
+      now: NOW,
+      config: {
+        supportServices: [
+          {
+            name: 'Survivors’ <Service>',
+            description: 'Local support in South Yorkshire.',
+            phone: '0114 496 0000',
+            phoneNote: 'weekdays',
+          },
+          {
+            name: 'Online only',
+            description: 'A chat service.',
+            website: 'https://example.org/chat/',
+          },
+        ],
+      },
+    });
+    const agent = request.agent(configured.app);
+    for (const path of [
+      `/recommendations/${rec.ref}/feedback`,
+      `/recommendations/${rec.ref}/feedback/sent`,
+    ]) {
+      const text = (await agent.get(path).expect(200)).text;
+      expect(text).toContain('Survivors’ &lt;Service&gt;');
+      expect(text).toContain('href="tel:01144960000">0114 496 0000</a> (weekdays)');
+      expect(text).toContain('href="https://example.org/chat/">example.org/chat</a>');
+      expect(text).not.toContain('NAPAC');
+    }
   });
 
   it('stores a message, audits it without the text, and thanks the sender', async () => {
