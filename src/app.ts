@@ -165,7 +165,7 @@ export function createApp(services: Services): Express {
       cache: services.responseCache,
     }),
   );
-  app.use(createStaticPagesRouter());
+  app.use(createStaticPagesRouter({ config }));
   app.use(createAccountsRouter(services.signIn, config));
   app.use(createAccountRouter({ account: services.account, config }));
   app.use(createWorkspaceRouter());

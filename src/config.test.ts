@@ -130,6 +130,11 @@ describe('loadConfig', () => {
       ['PUBLIC_BASE_URL', 'ftp://x', /absolute http\(s\) URL/],
       ['SEED_ON_START', 'maybe', /true or false/],
       ['TRUST_PROXY', 'yes', /false, or the number/],
+      ['ACCESSIBILITY_COMPLIANCE', 'mostly', /fully, partially or not/],
+      ['ACCESSIBILITY_PREPARED_ON', '2026-02-30', /a real date written YYYY-MM-DD/],
+      ['ACCESSIBILITY_REVIEWED_ON', '3 March 2026', /a real date written YYYY-MM-DD/],
+      ['OPERATOR_EMAIL', 'accessibility at example.org', /an email address/],
+      ['OPERATOR_PHONE', 'call us', /a phone number of digits and spaces/],
     ])('%s=%s', (name, value, expects) => {
       const err = configError({ [name]: value });
       expect(err.message).not.toContain('\n');
@@ -143,6 +148,51 @@ describe('loadConfig', () => {
     const err = configError({ DATABASE_URL: 'mysql://admin:s3cret@db.example.org/tracker' });
     expect(err.message).not.toContain('s3cret');
     expect(err.message).toContain('(got "mysql://admin:***@db.example.org/tracker")');
+  });
+
+  it('reads the accessibility statement’s settings, partially compliant and with no operator by default', () => {
+    expect(loadConfig({}).accessibilityStatement).toEqual({
+      compliance: 'partially',
+      preparedOn: null,
+      reviewedOn: null,
+      operator: { name: null, email: null, phone: null, postalAddress: null },
+    });
+    expect(
+      loadConfig({
+        ACCESSIBILITY_COMPLIANCE: 'fully',
+        ACCESSIBILITY_PREPARED_ON: '2027-01-15',
+        ACCESSIBILITY_REVIEWED_ON: '2027-01-15',
+        OPERATOR_NAME: 'Example Office',
+        OPERATOR_EMAIL: 'access@example.org',
+        OPERATOR_PHONE: '+44 114 496 0000',
+        OPERATOR_POSTAL_ADDRESS: '1 High Street, Rotherham, S60 1AA',
+      }).accessibilityStatement,
+    ).toEqual({
+      compliance: 'fully',
+      preparedOn: '2027-01-15',
+      reviewedOn: '2027-01-15',
+      operator: {
+        name: 'Example Office',
+        email: 'access@example.org',
+        phone: '+44 114 496 0000',
+        postalAddress: '1 High Street, Rotherham, S60 1AA',
+      },
+    });
+    expect(
+      configError({
+        ACCESSIBILITY_PREPARED_ON: '2027-01-15',
+        ACCESSIBILITY_REVIEWED_ON: '2026-12-31',
+      }).message,
+    ).toBe(
+      'Configuration error: ACCESSIBILITY_REVIEWED_ON (2026-12-31) must not be before ACCESSIBILITY_PREPARED_ON (2027-01-15).',
+    );
+  });
+
+  it('knows whether PUBLIC_BASE_URL was set', () => {
+    expect(loadConfig({}).publicBaseUrlConfigured).toBe(false);
+    expect(
+      loadConfig({ PUBLIC_BASE_URL: 'https://tracker.example.org' }).publicBaseUrlConfigured,
+    ).toBe(true);
   });
 
   describe('the support services file (SUPPORT_SERVICES_FILE)', () => {
