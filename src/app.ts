@@ -18,6 +18,7 @@ import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
 import { createApiRoutes } from './modules/api/api.routes';
 import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
+import { pageMetadata } from './modules/static-pages/page-metadata';
 import { createAccountsRouter } from './modules/accounts/accounts.routes';
 import { createAccountRouter, enrolmentGate } from './modules/accounts/account.routes';
 import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
@@ -148,6 +149,7 @@ export function createApp(services: Services): Express {
     ];
     next();
   });
+  app.use(pageMetadata(config));
   app.use(sessionMiddleware(services.sessions, config));
   app.use(csrfProtection);
   app.use(enrolmentGate);
@@ -165,7 +167,9 @@ export function createApp(services: Services): Express {
       cache: services.responseCache,
     }),
   );
-  app.use(createStaticPagesRouter({ config }));
+  app.use(
+    createStaticPagesRouter({ config, sitemap: services.sitemap, cache: services.responseCache }),
+  );
   app.use(createAccountsRouter(services.signIn, config));
   app.use(createAccountRouter({ account: services.account, config }));
   app.use(createWorkspaceRouter());

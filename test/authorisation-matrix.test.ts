@@ -212,6 +212,9 @@ const DASHBOARD_API = [
 const MATRIX: Record<string, Row> = {
   'GET /': { path: '/', expect: all('ok') },
   'GET /accessibility': { path: '/accessibility', expect: all('ok') },
+  'GET /robots.txt': { path: '/robots.txt', expect: all('ok') },
+  'GET /sitemap.xml': { path: '/sitemap.xml', expect: all('ok') },
+  'GET /sitemaps/:file': { path: '/sitemaps/1.xml', expect: all('ok') },
   'GET /reports': { path: '/reports', expect: all('ok') },
   'GET /reports/:slug': { path: '/reports/operation-linden-2021', expect: all('ok') },
   'GET /recommendations': { path: '/recommendations', expect: all('ok') },
