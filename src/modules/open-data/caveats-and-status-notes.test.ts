@@ -139,7 +139,9 @@ describe('caveats and status notes in open data, the feeds and the API', () => {
     });
     expect(csv(reported).caveats).toContain('the date of the response itself is not confirmed');
     expect(csv(reported).caveats).toContain('our summary');
-    expect(csv(reported).caveats).toContain('the date the recommendation was made is not confirmed');
+    expect(csv(reported).caveats).toContain(
+      'the date the recommendation was made is not confirmed',
+    );
     expect(csv(unconfirmed)).toMatchObject({ addressee_confirmed: 'false' });
     expect(csv(unconfirmed).caveats).toContain('addressee not confirmed by public sources');
     expect(csv(pending)).toMatchObject({
