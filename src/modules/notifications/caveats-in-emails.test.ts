@@ -30,7 +30,6 @@ describe('caveats in emails', () => {
   let built: ReturnType<typeof buildTestApp>;
   let pendingRec: RecommendationRow;
   let summaryRec: RecommendationRow;
-  let pendingForCouncil: AssignmentRow;
   let summaryForCouncil: AssignmentRow;
   let leadEmail: string;
 
@@ -65,7 +64,7 @@ describe('caveats in emails', () => {
       kind: 'local_authority',
     });
     // Due in 9 days: the 14-day reminder applies.
-    pendingForCouncil = await createAssignment(k, pendingRec, council, {
+    await createAssignment(k, pendingRec, council, {
       addressee_confirmed: false,
       response_due_on: '2030-07-10',
     });
