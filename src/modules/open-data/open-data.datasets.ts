@@ -499,7 +499,7 @@ const assignments: Dataset<AssignmentDataRow> = {
         name: 'recommendation_text_status',
         type: 'text',
         meaning:
-          'How sure the recommendation’s text is (see recommendations.text_status): verified, summary (our own summary of the source) or pending (not yet public in any copy available to us).',
+          'How sure the recommendation’s text is, as text_status in the recommendations file: verified, summary (our own summary of the source) or pending (not yet public in any copy available to us).',
         value: (r) => r.recommendation_text_status,
       },
       {
@@ -535,7 +535,7 @@ const assignments: Dataset<AssignmentDataRow> = {
       {
         name: 'caveats',
         type: 'text',
-        meaning: `What the public page warns about this row, in words, separated by "; ", in this order: "${CAVEAT_CODES.map((c) => CAVEAT_TEXT[c]).join('", "')}". Each is also its own column (addressee_confirmed, response_date_confirmed, recommendation_text_status, recommendation_made_on_confirmed). Empty when there is nothing to warn about.`,
+        meaning: `What the public page warns about this row, in words, separated by "; ", in this order: "${CAVEAT_CODES.map((c) => CAVEAT_TEXT[c]).join('", "')}". Each is also a column of its own, above. Empty when there is nothing to warn about.`,
         value: (r) => caveatWords(caveatsOf(assignmentFacts(r))),
       },
       {
