@@ -715,7 +715,7 @@ async function addProgressUpdate(db: TestDatabase) {
 Object.assign(MATRIX, {
   'GET /data': { path: '/data', expect: all('ok') },
   ...Object.fromEntries(
-    ['reports', 'recommendations', 'assignments', 'updates'].flatMap((d) =>
+    ['reports', 'recommendations', 'assignments', 'updates', 'status-notes'].flatMap((d) =>
       ['csv', 'json'].map((f) => [
         `GET /data/${d}.${f}`,
         { path: `/data/${d}.${f}`, expect: all('ok') },

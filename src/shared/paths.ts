@@ -350,6 +350,8 @@ export const routes = {
     assignmentsJson: '/data/assignments.json',
     updatesCsv: '/data/updates.csv',
     updatesJson: '/data/updates.json',
+    statusNotesCsv: '/data/status-notes.csv',
+    statusNotesJson: '/data/status-notes.json',
     feed: '/data/feed.atom',
     reportFeed: '/reports/:slug/feed.atom',
     organisationFeed: '/organisations/:slug/feed.atom',
