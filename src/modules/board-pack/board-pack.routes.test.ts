@@ -331,6 +331,10 @@ describe('the board pack', () => {
       expect.stringMatching(/^10 April 2024 PACK-R1 .*Beta Police/),
     ]);
     expect(boxesShown(res.text, 'to')).toEqual({ day: '14', month: '5', year: '2024', marked: [] });
+    // The same period as JSON, linked as YYYY-MM-DD.
+    expect(res.text).toContain(
+      'href="/api/v1/board-pack?from&#x3D;2024-04-01&amp;to&#x3D;2024-05-14"',
+    );
     // Both left empty: the default period, as with no query at all.
     const empty = await typedPeriod('viewer', {}).expect(200);
     expect(empty.text).toContain('Board pack: 15 May 2024 to 15 June 2024');
