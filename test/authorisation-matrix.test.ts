@@ -221,6 +221,10 @@ const MATRIX: Record<string, Row> = {
   'GET /recommendations/:ref': { path: '/recommendations/LIN-01', expect: all('ok') },
   'GET /organisations': { path: '/organisations', expect: all('ok') },
   'GET /organisations/:slug': { path: '/organisations/south-yorkshire-police', expect: all('ok') },
+  'GET /organisation-suggestions': {
+    path: '/organisation-suggestions?q=police',
+    expect: all('ok'),
+  },
   'GET /api/v1/reports': { path: '/api/v1/reports', expect: all('ok') },
   'GET /api/v1/reports/:slug': { path: '/api/v1/reports/operation-linden-2021', expect: all('ok') },
   'GET /api/v1/recommendations': { path: '/api/v1/recommendations', expect: all('ok') },
