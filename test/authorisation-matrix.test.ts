@@ -1059,7 +1059,7 @@ describe('the API token authorisation matrix', () => {
   // Each row sends one bad token; with the clock standing still, the per-address throttle (20
   // failures in 15 minutes) would otherwise turn the later rows' bad-token cells into 429s.
   beforeEach(async () => {
-    await db.knex('sign_in_attempts').where({ email_key: '(api token)' }).del();
+    await db.knex('rate_limits').where('key', 'like', 'api-token-address:%').del();
   });
 
   it('lists every /api/v1 route the app serves', () => {
