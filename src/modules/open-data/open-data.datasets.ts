@@ -321,10 +321,6 @@ const assignments: Dataset<AssignmentDataRow> = {
     };
     const published = (r: AssignmentDataRow) =>
       r.report_publish_responses && r.response_stance !== null;
-    const statusNote = (r: AssignmentDataRow): { note: string; publishedAt: string } | null =>
-      typeof r.status_note === 'string'
-        ? (JSON.parse(r.status_note) as { note: string; publishedAt: string })
-        : r.status_note;
     const currentVersion = (r: AssignmentDataRow): { version: number; on: string } | null =>
       typeof r.current_response === 'string'
         ? (JSON.parse(r.current_response) as { version: number; on: string })
@@ -521,16 +517,13 @@ const assignments: Dataset<AssignmentDataRow> = {
         type: 'text',
         meaning:
           'The current public status note: the oversight office’s reason, in its own words, for where the assignment stands (see status-notes). Empty when there is none, or when the latest was withdrawn (the page then says when and why).',
-        value: (r) => statusNote(r)?.note ?? null,
+        value: (r) => r.status_note?.note ?? null,
       },
       {
         name: 'status_note_published_on',
         type: 'date',
         meaning: 'When that status note was published.',
-        value: (r) => {
-          const note = statusNote(r);
-          return note ? londonDate(new Date(note.publishedAt)) : null;
-        },
+        value: (r) => (r.status_note ? londonDate(new Date(r.status_note.publishedAt)) : null),
       },
       {
         name: 'caveats',
