@@ -220,6 +220,13 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('reads examples/support-services.json, a copy of the defaults for operators to edit', () => {
+      const example = path.resolve(__dirname, '../examples/support-services.json');
+      expect(loadConfig({ SUPPORT_SERVICES_FILE: example }).supportServices).toEqual(
+        DEFAULT_SUPPORT_SERVICES,
+      );
+    });
+
     it('replaces the defaults with the services it lists', () => {
       const at = file(
         'good.json',

@@ -55,7 +55,9 @@ describe('the accessibility statement', () => {
     expect(html).toContain('2.2.1 (Timing adjustable)');
     expect(html).toContain('signed out after 30 minutes');
     expect(html).toContain('has not yet been given the name and contact details');
-    expect(html).toContain('OPERATOR_NAME');
+    expect(html).toContain(
+      'must add them to the service’s settings before the service is published',
+    );
     expect(html).toContain('please tell the organisation that runs this service');
     expect(html).not.toContain('id="operator-contacts"');
     expect(textOf(html, 'statement-dates')).toContain(
