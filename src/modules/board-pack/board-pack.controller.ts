@@ -28,6 +28,20 @@ const PERIOD_DATES = [
 const day = (instant: Date) => formatLongDate(londonDate(instant));
 const href = (assignmentId: number) => paths.assignments.show(assignmentId);
 
+/**
+ * The most rows the pack prints of a list of what stands now (overdue, waiting for a decision):
+ * those lists are not bounded by the period and at thousands of organisations ran to megabytes.
+ * Each says how many it holds and links to where all of them are. What changed in the period is
+ * the pack's record and is printed whole.
+ */
+export const BOARD_PACK_LIST_MAX = 50;
+
+/** A list of what stands now, first rows only, with its total and where the whole list is. */
+function nowList<T>(rows: T[], total: number, fullHref: string, fullText: string) {
+  const shown = rows.slice(0, BOARD_PACK_LIST_MAX);
+  return { rows: shown, total, more: total - shown.length, fullHref, fullText };
+}
+
 /** What the page shows: labels in words, dates as London days, links to each assignment. */
 export function boardPackView(pack: BoardPack) {
   const item = (x: {
@@ -72,55 +86,82 @@ export function boardPackView(pack: BoardPack) {
       dueWhenRequested: formatLongDate(e.due_on_when_requested),
       requestedDue: formatLongDate(e.requested_due_on),
     })),
-    overdueResponses: pack.overdue.responses.items.map((r) => ({
-      href: href(r.assignmentId),
-      ref: r.ref,
-      title: r.title,
-      organisation: r.organisationName,
-      dueOn: formatLongDate(r.dueOn),
-      extended: r.extended,
-      daysOverdue: r.daysOverdue,
-    })),
-    overdueResponsesTotal: pack.overdue.responses.total,
-    overdueActions: pack.overdue.actions.items.map((x) => ({
-      href: href(x.assignmentId),
-      ref: x.ref,
-      title: x.title,
-      organisation: x.organisationName,
-      description: x.description,
-      targetOn: formatLongDate(x.targetOn),
-      daysOverdue: x.daysOverdue,
-    })),
-    overdueActionsTotal: pack.overdue.actions.total,
+    overdueResponses: nowList(
+      pack.overdue.responses.items.map((r) => ({
+        href: href(r.assignmentId),
+        ref: r.ref,
+        title: r.title,
+        organisation: r.organisationName,
+        dueOn: formatLongDate(r.dueOn),
+        extended: r.extended,
+        daysOverdue: r.daysOverdue,
+      })),
+      pack.overdue.responses.total,
+      paths.assignments.index({ status: 'awaiting_response', sort: 'due' }),
+      'every assignment awaiting a response, earliest due first',
+    ),
+    overdueActions: nowList(
+      pack.overdue.actions.items.map((x) => ({
+        href: href(x.assignmentId),
+        ref: x.ref,
+        title: x.title,
+        organisation: x.organisationName,
+        description: x.description,
+        targetOn: formatLongDate(x.targetOn),
+        daysOverdue: x.daysOverdue,
+      })),
+      pack.overdue.actions.total,
+      paths.dashboards.overdue(),
+      'what is late, which narrows the list by report, organisation or theme',
+    ),
     ragChanges: pack.ragChanges.map((x) => ({
       ...item(x),
       on: formatLongDate(x.rated_on),
       previous: x.previous_rating ? RAG_LABELS[x.previous_rating] : 'Not rated',
       rating: RAG_LABELS[x.rating],
     })),
-    pendingExtensions: pack.decisions.pendingExtensions.map((e) => ({
-      ...item(e),
-      requestedOn: day(e.requested_at),
-      dueWhenRequested: formatLongDate(e.due_on_when_requested),
-      requestedDue: formatLongDate(e.requested_due_on),
-    })),
-    awaitingVerification: pack.decisions.awaitingVerification.map((a) => ({
-      ...item(a),
-      since: a.since ? day(a.since) : 'Not recorded',
-    })),
-    notAccepted: pack.decisions.notAccepted.map((x) => ({
-      ...item(x),
-      respondedOn: formatLongDate(x.responded_on),
-    })),
-    updatesWaiting: pack.decisions.updatesWaiting.items.map((u) => ({
-      href: href(u.assignmentId),
-      ref: u.ref,
-      title: u.title,
-      organisation: u.organisationName,
-      postedOn: formatLongDate(u.postedOn),
-      daysWaiting: u.daysWaiting,
-    })),
-    updatesWaitingTotal: pack.decisions.updatesWaiting.total,
+    pendingExtensions: nowList(
+      pack.decisions.pendingExtensions.map((e) => ({
+        ...item(e),
+        requestedOn: day(e.requested_at),
+        dueWhenRequested: formatLongDate(e.due_on_when_requested),
+        requestedDue: formatLongDate(e.requested_due_on),
+      })),
+      pack.decisions.pendingExtensions.length,
+      paths.boardPack.api({ from: pack.from, to: pack.to }),
+      'the same pack as JSON (with an API token), which lists every one',
+    ),
+    awaitingVerification: nowList(
+      pack.decisions.awaitingVerification.map((a) => ({
+        ...item(a),
+        since: a.since ? day(a.since) : 'Not recorded',
+      })),
+      pack.decisions.awaitingVerification.length,
+      paths.assignments.index({ status: 'awaiting_verification' }),
+      'every assignment awaiting verification',
+    ),
+    notAccepted: nowList(
+      pack.decisions.notAccepted.map((x) => ({
+        ...item(x),
+        respondedOn: formatLongDate(x.responded_on),
+      })),
+      pack.decisions.notAccepted.length,
+      paths.exports.assignments(),
+      'every assignment with its response, as a spreadsheet (CSV)',
+    ),
+    updatesWaiting: nowList(
+      pack.decisions.updatesWaiting.items.map((u) => ({
+        href: href(u.assignmentId),
+        ref: u.ref,
+        title: u.title,
+        organisation: u.organisationName,
+        postedOn: formatLongDate(u.postedOn),
+        daysWaiting: u.daysWaiting,
+      })),
+      pack.decisions.updatesWaiting.total,
+      paths.reviews.index(),
+      'the review queue',
+    ),
   };
 }
 

@@ -28,6 +28,7 @@ import { generateTotpSecret } from '../accounts/totp';
 import type { Role } from '../accounts/accounts.types';
 import type { AssignmentRow } from '../../db/tables';
 import { monthBefore } from './board-pack.service';
+import { BOARD_PACK_LIST_MAX } from './board-pack.controller';
 
 describe('the board pack', () => {
   let db: TestDatabase;
@@ -471,5 +472,44 @@ describe('the board pack', () => {
     ]);
     contract.conforms('/api/v1/board-pack', 'get', res);
     expect(body.overdue.responses.total).toBe(0);
+  });
+
+  // Last: it adds many assignments, which the tests above do not expect.
+  it('prints what changed in the period whole, and at most 50 of a list of what stands now', async () => {
+    const k = db.knex;
+    const report = await createReport(k, { slug: 'pack-many', published_on: '2024-01-10' });
+    const rec = await createRecommendation(k, report, { ref: 'PACK-MANY', made_on: '2024-01-10' });
+    const extra = BOARD_PACK_LIST_MAX + 12;
+    for (let i = 0; i < extra; i++) {
+      const org = await createOrganisation(k);
+      const x = await createAssignment(k, rec, org, {
+        status: 'awaiting_verification',
+        response_stance: 'accepted',
+        responded_on: '2024-02-01',
+      });
+      await k('assignment_status_changes').insert({
+        assignment_id: x.id,
+        from_status: 'in_progress',
+        to_status: 'awaiting_verification',
+        event: 'verify',
+        actor_label: 'Fixture',
+        changed_at: new Date('2024-06-05T12:00:00Z'),
+      });
+    }
+    const html = (await get('overseer', '/workspace/board-pack').expect(200)).text;
+    // The period's record: the three changes above and every one of these.
+    expect(tableRows(html, 'status-changes')).toHaveLength(3 + extra);
+    const waiting = tableRows(html, 'awaiting-verification');
+    expect(waiting).toHaveLength(BOARD_PACK_LIST_MAX);
+    expect(html).toContain(`Awaiting verification (${extra + 1})</h3>`);
+    expect(html).toContain(
+      `Showing the first ${BOARD_PACK_LIST_MAX} of ${extra + 1} (${extra + 1 - BOARD_PACK_LIST_MAX} more). For all of them, see <a class="govuk-link" href="/workspace/assignments?status&#x3D;awaiting_verification">every assignment awaiting verification</a>.`,
+    );
+    // A short list says nothing more.
+    expect(tableRows(html, 'not-accepted')).toHaveLength(1);
+    expect(html.match(/Showing the first/g)).toHaveLength(1);
+    // The JSON keeps every one.
+    const body = (await api('viewer', '/api/v1/board-pack').expect(200)).body;
+    expect(body.decisions.awaitingVerification).toHaveLength(extra + 1);
   });
 });
