@@ -293,6 +293,19 @@ describe('dates typed in three boxes on the deadlines page and the verify form',
       reviewer_label: 'Overseer',
       created_at: new Date('2022-02-02T10:00:00Z'),
     });
+    // The form's own rule, on a real date: the check is after today.
+    const past = await post('overseer', `/workspace/assignments/${a.id}/verification`, {
+      note: 'Seen in practice.',
+      ...dateBoxes('checkOn', '2022-02-28'),
+    }).expect(400);
+    expect(summaryLinks(past.text)).toEqual(['#verify-checkOn']);
+    expect(past.text).toContain('The date of the sustainment check must be in the future');
+    expect(boxesShown(past.text, 'verify-checkOn')).toEqual({
+      day: '28',
+      month: '2',
+      year: '2022',
+      marked: ['day', 'month', 'year'],
+    });
     await checkTypedDate({
       who: 'overseer',
       url: `/workspace/assignments/${a.id}/verification`,
