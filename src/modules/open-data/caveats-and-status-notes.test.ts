@@ -139,17 +139,22 @@ describe('caveats and status notes in open data, the feeds and the API', () => {
     });
     expect(csv(reported).caveats).toContain('the date of the response itself is not confirmed');
     expect(csv(reported).caveats).toContain('our summary');
-    expect(csv(reported).caveats).toContain(
-      'the date the recommendation was made is not confirmed',
-    );
+    expect(csv(reported).caveats).toContain('date made not confirmed');
     expect(csv(unconfirmed)).toMatchObject({ addressee_confirmed: 'false' });
     expect(csv(unconfirmed).caveats).toContain('addressee not confirmed by public sources');
     expect(csv(pending)).toMatchObject({
       recommendation_text_status: 'pending',
       recommendation_made_on_confirmed: 'true',
     });
-    expect(csv(pending).caveats).toContain('text not yet public');
-    expect(csv(pending).caveats).not.toContain('our summary');
+    expect(csv(pending).caveats).toBe(
+      'text not yet public (not in any copy of the report available to us)',
+    );
+    // One "; " between caveats, none inside one: the cell splits back into its caveats.
+    expect(csv(reported).caveats!.split('; ')).toEqual([
+      'response date is the day it was reported (the date of the response itself is not confirmed)',
+      'text is our summary (the source has the exact wording)',
+      'date made not confirmed (the report’s date is used)',
+    ]);
 
     const json = await assignmentJson();
     expect(json(reported)).toMatchObject({

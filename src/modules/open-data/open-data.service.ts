@@ -312,7 +312,7 @@ export function createOpenDataService(deps: {
           title: `${about}: ${version === 1 ? 'formal response' : `formal response revised (version ${version})`} (${STANCE_LABELS[e.response_stance!]})`,
           categories: ['response'],
           content:
-            `${named}\n${said} ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd() +
+            `${named}\n${said} Stance: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd() +
             source,
         };
       }

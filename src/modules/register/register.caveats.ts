@@ -37,14 +37,14 @@ export interface CaveatFacts {
   responseDateConfirmed?: boolean | null;
 }
 
+/** Short words, without semicolons, so that a list of them joined by "; " splits back exactly. */
 export const CAVEAT_TEXT: Record<CaveatCode, string> = {
   addressee_not_confirmed: 'addressee not confirmed by public sources',
   response_date_not_confirmed:
-    'response date is when it was reported; the date of the response itself is not confirmed',
-  text_summary: 'the recommendation’s text here is our summary; the source has the exact wording',
-  text_pending: 'text not yet public: it is not in any copy of the report available to us',
-  made_on_not_confirmed:
-    'the date the recommendation was made is not confirmed; the report’s date is used',
+    'response date is the day it was reported (the date of the response itself is not confirmed)',
+  text_summary: 'text is our summary (the source has the exact wording)',
+  text_pending: 'text not yet public (not in any copy of the report available to us)',
+  made_on_not_confirmed: 'date made not confirmed (the report’s date is used)',
 };
 
 export function caveatsOf(facts: CaveatFacts): Caveat[] {

@@ -133,7 +133,7 @@ describe('the overview headline', () => {
       const header = csv.split(/\r?\n/)[0]!.split(',');
       expect(header).toContain('caveats');
       expect(csv).toContain(
-        'response date is when it was reported; the date of the response itself is not confirmed',
+        'response date is the day it was reported (the date of the response itself is not confirmed)',
       );
       expect(csv).toContain('addressee not confirmed by public sources');
       const feed = (await request(app).get('/data/feed.atom').expect(200)).text;
