@@ -129,7 +129,8 @@ describeWithBrowser('date input pages (axe-core in Chromium, 1280 and 320 px)', 
       });
       pages.set(width, await context.newPage());
     }
-  });
+    // The seed and the browser's start take a while on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
