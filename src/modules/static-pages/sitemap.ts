@@ -48,66 +48,78 @@ export const NOT_FOR_CRAWLERS = [
   '/*as_of',
 ];
 
-const KINDS = ['report', 'recommendation', 'organisation'] as const;
-const PATH_OF: Record<(typeof KINDS)[number], (key: string) => string> = {
-  report: paths.reports.show,
-  recommendation: paths.recommendations.show,
-  organisation: paths.organisations.show,
-};
+/** The pages of each kind, each table read in the order of its unique key's index (no sort). */
+const SOURCES = [
+  { table: 'reports', key: 'slug', path: paths.reports.show },
+  { table: 'recommendations', key: 'ref', path: paths.recommendations.show },
+  { table: 'organisations', key: 'slug', path: paths.organisations.show },
+] as const;
 
 export function createSitemapService(deps: { knex: Knex; maxUrlsPerFile?: number }) {
   const { knex } = deps;
   const perFile = deps.maxUrlsPerFile ?? SITEMAP_MAX_URLS;
 
-  const entries = () =>
-    knex
-      .select(knex.raw('1 as kind'), 'slug as key')
-      .from('reports')
-      .unionAll((q) => q.select(knex.raw('2'), 'ref').from('recommendations'))
-      .unionAll((q) => q.select(knex.raw('3'), 'slug').from('organisations'));
-
-  async function count(): Promise<number> {
-    const row = await knex.from(entries().as('e')).count<{ n: string }[]>('* as n').first();
-    return FIXED_PAGES.length + Number(row?.n ?? 0);
+  /** How many pages of each kind (one statement). */
+  async function counts(): Promise<number[]> {
+    const row = await knex
+      .select(SOURCES.map((s, i) => knex.raw(`(select count(*) from ??)::int as n${i}`, [s.table])))
+      .first<Record<string, number>>();
+    return SOURCES.map((_, i) => Number(row[`n${i}`] ?? 0));
   }
 
-  /** The paths from position `start` (0-based), at most `limit` of them. */
-  async function slice(start: number, limit: number): Promise<string[]> {
-    const fixed = FIXED_PAGES.slice(start, start + limit);
-    const rest = limit - fixed.length;
-    if (rest <= 0) return fixed;
-    const rows = await knex
-      .from(entries().as('e'))
-      .select<{ kind: number; key: string }[]>('kind', 'key')
-      .orderBy([{ column: 'kind' }, { column: 'key' }])
-      .offset(Math.max(0, start - FIXED_PAGES.length))
-      .limit(rest);
-    return [...fixed, ...rows.map((r) => PATH_OF[KINDS[Number(r.kind) - 1]!](r.key))];
+  const filesFor = (perKind: number[]) =>
+    Math.max(1, Math.ceil((FIXED_PAGES.length + perKind.reduce((a, b) => a + b, 0)) / perFile));
+
+  /** The paths from position `start` (0-based), at most `limit` of them: one query per kind it reaches. */
+  async function slice(start: number, limit: number, perKind: number[]): Promise<string[]> {
+    const out = FIXED_PAGES.slice(start, start + limit);
+    let skip = Math.max(0, start - FIXED_PAGES.length);
+    for (const [i, source] of SOURCES.entries()) {
+      const wanted = limit - out.length;
+      if (wanted <= 0) break;
+      const n = perKind[i]!;
+      if (skip >= n) {
+        skip -= n;
+        continue;
+      }
+      const rows = await knex(source.table)
+        .select<Record<string, string>[]>(source.key)
+        .orderBy(source.key)
+        .offset(skip)
+        .limit(wanted);
+      for (const row of rows) out.push(source.path(row[source.key]!));
+      skip = 0;
+    }
+    return out;
   }
 
   return {
     perFile,
     /** How many sitemap files the public pages need (1: /sitemap.xml holds them all). */
     async fileCount(): Promise<number> {
-      return Math.max(1, Math.ceil((await count()) / perFile));
+      return filesFor(await counts());
     },
     /** The paths in sitemap file `n` (1-based), or null when there is no such file. */
     async file(n: number): Promise<string[] | null> {
       if (!Number.isInteger(n) || n < 1) return null;
-      const files = Math.max(1, Math.ceil((await count()) / perFile));
-      if (n > files) return null;
-      return slice((n - 1) * perFile, perFile);
+      const perKind = await counts();
+      if (n > filesFor(perKind)) return null;
+      return slice((n - 1) * perFile, perFile, perKind);
     },
   };
 }
 
 export type SitemapService = ReturnType<typeof createSitemapService>;
 
+/** Text for a <loc>: the paths' builders percent-encode, so most need no escaping at all. */
+const loc = (text: string) => (/[^\w\-./:%~]/.test(text) ? xmlText(text) : text);
+
 export function urlSet(baseUrl: string, pagePaths: string[]): string {
+  const base = xmlText(baseUrl);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-    ...pagePaths.map((p) => `<url><loc>${xmlText(baseUrl + p)}</loc></url>`),
+    ...pagePaths.map((p) => `<url><loc>${base}${loc(p)}</loc></url>`),
     '</urlset>',
     '',
   ].join('\n');
