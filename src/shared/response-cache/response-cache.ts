@@ -57,6 +57,8 @@ export interface ResponseCacheStats {
   misses: number;
   stored: number;
   notModified: number;
+  /** Requests that found their response being built and waited for it rather than build it too. */
+  waited: number;
   entries: number;
   bytes: number;
 }
@@ -84,7 +86,7 @@ export function createResponseCache(deps: ResponseCacheDeps) {
   // One entry may take at most half the cache, so one huge file cannot empty it for everything else.
   const maxEntryBytes = Math.floor(deps.maxBytes / 2);
   const building = new Map<string, Promise<void>>();
-  const stats = { hits: 0, misses: 0, stored: 0, notModified: 0 };
+  const stats = { hits: 0, misses: 0, stored: 0, notModified: 0, waited: 0 };
   let latestVersion = -1;
   let latestDay = '';
 
@@ -258,7 +260,9 @@ export function createResponseCache(deps: ResponseCacheDeps) {
     const entry = lru.get(key);
     if (entry) return entry;
     const running = building.get(key);
-    return running ? running.then(() => lru.get(key)) : undefined;
+    if (!running) return undefined;
+    stats.waited += 1;
+    return running.then(() => lru.get(key));
   }
 
   return {
