@@ -34,10 +34,8 @@ export function createSignInThrottle(knex: Knex, clock: Clock) {
       ip: string,
       db: Knex | Knex.Transaction = knex,
     ): Promise<number | null> {
-      const longest = Math.max(
-        waitMs(await perAccount.peek(key, db)),
-        waitMs(await perAddress.peek(ip, db)),
-      );
+      const answers = await Promise.all([perAccount.peek(key, db), perAddress.peek(ip, db)]);
+      const longest = Math.max(...answers.map(waitMs));
       return longest > 0 ? Math.max(1, Math.ceil(longest / 60_000)) : null;
     },
 
