@@ -34,7 +34,13 @@ export default tseslint.config(
     files: ['public/js/**'],
     languageOptions: {
       sourceType: 'module',
-      globals: { document: 'readonly', HTMLScriptElement: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        HTMLScriptElement: 'readonly',
+      },
     },
   },
 );

@@ -35,6 +35,13 @@ const TARGETS: readonly Target[] = [
   { name: 'organisation page', path: '/organisations/south-yorkshire-police' },
   { name: 'recommendations', path: '/recommendations' },
   { name: 'api recommendations', path: '/api/v1/recommendations' },
+  {
+    name: 'api recommendations, If-None-Match',
+    path: '/api/v1/recommendations',
+    conditional: true,
+  },
+  { name: 'api recommendation', path: '/api/v1/recommendations/LIN-01' },
+  { name: 'api organisation', path: '/api/v1/organisations/south-yorkshire-police' },
   { name: 'recommendation page', path: '/recommendations/LIN-01' },
   { name: 'recommendation as of a date', path: '/recommendations/LIN-01?as_of=2022-03-01' },
   // The same page asked again with the ETag it gave: every answer should be 304.
@@ -110,6 +117,10 @@ interface Settings {
   durationSeconds: number;
   connections: number;
   quick: boolean;
+  /** Only the targets whose names contain one of these (all when empty). */
+  only: string[];
+  /** Skip the evidence upload measured at the end. */
+  upload: boolean;
 }
 
 type Engine = 'server' | 'embedded';
@@ -221,6 +232,8 @@ function parseSettings(argv: string[]): Settings {
       quick: { type: 'boolean' },
       duration: { type: 'string' },
       connections: { type: 'string' },
+      only: { type: 'string' },
+      'no-upload': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -235,6 +248,9 @@ function parseSettings(argv: string[]): Settings {
         '  --embedded-scales  the same on the embedded database (none: "")\n' +
         `  --duration     seconds measured per target, ${LIMITS.duration.join(' to ')}\n` +
         `  --connections  concurrent connections, ${LIMITS.connections.join(' to ')}\n` +
+        '  --only         only the targets whose names contain one of these, comma-separated\n' +
+        '                 (for example --only "api,board pack"); the ceiling is always measured\n' +
+        '  --no-upload    skip the evidence upload measured at the end\n' +
         '  BENCH_DATABASE_URL  admin URL of the PostgreSQL server (default ' +
         `${DEFAULT_ADMIN_URL})`,
     );
@@ -269,6 +285,11 @@ function parseSettings(argv: string[]): Settings {
       ? whole('connections', values.connections, LIMITS.connections)
       : base.connections,
     quick: Boolean(values.quick),
+    only: (values.only ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+    upload: !values['no-upload'],
   };
 }
 
@@ -843,7 +864,13 @@ async function main(): Promise<number> {
 
   // Setup per scale is seconds, and seeding grows with scale; this only catches a hang.
   const allScales = [...settings.scales, ...settings.embeddedScales];
-  const perScale = (settings.quick ? QUICK_TARGETS.size : TARGETS.length) * (1 + 1 / CEILING_EVERY);
+  const targets = (
+    settings.quick ? TARGETS.filter((t) => QUICK_TARGETS.has(t.name)) : TARGETS
+  ).filter(
+    (t) => !settings.only.length || settings.only.some((o) => t.name.toLowerCase().includes(o)),
+  );
+  if (!targets.length) throw new Error(`--only ${settings.only.join(',')} matches no target`);
+  const perScale = targets.length * (1 + 1 / CEILING_EVERY);
   const budgetSeconds =
     (allScales.length * perScale + 1) * (settings.durationSeconds + WARMUP_SECONDS + 2) +
     settings.scales.reduce((sum, s) => sum + 60 + s / 5, 60) +
@@ -869,7 +896,6 @@ async function main(): Promise<number> {
       `${os.cpus().length} CPUs; Node ${process.version}; PostgreSQL ${pgVersion}`,
   );
 
-  const targets = settings.quick ? TARGETS.filter((t) => QUICK_TARGETS.has(t.name)) : TARGETS;
   console.log('ceiling: starting and measuring');
   // Kept running for the whole run and measured again every few targets, since neighbours on a
   // shared machine move it.
@@ -941,10 +967,12 @@ async function main(): Promise<number> {
 
   // One 25 MB evidence upload: time and the app's memory growth (bench/upload.ts).
   checkpoint();
-  const upload = await runUploadBench(adminAt.toString());
-  console.log('\nevidence upload (25 MB PDF, one request):');
-  console.table(upload);
-  if (upload.status !== 303) failures.push(`evidence upload answered ${upload.status}, not 303`);
+  const upload = settings.upload ? await runUploadBench(adminAt.toString()) : null;
+  if (upload) {
+    console.log('\nevidence upload (25 MB PDF, one request):');
+    console.table(upload);
+    if (upload.status !== 303) failures.push(`evidence upload answered ${upload.status}, not 303`);
+  }
 
   const totalSeconds = (performance.now() - started) / 1000;
   const cpus = os.cpus();

@@ -221,6 +221,10 @@ const MATRIX: Record<string, Row> = {
   'GET /recommendations/:ref': { path: '/recommendations/LIN-01', expect: all('ok') },
   'GET /organisations': { path: '/organisations', expect: all('ok') },
   'GET /organisations/:slug': { path: '/organisations/south-yorkshire-police', expect: all('ok') },
+  'GET /organisation-suggestions': {
+    path: '/organisation-suggestions?q=police',
+    expect: all('ok'),
+  },
   'GET /api/v1/reports': { path: '/api/v1/reports', expect: all('ok') },
   'GET /api/v1/reports/:slug': { path: '/api/v1/reports/operation-linden-2021', expect: all('ok') },
   'GET /api/v1/recommendations': { path: '/api/v1/recommendations', expect: all('ok') },
@@ -718,7 +722,7 @@ async function addProgressUpdate(db: TestDatabase) {
 Object.assign(MATRIX, {
   'GET /data': { path: '/data', expect: all('ok') },
   ...Object.fromEntries(
-    ['reports', 'recommendations', 'assignments', 'updates'].flatMap((d) =>
+    ['reports', 'recommendations', 'assignments', 'updates', 'status-notes'].flatMap((d) =>
       ['csv', 'json'].map((f) => [
         `GET /data/${d}.${f}`,
         { path: `/data/${d}.${f}`, expect: all('ok') },
@@ -1055,7 +1059,7 @@ describe('the API token authorisation matrix', () => {
   // Each row sends one bad token; with the clock standing still, the per-address throttle (20
   // failures in 15 minutes) would otherwise turn the later rows' bad-token cells into 429s.
   beforeEach(async () => {
-    await db.knex('sign_in_attempts').where({ email_key: '(api token)' }).del();
+    await db.knex('rate_limits').where('key', 'like', 'api-token-address:%').del();
   });
 
   it('lists every /api/v1 route the app serves', () => {

@@ -315,6 +315,40 @@ describe('rendered responses kept per data version', () => {
     await seenByBoth(`${PAGE}?as_of=2026-11-21`);
   });
 
+  it('builds an open-data file once for concurrent first requests, streaming it to the first', async () => {
+    // A write, so the file is not yet kept for the new version.
+    await db.knex('organisations').insert({
+      slug: 'cache-concurrency',
+      name: 'Cache concurrency council',
+      kind: 'other',
+    });
+    const server = a.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const before = a.services.responseCache.stats();
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => request(server).get('/data/assignments.csv').expect(200)),
+      );
+      expect(new Set(answers.map((r) => r.text)).size).toBe(1);
+      expect(new Set(answers.map((r) => r.headers.etag)).size).toBe(1);
+      const after = a.services.responseCache.stats();
+      expect(after.misses).toBe(before.misses + 1);
+      expect(after.stored).toBe(before.stored + 1);
+      expect(after.hits).toBe(before.hits + 5);
+      // At least one arrived while the first was being built, and waited for it.
+      expect(after.waited).toBeGreaterThan(before.waited);
+      // The first answer was streamed as it was built (no Content-Length known in advance); the
+      // kept copy goes out whole.
+      const first = answers.find((r) => r.headers['content-length'] === undefined);
+      expect(first).toBeDefined();
+      const kept = await raw(a.app, '/data/assignments.csv', 'identity');
+      expect(Number(kept.headers['content-length'])).toBe(kept.body.length);
+      expect(kept.body.toString()).toBe(answers[0]!.text);
+    } finally {
+      server.close();
+    }
+  });
+
   it('sends the kept copy compressed as the client accepts: brotli, gzip or identity', async () => {
     await anonymous(a.app, '/recommendations').expect(200);
     const identity = await raw(a.app, '/recommendations', 'identity');

@@ -27,7 +27,7 @@ const API_DESCRIPTION = [
   'Public reads need no token. Send a token as `Authorization: Bearer rtk_...`; an administrator issues tokens at /admin/tokens. Cookies are ignored here.',
   'Errors are `application/problem+json` (RFC 9457); a 400 lists each bad field in `errors`.',
   'Lists use cursor pagination: `limit` (default 25, at most 100) and the opaque `cursor` from `links.next`, which is null on the last page.',
-  'GET responses carry a strong ETag; send it back in If-None-Match to get 304 Not Modified.',
+  'GET responses carry a strong ETag; send it back in If-None-Match to get 304 Not Modified. Public reads without a token are kept per change of the data and compressed once, so repeating one is cheap.',
 ].join('\n\n');
 
 /** Every /api/v1 route, and the OpenAPI document built from exactly those routes. */
@@ -78,7 +78,11 @@ export function apiDeclarations(services: Services): {
 
 export function createApiRoutes(services: Services): Router {
   const { routes: declarations, document } = apiDeclarations(services);
-  const router = createApiRouter(declarations, services.apiTokens.authenticator);
+  const router = createApiRouter(
+    declarations,
+    services.apiTokens.authenticator,
+    services.responseCache,
+  );
   const reference = apiReference(document);
   router.get(routes.apiDocs, (_req: Request, res: Response) => {
     res.render('api/reference', {

@@ -9,7 +9,15 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { paths, routes } from '../../shared/paths';
 import { defineApiRoute, type ApiRoute } from '../../shared/api/api-route';
-import { DEFAULT_LIMIT, pageOf, type CursorCodec } from '../../shared/api/pagination';
+import {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  pageAfter,
+  pageOf,
+  paginationQuery,
+  type CursorCodec,
+  type CursorKey,
+} from '../../shared/api/pagination';
 import { StringEnum } from '../../shared/validation';
 import { ASSIGNMENT_STATUSES, CLOSURE_REASONS } from '../../db/tables';
 import { StatusCountsSchema } from '../register/register.api-schemas';
@@ -131,11 +139,30 @@ const SummaryLineSchema = closed({
   overdueActions: Count,
   rag: closed({ red: Count, amber: Count, green: Count, unrated: Count }),
 });
+const Link = Type.String({ description: 'A path on this server, with its query string' });
 const SummarySchema = closed({
   today: DateText,
-  organisations: Type.Array(SummaryLineSchema),
-  themes: Type.Array(SummaryLineSchema),
+  organisations: Type.Array(SummaryLineSchema, {
+    description: `A page of the organisations (by name, then slug, in code-point order), at most \`limit\` (default ${DEFAULT_LIMIT}); links.next gives the next page`,
+  }),
+  organisationsTotal: Type.Integer({
+    minimum: 0,
+    description: 'Organisations with live assignments matching the filters, on all pages',
+  }),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: 'Organisations per page' }),
+  links: closed({
+    self: Link,
+    next: Type.Union([Link, Type.Null()], {
+      description: 'The next page of organisations, or null on the last page',
+    }),
+    prev: Type.Null(),
+  }),
+  themes: Type.Array(SummaryLineSchema, { description: 'Every theme (there are few)' }),
 });
+const SummaryApiQuery = Type.Object(
+  { ...DashboardQuery.properties, ...paginationQuery },
+  { additionalProperties: false },
+);
 
 const counts = (c: StatusCounts) => ({ ...c });
 const summaryLine = (l: SummaryLine) => ({
@@ -303,17 +330,35 @@ export function dashboardsApiRoutes(service: DashboardsService, cursors: CursorC
       path: routes.dashboards.api.summary,
       operationId: 'getDashboardSummary',
       summary: 'Totals per organisation and per theme',
-      description: `Counts by status, responses and actions overdue today, and current delivery confidence (RAG) counts, per organisation and per theme (a recommendation with several themes counts under each; slug null: no theme). ${FILTERS_NOTE}`,
+      description: `Counts by status, responses and actions overdue today, and current delivery confidence (RAG) counts, per organisation and per theme (a recommendation with several themes counts under each; slug null: no theme). Organisations come a page at a time (\`limit\`, \`cursor\`), every theme with each page. ${FILTERS_NOTE}`,
       tags: TAGS,
       auth: { action: 'oversight.view' },
-      query: DashboardQuery,
+      query: SummaryApiQuery,
+      paginated: true,
       responses: { 200: { description: 'The totals', schema: SummarySchema } },
       handler: async ({ query, user }) => {
-        const s = await service.summary(user, filtersOf(query));
+        const filters = filtersOf(query);
+        const limit = query.limit ?? DEFAULT_LIMIT;
+        const s = await service.summary(user, filters);
+        const keyOf = (l: SummaryLine): CursorKey => [l.name, l.slug];
+        const page = pageAfter(
+          s.organisations,
+          keyOf,
+          ['asc', 'asc'],
+          query.cursor ? cursors.decode('dashboard-summary', query.cursor, 2) : null,
+          limit,
+        );
+        const last = page.items[page.items.length - 1];
+        const next = page.more && last ? cursors.encode('dashboard-summary', keyOf(last)) : null;
+        const link = (cursor: string | undefined) =>
+          paths.dashboards.api.summary({ ...filters, limit: query.limit, cursor });
         return {
           body: {
             today: s.today,
-            organisations: s.organisations.map(summaryLine),
+            organisations: page.items.map(summaryLine),
+            organisationsTotal: s.organisations.length,
+            limit,
+            links: { self: link(query.cursor), next: next ? link(next) : null, prev: null },
             themes: s.themes.map(summaryLine),
           },
         };

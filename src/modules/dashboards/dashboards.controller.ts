@@ -28,6 +28,11 @@ import { ASSIGNMENT_STATUSES } from '../../db/tables';
 import { STATUS_LABELS } from '../register/register.labels';
 import { authorise } from '../accounts/policy';
 import { keptPage } from '../../shared/response-cache/kept-body';
+import {
+  canonicalOrganisationHref,
+  organisationField,
+  type OrganisationField,
+} from '../register/register.organisation-filter';
 import type { VersionMemo } from '../../shared/response-cache/version-memo';
 
 const validateFilters = compileText<DashboardQuery>(DashboardQuery);
@@ -48,6 +53,22 @@ const filtersOf = (q: DashboardFilters): DashboardFilters => ({
 
 const breadcrumbs = [{ text: 'Your workspace', href: paths.workspace() }];
 
+/** The query without the typed organisation, which is matched rather than checked as a slug. */
+function withoutOrganisation(req: Request) {
+  const raw: Record<string, unknown> = { ...req.query };
+  const typed = typeof raw.organisation === 'string' ? raw.organisation : undefined;
+  if (typed !== undefined) delete raw.organisation;
+  return { raw, typed };
+}
+
+/** The page's title, marked when the filter could not be used, and its error summary. */
+function titled(title: string, field: OrganisationField) {
+  return {
+    pageTitle: field.error ? `Error: ${title}` : title,
+    errorList: field.error ? [{ text: field.error.text, href: '#filter-organisation' }] : [],
+  };
+}
+
 export function createDashboardsController(service: DashboardsService, memo?: VersionMemo) {
   // Each page's body is the same for everyone allowed to see it: rendered once per data version.
   const kept = (handler: (req: Request, res: Response) => Promise<unknown>) =>
@@ -58,23 +79,54 @@ export function createDashboardsController(service: DashboardsService, memo?: Ve
       (req) => authorise(req.user, 'oversight.view'),
       handler,
     );
-  return {
+  /**
+   * The organisation filter is typed (see register.organisation-filter.ts). Resolved, it filters by
+   * that organisation; not resolved, the typed text stays the filter: it names no organisation, so
+   * nothing matches, the field says why, and the other dashboards' links keep it.
+   */
+  async function typedFilter(
+    typed: string | undefined,
+    chosen: DashboardFilters,
+    href: (filters: DashboardFilters) => string,
+  ) {
+    const options = await service.filterOptions();
+    const { field, slug } = organisationField(typed, options.organisations, (s) =>
+      href({ ...chosen, organisation: s }),
+    );
+    const organisation = slug ?? (typed?.trim() || undefined);
+    return { options, field, filters: { ...chosen, organisation } };
+  }
+
+  /** Before a page's kept body: a typed name of exactly one organisation goes to its slug's address. */
+  const canonical =
+    (path: () => string, page: (req: Request, res: Response) => Promise<void>) =>
+    async (req: Request, res: Response) => {
+      authorise(req.user, 'oversight.view');
+      const { organisations } = await service.filterOptions();
+      const href = canonicalOrganisationHref(path(), { ...req.query }, organisations);
+      if (href) return res.redirect(302, href);
+      return page(req, res);
+    };
+
+  const handlers = {
     matrix: kept(async (req: Request, res: Response) => {
-      const query = check(validateMatrixQuery, { ...req.query });
-      const filters = filtersOf(query);
+      const { raw, typed } = withoutOrganisation(req);
+      const query = check(validateMatrixQuery, raw);
+      const { options, field, filters } = await typedFilter(typed, filtersOf(query), (f) =>
+        paths.dashboards.matrix(f),
+      );
       const page = query.page ?? 1;
       const orgPage = query.orgPage ?? 1;
       const matrix = await service.matrixPage(req.user, filters, page, orgPage);
-      const options = await service.filterOptions();
       const pageCount = Math.max(1, Math.ceil(matrix.totalRows / MATRIX_ROWS_PER_PAGE));
       const orgPageCount = Math.max(1, Math.ceil(matrix.totalColumns / MATRIX_COLUMNS_PER_PAGE));
       const firstColumn = (orgPage - 1) * MATRIX_COLUMNS_PER_PAGE + 1;
       const firstRow = (page - 1) * MATRIX_ROWS_PER_PAGE + 1;
       res.render('dashboards/matrix', {
-        pageTitle: 'Where each recommendation stands',
+        ...titled('Where each recommendation stands', field),
         breadcrumbs,
         dashboardNav: dashboardNav('matrix', filters),
-        filters: filterView(paths.dashboards.matrix(), filters, options),
+        filters: filterView(paths.dashboards.matrix(), filters, options, field),
         matrix: matrixView(matrix),
         totalRows: matrix.totalRows,
         totalColumns: matrix.totalColumns,
@@ -116,26 +168,34 @@ export function createDashboardsController(service: DashboardsService, memo?: Ve
     }),
 
     overdue: kept(async (req: Request, res: Response) => {
-      const filters = filtersOf(check(validateFilters, { ...req.query }));
+      const { raw, typed } = withoutOrganisation(req);
+      const { options, field, filters } = await typedFilter(
+        typed,
+        filtersOf(check(validateFilters, raw)),
+        (f) => paths.dashboards.overdue(f),
+      );
       const data = await service.overdue(req.user, filters, OVERDUE_PAGE_LIMIT);
-      const options = await service.filterOptions();
       res.render('dashboards/overdue', {
-        pageTitle: 'What is late',
+        ...titled('What is late', field),
         breadcrumbs,
         dashboardNav: dashboardNav('overdue', filters),
-        filters: filterView(paths.dashboards.overdue(), filters, options),
+        filters: filterView(paths.dashboards.overdue(), filters, options, field),
         today: data.today,
         ...overdueView(data),
       });
     }),
 
     progress: kept(async (req: Request, res: Response) => {
-      const filters = filtersOf(check(validateFilters, { ...req.query }));
+      const { raw, typed } = withoutOrganisation(req);
+      const { options, field, filters } = await typedFilter(
+        typed,
+        filtersOf(check(validateFilters, raw)),
+        (f) => paths.dashboards.progress(f),
+      );
       const months = await service.progress(req.user, filters);
-      const options = await service.filterOptions();
-      const form = filterView(paths.dashboards.progress(), filters, options);
+      const form = filterView(paths.dashboards.progress(), filters, options, field);
       res.render('dashboards/progress', {
-        pageTitle: 'Progress by month',
+        ...titled('Progress by month', field),
         breadcrumbs,
         dashboardNav: dashboardNav('progress', filters),
         filters: form,
@@ -144,11 +204,13 @@ export function createDashboardsController(service: DashboardsService, memo?: Ve
     }),
 
     summary: kept(async (req: Request, res: Response) => {
-      const query = check(validateSummaryQuery, { ...req.query });
-      const filters = filtersOf(query);
+      const { raw, typed } = withoutOrganisation(req);
+      const query = check(validateSummaryQuery, raw);
+      const { options, field, filters } = await typedFilter(typed, filtersOf(query), (f) =>
+        paths.dashboards.summary(f),
+      );
       const page = query.page ?? 1;
       const data = await service.summary(req.user, filters);
-      const options = await service.filterOptions();
       const pageCount = Math.max(1, Math.ceil(data.organisations.length / SUMMARY_ROWS_PER_PAGE));
       const first = (page - 1) * SUMMARY_ROWS_PER_PAGE;
       const shown = data.organisations.slice(first, first + SUMMARY_ROWS_PER_PAGE);
@@ -160,10 +222,10 @@ export function createDashboardsController(service: DashboardsService, memo?: Ve
         pagination: pagination(page, pageCount, (n) =>
           paths.dashboards.summary({ ...filters, page: n === 1 ? undefined : n }),
         ),
-        pageTitle: 'Totals by organisation and theme',
+        ...titled('Totals by organisation and theme', field),
         breadcrumbs,
         dashboardNav: dashboardNav('summary', filters),
-        filters: filterView(paths.dashboards.summary(), filters, options),
+        filters: filterView(paths.dashboards.summary(), filters, options, field),
         statuses: ASSIGNMENT_STATUSES.map((s) => STATUS_LABELS[s]),
         anyOrganisations: data.organisations.length > 0,
         organisations: shown.map((line) =>
@@ -201,5 +263,12 @@ export function createDashboardsController(service: DashboardsService, memo?: Ve
         .set('Cache-Control', 'no-store')
         .send(assignmentsCsv(data));
     },
+  };
+  return {
+    ...handlers,
+    matrix: canonical(() => paths.dashboards.matrix(), handlers.matrix),
+    overdue: canonical(() => paths.dashboards.overdue(), handlers.overdue),
+    progress: canonical(() => paths.dashboards.progress(), handlers.progress),
+    summary: canonical(() => paths.dashboards.summary(), handlers.summary),
   };
 }

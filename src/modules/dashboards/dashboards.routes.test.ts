@@ -613,6 +613,33 @@ describe('the oversight dashboards', () => {
         /Beta Police<\/a><\/th>(\s*<td[^>]*>\d+<\/td>){5}\s*<td[^>]*>1<\/td>\s*<td[^>]*>1<\/td>/,
       );
     });
+
+    it('pages the organisations of the API summary, with every theme on each page', async () => {
+      const first = await api('viewer', '/api/v1/dashboards/summary?limit=2').expect(200);
+      contract.conforms('/api/v1/dashboards/summary', 'get', first);
+      expect(first.body.organisations.map((l: { slug: string }) => l.slug)).toEqual([
+        'alpha-police',
+        'beta-police',
+      ]);
+      expect(first.body.organisationsTotal).toBe(3);
+      expect(first.body.limit).toBe(2);
+      expect(first.body.themes).toHaveLength(2);
+      expect(first.body.links.next).toMatch(/^\/api\/v1\/dashboards\/summary\?limit=2&cursor=/);
+      const second = await api('viewer', first.body.links.next).expect(200);
+      expect(second.body.organisations.map((l: { slug: string }) => l.slug)).toEqual([
+        'gamma-council',
+      ]);
+      expect(second.body.links.next).toBeNull();
+      expect(second.body.themes).toEqual(first.body.themes);
+      // Filters stay in the links; a cursor from another list is refused.
+      const filtered = await api('viewer', '/api/v1/dashboards/summary?theme=training&limit=1');
+      expect(filtered.body.links.next).toContain('theme=training');
+      const matrix = await api('viewer', '/api/v1/dashboards/matrix?limit=1').expect(200);
+      const foreign = new URL(matrix.body.links.next, 'http://x').searchParams.get('cursor')!;
+      const refused = await api('viewer', `/api/v1/dashboards/summary?cursor=${foreign}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0].field).toBe('cursor');
+    });
   });
 
   describe('the CSV exports', () => {

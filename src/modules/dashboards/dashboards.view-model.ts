@@ -13,6 +13,7 @@ import { stackedBarChartSvg, type ChartSeries } from '../../shared/charts/stacke
 import { ASSIGNMENT_STATUSES, type AssignmentStatus } from '../../db/tables';
 import { CLOSURE_REASON_LABELS, STATUS_LABELS } from '../register/register.labels';
 import { statusTag } from '../register/register.view-model';
+import type { OrganisationField } from '../register/register.organisation-filter';
 import type {
   DashboardFilters,
   Matrix,
@@ -84,8 +85,16 @@ export function dashboardNav(current: string, filters: DashboardFilters) {
   };
 }
 
-/** The GET filter form: selects for report, organisation and theme, posting back to `action`. */
-export function filterView(action: string, filters: DashboardFilters, options: Options) {
+/**
+ * The GET filter form, posting back to `action`: selects for report and theme, and the typed
+ * organisation field (register.organisation-filter.ts).
+ */
+export function filterView(
+  action: string,
+  filters: DashboardFilters,
+  options: Options,
+  organisation: OrganisationField,
+) {
   const select = (
     current: string | undefined,
     list: { value: string; text: string }[],
@@ -112,11 +121,7 @@ export function filterView(action: string, filters: DashboardFilters, options: O
       options.reports.map((r) => ({ value: r.slug, text: r.title })),
       'Any report',
     ),
-    organisation: select(
-      filters.organisation,
-      options.organisations.map((o) => ({ value: o.slug, text: o.name })),
-      'Any organisation',
-    ),
+    organisation,
     theme: select(
       filters.theme,
       options.themes.map((t) => ({ value: t.slug, text: t.name })),

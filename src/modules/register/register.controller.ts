@@ -4,14 +4,20 @@ import type { ProgressMonth } from '../dashboards/dashboards.service';
 import { progressPeriodFor, progressView } from '../dashboards/dashboards.view-model';
 import { headlineNotes, headlineSentence, overviewView } from './register.overview.view-model';
 import { check, compileText } from '../../shared/validation';
-import { datePartsFrom, parseDateInput } from '../../shared/date-input';
+import { readDateFields } from '../../shared/date-input';
 import { paths, withQuery } from '../../shared/paths';
 import { ValidationError } from '../../shared/errors';
 import { compareDates, isCalendarDate, type CalendarDate } from '../../shared/calendar-date';
 import type { Clock } from '../../shared/clock';
 import { sendEvidence } from '../progress-updates/progress-updates.transfer';
-import { RecommendationQuery } from './register.schemas';
-import type { RegisterService } from './register.service';
+import { OrganisationSuggestionQuery, RecommendationQuery } from './register.schemas';
+import { DEFAULT_PAGE_SIZE, type RegisterService } from './register.service';
+import {
+  ORGANISATION_MATCHES_MAX,
+  canonicalOrganisationHref,
+  organisationField,
+  organisationsMatching,
+} from './register.organisation-filter';
 import { ORGANISATION_KIND_LABELS } from './register.labels';
 import {
   assignmentView,
@@ -26,24 +32,22 @@ import {
 } from './register.view-model';
 
 const validateRecommendationQuery = compileText<RecommendationQuery>(RecommendationQuery);
+const validateSuggestionQuery = compileText<OrganisationSuggestionQuery>(
+  OrganisationSuggestionQuery,
+);
 
 /**
  * `?as_of=YYYY-MM-DD`: a real date no later than today (Europe/London), else a 400 page that says
  * what is wanted. Absent: null (the record as it stands now).
  */
 export function asOfParam(req: Request, today: CalendarDate): CalendarDate | null {
-  // The form sends three boxes (as_of-day, -month, -year); links and the API send as_of=YYYY-MM-DD.
-  const parts = datePartsFrom(req.query, 'as_of');
-  if (parts) {
-    const outcome = parseDateInput(parts, {
-      label: 'The date to show the record on',
-      notAfter: today,
-    });
-    if (outcome.kind === 'error')
-      throw new ValidationError([{ field: 'as_of', message: outcome.message }]);
-    return outcome.kind === 'date' ? outcome.date : null;
-  }
-  const raw = req.query.as_of;
+  // The form sends three boxes (as_of-day, -month, -year), read into as_of; links and the API send
+  // as_of=YYYY-MM-DD, checked below.
+  const dates = readDateFields(req.query, [
+    { name: 'as_of', label: 'The date to show the record on', notAfter: today },
+  ]);
+  if (dates.errors.length) throw new ValidationError(dates.errors);
+  const raw = dates.body.as_of;
   // The date box on each page, submitted empty, asks for today's record.
   if (raw === undefined || raw === '') return null;
   if (typeof raw !== 'string' || !isCalendarDate(raw))
@@ -135,18 +139,34 @@ export function createRegisterController(
       // A search box left empty is no search; words are matched as typed, spaces at the ends aside.
       if (typeof raw.q === 'string') raw.q = raw.q.trim() || undefined;
       if (raw.q === undefined) delete raw.q;
+      const options = await service.filterOptions();
+      // The organisation is typed (a name, part of one, or a slug): one match by anything but its
+      // slug is sent to the slug's address; none or several are said at the field.
+      const canonical = canonicalOrganisationHref(
+        paths.recommendations.index(),
+        raw,
+        options.organisations,
+      );
+      if (canonical) return res.redirect(302, canonical);
+      const typed = typeof raw.organisation === 'string' ? raw.organisation : undefined;
+      if (typed !== undefined) delete raw.organisation;
       const query = check(validateRecommendationQuery, raw);
-      const { page = 1, pageSize, ...filters } = query;
-      const [result, options] = await Promise.all([
-        service.listRecommendations(filters, page, pageSize),
-        service.filterOptions(),
-      ]);
+      const { page = 1, pageSize, ...chosen } = query;
+      const { field, slug } = organisationField(typed, options.organisations, (s) =>
+        paths.recommendations.index({ ...chosen, pageSize, organisation: s }),
+      );
+      const filters = { ...chosen, organisation: slug };
+      const result = field.error
+        ? { items: [], total: 0, page, pageSize: pageSize ?? DEFAULT_PAGE_SIZE, pageCount: 1 }
+        : await service.listRecommendations(filters, page, pageSize);
       const hrefFor = (n: number) =>
         paths.recommendations.index({ ...filters, pageSize, page: n === 1 ? undefined : n });
       const description = describeFilters(filters, options);
+      const title =
+        page > 1 ? `Recommendations (page ${page} of ${result.pageCount})` : 'Recommendations';
       res.render('register/recommendations', {
-        pageTitle:
-          page > 1 ? `Recommendations (page ${page} of ${result.pageCount})` : 'Recommendations',
+        pageTitle: field.error ? `Error: ${title}` : title,
+        errorList: field.error ? [{ text: field.error.text, href: '#filter-organisation' }] : [],
         items: result.items.map(recommendationView),
         total: result.total,
         pastTheEnd:
@@ -155,9 +175,20 @@ export function createRegisterController(
             : null,
         firstItem: result.total === 0 ? 0 : (page - 1) * result.pageSize + 1,
         lastItem: Math.min(page * result.pageSize, result.total),
-        filters: filterForm(filters, options),
+        filters: filterForm(filters, options, field),
         filterDescription: description.join(', '),
         pagination: pagination(page, result.pageCount, hrefFor),
+      });
+    },
+
+    /** The organisation filter's suggestions as one types: the best few matches, as JSON. */
+    async organisationSuggestions(req: Request, res: Response) {
+      const { q = '' } = check(validateSuggestionQuery, { ...req.query });
+      const { organisations } = await service.filterOptions();
+      res.json({
+        organisations: organisationsMatching(q, organisations)
+          .slice(0, ORGANISATION_MATCHES_MAX)
+          .map((o) => ({ name: o.name, slug: o.slug })),
       });
     },
 

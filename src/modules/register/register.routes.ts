@@ -18,6 +18,11 @@ export function createRegisterRouter(
   router.get(routes.report, kept, controller.report);
   router.get(routes.recommendations, kept, controller.recommendations);
   router.get(routes.recommendation, kept, controller.recommendation);
+  router.get(
+    routes.organisationSuggestions,
+    deps.cache.publicResponse({ dated: false }),
+    controller.organisationSuggestions,
+  );
   router.get(routes.organisations, kept, controller.organisations);
   router.get(routes.organisation, kept, controller.organisation);
   // Not kept: every public download of evidence is audited.

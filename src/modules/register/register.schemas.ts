@@ -64,3 +64,14 @@ export const RefParam = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** What the organisation filter's script asks as one types (`/organisation-suggestions?q=`). */
+export const OrganisationSuggestionQuery = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({ maxLength: 120, description: 'part of a name, at most 120 characters' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type OrganisationSuggestionQuery = Static<typeof OrganisationSuggestionQuery>;

@@ -12,6 +12,7 @@ import {
   STATUS_LABELS,
   TEXT_STATUS_LABELS,
 } from './register.labels';
+import type { OrganisationField } from './register.organisation-filter';
 import type { RecommendationFilters } from './register.repository';
 import type {
   AssignmentSummary,
@@ -255,9 +256,9 @@ export function filterForm(
   filters: RecommendationFilters,
   options: {
     reports: { slug: string; title: string }[];
-    organisations: { slug: string; name: string }[];
     themes: { slug: string; name: string }[];
   },
+  organisation: OrganisationField,
 ) {
   const select = (
     current: string | undefined,
@@ -273,11 +274,7 @@ export function filterForm(
       options.reports.map((r) => ({ value: r.slug, text: r.title })),
       'Any report',
     ),
-    organisation: select(
-      filters.organisation,
-      options.organisations.map((o) => ({ value: o.slug, text: o.name })),
-      'Any organisation',
-    ),
+    organisation,
     theme: select(
       filters.theme,
       options.themes.map((t) => ({ value: t.slug, text: t.name })),
@@ -290,7 +287,12 @@ export function filterForm(
     ),
     q: filters.q ?? '',
     active: Boolean(
-      filters.q || filters.report || filters.organisation || filters.theme || filters.status,
+      filters.q ||
+      filters.report ||
+      filters.organisation ||
+      organisation.value ||
+      filters.theme ||
+      filters.status,
     ),
     clearHref: paths.recommendations.index(),
   };

@@ -33,9 +33,12 @@
  *   (types as sent). A bad value is a 400 problem+json whose `errors` name each field.
  * - A route with a body accepts only `application/json` (else 415), at most 1 MB (else 413);
  *   malformed JSON is a 400.
- * - GET responses get a strong ETag (SHA-256 of the body), answer If-None-Match with 304, vary on
- *   Authorization, and are `public, no-cache` for anonymous callers and `private, no-cache` for
- *   token callers (see docs/api.md for why). Other methods are `no-store`.
+ * - GET responses get a strong ETag, answer If-None-Match with 304, vary on Authorization, and are
+ *   `public, no-cache` for anonymous callers and `private, no-cache` for token callers (see
+ *   docs/api.md for why). Other methods are `no-store`. A public GET without a token is answered
+ *   from the response cache (its ETag derives from the data version, see api-router.ts), so its
+ *   handler must not depend on anything but the URL, the data and the day; with a token the
+ *   handler runs every time and the ETag is a SHA-256 of the body.
  * - Handlers return `{ status?, body, headers? }`; thrown AppErrors become problem+json.
  */
 import type { Request, Response } from 'express';

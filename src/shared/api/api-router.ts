@@ -20,6 +20,7 @@ import { requestContext } from '../../modules/accounts/accounts.controller';
 import type { CurrentUser, RequestContext } from '../../modules/accounts/accounts.types';
 import type { ApiResult, ApiRoute } from './api-route';
 import { isMultipart } from '../multipart';
+import type { ResponseCache } from '../response-cache/response-cache';
 import { guardBody } from '../middleware/input-guard';
 import {
   PayloadTooLargeError,
@@ -127,11 +128,26 @@ function noQuery(req: Request): Record<string, never> {
   return {};
 }
 
-function compileRoute(route: ApiRoute): RequestHandler {
+/**
+ * Public reads without a token are the same for every caller, so they are answered from the
+ * response cache, kept per data version and compressed once (ADR 0012). A call with a token goes
+ * the long way (its answer is `private`, and checking the token is part of every use).
+ */
+export interface ApiReadCache {
+  wholeResponse: ResponseCache['wholeResponse'];
+}
+
+function compileRoute(route: ApiRoute, cache: ApiReadCache | null): RequestHandler {
+  const readCache =
+    route.method === 'get' &&
+    route.auth === 'public' &&
+    !Object.values(route.responses).some((r) => r.binary)
+      ? cache
+      : null;
   const params = route.params ? compileText<Record<string, unknown>>(route.params) : null;
   const query = route.query ? compileText<Record<string, unknown>>(route.query) : null;
   const body: ValidateFunction | null = route.body ? ajv.compile(route.body) : null;
-  return async (req, res) => {
+  const run = async (req: Request, res: Response): Promise<ApiResult> => {
     if (route.auth !== 'public') {
       if (!req.user) {
         res.set('WWW-Authenticate', REALM);
@@ -158,15 +174,39 @@ function compileRoute(route: ApiRoute): RequestHandler {
     }
     if (route.multipart && !isMultipart(req))
       throw new UnsupportedMediaTypeError('Send the request body as multipart/form-data.');
-    const result = await route.handler(ctx as Parameters<ApiRoute['handler']>[0]);
+    return route.handler(ctx as Parameters<ApiRoute['handler']>[0]);
+  };
+  return async (req, res) => {
+    if (readCache && !req.user && req.get('authorization') === undefined) {
+      await readCache.wholeResponse(
+        req,
+        res,
+        { dated: true, strong: true, vary: 'Authorization, Accept-Encoding' },
+        async () => {
+          const result = await run(req, res);
+          return {
+            status: result.status ?? 200,
+            type: 'application/json; charset=utf-8',
+            body: result.body === undefined ? '' : JSON.stringify(result.body),
+            headers: result.headers,
+          };
+        },
+      );
+      return;
+    }
+    const result = await run(req, res);
     if (result.sent) return;
     send(req, res, route.method, result);
   };
 }
 
-export function createApiRouter(routes: ApiRoute[], authenticator: BearerAuthenticator): Router {
+export function createApiRouter(
+  routes: ApiRoute[],
+  authenticator: BearerAuthenticator,
+  cache: ApiReadCache | null = null,
+): Router {
   const router = Router();
   router.use(API_PREFIX, authentication(authenticator), jsonBody, bodyErrors, guardBody);
-  for (const route of routes) router[route.method](route.path, compileRoute(route));
+  for (const route of routes) router[route.method](route.path, compileRoute(route, cache));
   return router;
 }

@@ -43,11 +43,22 @@ interface Entry {
   br?: Buffer;
 }
 
+/** What `wholeResponse`'s builder answers: kept when the status is 200. */
+export interface WholeBody {
+  status: number;
+  /** The Content-Type, with its charset. */
+  type: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+}
+
 export interface ResponseCacheStats {
   hits: number;
   misses: number;
   stored: number;
   notModified: number;
+  /** Requests that found their response being built and waited for it rather than build it too. */
+  waited: number;
   entries: number;
   bytes: number;
 }
@@ -75,7 +86,7 @@ export function createResponseCache(deps: ResponseCacheDeps) {
   // One entry may take at most half the cache, so one huge file cannot empty it for everything else.
   const maxEntryBytes = Math.floor(deps.maxBytes / 2);
   const building = new Map<string, Promise<void>>();
-  const stats = { hits: 0, misses: 0, stored: 0, notModified: 0 };
+  const stats = { hits: 0, misses: 0, stored: 0, notModified: 0, waited: 0 };
   let latestVersion = -1;
   let latestDay = '';
 
@@ -209,6 +220,51 @@ export function createResponseCache(deps: ResponseCacheDeps) {
     res.once('close', settle);
   }
 
+  interface Validators {
+    key: string;
+    version: number;
+    day: CalendarDate;
+    headers: Record<string, string>;
+  }
+
+  /** The cache key and the validators of a signed-out request at the current version. */
+  async function validators(
+    req: Request,
+    options: { dated: boolean; strong?: boolean; vary: string },
+  ): Promise<Validators> {
+    const { public: v } = await versions.read();
+    const day = clock.today();
+    const key = `${v.version}|${options.dated ? day : ''}|${req.originalUrl}`;
+    const tag = createHash('sha256').update(`${release}|${key}`).digest('base64url');
+    const startOfDay = londonMidnight(day);
+    const changed = options.dated && startOfDay > v.changedAt ? startOfDay : v.changedAt;
+    return {
+      key,
+      version: v.version,
+      day,
+      headers: {
+        ETag: options.strong ? `"${tag}"` : `W/"${tag}"`,
+        'Last-Modified': wholeSeconds(changed).toUTCString(),
+        'Cache-Control': 'public, no-cache',
+        Vary: options.vary,
+      },
+    };
+  }
+
+  /**
+   * The kept response for `key`, waiting for one that is being built. Synchronous when there is
+   * nothing to wait for, so that a caller that finds nothing can mark its own build before any
+   * other request looks (no await between the look and the mark).
+   */
+  function kept(key: string): Entry | undefined | Promise<Entry | undefined> {
+    const entry = lru.get(key);
+    if (entry) return entry;
+    const running = building.get(key);
+    if (!running) return undefined;
+    stats.waited += 1;
+    return running.then(() => lru.get(key));
+  }
+
   return {
     /**
      * The middleware for one public route. `dated`: the response shows flags that turn with the
@@ -218,38 +274,102 @@ export function createResponseCache(deps: ResponseCacheDeps) {
       return async (req, res, next) => {
         if ((req.method !== 'GET' && req.method !== 'HEAD') || !deps.isSignedOut(req))
           return next();
-        const { public: v } = await versions.read();
-        const day = clock.today();
-        const key = `${v.version}|${options.dated ? day : ''}|${req.originalUrl}`;
-        const tag = createHash('sha256').update(`${release}|${key}`).digest('base64url');
-        const startOfDay = londonMidnight(day);
-        const changed = options.dated && startOfDay > v.changedAt ? startOfDay : v.changedAt;
-        res.set({
-          ETag: `W/"${tag}"`,
-          'Last-Modified': wholeSeconds(changed).toUTCString(),
-          'Cache-Control': 'public, no-cache',
-          Vary: 'Cookie, Accept-Encoding',
+        const { key, version, day, headers } = await validators(req, {
+          dated: options.dated,
+          vary: 'Cookie, Accept-Encoding',
         });
+        res.set(headers);
         if (req.fresh) {
           stats.notModified += 1;
           res.status(304).end();
           return;
         }
-        moveOn(v.version, day);
-        let entry = lru.get(key);
-        if (!entry && building.has(key)) {
-          await building.get(key);
-          entry = lru.get(key);
-        }
+        moveOn(version, day);
+        let entry = kept(key);
+        if (entry instanceof Promise) entry = await entry;
         if (entry) {
           stats.hits += 1;
           send(req, res, entry);
           return;
         }
         stats.misses += 1;
-        if (req.method === 'GET' && deps.maxBytes > 0) capture(res, key, v.version, day);
+        if (req.method === 'GET' && deps.maxBytes > 0) capture(res, key, version, day);
         next();
       };
+    },
+
+    /**
+     * For a handler that makes its whole body at once and is the same for every caller it is used
+     * for (the JSON API's public reads without a token; the caller decides who that is): answers a
+     * GET or HEAD from the kept body, or a 304 from the version alone, and otherwise runs `build`
+     * once however many ask meanwhile, keeping a 200 for the version. `build` may throw (an
+     * AppError is answered by the error handler as usual; nothing is kept). Validators are set on
+     * a 200 and a 304 only, so an error never carries an ETag. `strong`: a strong ETag (the body's
+     * identity bytes are exactly the same for the same key and release).
+     */
+    async wholeResponse(
+      req: Request,
+      res: Response,
+      options: { dated: boolean; strong: boolean; vary: string },
+      build: () => Promise<WholeBody>,
+    ): Promise<void> {
+      const { key, version, day, headers } = await validators(req, options);
+      if (req.get('if-none-match') !== undefined || req.get('if-modified-since') !== undefined) {
+        res.set(headers);
+        if (req.fresh) {
+          stats.notModified += 1;
+          res.status(304).end();
+          return;
+        }
+        for (const name of Object.keys(headers)) res.removeHeader(name);
+      }
+      moveOn(version, day);
+      let entry = kept(key);
+      if (entry instanceof Promise) entry = await entry;
+      if (entry) {
+        stats.hits += 1;
+        res.set(headers);
+        send(req, res, entry);
+        return;
+      }
+      stats.misses += 1;
+      // Others asking for the same key meanwhile wait for this build (see `kept`).
+      let done = (): void => undefined;
+      const mine = deps.maxBytes > 0 && !building.has(key);
+      if (mine)
+        building.set(
+          key,
+          new Promise<void>((resolve) => {
+            done = resolve;
+          }),
+        );
+      let built: WholeBody;
+      try {
+        built = await build();
+      } finally {
+        if (mine) {
+          building.delete(key);
+          done();
+        }
+      }
+      for (const [name, value] of Object.entries(built.headers ?? {})) res.set(name, value);
+      if (built.status !== 200) {
+        res.status(built.status).type(built.type).send(built.body);
+        return;
+      }
+      const identity = Buffer.isBuffer(built.body) ? built.body : Buffer.from(built.body);
+      entry = { version, day, type: built.type, disposition: undefined, identity };
+      if (
+        deps.maxBytes > 0 &&
+        identity.length <= maxEntryBytes &&
+        version >= latestVersion &&
+        lru.set(key, entry, identity.length)
+      ) {
+        stats.stored += 1;
+        compress(key, entry).catch(() => undefined);
+      }
+      res.set(headers);
+      send(req, res, entry);
     },
 
     stats(): ResponseCacheStats {
