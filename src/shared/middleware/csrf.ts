@@ -80,6 +80,7 @@ export function recoverStaleForm(
       !match(req)
     )
       return next(err);
+    req.log.info({ status: 200 }, 'Form refused for its session or token; given back unsent');
     await recover(req, res);
   };
 }
