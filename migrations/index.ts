@@ -30,6 +30,7 @@ import * as namesInHistoryLabels from './20261202155300_names_in_history_labels'
 import * as targetDates from './20261202150200_target_dates';
 import * as judicialReviewPauses from './20261202150300_judicial_review_pauses';
 import * as sustainmentChecks from './20261202150400_sustainment_checks';
+import * as oneRateLimitTable from './20261202171700_one_rate_limit_table';
 
 interface Migration {
   name: string;
@@ -68,6 +69,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '20261202150200_target_dates', ...targetDates },
   { name: '20261202150300_judicial_review_pauses', ...judicialReviewPauses },
   { name: '20261202150400_sustainment_checks', ...sustainmentChecks },
+  { name: '20261202171700_one_rate_limit_table', ...oneRateLimitTable },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

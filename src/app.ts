@@ -18,6 +18,7 @@ import { createHealthRouter } from './modules/operations/health.routes';
 import { createRegisterRouter } from './modules/register/register.routes';
 import { createApiRoutes } from './modules/api/api.routes';
 import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
+import { pageMetadata } from './modules/static-pages/page-metadata';
 import { createAccountsRouter } from './modules/accounts/accounts.routes';
 import { createAccountRouter, enrolmentGate } from './modules/accounts/account.routes';
 import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
@@ -37,7 +38,11 @@ import { createAssignmentDeadlinesRouter } from './modules/assignment-deadlines/
 import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
 import { createPublicationRouter } from './modules/publication/publication.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
-import { createFeedbackRouter, feedbackPageLinks } from './modules/feedback/feedback.routes';
+import {
+  createFeedbackRouter,
+  feedbackPageLinks,
+  recoverStaleFeedback,
+} from './modules/feedback/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
 import { createAuditRouter } from './modules/audit/audit.routes';
 import { oneConnectionPerRequest } from './db/request-connections';
@@ -124,10 +129,7 @@ export function createApp(services: Services): Express {
     }),
   );
   app.use(guardBody);
-  app.use(sessionMiddleware(services.sessions, config));
-  app.use(csrfProtection);
-  app.use(enrolmentGate);
-
+  // Before the session and CSRF checks, so a page they refuse still has the site's header.
   app.use((req, res, next) => {
     res.locals.serviceName = config.serviceName;
     res.locals.currentPath = req.path;
@@ -147,6 +149,10 @@ export function createApp(services: Services): Express {
     ];
     next();
   });
+  app.use(pageMetadata(config));
+  app.use(sessionMiddleware(services.sessions, config));
+  app.use(csrfProtection);
+  app.use(enrolmentGate);
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
@@ -161,7 +167,9 @@ export function createApp(services: Services): Express {
       cache: services.responseCache,
     }),
   );
-  app.use(createStaticPagesRouter());
+  app.use(
+    createStaticPagesRouter({ config, sitemap: services.sitemap, cache: services.responseCache }),
+  );
   app.use(createAccountsRouter(services.signIn, config));
   app.use(createAccountRouter({ account: services.account, config }));
   app.use(createWorkspaceRouter());
@@ -186,6 +194,8 @@ export function createApp(services: Services): Express {
   app.use(createDashboardsRouter(services.dashboards, services.memo));
   app.use(createBoardPackRouter(services.boardPack, services.memo));
 
+  // A feedback form refused for an expired session comes back with its words (an error handler).
+  app.use(recoverStaleFeedback({ feedback: services.feedback, signIn: services.signIn, config }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

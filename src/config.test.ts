@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
+import { DEFAULT_SUPPORT_SERVICES } from './modules/feedback/support-services';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -127,6 +130,11 @@ describe('loadConfig', () => {
       ['PUBLIC_BASE_URL', 'ftp://x', /absolute http\(s\) URL/],
       ['SEED_ON_START', 'maybe', /true or false/],
       ['TRUST_PROXY', 'yes', /false, or the number/],
+      ['ACCESSIBILITY_COMPLIANCE', 'mostly', /fully, partially or not/],
+      ['ACCESSIBILITY_PREPARED_ON', '2026-02-30', /a real date written YYYY-MM-DD/],
+      ['ACCESSIBILITY_REVIEWED_ON', '3 March 2026', /a real date written YYYY-MM-DD/],
+      ['OPERATOR_EMAIL', 'accessibility at example.org', /an email address/],
+      ['OPERATOR_PHONE', 'call us', /a phone number of digits and spaces/],
     ])('%s=%s', (name, value, expects) => {
       const err = configError({ [name]: value });
       expect(err.message).not.toContain('\n');
@@ -140,5 +148,148 @@ describe('loadConfig', () => {
     const err = configError({ DATABASE_URL: 'mysql://admin:s3cret@db.example.org/tracker' });
     expect(err.message).not.toContain('s3cret');
     expect(err.message).toContain('(got "mysql://admin:***@db.example.org/tracker")');
+  });
+
+  it('reads the accessibility statement’s settings, partially compliant and with no operator by default', () => {
+    expect(loadConfig({}).accessibilityStatement).toEqual({
+      compliance: 'partially',
+      preparedOn: null,
+      reviewedOn: null,
+      operator: { name: null, email: null, phone: null, postalAddress: null },
+    });
+    expect(
+      loadConfig({
+        ACCESSIBILITY_COMPLIANCE: 'fully',
+        ACCESSIBILITY_PREPARED_ON: '2027-01-15',
+        ACCESSIBILITY_REVIEWED_ON: '2027-01-15',
+        OPERATOR_NAME: 'Example Office',
+        OPERATOR_EMAIL: 'access@example.org',
+        OPERATOR_PHONE: '+44 114 496 0000',
+        OPERATOR_POSTAL_ADDRESS: '1 High Street, Rotherham, S60 1AA',
+      }).accessibilityStatement,
+    ).toEqual({
+      compliance: 'fully',
+      preparedOn: '2027-01-15',
+      reviewedOn: '2027-01-15',
+      operator: {
+        name: 'Example Office',
+        email: 'access@example.org',
+        phone: '+44 114 496 0000',
+        postalAddress: '1 High Street, Rotherham, S60 1AA',
+      },
+    });
+    expect(
+      configError({
+        ACCESSIBILITY_PREPARED_ON: '2027-01-15',
+        ACCESSIBILITY_REVIEWED_ON: '2026-12-31',
+      }).message,
+    ).toBe(
+      'Configuration error: ACCESSIBILITY_REVIEWED_ON (2026-12-31) must not be before ACCESSIBILITY_PREPARED_ON (2027-01-15).',
+    );
+  });
+
+  it('knows whether PUBLIC_BASE_URL was set', () => {
+    expect(loadConfig({}).publicBaseUrlConfigured).toBe(false);
+    expect(
+      loadConfig({ PUBLIC_BASE_URL: 'https://tracker.example.org' }).publicBaseUrlConfigured,
+    ).toBe(true);
+  });
+
+  describe('the support services file (SUPPORT_SERVICES_FILE)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'support-services-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+      const at = path.join(dir, name);
+      fs.writeFileSync(at, content);
+      return at;
+    };
+
+    it('is optional: without it, the national services for England and Wales', () => {
+      const services = loadConfig({}).supportServices;
+      expect(services).toBe(DEFAULT_SUPPORT_SERVICES);
+      expect(services.map((s) => [s.name.split(' ')[0], s.phone])).toEqual([
+        ['NAPAC', '0808 801 0331'],
+        ['Rape', '0808 500 2222'],
+        ['Childline', '0800 1111'],
+        ['NSPCC', '0808 800 5000'],
+        ['Victim', '08 08 16 89 111'],
+        ['Samaritans', '116 123'],
+      ]);
+    });
+
+    it('reads examples/support-services.json, a copy of the defaults for operators to edit', () => {
+      const example = path.resolve(__dirname, '../examples/support-services.json');
+      expect(loadConfig({ SUPPORT_SERVICES_FILE: example }).supportServices).toEqual(
+        DEFAULT_SUPPORT_SERVICES,
+      );
+    });
+
+    it('replaces the defaults with the services it lists', () => {
+      const at = file(
+        'good.json',
+        JSON.stringify({
+          services: [
+            {
+              name: 'Local Survivors Service',
+              description: 'Support in South Yorkshire.',
+              phone: '0114 496 0000',
+            },
+            { name: 'Online only', description: 'A chat service.', website: 'https://example.org' },
+          ],
+        }),
+      );
+      expect(loadConfig({ SUPPORT_SERVICES_FILE: at }).supportServices).toEqual([
+        {
+          name: 'Local Survivors Service',
+          description: 'Support in South Yorkshire.',
+          phone: '0114 496 0000',
+        },
+        { name: 'Online only', description: 'A chat service.', website: 'https://example.org' },
+      ]);
+    });
+
+    it.each([
+      ['missing.json', null, /could not be read \(ENOENT\)/],
+      ['broken.json', '{"services": [', /is not JSON/],
+      ['empty.json', '{"services": []}', /\/services must be a list of 1 to 20 services/],
+      [
+        'phone.json',
+        '{"services": [{"name": "A", "description": "B", "phone": "call us"}]}',
+        /\/services\/0\/phone must be a phone number of digits and spaces/,
+      ],
+      [
+        'http.json',
+        '{"services": [{"name": "A", "description": "B", "website": "http://example.org"}]}',
+        /\/services\/0\/website must be an https:\/\/ address/,
+      ],
+      [
+        'extra.json',
+        '{"services": [{"name": "A", "description": "B", "phone": "116 123", "email": "a@b.c"}]}',
+        /\/services\/0 has no setting "email"/,
+      ],
+      [
+        'no-name.json',
+        '{"services": [{"description": "B", "phone": "116 123"}]}',
+        /\/services\/0 needs "name"/,
+      ],
+      [
+        'unreachable.json',
+        '{"services": [{"name": "A", "description": "B"}]}',
+        /\/services\/0 needs a "phone" or a "website"/,
+      ],
+    ])('refuses %s with one line naming the file and the problem', (name, content, expects) => {
+      const at = content === null ? path.join(dir, name) : file(name, content);
+      const err = configError({ SUPPORT_SERVICES_FILE: at });
+      expect(err.message).not.toContain('\n');
+      expect(err.message).toMatch(
+        new RegExp(
+          `^Configuration error: SUPPORT_SERVICES_FILE \\(${at.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`,
+        ),
+      );
+      expect(err.message).toMatch(expects);
+    });
   });
 });

@@ -3,9 +3,15 @@
  * Nothing else in the code reads process.env. A bad value stops the app with one line that names
  * the variable and what it expects (see `ConfigError`).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { ajv } from './shared/validation';
+import {
+  DEFAULT_SUPPORT_SERVICES,
+  parseSupportServices,
+  type SupportService,
+} from './modules/feedback/support-services';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -186,6 +192,53 @@ const ENV_SCHEMA = Type.Object({
     default: 6,
     description: 'an integer from 1 to 20',
   }),
+  SUPPORT_SERVICES_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: 'the path of a JSON file listing support services (see docs/configuration.md)',
+    }),
+  ),
+  ACCESSIBILITY_COMPLIANCE: Type.Union(
+    [Type.Literal('fully'), Type.Literal('partially'), Type.Literal('not')],
+    {
+      default: 'partially',
+      description: 'fully, partially or not (compliant with WCAG 2.2 AA)',
+    },
+  ),
+  ACCESSIBILITY_PREPARED_ON: Type.Optional(
+    Type.String({ format: 'date', description: 'a real date written YYYY-MM-DD' }),
+  ),
+  ACCESSIBILITY_REVIEWED_ON: Type.Optional(
+    Type.String({ format: 'date', description: 'a real date written YYYY-MM-DD' }),
+  ),
+  OPERATOR_NAME: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'the name of the organisation running the service, 1 to 200 characters',
+    }),
+  ),
+  OPERATOR_EMAIL: Type.Optional(
+    Type.String({
+      format: 'email',
+      maxLength: 254,
+      description: 'an email address such as accessibility@example.org',
+    }),
+  ),
+  OPERATOR_PHONE: Type.Optional(
+    Type.String({
+      pattern: '^\\+?[0-9][0-9 ]{4,22}[0-9]$',
+      description: 'a phone number of digits and spaces, such as 0114 496 0000',
+    }),
+  ),
+  OPERATOR_POSTAL_ADDRESS: Type.Optional(
+    Type.String({
+      minLength: 5,
+      maxLength: 300,
+      description: 'a postal address on one line, 5 to 300 characters',
+    }),
+  ),
 });
 
 type Env = Static<typeof ENV_SCHEMA>;
@@ -200,6 +253,8 @@ export interface Config {
   host: string;
   port: number;
   publicBaseUrl: string;
+  /** Whether PUBLIC_BASE_URL was set, so that links for other sites (Open Graph) may use it. */
+  publicBaseUrlConfigured: boolean;
   database:
     | {
         kind: 'server';
@@ -243,6 +298,21 @@ export interface Config {
     absoluteHours: number;
     cookieName: string;
     secureCookie: boolean;
+  };
+  /** Named beside the feedback form (SUPPORT_SERVICES_FILE, else the defaults for England and Wales). */
+  supportServices: readonly SupportService[];
+  /** What the accessibility statement says of the copy running: its status, dates and operator. */
+  accessibilityStatement: {
+    compliance: 'fully' | 'partially' | 'not';
+    /** Unset: the statement shows the date its text was written for the software. */
+    preparedOn: string | null;
+    reviewedOn: string | null;
+    operator: {
+      name: string | null;
+      email: string | null;
+      phone: string | null;
+      postalAddress: string | null;
+    };
   };
 }
 
@@ -306,6 +376,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'Configuration error: PASSWORD_HASH_COST=test is only allowed with NODE_ENV=test.',
     );
   }
+  if (
+    env.ACCESSIBILITY_PREPARED_ON &&
+    env.ACCESSIBILITY_REVIEWED_ON &&
+    env.ACCESSIBILITY_REVIEWED_ON < env.ACCESSIBILITY_PREPARED_ON
+  ) {
+    throw new ConfigError(
+      `Configuration error: ACCESSIBILITY_REVIEWED_ON (${env.ACCESSIBILITY_REVIEWED_ON}) must not be before ACCESSIBILITY_PREPARED_ON (${env.ACCESSIBILITY_PREPARED_ON}).`,
+    );
+  }
+  const supportServices = env.SUPPORT_SERVICES_FILE
+    ? readSupportServices(env.SUPPORT_SERVICES_FILE)
+    : DEFAULT_SUPPORT_SERVICES;
   const publicBaseUrl = (
     env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT === 0 ? 3000 : env.PORT}`
   ).replace(/\/+$/, '');
@@ -316,6 +398,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     port: env.PORT,
     publicBaseUrl,
+    publicBaseUrlConfigured: env.PUBLIC_BASE_URL !== undefined,
     database: env.DATABASE_URL
       ? {
           kind: 'server',
@@ -356,5 +439,36 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       cookieName: https ? '__Host-tracker-session' : 'tracker-session',
       secureCookie: https,
     },
+    supportServices,
+    accessibilityStatement: {
+      compliance: env.ACCESSIBILITY_COMPLIANCE,
+      preparedOn: env.ACCESSIBILITY_PREPARED_ON ?? null,
+      reviewedOn: env.ACCESSIBILITY_REVIEWED_ON ?? null,
+      operator: {
+        name: env.OPERATOR_NAME ?? null,
+        email: env.OPERATOR_EMAIL ?? null,
+        phone: env.OPERATOR_PHONE ?? null,
+        postalAddress: env.OPERATOR_POSTAL_ADDRESS ?? null,
+      },
+    },
   };
+}
+
+/** The support services file, checked; any problem is one line naming the file and what is wrong. */
+function readSupportServices(file: string): SupportService[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.resolve(file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `Configuration error: SUPPORT_SERVICES_FILE (${file}) could not be read${code ? ` (${code})` : ''}.`,
+    );
+  }
+  const parsed = parseSupportServices(text);
+  if (!parsed.ok)
+    throw new ConfigError(
+      `Configuration error: SUPPORT_SERVICES_FILE (${file}): ${parsed.problem.replace(/\s+/g, ' ')}.`,
+    );
+  return parsed.services;
 }

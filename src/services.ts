@@ -33,6 +33,7 @@ import { createStatusNotesService } from './modules/publication/status-notes.ser
 import { createOpenDataRepository } from './modules/open-data/open-data.repository';
 import { createOpenDataService } from './modules/open-data/open-data.service';
 import { createFeedbackService } from './modules/feedback/feedback.service';
+import { createSitemapService } from './modules/static-pages/sitemap';
 import { createDashboardsRepository } from './modules/dashboards/dashboards.repository';
 import { createDashboardsService } from './modules/dashboards/dashboards.service';
 import { createNotificationsService } from './modules/notifications/notifications.service';
@@ -172,6 +173,7 @@ export function buildServices({ knex, clock, config, logger, evidenceStore }: Se
       latestCheckpoint: auditTrail.latestCheckpoint,
     }),
     feedback: createFeedbackService({ knex, clock, secretKey: config.secretKey }),
+    sitemap: createSitemapService({ knex }),
     dashboards,
     notifications,
     // The board pack's overdue lists are the dashboards'.

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { applyLindenSeed } from '../seeds/operation-linden';
 import { buildTestApp } from './app';
-import { browserRequired, chromiumPath, launchBrowser } from './browser';
+import { browserRequired, chromiumPath, launchBrowser, wordsSplitAcrossLines } from './browser';
 import { createTestDatabase, type TestDatabase } from './db';
 import { createUser, issueApiToken } from './auth';
 import { sealSecret } from '../src/shared/secret-box';
@@ -379,30 +379,7 @@ describeWithBrowser('accessibility of the public pages (axe-core in Chromium)', 
         .context()
         .addCookies([{ name: 'tracker-session', value: tokens.get(as)!, url: base }]);
     await page.goto(base + fill(url!));
-    const split = await page.evaluate(() => {
-      const found: string[] = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const parent = node.parentElement;
-        // Text that is not laid out as lines of words: hidden, in the chart, or in a textarea.
-        if (!parent || parent.closest('.govuk-visually-hidden, svg, textarea, script, style'))
-          continue;
-        const text = node.textContent ?? '';
-        // A word: letters between spaces, hyphens, dashes and slashes (where lines may break).
-        for (const match of text.matchAll(/[^\s\-‐–—/]+/g)) {
-          const range = document.createRange();
-          range.setStart(node, match.index);
-          range.setEnd(node, match.index + match[0].length);
-          const lines = new Set(
-            Array.from(range.getClientRects())
-              .filter((r) => r.width > 0)
-              .map((r) => Math.round(r.top)),
-          );
-          if (lines.size > 1) found.push(match[0]);
-        }
-      }
-      return found;
-    });
+    const split = await wordsSplitAcrossLines(page);
     expect(split).toEqual([]);
   });
 

@@ -28,7 +28,21 @@ const BAD = [
 ] as const;
 
 /** Query parameters the pages and the API read; each is sent alone, so no other one masks it. */
-const QUERY_NAMES = ['q', 'page', 'orgPage', 'limit', 'cursor', 'status', 'from', 'to', 'as_of'];
+const QUERY_NAMES = [
+  'q',
+  'page',
+  'orgPage',
+  'limit',
+  'cursor',
+  'status',
+  'from',
+  'to',
+  'as_of',
+  // Dates typed in three boxes (the GOV.UK date input) on the board pack and the public pages.
+  'from-day',
+  'to-month',
+  'as_of-year',
+];
 
 /** Form fields the pages take; all are sent at once with the bad value. */
 const FORM_FIELDS = [
@@ -57,6 +71,19 @@ const FORM_FIELDS = [
   'requestedDate',
   'organisation',
   'report',
+  // Dates typed in three boxes (the GOV.UK date input), one box of each form's dates.
+  'dueOn-day',
+  'committedOn-month',
+  'implementBy-year',
+  'fromOn-day',
+  'toOn-month',
+  'checkOn-year',
+  'ratedOn-day',
+  'targetOn-month',
+  'newDueOn-year',
+  'madeOn-day',
+  'publishedOn-month',
+  'datedOn-year',
 ];
 
 /** A real value for each path parameter name, so the rest of the route is reached. */

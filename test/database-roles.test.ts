@@ -85,6 +85,19 @@ describeServer('the app role (server PostgreSQL)', () => {
     expect(after).toBeGreaterThan(before);
   });
 
+  it('counts failed sign-ins in the rate limit table it could not have created itself', async () => {
+    const { app: express } = buildTestApp(app.knex);
+    const user = await createUser(app.knex, { role: 'viewer' });
+    await expect(app.knex.raw('create table rate_limits_copy (key text)')).rejects.toMatchObject({
+      code: '42501',
+    });
+    for (let i = 0; i < 5; i += 1)
+      expect((await signIn(express, { ...user, password: 'wrong' })).res.status).toBe(401);
+    expect((await signIn(express, user)).res.status).toBe(429);
+    const counted = await admin('rate_limits').where({ key: `sign-in-account:${user.email}` });
+    expect(counted.map((r) => Number(r.points))).toEqual([5]);
+  });
+
   it.each([
     ["disable the audit trail's own triggers", 'alter table audit_events disable trigger user'],
     ["disable all of the audit trail's triggers", 'alter table audit_events disable trigger all'],

@@ -372,6 +372,10 @@ describe(`starting the app as a user does (${MODE} database)`, () => {
   it.each([
     ['PORT', { PORT: 'abc' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    [
+      'SUPPORT_SERVICES_FILE',
+      { SUPPORT_SERVICES_FILE: path.join(os.tmpdir(), 'no-such-file.json') },
+    ],
   ])('a bad %s stops the app with exit code 1 and one line naming it', async (name, bad) => {
     const instance = start({ DATA_DIR: path.join(dataDir, 'unused'), ...bad }, await freePort());
     expect(await instance.exited).toEqual({ code: 1, signal: null });

@@ -131,11 +131,21 @@ export function datePartsFrom(body: unknown, name: string): DateInputParts | nul
 /**
  * What was typed, kept in one string so a form shown again can put it back in the boxes:
  * 'year-month-day' as typed (hyphens inside a box are dropped). A valid date is the same string
- * as its ISO form, so a form's value is always one string (see the dateParts view helper).
+ * as its ISO form, so a form's value is always one string (see the dateBoxes view helper).
  */
 export function encodeParts(parts: DateInputParts): string {
   const clean = (s: string) => s.trim().replace(/-/g, '');
   return `${clean(parts.year)}-${clean(parts.month)}-${clean(parts.day)}`;
+}
+
+/**
+ * The boxes to mark beside an error, worked out again from what was typed: those the reading found
+ * wrong (a missing day, letters in the month), or all three when the date itself was refused (left
+ * empty when it is needed, out of the form's range, or after another date).
+ */
+export function boxesAtFault(parts: DateInputParts): DatePart[] {
+  const outcome = parseDateInput(parts, { label: 'Date' });
+  return outcome.kind === 'error' ? outcome.parts : [...DATE_PARTS];
 }
 
 /** The boxes for a stored value: an ISO date, what encodeParts kept, or nothing. */
@@ -150,7 +160,8 @@ export function partsOf(value: unknown): DateInputParts {
 /**
  * Replaces each named date's three boxes in a form body by one value, `<name>`: the date as
  * 'YYYY-MM-DD', '' when left empty, or (with an error) what was typed. A body without the boxes
- * is left as it is. `errorsOnly` per date name the boxes to mark (for the partial).
+ * is left as it is. Each error names the first box at fault (`box`, for the error summary's link);
+ * `errorParts` per date name all the boxes at fault.
  */
 export function readDateFields(
   body: unknown,
@@ -172,7 +183,13 @@ export function readDateFields(
     else if (outcome.kind === 'empty') out[field.name] = '';
     else {
       out[field.name] = encodeParts(parts);
-      errors.push({ field: field.name, message: outcome.message });
+      // The summary links to the first box at fault: the day box carries the field's own id.
+      const first = outcome.parts[0];
+      errors.push({
+        field: field.name,
+        message: outcome.message,
+        ...(first && first !== 'day' ? { box: first } : {}),
+      });
       errorParts[field.name] = Object.fromEntries(outcome.parts.map((p) => [p, true]));
     }
   }

@@ -5,6 +5,12 @@
 export interface FieldError {
   field: string;
   message: string;
+  /**
+   * For a field typed in several boxes (a date's day, month and year): the box at fault that the
+   * error summary links to, as the suffix of the field's id ('month' is `#<field>-month`). Absent:
+   * the field's first box, whose id is the field's own.
+   */
+  box?: string;
 }
 
 export abstract class AppError extends Error {

@@ -34,7 +34,7 @@ import {
   normaliseRecoveryCode,
 } from './recovery-codes';
 import type { SessionService } from './sessions.service';
-import { throttleWait } from './throttle';
+import { createSignInThrottle } from './throttle';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp';
 
 export type ReauthenticationPurpose =
@@ -146,8 +146,8 @@ export function createAccountService(deps: {
     });
 
   /** Minutes to wait when this account or address has failed too often lately, else null. */
-  const throttled = (user: CurrentUser, ip: string) =>
-    throttleWait(knex, { repository, clock }, emailKey(user.email), ip);
+  const throttle = createSignInThrottle(knex, clock);
+  const throttled = (user: CurrentUser, ip: string) => throttle.wait(emailKey(user.email), ip);
 
   /** Checks the current password (throttled); a wrong one is recorded and audited. */
   async function reauthenticate(
@@ -165,12 +165,7 @@ export function createAccountService(deps: {
     const passwordOk = await hasher.verify(password, row?.password_hash);
     if (row && passwordOk && !row.disabled_at) return { ok: true, row };
     await knex.transaction(async (trx) => {
-      await repository.recordAttempt(trx, {
-        emailKey: emailKey(user.email),
-        ip: context.ip,
-        succeeded: false,
-        at: clock.now(),
-      });
+      await throttle.recordFailure(trx, emailKey(user.email), context.ip);
       await audit(trx, user, 'account.reauthentication_failed', context, { purpose });
     });
     return { ok: false, kind: 'wrong_password' };

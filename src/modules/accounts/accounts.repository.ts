@@ -1,4 +1,4 @@
-/** Reads and writes of users, sign-in attempts and recovery codes. Always pass the caller's transaction. */
+/** Reads of users. Always pass the caller's transaction. */
 import type { Knex } from 'knex';
 import type { CurrentUser, Role } from './accounts.types';
 
@@ -49,48 +49,6 @@ export function createAccountsRepository() {
     async adminExists(db: Knex | Knex.Transaction): Promise<boolean> {
       // A service account cannot sign in, so it does not count as the first administrator.
       return Boolean(await db('users').where({ role: 'admin', kind: 'person' }).first('id'));
-    },
-
-    async recordAttempt(
-      db: Knex | Knex.Transaction,
-      attempt: { emailKey: string; ip: string; succeeded: boolean; at: Date },
-    ): Promise<void> {
-      await db('sign_in_attempts').insert({
-        email_key: attempt.emailKey,
-        ip_address: attempt.ip,
-        succeeded: attempt.succeeded,
-        attempted_at: attempt.at,
-      });
-    },
-
-    /** Failed attempts since `since`, for one account and for one client address, in one query. */
-    async recentFailures(
-      db: Knex | Knex.Transaction,
-      key: string,
-      ip: string,
-      since: Date,
-    ): Promise<{
-      account: number;
-      address: number;
-      oldestAccount: Date | null;
-      oldestAddress: Date | null;
-    }> {
-      const row = await db('sign_in_attempts')
-        .where('attempted_at', '>=', since)
-        .where('succeeded', false)
-        .where((q) => q.where('email_key', key).orWhere('ip_address', ip))
-        .first(
-          db.raw('count(*) filter (where email_key = ?)::int as account', [key]),
-          db.raw('count(*) filter (where ip_address = ?)::int as address', [ip]),
-          db.raw('min(attempted_at) filter (where email_key = ?) as oldest_account', [key]),
-          db.raw('min(attempted_at) filter (where ip_address = ?) as oldest_address', [ip]),
-        );
-      return {
-        account: Number(row?.account ?? 0),
-        address: Number(row?.address ?? 0),
-        oldestAccount: row?.oldest_account ? new Date(row.oldest_account) : null,
-        oldestAddress: row?.oldest_address ? new Date(row.oldest_address) : null,
-      };
     },
   };
 }

@@ -1,8 +1,10 @@
+import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createUser, csrfFrom, signIn, TEST_PASSWORD } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import { createOrganisation } from '../../../test/factories';
+import { sealSecret } from '../../shared/secret-box';
 
 describe('signing in and out', () => {
   let db: TestDatabase;
@@ -94,5 +96,46 @@ describe('signing in and out', () => {
       .send({ email: user.email, password: user.password, _csrf: csrfFrom(other.text) })
       .expect(403);
     await agent.get('/workspace').expect(303);
+  });
+
+  it('an overseer who enrolled before the TOTP library came in still signs in with their app, once per code', async () => {
+    // A secret as the hand-written code stored it: 20 bytes as 32 base32 characters, sealed. These
+    // are RFC 6238's SHA-1 test bytes ("12345678901234567890"), so the code can be checked by hand.
+    const stored = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+    const key = Buffer.from('12345678901234567890', 'ascii');
+    const overseer = await createUser(db.knex, {
+      role: 'overseer',
+      totpSecretEnc: sealSecret(stored, built.services.config.secretKey!),
+    });
+    // The code an authenticator app shows now, worked out with node:crypto alone (RFC 4226 5.3).
+    const counter = Buffer.alloc(8);
+    counter.writeBigUInt64BE(BigInt(Math.floor(built.clock.now().getTime() / 30_000)));
+    const mac = createHmac('sha1', key).update(counter).digest();
+    const code = String((mac.readUInt32BE(mac[19]! & 0x0f) & 0x7fffffff) % 1_000_000).padStart(
+      6,
+      '0',
+    );
+
+    const twoFactor = async () => {
+      const { agent, res } = await signIn(built.app, overseer);
+      expect(res.headers.location).toBe('/sign-in/two-factor');
+      const form = await agent.get('/sign-in/two-factor').expect(200);
+      const answer = await agent
+        .post('/sign-in/two-factor')
+        .type('form')
+        .send({ code, _csrf: csrfFrom(form.text) });
+      return { agent, answer };
+    };
+    const first = await twoFactor();
+    expect(first.answer.status).toBe(303);
+    expect(first.answer.headers.location).toBe('/workspace');
+    await first.agent.get('/workspace').expect(200);
+    const row = await db.knex('users').where({ id: overseer.id }).first();
+    expect(Number(row.totp_last_step)).toBe(Math.floor(built.clock.now().getTime() / 30_000));
+
+    // The same code again (someone who watched it typed) is refused.
+    const replay = await twoFactor();
+    expect(replay.answer.status).toBe(401);
+    await replay.agent.get('/workspace').expect(303);
   });
 });

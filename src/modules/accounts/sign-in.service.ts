@@ -21,7 +21,7 @@ import {
   normaliseRecoveryCode,
 } from './recovery-codes';
 import type { SessionService } from './sessions.service';
-import { throttleWait } from './throttle';
+import { createSignInThrottle } from './throttle';
 import { verifyTotp } from './totp';
 
 export { THROTTLE } from './throttle';
@@ -53,8 +53,7 @@ export function createSignInService(deps: {
 }) {
   const { knex, clock, repository, sessions, hasher } = deps;
 
-  const throttled = (db: Knex | Knex.Transaction, key: string, ip: string) =>
-    throttleWait(db, { repository, clock }, key, ip);
+  const throttle = createSignInThrottle(knex, clock);
 
   return {
     async signIn(input: {
@@ -64,7 +63,7 @@ export function createSignInService(deps: {
       context: RequestContext;
     }): Promise<SignInOutcome> {
       const key = emailKey(input.email);
-      const wait = await throttled(knex, key, input.context.ip);
+      const wait = await throttle.wait(key, input.context.ip);
       if (wait !== null) {
         await recordAudit(knex, {
           actor: { type: 'public', label: key },
@@ -80,13 +79,8 @@ export function createSignInService(deps: {
       const passwordOk = await hasher.verify(input.password, user?.password_hash);
       const ok = Boolean(user && passwordOk && !user.disabled_at);
       return knex.transaction(async (trx) => {
-        await repository.recordAttempt(trx, {
-          emailKey: key,
-          ip: input.context.ip,
-          succeeded: ok,
-          at: clock.now(),
-        });
         if (!ok || !user) {
+          await throttle.recordFailure(trx, key, input.context.ip);
           await recordAudit(trx, {
             actor: user ? userActor(user) : { type: 'public', label: key },
             action: 'auth.sign_in_failed',
@@ -142,7 +136,7 @@ export function createSignInService(deps: {
       context: RequestContext;
     }): Promise<TwoFactorOutcome> {
       const key = emailKey(input.pendingUser.email);
-      const wait = await throttled(knex, key, input.context.ip);
+      const wait = await throttle.wait(key, input.context.ip);
       if (wait !== null) return { kind: 'throttled', retryAfterMinutes: wait };
       return knex.transaction(async (trx) => {
         const user = await trx('users').where({ id: input.pendingUser.id }).forUpdate().first();
@@ -167,13 +161,8 @@ export function createSignInService(deps: {
             if (used === 1) method = 'recovery_code';
           }
         }
-        await repository.recordAttempt(trx, {
-          emailKey: key,
-          ip: input.context.ip,
-          succeeded: method !== null,
-          at: clock.now(),
-        });
         if (!method) {
+          await throttle.recordFailure(trx, key, input.context.ip);
           await recordAudit(trx, {
             actor: userActor(input.pendingUser),
             action: 'auth.two_factor_failed',

@@ -57,13 +57,19 @@ describe('throttling sign-in attempts', () => {
   beforeEach(async () => {
     // Every supertest request comes from the same socket address, so each test starts from a clean
     // count and the same time; otherwise one test's failures would throttle the next.
-    await db.knex('sign_in_attempts').delete();
+    await db.knex('rate_limits').delete();
     built.clock.set(START);
     proxied.clock.set(START);
   });
   afterAll(async () => {
     await db.destroy();
   });
+
+  /** The client addresses the sign-in limit has counted failures for. */
+  const countedAddresses = async () =>
+    (await db.knex('rate_limits').where('key', 'like', 'sign-in-address:%').pluck('key')).map(
+      (key: string) => key.slice('sign-in-address:'.length),
+    );
 
   const activeSessionsOf = async (userId: number) =>
     Number(
@@ -162,8 +168,12 @@ describe('throttling sign-in attempts', () => {
       expect((await second.attempt(user.email, 'wrong')).status).toBe(401);
     expectThrottled(await first.attempt(user.email, user.password));
     expectThrottled(await second.attempt(user.email, user.password));
-    const rows = await db.knex('sign_in_attempts').where({ succeeded: false });
-    expect(rows).toHaveLength(5);
+    const counted = await db.knex('rate_limits').orderBy('key').select('key', 'points');
+    expect(counted.map((r) => [r.key.replace(/:.*$/, ''), Number(r.points)])).toEqual([
+      ['sign-in-account', 5],
+      ['sign-in-address', 5],
+    ]);
+    expect(counted[0].key).toBe(`sign-in-account:${user.email}`);
   });
 
   it('ignores X-Forwarded-For when no proxy is trusted, so forging it does not reset the address count', async () => {
@@ -179,7 +189,7 @@ describe('throttling sign-in attempts', () => {
       'X-Forwarded-For': '192.0.2.77',
     });
     expectThrottled(res);
-    const addresses = await db.knex('sign_in_attempts').distinct('ip_address').pluck('ip_address');
+    const addresses = await countedAddresses();
     expect(addresses).toHaveLength(1);
     expect(addresses[0]).not.toMatch(/^(198\.51\.100\.|192\.0\.2\.)/);
   });
@@ -197,7 +207,7 @@ describe('throttling sign-in attempts', () => {
       });
       expect(res.status).toBe(401);
     }
-    const addresses = await db.knex('sign_in_attempts').distinct('ip_address').pluck('ip_address');
+    const addresses = await countedAddresses();
     expect(addresses).toEqual([realClient]);
 
     expectThrottled(

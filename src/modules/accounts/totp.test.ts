@@ -1,3 +1,5 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { TOTP, URI } from 'otpauth';
 import {
   base32Decode,
   base32Encode,
@@ -209,5 +211,59 @@ describe('verifyTotp', () => {
   it('throws for an invalid window', () => {
     expect(() => verifyTotp(RFC_SECRET, '287082', { now, window: -1 })).toThrow(RangeError);
     expect(() => verifyTotp(RFC_SECRET, '287082', { now, window: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('codes made elsewhere are accepted (the library agrees with the RFC and with the old code)', () => {
+  /** RFC 4226 section 5.3 written out with node:crypto alone, as an authenticator app does it. */
+  const independentCode = (key: Buffer, atMs: number) => {
+    const counter = Buffer.alloc(8);
+    counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 30_000)));
+    const mac = createHmac('sha1', key).update(counter).digest();
+    const offset = mac[19]! & 0x0f;
+    return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+  };
+
+  it("accepts RFC 6238's published code for its SHA-1 test secret at 1111111109 s", () => {
+    // Appendix B: 07081804 at T = 0x23523EC; the 6-digit code is its last six digits.
+    expect(verifyTotp(RFC_SECRET, '081804', { now: at(1111111109) })).toEqual({
+      ok: true,
+      step: 0x23523ec,
+    });
+    expect(
+      verifyTotp(RFC_SECRET, '081804', { now: at(1111111109), lastUsedStep: 0x23523ec }),
+    ).toEqual({ ok: false });
+  });
+
+  it('accepts a code computed without the library, for secrets in the stored form', () => {
+    // What the hand-written generator stored: 20 random bytes as 32 upper-case base32 characters.
+    for (let i = 0; i < 20; i += 1) {
+      const key = randomBytes(20);
+      const stored = base32Encode(key);
+      expect(stored).toMatch(/^[A-Z2-7]{32}$/);
+      const now = Date.parse('2026-11-28T12:00:00Z') + i * 7_919_000;
+      expect(verifyTotp(stored, independentCode(key, now), { now: new Date(now) })).toEqual({
+        ok: true,
+        step: Math.floor(now / 30_000),
+      });
+    }
+  });
+
+  it('writes a URI that the library reads back as the same key, issuer, account and settings', () => {
+    const secret = generateTotpSecret();
+    const uri = totpUri({
+      secret,
+      accountName: 'lead@example.test',
+      issuer: 'Recommendation Tracker',
+    });
+    const parsed = URI.parse(uri);
+    expect(parsed).toBeInstanceOf(TOTP);
+    const totp = parsed as TOTP;
+    expect(totp.secret.base32).toBe(secret);
+    expect(totp.issuer).toBe('Recommendation Tracker');
+    expect(totp.label).toBe('lead@example.test');
+    expect([totp.algorithm, totp.digits, totp.period]).toEqual(['SHA1', 6, 30]);
+    const now = new Date('2026-11-28T12:00:00Z');
+    expect(totp.generate({ timestamp: now.getTime() })).toBe(totpCode(secret, now));
   });
 });

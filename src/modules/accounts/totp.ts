@@ -1,66 +1,51 @@
 /**
- * Time-based one-time passwords for the second factor: RFC 6238 TOTP over RFC 4226 HOTP, with
- * HMAC-SHA-1, 6 digits and 30-second steps (what authenticator apps assume), and RFC 4648 base32
- * for the shared secret. node:crypto only.
+ * Time-based one-time passwords for the second factor, on the `otpauth` library: RFC 6238 TOTP
+ * over RFC 4226 HOTP, HMAC-SHA-1, 6 digits, 30-second steps from the Unix epoch (what authenticator
+ * apps assume), and RFC 4648 base32 for the shared secret. The library computes the codes and the
+ * base32; this module keeps what is ours: a strict reading of stored secrets, the window, the
+ * replay rule and the exact otpauth:// URI shown as a QR code (ADR 0019).
+ *
+ * Secrets stored before the library came in are the same thing (20 random bytes as 32 upper-case
+ * base32 characters), so enrolled users keep their authenticator.
  *
  * What the caller must do (ASVS 6.5): store the secret encrypted or at least server-side only;
  * after a successful `verifyTotp` store the returned `step` as the user's last used step, in the
  * same transaction that signs them in, and pass it back next time so a code cannot be used twice;
  * rate-limit attempts (a guess matches one of 3 accepted codes with probability 3 in a million).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { HOTP, Secret, TOTP } from 'otpauth';
 
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 /** 160 bits, the length RFC 4226 recommends and HMAC-SHA-1's output size. */
 export const TOTP_SECRET_BYTES = 20;
 
-// --- base32 (RFC 4648 section 6, no padding) ---------------------------------------------------
+const ALGORITHM = 'SHA1';
+const BASE32_TEXT = /^[A-Z2-7]*=*$/i;
 
-const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** A copy of the bytes as a library secret (a Buffer may be a view into a larger shared pool). */
+function secretOf(bytes: Uint8Array): Secret {
+  return new Secret({ buffer: Uint8Array.from(bytes).buffer });
+}
 
 /** Base32 with the RFC 4648 alphabet, upper case, without "=" padding. */
 export function base32Encode(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32_ALPHABET[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(buffer << (5 - bits)) & 31];
-  return out;
+  return secretOf(bytes).base32;
 }
 
 /**
- * Decodes base32, either case, with or without "=" padding. Throws on any other character, on a
- * length no encoding can have, or on non-zero trailing bits (a non-canonical spelling).
+ * Decodes base32, either case, with or without "=" padding. Throws on any other character
+ * (spaces included: the library would skip them, but a stored secret never has one), on a length no
+ * encoding can have, or on non-zero trailing bits: only the one canonical spelling of some bytes is
+ * read, so a damaged secret is refused rather than read as another key.
  */
 export function base32Decode(text: string): Buffer {
+  if (!BASE32_TEXT.test(text)) throw new Error('Invalid base32 character');
   const body = text.toUpperCase().replace(/=+$/, '');
-  if ([1, 3, 6].includes(body.length % 8)) throw new Error('Invalid base32 length');
-  const out: number[] = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const char of body) {
-    const value = BASE32_ALPHABET.indexOf(char);
-    if (value === -1) throw new Error('Invalid base32 character');
-    buffer = ((buffer << 5) | value) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((buffer >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  if ((buffer & ((1 << bits) - 1)) !== 0) throw new Error('Invalid base32: non-zero padding bits');
-  return Buffer.from(out);
+  const bytes = Secret.fromBase32(body).bytes;
+  if (base32Encode(bytes) !== body) throw new Error('Invalid base32: not a canonical encoding');
+  return Buffer.from(bytes);
 }
-
-// --- HOTP and TOTP -----------------------------------------------------------------------------
 
 /** RFC 4226 HOTP: HMAC-SHA-1 of the 8-byte big-endian counter, dynamically truncated. */
 export function hotp(key: Uint8Array, counter: number, digits: number = TOTP_DIGITS): string {
@@ -70,19 +55,14 @@ export function hotp(key: Uint8Array, counter: number, digits: number = TOTP_DIG
   if (!Number.isInteger(digits) || digits < 6 || digits > 8) {
     throw new RangeError('HOTP digits must be 6, 7 or 8');
   }
-  const message = Buffer.alloc(8);
-  message.writeBigUInt64BE(BigInt(counter));
-  const mac = createHmac('sha1', key).update(message).digest();
-  const offset = (mac[mac.length - 1] as number) & 0x0f;
-  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(binary % 10 ** digits).padStart(digits, '0');
+  return HOTP.generate({ secret: secretOf(key), algorithm: ALGORITHM, digits, counter });
 }
 
 /** The RFC 6238 time step (T0 = 0, X = 30 s) that `now` falls in. */
 export function totpStep(now: Date): number {
   const ms = now.getTime();
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError('TOTP needs a valid date after 1970');
-  return Math.floor(ms / 1000 / TOTP_PERIOD_SECONDS);
+  return TOTP.counter({ period: TOTP_PERIOD_SECONDS, timestamp: ms });
 }
 
 /** The code an authenticator shows at `now` for a base32 secret. */
@@ -92,7 +72,7 @@ export function totpCode(secret: string, now: Date, digits: number = TOTP_DIGITS
 
 /** A new shared secret: 20 random bytes as base32 (32 characters). */
 export function generateTotpSecret(): string {
-  return base32Encode(randomBytes(TOTP_SECRET_BYTES));
+  return new Secret({ size: TOTP_SECRET_BYTES }).base32;
 }
 
 export interface TotpUriInput {
@@ -108,7 +88,8 @@ export interface TotpUriInput {
  * The otpauth:// URI an authenticator app reads from a QR code (the Key URI Format used by Google
  * Authenticator and others): `otpauth://totp/Issuer:account?secret=...&issuer=Issuer&...`.
  * Issuer and account name are percent-encoded (spaces as %20, never "+"); neither may contain a
- * colon, which the label uses as its separator.
+ * colon, which the label uses as its separator. Written here rather than by the library's
+ * `toString()`, which orders the parameters differently: the QR code stays the one we always showed.
  */
 export function totpUri({ secret, accountName, issuer }: TotpUriInput): string {
   if (!issuer || !accountName) throw new RangeError('TOTP URI needs an issuer and account name');
@@ -120,7 +101,7 @@ export function totpUri({ secret, accountName, issuer }: TotpUriInput): string {
   const query = [
     `secret=${normalisedSecret}`,
     `issuer=${encodeURIComponent(issuer)}`,
-    'algorithm=SHA1',
+    `algorithm=${ALGORITHM}`,
     `digits=${TOTP_DIGITS}`,
     `period=${TOTP_PERIOD_SECONDS}`,
   ].join('&');
@@ -142,9 +123,12 @@ export type VerifyTotpResult = { ok: true; step: number } | { ok: false };
  * Checks a code typed by the user against a base32 secret. Spaces in the code are ignored
  * ("123 456"). Accepts the codes of the steps from `now - window` to `now + window`, except steps
  * at or before `lastUsedStep` (so a code cannot be replayed, nor an older one used after a newer
- * one). Every candidate is compared, in constant time. On success returns the step matched: store
- * it as the new `lastUsedStep`. Never throws for a bad code or a malformed secret (returns
- * `{ ok: false }`); throws RangeError for invalid options.
+ * one). Every candidate is compared (the library compares in constant time). On success returns the
+ * step matched: store it as the new `lastUsedStep`. Never throws for a bad code or a malformed
+ * secret (returns `{ ok: false }`); throws RangeError for invalid options.
+ *
+ * The library's own `validate` searches the window but knows nothing of used steps, so each
+ * candidate step is asked about on its own (a window of 0 around it).
  */
 export function verifyTotp(
   secret: string,
@@ -161,8 +145,8 @@ export function verifyTotp(
   const current = totpStep(now);
 
   if (typeof code !== 'string') return { ok: false };
-  const typed = code.replace(/\s+/g, '');
-  if (!new RegExp(`^[0-9]{${TOTP_DIGITS}}$`).test(typed)) return { ok: false };
+  const token = code.replace(/\s+/g, '');
+  if (!new RegExp(`^[0-9]{${TOTP_DIGITS}}$`).test(token)) return { ok: false };
 
   let key: Buffer;
   try {
@@ -171,8 +155,8 @@ export function verifyTotp(
     return { ok: false };
   }
   if (key.length === 0) return { ok: false };
+  const libSecret = secretOf(key);
 
-  const typedBytes = Buffer.from(typed, 'ascii');
   let matched: number | null = null;
   // Current step first, so that in the (one in a million) case of two steps sharing a code the
   // current one is the one recorded.
@@ -180,8 +164,15 @@ export function verifyTotp(
   for (let d = 1; d <= window; d += 1) steps.push(current - d, current + d);
   for (const step of steps) {
     if (step < 0 || (lastUsedStep !== null && step <= lastUsedStep)) continue;
-    const expected = Buffer.from(hotp(key, step), 'ascii');
-    if (timingSafeEqual(expected, typedBytes) && matched === null) matched = step;
+    const delta = HOTP.validate({
+      token,
+      secret: libSecret,
+      algorithm: ALGORITHM,
+      digits: TOTP_DIGITS,
+      counter: step,
+      window: 0,
+    });
+    if (delta === 0 && matched === null) matched = step;
   }
   return matched === null ? { ok: false } : { ok: true, step: matched };
 }

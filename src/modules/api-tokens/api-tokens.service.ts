@@ -15,6 +15,7 @@ import { NotFoundError, type FieldError } from '../../shared/errors';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import type { CurrentUser, RequestContext, Role } from '../accounts/accounts.types';
 import type { BearerAuthenticator, BearerOutcome } from '../../shared/api/api-router';
+import { createRateLimiter } from '../../shared/rate-limit/rate-limit';
 import { TOKENS_PAGE_SIZE } from './api-tokens.schemas';
 
 export const TOKEN_PREFIX = 'rtk_';
@@ -24,8 +25,6 @@ export const MAX_EXPIRY_DAYS = 365;
 const LAST_USED_INTERVAL_MS = 60_000;
 /** Failed token attempts per client address allowed in the window before 429s. */
 export const TOKEN_THROTTLE = { windowMinutes: 15, perAddress: 20 } as const;
-/** The sign_in_attempts key under which failed API token attempts are counted. */
-const ATTEMPT_KEY = '(api token)';
 
 /** The roles a token may act with, by its owner's role: never more than the owner may do. */
 export const SCOPES_FOR_ROLE: Record<Role, readonly Role[]> = {
@@ -99,6 +98,11 @@ export type ApiTokensService = ReturnType<typeof createApiTokensService>;
 export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
   const { knex, clock } = deps;
   const lastWritten = new Map<number, number>();
+  const tokenFailures = createRateLimiter(knex, clock, {
+    name: 'api-token-address',
+    points: TOKEN_THROTTLE.perAddress,
+    windowSeconds: TOKEN_THROTTLE.windowMinutes * 60,
+  });
 
   const summaries = (db: Db) =>
     db('api_tokens as t')
@@ -144,33 +148,18 @@ export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
 
   /**
    * Counts a failed token from this address. Once the address has used up its failures in the
-   * window, it is refused (429) without a row more: a client hammering with bad tokens cannot grow
-   * the table, and the window ends when the oldest counted failure is old enough.
+   * window, it is refused (429) without counting: a client hammering with bad tokens writes nothing
+   * more, and the window ends when it ends.
    */
   async function recordFailure(context: RequestContext): Promise<BearerOutcome> {
-    const now = clock.now();
-    const since = new Date(now.getTime() - TOKEN_THROTTLE.windowMinutes * 60_000);
-    const counted = () =>
-      knex('sign_in_attempts')
-        .where({ email_key: ATTEMPT_KEY, ip_address: context.ip, succeeded: false })
-        .where('attempted_at', '>=', since)
-        .first(knex.raw('count(*)::int as n'), knex.raw('min(attempted_at) as oldest'));
-    let row = await counted();
-    if (Number(row?.n ?? 0) < TOKEN_THROTTLE.perAddress) {
-      await knex('sign_in_attempts').insert({
-        email_key: ATTEMPT_KEY,
-        ip_address: context.ip,
-        succeeded: false,
-        attempted_at: now,
-      });
-      row = await counted();
-      if (Number(row?.n ?? 0) <= TOKEN_THROTTLE.perAddress) return { kind: 'invalid' };
-    }
-    const until = new Date(row.oldest).getTime() + TOKEN_THROTTLE.windowMinutes * 60_000;
-    return {
-      kind: 'throttled',
-      retryAfterSeconds: Math.max(1, Math.ceil((until - now.getTime()) / 1000)),
-    };
+    const waiting = await tokenFailures.peek(context.ip);
+    const answer = waiting.allowed ? await tokenFailures.consume(context.ip) : waiting;
+    return answer.allowed
+      ? { kind: 'invalid' }
+      : {
+          kind: 'throttled',
+          retryAfterSeconds: Math.max(1, Math.ceil(answer.retryAfterMs / 1000)),
+        };
   }
 
   const authenticator: BearerAuthenticator = {

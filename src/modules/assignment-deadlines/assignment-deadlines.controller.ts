@@ -4,10 +4,11 @@
  * changed.
  */
 import type { Request, Response } from 'express';
-import { NotFoundError, type FieldError } from '../../shared/errors';
+import { NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
 import { formatLongDate } from '../../shared/calendar-date';
 import { errorSummary } from '../../shared/form-errors';
+import { readDateFields, type DateInputRules } from '../../shared/date-input';
 import { asText, pickFields } from '../../shared/form-input';
 import { submitForm } from '../../shared/form-submit';
 import { requestContext } from '../accounts/accounts.controller';
@@ -22,6 +23,19 @@ const FIELDS: Record<FormName, string[]> = {
   pause: ['fromOn', 'toOn', 'reason'],
   endPause: ['toOn'],
   check: ['outcome', 'note', 'evidenceUpdateId'],
+};
+
+/** The dates each form takes in three boxes (src/shared/date-input.ts), in the words of its labels. */
+const DATES: Record<FormName, ({ name: string } & DateInputRules)[]> = {
+  override: [{ name: 'dueOn', label: 'The due date' }],
+  committed: [{ name: 'committedOn', label: 'The committed date' }],
+  implementBy: [{ name: 'implementBy', label: 'The target date' }],
+  pause: [
+    { name: 'fromOn', label: 'The day the proceedings began', required: true },
+    { name: 'toOn', label: 'The day the proceedings ended' },
+  ],
+  endPause: [{ name: 'toOn', label: 'The day the proceedings ended', required: true }],
+  check: [],
 };
 
 const NOTICES: Record<string, string> = {
@@ -54,7 +68,7 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     const detail = await service.get(req.user!, id);
     const summary = failed
       ? errorSummary(
-          failed.errors.map((e) => ({ field: `${failed.form}-${e.field}`, message: e.message })),
+          failed.errors.map((e) => ({ ...e, field: `${failed.form}-${e.field}` })),
           FIELDS[failed.form].map((f) => `${failed.form}-${f}`),
         )
       : { errorList: [], errors: {} };
@@ -93,18 +107,19 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     ) =>
     async (req: Request, res: Response) => {
       const id = idParam(req.params.id);
+      const dates = readDateFields(req.body, DATES[form]);
       const values = textValues(
-        pickFields(req.body, FIELDS[form], [
-          'dueOn',
-          'committedOn',
-          'implementBy',
-          'fromOn',
-          'toOn',
-        ]),
+        pickFields(
+          dates.body,
+          FIELDS[form],
+          DATES[form].map((d) => d.name),
+        ),
       );
       await submitForm(
         res,
         async () => {
+          // A date typed wrongly is refused in the boxes' own words before anything is saved.
+          if (dates.errors.length) throw new ValidationError(dates.errors);
           await save(req.user!, id, values, requestContext(req));
           return `${paths.assignments.deadlines(id)}?done=${form}`;
         },

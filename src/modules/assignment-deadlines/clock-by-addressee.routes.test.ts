@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createSignedInUser } from '../../../test/auth';
+import { dateBoxes, typedBoxes } from '../../../test/date-boxes';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import { createOrganisation, createRecommendation, createReport } from '../../../test/factories';
 import type { Role, CurrentUser } from '../accounts/accounts.types';
@@ -150,16 +151,26 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
     const url = `/workspace/assignments/${id}/clock-override`;
 
     // Not for overseers or the addressee itself; nothing changes.
-    await post('overseer', url, { mode: 'date', dueOn: '2024-12-31', reason: 'x' }).expect(403);
-    await post('homeOfficeLead', url, { mode: 'date', dueOn: '2024-12-31', reason: 'x' }).expect(
-      403,
-    );
+    await post('overseer', url, {
+      mode: 'date',
+      ...dateBoxes('dueOn', '2024-12-31'),
+      reason: 'x',
+    }).expect(403);
+    await post('homeOfficeLead', url, {
+      mode: 'date',
+      ...dateBoxes('dueOn', '2024-12-31'),
+      reason: 'x',
+    }).expect(403);
     // A date is needed to record one, and a reason always.
-    const bad = await post('admin', url, { mode: 'date', dueOn: '', reason: '' }).expect(400);
+    const bad = await post('admin', url, {
+      mode: 'date',
+      ...typedBoxes('dueOn', '', '', ''),
+      reason: '',
+    }).expect(400);
     expect(bad.text).toContain('Enter the due date to record');
     const badReason = await post('admin', url, {
       mode: 'date',
-      dueOn: '2024-12-31',
+      ...dateBoxes('dueOn', '2024-12-31'),
       reason: ' ',
     }).expect(400);
     expect(badReason.text).toContain('Enter the reason');
@@ -167,7 +178,7 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
 
     await post('admin', url, {
       mode: 'date',
-      dueOn: '2024-12-31',
+      ...dateBoxes('dueOn', '2024-12-31'),
       reason: 'The Home Office committed in writing to respond by the end of 2024.',
     }).expect(303);
     const stored = await db.knex('assignments').where({ id }).first();
@@ -204,7 +215,7 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
     // Back to the rule: the Home Office has no clock again, and both changes stay in the history.
     await post('admin', url, {
       mode: 'rules',
-      dueOn: '',
+      ...typedBoxes('dueOn', '', '', ''),
       reason: 'Recorded against the wrong assignment.',
     }).expect(303);
     expect((await db.knex('assignments').where({ id }).first()).response_due_on).toBeNull();
@@ -217,7 +228,7 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
     const id = assignmentIds['National Crime Agency']!;
     await post('admin', `/workspace/assignments/${id}/clock-override`, {
       mode: 'statutory',
-      dueOn: '',
+      ...typedBoxes('dueOn', '', '', ''),
       reason: 'Named as the local policing body for this inspection (test case).',
     }).expect(303);
     expect((await db.knex('assignments').where({ id }).first()).response_due_on).toBe('2024-02-29');

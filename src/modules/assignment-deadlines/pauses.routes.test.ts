@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createUser, issueApiToken, startSession } from '../../../test/auth';
+import { dateBoxes, typedBoxes } from '../../../test/date-boxes';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -82,18 +83,22 @@ describe('judicial review pauses', () => {
     const before = await get('lead', `/workspace/assignments/${id}`).expect(200);
     expect(before.text).toContain('Overdue by 3 days');
 
-    await post('lead', url, { fromOn: '2022-01-10', toOn: '2022-01-19', reason: 'x' }).expect(403);
+    await post('lead', url, {
+      ...dateBoxes('fromOn', '2022-01-10'),
+      ...dateBoxes('toOn', '2022-01-19'),
+      reason: 'x',
+    }).expect(403);
     const bad = await post('overseer', url, {
-      fromOn: '2022-01-19',
-      toOn: '2022-01-10',
+      ...dateBoxes('fromOn', '2022-01-19'),
+      ...dateBoxes('toOn', '2022-01-10'),
       reason: 'Claim CO/123/2022',
     }).expect(400);
     expect(bad.text).toContain('must be on or after the day they began');
     expect(await db.knex('assignment_pauses').where({ assignment_id: id })).toHaveLength(0);
 
     await post('overseer', url, {
-      fromOn: '2022-01-10',
-      toOn: '2022-01-19',
+      ...dateBoxes('fromOn', '2022-01-10'),
+      ...dateBoxes('toOn', '2022-01-19'),
       reason: 'Claim for judicial review of the recommendation (CO/123/2022).',
     }).expect(303);
     // 10 to 19 January is 10 days: 17 Jan + 10 = 27 Jan.
@@ -134,8 +139,8 @@ describe('judicial review pauses', () => {
   it('keeps moving the due date while the proceedings are still in progress, then fixes it when they end', async () => {
     const id = await linden('JRV-02');
     await post('overseer', `/workspace/assignments/${id}/pauses`, {
-      fromOn: '2022-01-10',
-      toOn: '',
+      ...dateBoxes('fromOn', '2022-01-10'),
+      ...typedBoxes('toOn', '', '', ''),
       reason: 'Proceedings issued; no hearing date yet.',
     }).expect(303);
     // Open: 10 to 20 January so far, 11 days: 17 Jan + 11 = 28 Jan; not stored while it moves.
@@ -155,15 +160,15 @@ describe('judicial review pauses', () => {
 
     const pause = await db.knex('assignment_pauses').where({ assignment_id: id }).first();
     await post('overseer', `/workspace/assignments/${id}/pauses/${pause.id}/end`, {
-      toOn: '2022-01-26',
+      ...dateBoxes('toOn', '2022-01-26'),
     }).expect(400);
     await post('overseer', `/workspace/assignments/${id}/pauses/${pause.id}/end`, {
-      toOn: '2022-01-24',
+      ...dateBoxes('toOn', '2022-01-24'),
     }).expect(303);
     // 10 to 24 January, 15 days: 17 Jan + 15 = 1 Feb.
     expect(await stored(id)).toBe('2022-02-01');
     await post('overseer', `/workspace/assignments/${id}/pauses/${pause.id}/end`, {
-      toOn: '2022-01-24',
+      ...dateBoxes('toOn', '2022-01-24'),
     }).expect(409);
     const card = (await request(built.app).get('/recommendations/JRV-02').expect(200)).text;
     expect(card).toContain('stopped from 10 January 2022 to 24 January 2022');
@@ -178,8 +183,8 @@ describe('judicial review pauses', () => {
     const rec = await createRecommendation(db.knex, hmi, { ref: 'JRV-03', made_on: '2022-01-04' });
     const a = await createAssignment(db.knex, rec, pcc, { response_due_on: '2022-03-01' });
     await post('overseer', `/workspace/assignments/${a.id}/pauses`, {
-      fromOn: '2022-01-10',
-      toOn: '',
+      ...dateBoxes('fromOn', '2022-01-10'),
+      ...typedBoxes('toOn', '', '', ''),
       reason: 'Not applicable',
     }).expect(409);
     expect(await db.knex('assignment_pauses').where({ assignment_id: a.id })).toHaveLength(0);

@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createUser, startSession } from '../../../test/auth';
+import { dateBoxes } from '../../../test/date-boxes';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -81,12 +82,14 @@ describe('sustainment checks', () => {
     });
 
     const url = `/workspace/assignments/${a.id}/verification`;
-    const past = await post(url, { note: '', checkOn: '2024-02-01' }).expect(400);
+    const past = await post(url, { note: '', ...dateBoxes('checkOn', '2024-02-01') }).expect(400);
     expect(past.text).toContain('must be in the future');
     expect((await db.knex('assignments').where({ id: a.id }).first()).status).toBe(
       'awaiting_verification',
     );
-    await post(url, { note: 'Seen in practice.', checkOn: '2024-09-01' }).expect(303);
+    await post(url, { note: 'Seen in practice.', ...dateBoxes('checkOn', '2024-09-01') }).expect(
+      303,
+    );
     expect((await db.knex('assignments').where({ id: a.id }).first()).status).toBe('implemented');
     const check = await db.knex('sustainment_checks').where({ assignment_id: a.id }).first();
     expect(check).toMatchObject({ due_on: '2024-09-01', outcome: null });

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import { buildTestApp, testConfig } from '../../../test/app';
 import { createSignedInUser, createUser } from '../../../test/auth';
+import { boxesShown, dateBoxes, typedBoxes } from '../../../test/date-boxes';
 import { createTestDatabase, usingServerDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -138,39 +139,46 @@ describe('target dates on an assignment', () => {
   it('records each date, refuses a moved one without a reason, and keeps the old one', async () => {
     const base = `/workspace/assignments/${assignmentId}`;
     await post('admin', `${base}/implement-by`, {
-      implementBy: '2025-03-31',
+      ...dateBoxes('implementBy', '2025-03-31'),
       wording: 'by 31 March 2025',
       reason: '',
     }).expect(303);
-    await post('lead', `${base}/committed-date`, { committedOn: '2025-02-28', reason: '' }).expect(
-      303,
-    );
+    await post('lead', `${base}/committed-date`, {
+      ...dateBoxes('committedOn', '2025-02-28'),
+      reason: '',
+    }).expect(303);
     // Only the addressee's lead (or an overseer) commits; only an administrator sets the source's date.
     await post('viewer', `${base}/committed-date`, {
-      committedOn: '2025-05-01',
+      ...dateBoxes('committedOn', '2025-05-01'),
       reason: 'x',
     }).expect(403);
-    await post('lead', `${base}/implement-by`, { implementBy: '2026-01-01', reason: 'x' }).expect(
-      403,
-    );
+    await post('lead', `${base}/implement-by`, {
+      ...dateBoxes('implementBy', '2026-01-01'),
+      reason: 'x',
+    }).expect(403);
 
     const refused = await post('lead', `${base}/committed-date`, {
-      committedOn: '2025-04-30',
+      ...dateBoxes('committedOn', '2025-04-30'),
       reason: ' ',
     }).expect(400);
     expect(refused.text).toContain('Give the reason the date is changing');
-    expect(refused.text).toContain('value="2025-04-30"');
+    expect(boxesShown(refused.text, 'committed-committedOn')).toEqual({
+      day: '30',
+      month: '4',
+      year: '2025',
+      marked: [],
+    });
     const badDate = await post('lead', `${base}/committed-date`, {
-      committedOn: '2025-02-30',
+      ...typedBoxes('committedOn', '30', '2', '2025'),
       reason: 'x',
     }).expect(400);
-    expect(badDate.text).toContain('Enter the committed date as a real date');
+    expect(badDate.text).toContain('The committed date must be a real date');
     expect((await db.knex('assignments').where({ id: assignmentId }).first()).committed_on).toBe(
       '2025-02-28',
     );
 
     await post('lead', `${base}/committed-date`, {
-      committedOn: '2025-04-30',
+      ...dateBoxes('committedOn', '2025-04-30'),
       reason: 'The new case management system goes live in April.',
     }).expect(303);
     const history = await db

@@ -119,7 +119,7 @@ describe('response versions from the first one', () => {
     const feed = await request(built.app).get('/data/feed.atom').expect(200);
     expect(feed.text).toContain('formal response revised (version 2)');
     expect(feed.text).toContain(
-      'A response from South Yorkshire Police was reported on 2022-04-20',
+      'A response from South Yorkshire Police was reported on 20 April 2022; the date of the response itself is not confirmed.',
     );
   });
 

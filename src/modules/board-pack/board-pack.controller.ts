@@ -1,12 +1,16 @@
 /**
- * HTTP for the board pack page: reads the period, asks the service, renders. Bad or reversed dates
- * re-show the period form with a 400 and what to fix, keeping what the user typed.
+ * HTTP for the board pack page: reads the period, asks the service, renders. The form sends each
+ * date in three boxes (from-day, from-month, from-year); links and bookmarks may send
+ * from=YYYY-MM-DD and to=YYYY-MM-DD. Bad or reversed dates re-show the period form with a 400 and
+ * what to fix, keeping what the user typed.
  */
 import type { Request, Response } from 'express';
 import { paths } from '../../shared/paths';
 import { formatLongDate, londonDate } from '../../shared/calendar-date';
+import { readDateFields } from '../../shared/date-input';
 import { ValidationError } from '../../shared/errors';
 import { errorSummary } from '../../shared/form-errors';
+import { asText } from '../../shared/form-input';
 import { authorise } from '../accounts/policy';
 import { CLOSURE_REASON_LABELS, STANCE_LABELS, STATUS_LABELS } from '../register/register.labels';
 import { RAG_LABELS } from '../dashboards/dashboards.view-model';
@@ -16,6 +20,10 @@ import type { VersionMemo } from '../../shared/response-cache/version-memo';
 
 const breadcrumbs = [{ text: 'Your workspace', href: paths.workspace() }];
 const FIELD_ORDER = ['from', 'to'] as const;
+const PERIOD_DATES = [
+  { name: 'from', label: 'The start date' },
+  { name: 'to', label: 'The end date' },
+];
 
 const day = (instant: Date) => formatLongDate(londonDate(instant));
 const href = (assignmentId: number) => paths.assignments.show(assignmentId);
@@ -162,13 +170,12 @@ export function createBoardPackController(service: BoardPackService, memo?: Vers
     async page(req: Request, res: Response) {
       // Check the role first, so a force lead gets 403 whatever dates they typed.
       authorise(req.user, 'oversight.view');
-      const typed = {
-        from: typeof req.query.from === 'string' ? req.query.from : '',
-        to: typeof req.query.to === 'string' ? req.query.to : '',
-      };
+      const dates = readDateFields(req.query, PERIOD_DATES);
+      const typed = { from: asText(dates.body.from), to: asText(dates.body.to) };
       let period;
       try {
-        period = service.period(req.query);
+        if (dates.errors.length) throw new ValidationError(dates.errors);
+        period = service.period(dates.body);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(400).render('board-pack/index', {

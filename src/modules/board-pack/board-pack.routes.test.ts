@@ -15,6 +15,7 @@ import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createUser, issueApiToken } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
+import { boxesShown, dateBoxes, summaryLinks, typedBoxes } from '../../../test/date-boxes';
 import { loadContract, type Contract } from '../../../test/openapi-contract';
 import {
   createAssignment,
@@ -247,7 +248,8 @@ describe('the board pack', () => {
     const res = await get('overseer', '/workspace/board-pack').expect(200);
     const html = res.text;
     expect(html).toContain('Board pack: 15 May 2024 to 15 June 2024');
-    expect(html).toContain('value="2024-05-15"');
+    expect(boxesShown(html, 'from')).toEqual({ day: '15', month: '5', year: '2024', marked: [] });
+    expect(boxesShown(html, 'to')).toEqual({ day: '15', month: '6', year: '2024', marked: [] });
     expect(tableRows(html, 'status-changes')).toEqual([
       expect.stringMatching(
         /^15 May 2024 PACK-R2 .*Beta Police Awaiting response → Closed \(Superseded\)$/,
@@ -311,6 +313,87 @@ describe('the board pack', () => {
       expect.stringMatching(/^1 April 2024 PACK-R1 .*Alpha Police Not rated → Amber$/),
     ]);
   });
+
+  /** The page for a period typed in the form's boxes, as the browser sends it (a GET form). */
+  const typedPeriod = (who: string, boxes: Record<string, string>) =>
+    get(who, '/workspace/board-pack').query({
+      ...typedBoxes('from', '', '', ''),
+      ...typedBoxes('to', '', '', ''),
+      ...boxes,
+    });
+
+  it('takes the period in three boxes each, as the form sends it', async () => {
+    const res = await typedPeriod('viewer', {
+      ...dateBoxes('from', '2024-04-01'),
+      ...typedBoxes('to', '14', 'May', '2024'),
+    }).expect(200);
+    expect(res.text).toContain('Board pack: 1 April 2024 to 14 May 2024');
+    expect(tableRows(res.text, 'status-changes')).toEqual([
+      expect.stringMatching(/^10 April 2024 PACK-R1 .*Beta Police/),
+    ]);
+    expect(boxesShown(res.text, 'to')).toEqual({ day: '14', month: '5', year: '2024', marked: [] });
+    // The same period as JSON, linked as YYYY-MM-DD.
+    expect(res.text).toContain(
+      'href="/api/v1/board-pack?from&#x3D;2024-04-01&amp;to&#x3D;2024-05-14"',
+    );
+    // Both left empty: the default period, as with no query at all.
+    const empty = await typedPeriod('viewer', {}).expect(200);
+    expect(empty.text).toContain('Board pack: 15 May 2024 to 15 June 2024');
+    // A force lead is refused whatever was typed.
+    await typedPeriod('lead', typedBoxes('from', '31', '2', '2024')).expect(403);
+  });
+
+  it.each([
+    [
+      '31 February',
+      typedBoxes('from', '31', '2', '2024'),
+      'The start date must be a real date',
+      '#from',
+      ['day'],
+    ],
+    [
+      'a blank day',
+      typedBoxes('from', '', '2', '2024'),
+      'The start date must include a day',
+      '#from',
+      ['day'],
+    ],
+    [
+      'letters in the month',
+      typedBoxes('to', '3', 'Juneish', '2024'),
+      'The end date must be a real date',
+      '#to-month',
+      ['month'],
+    ],
+    [
+      'a two-digit year',
+      typedBoxes('to', '3', '6', '24'),
+      'Year must include 4 numbers',
+      '#to-year',
+      ['year'],
+    ],
+    [
+      'an end before the start',
+      { ...dateBoxes('from', '2024-06-10'), ...dateBoxes('to', '2024-06-01') },
+      'The start date must be the same as or before the end date',
+      '#from',
+      ['day', 'month', 'year'],
+    ],
+  ])(
+    'refuses %s typed in the boxes, linking to the first box at fault and keeping what was typed',
+    async (_what, boxes, message, href, marked) => {
+      const res = await typedPeriod('overseer', boxes).expect(400);
+      expect(res.text).toContain('<title>Error: Board pack');
+      expect(summaryLinks(res.text)).toEqual([href]);
+      expect(res.text).toContain(`>${message}</a>`);
+      expect(res.text).not.toContain('id="status-changes"');
+      const id = href.slice(1).replace(/-(month|year)$/, '');
+      const shown = boxesShown(res.text, id);
+      expect(shown.marked).toEqual(marked);
+      for (const part of ['day', 'month', 'year'] as const)
+        expect(shown[part]).toBe(boxes[`${id}-${part}`]);
+    },
+  );
 
   it.each([
     ['from=2024-02-30', 'Enter the start date as a real date'],

@@ -12,6 +12,8 @@ import { check, compileText } from '../../shared/validation';
 import { formatLongDate, londonDate } from '../../shared/calendar-date';
 import { authorise, can } from '../accounts/policy';
 import { ensureSession, requestContext } from '../accounts/accounts.controller';
+import { recoverStaleForm } from '../../shared/middleware/csrf';
+import { supportServicesView } from './support-services';
 import type { SignInService } from '../accounts/sign-in.service';
 import { requireSignIn } from '../workspace/workspace.routes';
 import { pagination } from '../register/register.view-model';
@@ -54,6 +56,36 @@ function messageView(m: FeedbackMessage) {
   };
 }
 
+/**
+ * The form, with `message` in its box. `stale`: the visitor's earlier post was refused because its
+ * session had expired or its token was stale, so the page says the message was not sent.
+ */
+async function renderFeedbackForm(
+  deps: { feedback: FeedbackService; config: Config },
+  res: Response,
+  input: {
+    ref: string;
+    status: number;
+    message: string;
+    errors?: { field: string; message: string }[];
+    stale?: boolean;
+  },
+) {
+  const errors = input.errors ?? [];
+  const rec = await deps.feedback.recommendation(input.ref);
+  res.set('Cache-Control', 'no-store');
+  res.status(input.status).render('feedback/form', {
+    pageTitle: `${errors.length ? 'Error: ' : ''}${input.stale ? 'Not sent yet: ' : ''}Send feedback about ${rec.ref}`,
+    recommendation: { ...rec, href: paths.recommendations.show(rec.ref) },
+    action: paths.feedback.form(rec.ref),
+    maxChars: FEEDBACK_MAX_CHARS.toLocaleString('en-GB'),
+    values: { message: input.message },
+    stale: input.stale ?? false,
+    supportServices: supportServicesView(deps.config.supportServices),
+    ...errorSummary(errors),
+  });
+}
+
 export function createFeedbackRouter(deps: {
   feedback: FeedbackService;
   signIn: SignInService;
@@ -62,36 +94,22 @@ export function createFeedbackRouter(deps: {
   const { feedback, signIn, config } = deps;
   const router = Router();
 
-  async function renderForm(
-    req: Request,
+  const renderForm = (
+    ref: string,
     res: Response,
     status: number,
     message: string,
     errors: { field: string; message: string }[] = [],
-  ) {
-    const rec = await feedback.recommendation(String(req.params.ref));
-    res.set('Cache-Control', 'no-store');
-    res.status(status).render('feedback/form', {
-      pageTitle: `${errors.length ? 'Error: ' : ''}Send feedback about ${rec.ref}`,
-      recommendation: { ...rec, href: paths.recommendations.show(rec.ref) },
-      action: paths.feedback.form(rec.ref),
-      maxChars: FEEDBACK_MAX_CHARS.toLocaleString('en-GB'),
-      values: { message },
-      ...errorSummary(errors),
-    });
-  }
+  ) => renderFeedbackForm({ feedback, config }, res, { ref, status, message, errors });
 
   router.get(routes.feedback.form, async (req, res) => {
     await feedback.recommendation(String(req.params.ref));
     await ensureSession(req, res, signIn, config);
-    await renderForm(req, res, 200, '');
+    await renderForm(String(req.params.ref), res, 200, '');
   });
 
   router.post(routes.feedback.form, async (req, res) => {
-    const body = { ...req.body } as Record<string, unknown>;
-    const raw = typeof body.message === 'string' ? body.message : '';
-    // Browsers send line breaks as CRLF; count them as people see them, one character each.
-    const text = raw.replace(/\r\n/g, '\n');
+    const text = messageFrom(req);
     let form: FeedbackForm;
     try {
       // Only the message is read: any other field a client adds is ignored, not an error.
@@ -105,7 +123,7 @@ export function createFeedbackRouter(deps: {
           : length > FEEDBACK_MAX_CHARS
             ? `Your message must be ${FEEDBACK_MAX_CHARS.toLocaleString('en-GB')} characters or fewer: it has ${length.toLocaleString('en-GB')}`
             : 'Enter your message';
-      return renderForm(req, res, 400, text, [{ field: 'message', message }]);
+      return renderForm(String(req.params.ref), res, 400, text, [{ field: 'message', message }]);
     }
     const outcome = await feedback.submit({
       ref: String(req.params.ref),
@@ -115,7 +133,7 @@ export function createFeedbackRouter(deps: {
     if (!outcome.stored) {
       res.set('Retry-After', String(outcome.retryAfterSeconds));
       const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
-      return renderForm(req, res, 429, text, [
+      return renderForm(String(req.params.ref), res, 429, text, [
         {
           field: 'message',
           message: `You have sent ${FEEDBACK_RATE.perWindow} messages in the last hour, which is the most we accept. Your message has not been sent. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}; you may want to copy it first.`,
@@ -130,6 +148,7 @@ export function createFeedbackRouter(deps: {
     res.render('feedback/sent', {
       pageTitle: 'Your message has been sent',
       recommendation: { ...rec, href: paths.recommendations.show(rec.ref) },
+      supportServices: supportServicesView(config.supportServices),
     });
   });
 
@@ -190,6 +209,44 @@ export function createFeedbackRouter(deps: {
   });
 
   return router;
+}
+
+/** The message as typed. Browsers send line breaks as CRLF; count them as people see them, one character each. */
+function messageFrom(req: Request): string {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const raw = typeof body.message === 'string' ? body.message : '';
+  return raw.replace(/\r\n/g, '\n');
+}
+
+const FORM_PATH = /^\/recommendations\/([^/]+)\/feedback$/;
+
+/**
+ * A feedback form posted with an expired session or a stale token (csrf.ts refused it) comes back
+ * with the visitor's words in it, a fresh session and token, and a note asking them to check it and
+ * send it again. The refused post stores nothing and does not count towards the sender's limit.
+ * Mount it after the routers (it is an error handler).
+ */
+export function recoverStaleFeedback(deps: {
+  feedback: FeedbackService;
+  signIn: SignInService;
+  config: Config;
+}) {
+  const { feedback, signIn, config } = deps;
+  return recoverStaleForm(
+    (req) => FORM_PATH.test(req.path),
+    async (req, res) => {
+      const ref = decodeURIComponent(FORM_PATH.exec(req.path)![1]!);
+      // An unknown recommendation is a 404, as for any post to it, before any session is made.
+      await feedback.recommendation(ref);
+      await ensureSession(req, res, signIn, config);
+      await renderFeedbackForm({ feedback, config }, res, {
+        ref,
+        status: 200,
+        message: messageFrom(req),
+        stale: true,
+      });
+    },
+  );
 }
 
 function idParam(req: Request): number {

@@ -3,9 +3,9 @@
  *
  * - Anyone may send a message (no account, no name, no email). Messages are private to the
  *   oversight office and never published anywhere.
- * - Sending is rate-limited per client address, counted in the database so the limit holds across
- *   instances and restarts. The address itself is never stored: only a keyed hash of it, and only
- *   for as long as the limit's window.
+ * - Sending is rate-limited per client address by the shared rate limiter, counted in the database
+ *   so the limit holds across instances and restarts. The address itself is never stored: only a
+ *   keyed hash of it, and only until housekeeping after the limit's window has ended.
  * - Overseers move a message to read or handled; each change is one transaction with its audit
  *   event (which names the states, never the message text).
  */
@@ -13,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { NotFoundError } from '../../shared/errors';
+import { createRateLimiter } from '../../shared/rate-limit/rate-limit';
 import { recordAudit, userActor } from '../audit/audit.repository';
 import { authorise, can } from '../accounts/policy';
 import type { CurrentUser } from '../accounts/accounts.types';
@@ -35,8 +36,20 @@ export interface FeedbackMessage {
 
 export type FeedbackService = ReturnType<typeof createFeedbackService>;
 
+/** Thrown inside the submit transaction to roll back a message over the limit, count and all. */
+class OverTheLimit extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('feedback rate limit reached');
+  }
+}
+
 export function createFeedbackService(deps: { knex: Knex; clock: Clock; secretKey: Buffer }) {
   const { knex, clock } = deps;
+  const senders = createRateLimiter(knex, clock, {
+    name: 'feedback-sender',
+    points: FEEDBACK_RATE.perWindow,
+    windowSeconds: FEEDBACK_RATE.windowMinutes * 60,
+  });
   const senderKey = (address: string) =>
     createHmac('sha256', deps.secretKey).update(`feedback-sender:${address}`).digest('base64url');
 
@@ -84,53 +97,44 @@ export function createFeedbackService(deps: { knex: Knex; clock: Clock; secretKe
       senderAddress: string;
     }): Promise<{ stored: true; id: number } | { stored: false; retryAfterSeconds: number }> {
       const now = clock.now();
-      const windowMs = FEEDBACK_RATE.windowMinutes * 60_000;
-      const since = new Date(now.getTime() - windowMs);
       const key = senderKey(input.senderAddress);
-      return knex.transaction(async (trx) => {
-        const rec = await trx('recommendations')
-          .where({ ref: input.ref.toUpperCase() })
-          .first('id', 'ref');
-        if (!rec)
-          throw new NotFoundError(`There is no recommendation with the reference ${input.ref}.`);
-        // Two messages from one address at once must not both slip under the limit.
-        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`feedback:${key}`]);
-        await trx('feedback_submissions').where('submitted_at', '<', since).delete();
-        const recent = await trx('feedback_submissions')
-          .where({ sender_key: key })
-          .where('submitted_at', '>=', since)
-          .orderBy('submitted_at')
-          .select('submitted_at');
-        if (recent.length >= FEEDBACK_RATE.perWindow) {
-          const oldest = new Date(recent[0]!.submitted_at).getTime();
-          return {
-            stored: false as const,
-            retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now.getTime()) / 1000)),
-          };
-        }
-        const [row] = await trx('feedback_messages')
-          .insert({
-            recommendation_id: rec.id,
-            recommendation_ref: rec.ref,
-            message: input.message,
-            state: 'new',
-            received_at: now,
-          })
-          .returning(['id']);
-        await trx('feedback_submissions').insert({ sender_key: key, submitted_at: now });
-        await recordAudit(trx, {
-          actor: { type: 'public', label: 'member of the public' },
-          action: 'feedback.receive',
-          subjectType: 'feedback_message',
-          subjectId: row.id,
-          after: {
-            recommendationRef: rec.ref,
-            state: 'new',
-            characters: [...input.message].length,
-          },
+      try {
+        return await knex.transaction(async (trx) => {
+          const rec = await trx('recommendations')
+            .where({ ref: input.ref.toUpperCase() })
+            .first('id', 'ref');
+          if (!rec)
+            throw new NotFoundError(`There is no recommendation with the reference ${input.ref}.`);
+          // Counted in this transaction: two messages from one address at once queue on the
+          // counter's row, and one over the limit is rolled back with its count.
+          const counted = await senders.consume(key, trx);
+          if (!counted.allowed) throw new OverTheLimit(counted.retryAfterMs);
+          const [row] = await trx('feedback_messages')
+            .insert({
+              recommendation_id: rec.id,
+              recommendation_ref: rec.ref,
+              message: input.message,
+              state: 'new',
+              received_at: now,
+            })
+            .returning(['id']);
+          await recordAudit(trx, {
+            actor: { type: 'public', label: 'member of the public' },
+            action: 'feedback.receive',
+            subjectType: 'feedback_message',
+            subjectId: row.id,
+            after: {
+              recommendationRef: rec.ref,
+              state: 'new',
+              characters: [...input.message].length,
+            },
+          });
+          return { stored: true as const, id: row.id as number };
         });
-        return { stored: true as const, id: row.id as number };
-      });
+      } catch (err) {
+        if (!(err instanceof OverTheLimit)) throw err;
+        return { stored: false, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) };
+      }
     },
 
     /** A page of the inbox, newest first, optionally only messages in one state. */

@@ -54,6 +54,17 @@ describe('feedback from the public', () => {
 
   const count = async (table: string) =>
     Number((await db.knex(table).count('* as n').first())?.n ?? 0);
+  /** What every sender has used of the hourly feedback limit (rate_limits, ADR 0019). */
+  const feedbackPointsUsed = async () =>
+    Number(
+      (
+        await db
+          .knex('rate_limits')
+          .where('key', 'like', 'feedback-sender:%')
+          .sum({ n: 'points' })
+          .first()
+      )?.n ?? 0,
+    );
 
   /** Opens the form as a new visitor from `ip`; returns the agent (with its session) and token. */
   async function openForm(ip: string) {
@@ -81,16 +92,65 @@ describe('feedback from the public', () => {
     expect(text).toContain('call 999');
     expect(text).toContain('call 101');
     expect(text).toContain('child sexual exploitation');
+    // The default support services, each with a number to dial and its website.
+    expect(text).toContain('NAPAC (the National Association for People Abused in Childhood)');
+    expect(text).toContain('<a class="govuk-link" href="tel:08088010331">0808 801 0331</a>');
+    expect(text).toContain('<a class="govuk-link" href="tel:08081689111">08 08 16 89 111</a>');
+    expect(text).toContain(
+      '<a class="govuk-link" href="https://www.samaritans.org">samaritans.org</a>',
+    );
+    for (const name of [
+      'Rape Crisis England &amp; Wales',
+      'Childline',
+      'NSPCC Helpline',
+      'Victim Support',
+    ])
+      expect(text).toContain(name);
     // Nothing but the message is asked for.
     expect(
       [...text.matchAll(/<(?:input|textarea|select)\b[^>]*name="([^"]+)"/g)].map((m) => m[1]),
     ).toEqual(['_csrf', 'message']);
   });
 
+  it('names the support services the configuration gives, on the form and the thanks page', async () => {
+    const configured = buildTestApp(db.knex, {
+      now: NOW,
+      config: {
+        supportServices: [
+          {
+            name: 'Survivors’ <Service>',
+            description: 'Local support in South Yorkshire.',
+            phone: '0114 496 0000',
+            phoneNote: 'weekdays',
+          },
+          {
+            name: 'Online only',
+            description: 'A chat service.',
+            website: 'https://example.org/chat/',
+          },
+        ],
+      },
+    });
+    const agent = request.agent(configured.app);
+    for (const path of [
+      `/recommendations/${rec.ref}/feedback`,
+      `/recommendations/${rec.ref}/feedback/sent`,
+    ]) {
+      const text = (await agent.get(path).expect(200)).text;
+      expect(text).toContain('Survivors’ &lt;Service&gt;');
+      expect(text).toContain('href="tel:01144960000">0114 496 0000</a> (weekdays)');
+      expect(text).toContain('href="https://example.org/chat/">example.org/chat</a>');
+      expect(text).not.toContain('NAPAC');
+    }
+  });
+
   it('stores a message, audits it without the text, and thanks the sender', async () => {
     const ip = nextAddress();
     const { agent, csrf } = await openForm(ip);
     const message = 'The training started in March.\r\nMost officers have done it. 👍';
+    const senderCounters = () =>
+      db.knex('rate_limits').where('key', 'like', 'feedback-sender:%').pluck('key');
+    const countersBefore = await senderCounters();
     const res = await agent
       .post(`/recommendations/${rec.ref}/feedback`)
       .set('X-Forwarded-For', ip)
@@ -105,8 +165,10 @@ describe('feedback from the public', () => {
       message: 'The training started in March.\nMost officers have done it. 👍',
       state: 'new',
     });
-    const submission = await db.knex('feedback_submissions').orderBy('id', 'desc').first();
-    expect(submission.sender_key).not.toContain(ip);
+    // The sender is counted under a keyed hash of the address, never the address.
+    const added = (await senderCounters()).filter((k: string) => !countersBefore.includes(k));
+    expect(added).toHaveLength(1);
+    expect(added[0]).not.toContain(ip);
     const audit = await db
       .knex('audit_events')
       .where({ action: 'feedback.receive' })
@@ -167,31 +229,111 @@ describe('feedback from the public', () => {
     expect(await count('feedback_messages')).toBe(before);
   });
 
-  it('refuses a post without the CSRF token, or with another session’s, and stores nothing', async () => {
+  it('answers a post without the CSRF token, or with another session’s, with the form again and stores nothing', async () => {
     const ip = nextAddress();
     const { agent } = await openForm(ip);
     const { csrf: othersToken } = await openForm(nextAddress());
     const before = await count('feedback_messages');
-    await agent
-      .post(`/recommendations/${rec.ref}/feedback`)
-      .set('X-Forwarded-For', ip)
-      .type('form')
-      .send({ message: 'No token.' })
-      .expect(403);
-    await agent
-      .post(`/recommendations/${rec.ref}/feedback`)
-      .set('X-Forwarded-For', ip)
-      .type('form')
-      .send({ _csrf: othersToken, message: 'Another session’s token.' })
-      .expect(403);
-    // No session at all.
-    await request(built.app)
-      .post(`/recommendations/${rec.ref}/feedback`)
-      .set('X-Forwarded-For', ip)
-      .type('form')
-      .send({ _csrf: othersToken, message: 'No session.' })
-      .expect(403);
+    const submissions = await feedbackPointsUsed();
+    for (const [label, send] of [
+      ['no token', () => agent.post(`/recommendations/${rec.ref}/feedback`)],
+      ['another session’s token', () => agent.post(`/recommendations/${rec.ref}/feedback`)],
+      // No session at all.
+      ['no session', () => request(built.app).post(`/recommendations/${rec.ref}/feedback`)],
+    ] as const) {
+      const message = `Sent with ${label}.`;
+      const res = await send()
+        .set('X-Forwarded-For', ip)
+        .type('form')
+        .send(label === 'no token' ? { message } : { _csrf: othersToken, message })
+        .expect(200);
+      expect({ label, kept: res.text.includes(`>${message}</textarea>`) }).toEqual({
+        label,
+        kept: true,
+      });
+      expect(res.text).toContain('Your message has not been sent yet');
+      expect(csrfFrom(res.text)).not.toBe(othersToken);
+    }
     expect(await count('feedback_messages')).toBe(before);
+    expect(await feedbackPointsUsed()).toBe(submissions);
+  });
+
+  describe('after the session has expired', () => {
+    const long = `${'I want to tell you about the training. '.repeat(40)}<b>not bold</b> & “quoted”.\r\nSecond line.`;
+    const shown = long
+      .replace(/\r\n/g, '\n')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;');
+
+    it('gives the form back with every word, a fresh session and token, and a note to send it again; nothing is stored until it is sent again', async () => {
+      const ip = nextAddress();
+      const { agent, csrf } = await openForm(ip);
+      const before = await count('feedback_messages');
+      const submissions = await feedbackPointsUsed();
+      // Longer than the idle limit (30 minutes) passes while the visitor writes.
+      built.clock.set(new Date(Date.parse(NOW) + 45 * 60_000));
+      const stale = await agent
+        .post(`/recommendations/${rec.ref}/feedback`)
+        .set('X-Forwarded-For', ip)
+        .type('form')
+        .send({ _csrf: csrf, message: long })
+        .expect(200);
+      expect(stale.headers['cache-control']).toBe('no-store');
+      expect(stale.text).toContain(`>${shown}</textarea>`);
+      expect(stale.text).toContain('Your message has not been sent yet');
+      expect(stale.text).toContain('select “Send your message” again');
+      expect(stale.text).toMatch(/<title>Not sent yet: Send feedback about /);
+      expect(stale.text).not.toContain('Forbidden');
+      expect(String(stale.headers['set-cookie'])).toMatch(/tracker-session=a\./);
+      const fresh = csrfFrom(stale.text);
+      expect(fresh).not.toBe(csrf);
+      expect(await count('feedback_messages')).toBe(before);
+      // The refused post does not count towards the sender's hourly limit either.
+      expect(await feedbackPointsUsed()).toBe(submissions);
+
+      // Sent again from the page it was given back on: stored, exactly as typed.
+      const sent = await agent
+        .post(`/recommendations/${rec.ref}/feedback`)
+        .set('X-Forwarded-For', ip)
+        .type('form')
+        .send({ _csrf: fresh, message: long.replace(/\r\n/g, '\n') })
+        .expect(303);
+      expect(sent.headers.location).toBe(`/recommendations/${rec.ref}/feedback/sent`);
+      expect(await count('feedback_messages')).toBe(before + 1);
+      const stored = await db.knex('feedback_messages').orderBy('id', 'desc').first();
+      expect(stored.message).toBe(long.replace(/\r\n/g, '\n').trim());
+    });
+
+    it('does the same for an unknown session cookie, and 404s for an unknown recommendation', async () => {
+      const ip = nextAddress();
+      const before = await count('feedback_messages');
+      const res = await request(built.app)
+        .post(`/recommendations/${rec.ref.toLowerCase()}/feedback`)
+        .set('X-Forwarded-For', ip)
+        .set('Cookie', `tracker-session=a.${'x'.repeat(43)}`)
+        .type('form')
+        .send({ _csrf: 'a-token-from-long-ago', message: 'Still here.' })
+        .expect(200);
+      expect(res.text).toContain('>Still here.</textarea>');
+      expect(res.text).toContain(`action="/recommendations/${rec.ref}/feedback"`);
+      await request(built.app)
+        .post('/recommendations/NOPE-99/feedback')
+        .set('Cookie', `tracker-session=a.${'x'.repeat(43)}`)
+        .type('form')
+        .send({ _csrf: 'stale', message: 'Lost?' })
+        .expect(404);
+      expect(await count('feedback_messages')).toBe(before);
+    });
+
+    it('still refuses a stale multipart post, which it cannot read, with 403', async () => {
+      const before = await count('feedback_messages');
+      await request(built.app)
+        .post(`/recommendations/${rec.ref}/feedback`)
+        .field('message', 'In a multipart body.')
+        .expect(403);
+      expect(await count('feedback_messages')).toBe(before);
+    });
   });
 
   it('accepts 5 messages an hour from one address: the 6th gets 429 with Retry-After and is not stored', async () => {

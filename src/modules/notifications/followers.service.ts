@@ -1,7 +1,7 @@
 /**
  * Following a recommendation by email (public, no account). The address is used for one thing only:
  * emails about that recommendation's published changes (an addressee's status changing, a response
- * being recorded). It is kept until the person unsubscribes, when the row, and every queued or sent
+ * being recorded, a public status note being published). It is kept until the person unsubscribes, when the row, and every queued or sent
  * email to it, is deleted.
  *
  * - Confirmation first: nothing is sent but the confirmation email until its link is opened. Only a
@@ -19,7 +19,15 @@ import { paths } from '../../shared/paths';
 import { recordAudit, type AuditActor } from '../audit/audit.repository';
 import { createOneTimeToken, hashToken, isWellFormedToken, safeEqual } from '../accounts/tokens';
 import { STATUS_LABELS, STANCE_LABELS } from '../register/register.labels';
+import { formatLongDate, londonDate, type CalendarDate } from '../../shared/calendar-date';
+import type { TextStatus } from '../../db/tables';
 import { renderEmail } from './email.render';
+import {
+  addresseeInWords,
+  recommendationInWords,
+  responseDateInWords,
+  type RecommendationNaming,
+} from './email.caveats';
 import { enqueueEmails, type OutboxMessage } from './email.outbox';
 import { LOOKBACK_DAYS, type GenerateContext } from './notifications.generate';
 
@@ -71,13 +79,26 @@ export function createFollowersService(deps: FollowerDeps) {
   async function publicRecommendation(
     db: Knex | Knex.Transaction,
     ref: string,
-  ): Promise<RecommendationSummary> {
-    const row = await db('recommendations')
-      .where({ ref })
-      .whereNull('withdrawn_at')
-      .first('id', 'ref', 'title');
+  ): Promise<RecommendationSummary & { inWords: string }> {
+    const row = await db('recommendations as c')
+      .join('reports as r', 'r.id', 'c.report_id')
+      .where('c.ref', ref)
+      .whereNull('c.withdrawn_at')
+      .first(
+        'c.id',
+        'c.ref',
+        'c.title',
+        'c.text_status',
+        'c.source_number',
+        'r.title as report_title',
+      );
     if (!row) throw new NotFoundError();
-    return { id: row.id, ref: row.ref, title: row.title ?? row.ref };
+    return {
+      id: row.id,
+      ref: row.ref,
+      title: row.title ?? row.ref,
+      inWords: recommendationInWords(namingOf(row)),
+    };
   }
 
   function unsubscribeFooter(followerId: number) {
@@ -93,7 +114,10 @@ export function createFollowersService(deps: FollowerDeps) {
   }
 
   return {
-    publicRecommendation: (ref: string) => publicRecommendation(knex, ref),
+    publicRecommendation: async (ref: string): Promise<RecommendationSummary> => {
+      const { id, ref: found, title } = await publicRecommendation(knex, ref);
+      return { id, ref: found, title };
+    },
 
     /**
      * Asks to follow: queues a confirmation email unless the address already follows, or was sent
@@ -142,7 +166,7 @@ export function createFollowersService(deps: FollowerDeps) {
             email: renderEmail(deps.serviceName, {
               subject: `Confirm that you want updates about ${rec.ref}`,
               paragraphs: [
-                `Someone, probably you, asked to be emailed when recommendation ${rec.ref} (${rec.title}) changes.`,
+                `Someone, probably you, asked to be emailed when recommendation ${rec.inWords} changes.`,
                 'Open the link below within 7 days to confirm. If you did not ask, ignore this email: nothing more will be sent, and the address will not be used.',
               ],
               action: { text: 'Confirm and follow', href: abs(paths.follow.confirm(token)) },
@@ -164,7 +188,7 @@ export function createFollowersService(deps: FollowerDeps) {
       await work.catch((err: unknown) => {
         if (!isUniqueViolation(err)) throw err;
       });
-      return rec;
+      return { id: rec.id, ref: rec.ref, title: rec.title };
     },
 
     async confirm(token: unknown, context: { requestId?: string | null }): Promise<ConfirmOutcome> {
@@ -239,10 +263,38 @@ export function createFollowersService(deps: FollowerDeps) {
   };
 }
 
+/** The columns every follower email needs to name the recommendation and addressee honestly. */
+const NAMING_COLUMNS = `c.ref, c.title, c.text_status, c.source_number, r.title as report_title,
+              o.name as organisation_name, a.addressee_confirmed`;
+
+interface NamingRow {
+  ref: string;
+  title: string | null;
+  text_status: TextStatus;
+  source_number: string | null;
+  report_title: string;
+}
+
+const namingOf = (row: NamingRow): RecommendationNaming => ({
+  ref: row.ref,
+  title: row.title,
+  textStatus: row.text_status,
+  reportTitle: row.report_title,
+  sourceNumber: row.source_number,
+});
+
+interface FollowerChangeRow extends NamingRow {
+  follower_id: number;
+  email: string;
+  organisation_name: string;
+  addressee_confirmed: boolean;
+}
+
 /**
- * Queues emails to confirmed followers about changes since they confirmed: status changes and
- * recorded responses (the stance only when the report publishes responses). Keyed per change and
- * follower, so each is queued once.
+ * Queues emails to confirmed followers about changes since they confirmed: status changes,
+ * recorded responses (the stance only when the report publishes responses) and public status
+ * notes (a note withdrawn before this runs is never sent). Each names the recommendation and the
+ * addressee with the page's caveats. Keyed per change and follower, so each is queued once.
  */
 export async function queueFollowerUpdates(
   db: Knex.Transaction,
@@ -251,21 +303,16 @@ export async function queueFollowerUpdates(
   footerFor: (followerId: number) => { text: string; link?: { text: string; href: string } }[],
 ): Promise<number> {
   const since = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
-  const changes: {
-    follower_id: number;
-    email: string;
+  const changes: (FollowerChangeRow & {
     change_id: number;
     to_status: keyof typeof STATUS_LABELS;
-    ref: string;
-    title: string;
-    organisation_name: string;
-  }[] = (
+  })[] = (
     await db.raw(
-      `select f.id as follower_id, f.email, sc.id as change_id, sc.to_status, c.ref,
-              coalesce(c.title, c.ref) as title, o.name as organisation_name
+      `select f.id as follower_id, f.email, sc.id as change_id, sc.to_status, ${NAMING_COLUMNS}
          from assignment_status_changes sc
          join assignments a on a.id = sc.assignment_id
          join recommendations c on c.id = a.recommendation_id
+         join reports r on r.id = c.report_id
          join organisations o on o.id = a.organisation_id
          join recommendation_followers f
            on f.recommendation_id = c.id and f.confirmed_at is not null and sc.changed_at > f.confirmed_at
@@ -275,19 +322,17 @@ export async function queueFollowerUpdates(
       [since, now],
     )
   ).rows;
-  const responses: {
-    follower_id: number;
-    email: string;
+  const responses: (FollowerChangeRow & {
     response_id: number;
     stance: keyof typeof STANCE_LABELS;
+    responded_on: CalendarDate;
+    responded_on_confirmed: boolean;
     publish: boolean;
-    ref: string;
-    title: string;
-    organisation_name: string;
-  }[] = (
+  })[] = (
     await db.raw(
-      `select f.id as follower_id, f.email, v.id as response_id, v.stance, r.publish_responses as publish,
-              c.ref, coalesce(c.title, c.ref) as title, o.name as organisation_name
+      `select f.id as follower_id, f.email, v.id as response_id, v.stance,
+              to_char(v.responded_on, 'YYYY-MM-DD') as responded_on, v.responded_on_confirmed,
+              r.publish_responses as publish, ${NAMING_COLUMNS}
          from assignment_responses v
          join assignments a on a.id = v.assignment_id
          join recommendations c on c.id = a.recommendation_id
@@ -301,21 +346,44 @@ export async function queueFollowerUpdates(
       [since, now],
     )
   ).rows;
+  const notes: (FollowerChangeRow & { note_id: number; note: string; published_at: Date })[] = (
+    await db.raw(
+      `select f.id as follower_id, f.email, n.id as note_id, n.note, n.published_at, ${NAMING_COLUMNS}
+         from status_notes n
+         join assignments a on a.id = n.assignment_id
+         join recommendations c on c.id = a.recommendation_id
+         join reports r on r.id = c.report_id
+         join organisations o on o.id = a.organisation_id
+         join recommendation_followers f
+           on f.recommendation_id = c.id and f.confirmed_at is not null and n.published_at > f.confirmed_at
+        where n.published_at > ? and n.published_at <= ? and n.withdrawn_at is null
+          and a.withdrawn_at is null and c.withdrawn_at is null
+        order by n.id, f.id`,
+      [since, now],
+    )
+  ).rows;
   const messages: OutboxMessage[] = [];
   const link = (ref: string) => ({
     text: `See ${ref} in the tracker`,
     href: `${ctx.publicBaseUrl}${paths.recommendations.show(ref)}`,
   });
+  const named = (row: FollowerChangeRow) => ({
+    recommendation: recommendationInWords(namingOf(row)),
+    addressee: addresseeInWords(row.organisation_name, row.addressee_confirmed),
+    addresseeShort: addresseeInWords(row.organisation_name, row.addressee_confirmed, true),
+  });
   for (const c of changes) {
+    const n = named(c);
+    const status = STATUS_LABELS[c.to_status] ?? c.to_status;
     messages.push({
       purpose: 'follow_update',
       to: c.email,
       followerId: c.follower_id,
       dedupeKey: `follow:status:${c.change_id}:${c.follower_id}`,
       email: renderEmail(ctx.serviceName, {
-        subject: `${c.ref}: ${c.organisation_name} is now “${STATUS_LABELS[c.to_status] ?? c.to_status}”`,
+        subject: `${c.ref}: ${n.addresseeShort} is now “${status}”`,
         paragraphs: [
-          `The status of recommendation ${c.ref} (${c.title}) for ${c.organisation_name} changed to “${STATUS_LABELS[c.to_status] ?? c.to_status}”.`,
+          `The status of recommendation ${n.recommendation} for ${n.addressee} changed to “${status}”.`,
         ],
         action: link(c.ref),
         footer: footerFor(c.follower_id),
@@ -323,20 +391,40 @@ export async function queueFollowerUpdates(
     });
   }
   for (const v of responses) {
+    const n = named(v);
     messages.push({
       purpose: 'follow_update',
       to: v.email,
       followerId: v.follower_id,
       dedupeKey: `follow:response:${v.response_id}:${v.follower_id}`,
       email: renderEmail(ctx.serviceName, {
-        subject: `${v.ref}: ${v.organisation_name} has responded`,
+        subject: `${v.ref}: ${n.addresseeShort} has responded`,
         paragraphs: [
           v.publish
-            ? `${v.organisation_name} recorded its formal response to recommendation ${v.ref} (${v.title}): ${STANCE_LABELS[v.stance] ?? v.stance}.`
-            : `${v.organisation_name} recorded its formal response to recommendation ${v.ref} (${v.title}).`,
+            ? `${n.addressee} recorded its formal response to recommendation ${n.recommendation}: ${STANCE_LABELS[v.stance] ?? v.stance}.`
+            : `${n.addressee} recorded its formal response to recommendation ${n.recommendation}.`,
+          `The response was ${responseDateInWords(v.responded_on, v.responded_on_confirmed)}.`,
         ],
         action: link(v.ref),
         footer: footerFor(v.follower_id),
+      }),
+    });
+  }
+  for (const s of notes) {
+    const n = named(s);
+    messages.push({
+      purpose: 'follow_update',
+      to: s.email,
+      followerId: s.follower_id,
+      dedupeKey: `follow:status-note:${s.note_id}:${s.follower_id}`,
+      email: renderEmail(ctx.serviceName, {
+        subject: `${s.ref}: a status note for ${n.addresseeShort}`,
+        paragraphs: [
+          `On ${formatLongDate(londonDate(new Date(s.published_at)))} the oversight office published a status note on recommendation ${n.recommendation} for ${n.addressee}: why it stands where it does.`,
+          `Why: ${s.note}`,
+        ],
+        action: link(s.ref),
+        footer: footerFor(s.follower_id),
       }),
     });
   }

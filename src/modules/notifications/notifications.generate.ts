@@ -20,7 +20,9 @@ import {
   type CalendarDate,
 } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
+import type { TextStatus } from '../../db/tables';
 import { renderEmail } from './email.render';
+import { addresseeInWords, recommendationInWords } from './email.caveats';
 import { enqueueEmails, type OutboxMessage } from './email.outbox';
 import type { EmailMode, NotificationKind } from './notifications.kinds';
 import { targetReminderStage } from '../deadlines/targets';
@@ -56,6 +58,32 @@ interface Recipient {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/**
+ * What a reminder needs to name a recommendation and its addressee with the page's caveats
+ * (email.caveats.ts): from recommendation `c`, report `rp`, organisation `o`, assignment `a`.
+ */
+const NAMING_COLUMNS = `c.ref, c.title, c.text_status, c.source_number, rp.title as report_title,
+              o.name as organisation_name, a.addressee_confirmed`;
+
+interface Naming {
+  ref: string;
+  title: string | null;
+  text_status: TextStatus;
+  source_number: string | null;
+  report_title: string;
+  organisation_name: string;
+  addressee_confirmed: boolean;
+}
+
+const inWords = (row: Naming) =>
+  recommendationInWords({
+    ref: row.ref,
+    title: row.title,
+    textStatus: row.text_status,
+    reportTitle: row.report_title,
+    sourceNumber: row.source_number,
+  });
 
 /** Which "due in" reminder applies with this many days left, if any (14, 7 or 1). */
 export function dueStage(daysLeft: number): 14 | 7 | 1 | null {
@@ -93,19 +121,17 @@ export async function dueCandidates(
   const out: Candidate[] = [];
   const lookbackFrom = new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS);
 
-  const clocks: {
+  const clocks: (Naming & {
     assignment_id: number;
     organisation_id: number;
     due_on: CalendarDate;
-    ref: string;
-    title: string;
-    organisation_name: string;
-  }[] = (
+  })[] = (
     await db.raw(
       `select a.id as assignment_id, a.organisation_id, to_char(a.response_due_on, 'YYYY-MM-DD') as due_on,
-              c.ref, coalesce(c.title, c.ref) as title, o.name as organisation_name
+              ${NAMING_COLUMNS}
          from assignments a
          join recommendations c on c.id = a.recommendation_id
+         join reports rp on rp.id = c.report_id
          join organisations o on o.id = a.organisation_id
         where a.status = 'awaiting_response' and a.responded_on is null
           and a.response_due_on is not null and a.response_due_on <= ?::date
@@ -118,7 +144,9 @@ export async function dueCandidates(
     const daysLeft = daysBetween(today, a.due_on);
     const link = paths.assignments.show(a.assignment_id);
     const stage = dueStage(daysLeft);
-    const what = `${a.organisation_name}’s formal response to ${a.ref} (${clip(a.title, 120)})`;
+    const what = a.addressee_confirmed
+      ? `${a.organisation_name}’s formal response to ${inWords(a)}`
+      : `The formal response of ${addresseeInWords(a.organisation_name, false)} to ${inWords(a)}`;
     if (stage !== null) {
       for (const u of leadsOf(a.organisation_id)) {
         out.push({
@@ -198,22 +226,20 @@ export async function dueCandidates(
   }
 
   // Target dates: the addressee's committed date, else the recommendation's own "implement by".
-  const targets: {
+  const targets: (Naming & {
     assignment_id: number;
     organisation_id: number;
     held_to: CalendarDate;
     committed: boolean;
-    ref: string;
-    title: string;
-    organisation_name: string;
-  }[] = (
+  })[] = (
     await db.raw(
       `select a.id as assignment_id, a.organisation_id,
               to_char(coalesce(a.committed_on, c.implement_by), 'YYYY-MM-DD') as held_to,
               (a.committed_on is not null) as committed,
-              c.ref, coalesce(c.title, c.ref) as title, o.name as organisation_name
+              ${NAMING_COLUMNS}
          from assignments a
          join recommendations c on c.id = a.recommendation_id
+         join reports rp on rp.id = c.report_id
          join organisations o on o.id = a.organisation_id
         where a.status not in ('implemented', 'closed')
           and coalesce(a.committed_on, c.implement_by) <= ?::date
@@ -226,9 +252,9 @@ export async function dueCandidates(
     const daysLeft = daysBetween(today, t.held_to);
     const link = paths.assignments.deadlines(t.assignment_id);
     const whose = t.committed
-      ? `the date ${t.organisation_name} committed to`
+      ? `the date ${addresseeInWords(t.organisation_name, t.addressee_confirmed)} committed to`
       : 'the recommendation’s own target date';
-    const what = `${t.ref} (${clip(t.title, 120)})`;
+    const what = inWords(t);
     const stage = targetReminderStage(daysLeft);
     if (stage !== null) {
       for (const u of leadsOf(t.organisation_id))
@@ -264,9 +290,11 @@ export async function dueCandidates(
     due_on: CalendarDate;
     ref: string;
     organisation_name: string;
+    addressee_confirmed: boolean;
   }[] = (
     await db.raw(
-      `select s.id, s.assignment_id, to_char(s.due_on, 'YYYY-MM-DD') as due_on, c.ref, o.name as organisation_name
+      `select s.id, s.assignment_id, to_char(s.due_on, 'YYYY-MM-DD') as due_on, c.ref, o.name as organisation_name,
+              a.addressee_confirmed
          from sustainment_checks s
          join assignments a on a.id = s.assignment_id
          join recommendations c on c.id = a.recommendation_id
@@ -284,7 +312,7 @@ export async function dueCandidates(
         kind: 'sustainment_check_due',
         dedupeKey: `sustainment_check_due:${s.id}:${s.due_on}:${u.id}`,
         title: `Sustainment check due: ${s.ref}, ${s.organisation_name}`,
-        body: `It is time to check that ${s.organisation_name}’s implementation of ${s.ref} has lasted (the check was set for ${formatLongDate(s.due_on)}). Record that it has lasted, with a progress update as evidence, or reopen the assignment.`,
+        body: `It is time to check that the implementation of ${s.ref} by ${addresseeInWords(s.organisation_name, s.addressee_confirmed)} has lasted (the check was set for ${formatLongDate(s.due_on)}). Record that it has lasted, with a progress update as evidence, or reopen the assignment.`,
         linkPath: paths.assignments.deadlines(s.assignment_id),
         assignmentId: s.assignment_id,
       });
@@ -299,10 +327,11 @@ export async function dueCandidates(
     decided_at: Date | null;
     ref: string;
     organisation_name: string;
+    addressee_confirmed: boolean;
   }[] = (
     await db.raw(
       `select e.id, e.assignment_id, a.organisation_id, to_char(e.requested_due_on, 'YYYY-MM-DD') as requested_due_on,
-              e.state, e.requested_at, e.decided_at, c.ref, o.name as organisation_name
+              e.state, e.requested_at, e.decided_at, c.ref, o.name as organisation_name, a.addressee_confirmed
          from extension_requests e
          join assignments a on a.id = e.assignment_id
          join recommendations c on c.id = a.recommendation_id
@@ -322,7 +351,7 @@ export async function dueCandidates(
           kind: 'extension_requested',
           dedupeKey: `extension_requested:${e.id}:${u.id}`,
           title: `Extension requested: ${e.ref}, ${e.organisation_name}`,
-          body: `${e.organisation_name} asked for its response to ${e.ref} to be due on ${formatLongDate(e.requested_due_on)}. The request needs a decision.`,
+          body: `${addresseeInWords(e.organisation_name, e.addressee_confirmed)} asked for its response to ${e.ref} to be due on ${formatLongDate(e.requested_due_on)}. The request needs a decision.`,
           linkPath: link,
           assignmentId: e.assignment_id,
         });
@@ -394,9 +423,10 @@ export async function dueCandidates(
     created_at: Date;
     ref: string;
     organisation_name: string;
+    addressee_confirmed: boolean;
   }[] = (
     await db.raw(
-      `select p.id, p.assignment_id, p.created_at, c.ref, o.name as organisation_name
+      `select p.id, p.assignment_id, p.created_at, c.ref, o.name as organisation_name, a.addressee_confirmed
          from progress_updates p
          join assignments a on a.id = p.assignment_id
          join recommendations c on c.id = a.recommendation_id
@@ -415,7 +445,7 @@ export async function dueCandidates(
         kind: 'review_waiting',
         dedupeKey: `review_waiting:${p.id}:${u.id}`,
         title: `Update waiting for review: ${p.ref}, ${p.organisation_name}`,
-        body: `${p.organisation_name} posted a progress update on ${p.ref} on ${formatLongDate(londonDate(new Date(p.created_at)))}. It has waited more than ${plural(ctx.reviewWaitingDays, 'day')} for review.`,
+        body: `${addresseeInWords(p.organisation_name, p.addressee_confirmed)} posted a progress update on ${p.ref} on ${formatLongDate(londonDate(new Date(p.created_at)))}. It has waited more than ${plural(ctx.reviewWaitingDays, 'day')} for review.`,
         linkPath: paths.assignments.updates(p.assignment_id),
         assignmentId: p.assignment_id,
       });

@@ -18,8 +18,10 @@ import type {
   OpenDataRepository,
   RecommendationDataRow,
   ReportDataRow,
+  StatusNoteDataRow,
   UpdateDataRow,
 } from './open-data.repository';
+import { CAVEAT_CODES, CAVEAT_TEXT, caveatWords, caveatsOf } from '../register/register.caveats';
 
 export type ColumnType = 'text' | 'integer' | 'boolean' | 'date' | 'date-time' | 'url';
 
@@ -48,7 +50,7 @@ export interface RecordContext {
 }
 
 export interface Dataset<Row = never> {
-  name: 'reports' | 'recommendations' | 'assignments' | 'updates';
+  name: 'reports' | 'recommendations' | 'assignments' | 'updates' | 'status-notes';
   title: string;
   description: string;
   /** Whether records depend on today's date (overdue flags), not only on stored data. */
@@ -294,6 +296,16 @@ function clockFor(row: AssignmentDataRow, today: CalendarDate) {
   };
 }
 
+/** The facts behind an assignment's caveats, as the page has them. */
+const assignmentFacts = (r: AssignmentDataRow) => ({
+  organisationName: r.organisation_name,
+  addresseeConfirmed: r.addressee_confirmed,
+  textStatus: r.recommendation_text_status,
+  madeOnConfirmed: r.recommendation_made_on_confirmed,
+  respondedOn: r.responded_on,
+  responseDateConfirmed: r.response_date_confirmed,
+});
+
 const assignments: Dataset<AssignmentDataRow> = {
   name: 'assignments',
   title: 'Assignments (who each recommendation is addressed to)',
@@ -480,19 +492,44 @@ const assignments: Dataset<AssignmentDataRow> = {
         value: (r) => currentVersion(r)?.on ?? null,
       },
       {
-        name: 'caveats',
+        name: 'recommendation_text_status',
         type: 'text',
         meaning:
-          'What the public page warns about this row, in words, separated by "; ": an addressee not confirmed by public sources, a response whose own date is not known (only when it was reported). Empty when there is nothing to warn about.',
-        value: (r) =>
-          [
-            r.addressee_confirmed ? null : 'addressee not confirmed by public sources',
-            r.responded_on && !r.response_date_confirmed
-              ? 'response date is when it was reported; the date of the response itself is not confirmed'
-              : null,
-          ]
-            .filter(Boolean)
-            .join('; ') || null,
+          'How sure the recommendation’s text is, as text_status in the recommendations file: verified, summary (our own summary of the source) or pending (not yet public in any copy available to us).',
+        value: (r) => r.recommendation_text_status,
+      },
+      {
+        name: 'recommendation_made_on_confirmed',
+        type: 'boolean',
+        meaning:
+          'false when the date the recommendation was made is not confirmed and the report’s date is used (the response deadline is counted from it).',
+        value: (r) => r.recommendation_made_on_confirmed,
+      },
+      {
+        name: 'last_reviewed_on',
+        type: 'date',
+        meaning:
+          'The last day the oversight office decided or published anything about this assignment (verifying, closing, reopening, reviewing an update, rating, deciding an extension, publishing or withdrawing); empty when it has not yet.',
+        value: (r) => (r.last_reviewed_at ? londonDate(new Date(r.last_reviewed_at)) : null),
+      },
+      {
+        name: 'status_note',
+        type: 'text',
+        meaning:
+          'The current public status note: the oversight office’s reason, in its own words, for where the assignment stands (see status-notes). Empty when there is none, or when the latest was withdrawn (the page then says when and why).',
+        value: (r) => r.status_note?.note ?? null,
+      },
+      {
+        name: 'status_note_published_on',
+        type: 'date',
+        meaning: 'When that status note was published.',
+        value: (r) => (r.status_note ? londonDate(new Date(r.status_note.publishedAt)) : null),
+      },
+      {
+        name: 'caveats',
+        type: 'text',
+        meaning: `What the public page warns about this row, in words, separated by "; ", in this order: "${CAVEAT_CODES.map((c) => CAVEAT_TEXT[c]).join('", "')}". Each is also a column of its own, above. Empty when there is nothing to warn about.`,
+        value: (r) => caveatWords(caveatsOf(assignmentFacts(r))),
       },
       {
         name: 'page_url',
@@ -566,6 +603,86 @@ const updates: Dataset<UpdateDataRow> = {
   fetch: (repository, afterId, limit) => repository.updates(afterId, limit),
 };
 
-export const DATASETS = { reports, recommendations, assignments, updates } as const;
+const statusNotes: Dataset<StatusNoteDataRow> = {
+  name: 'status-notes',
+  title: 'Public status notes',
+  description:
+    'The oversight office’s published reasons for where each assignment stands, one row per note, in the order they were added, including notes a newer one has replaced (current says which one the page shows). Withdrawn notes are left out. The office’s private notes and commentary are never here.',
+  datedByToday: false,
+  columns: ({ baseUrl }) => [
+    {
+      name: 'id',
+      type: 'integer',
+      meaning: 'The note’s identifier; stable.',
+      value: (r) => r.id,
+    },
+    {
+      name: 'assignment_id',
+      type: 'integer',
+      meaning: 'The assignment it is about (see assignments.id; it may since have been withdrawn).',
+      value: (r) => r.assignment_id,
+    },
+    {
+      name: 'recommendation_ref',
+      type: 'text',
+      meaning: 'The recommendation (see recommendations.ref).',
+      value: (r) => r.recommendation_ref,
+    },
+    {
+      name: 'report_slug',
+      type: 'text',
+      meaning: 'The report (see reports.slug).',
+      value: (r) => r.report_slug,
+    },
+    {
+      name: 'organisation_slug',
+      type: 'text',
+      meaning: 'The organisation the assignment is addressed to.',
+      value: (r) => r.organisation_slug,
+    },
+    {
+      name: 'organisation_name',
+      type: 'text',
+      meaning: 'The organisation’s name.',
+      value: (r) => r.organisation_name,
+    },
+    {
+      name: 'occasion',
+      type: 'text',
+      meaning:
+        'What the note was written for: verify (verifying implementation), close, reopen, rate (rating delivery confidence) or review (another review).',
+      value: (r) => r.occasion,
+    },
+    { name: 'note', type: 'text', meaning: 'The note, as published.', value: (r) => r.note },
+    {
+      name: 'published_at',
+      type: 'date-time',
+      meaning: 'When it was published.',
+      value: (r) => iso(r.published_at),
+    },
+    {
+      name: 'current',
+      type: 'boolean',
+      meaning:
+        'true when it is the note the assignment’s page shows now; false once a newer note was published (or a newer one was withdrawn, when the page says so instead).',
+      value: (r) => r.current,
+    },
+    {
+      name: 'page_url',
+      type: 'url',
+      meaning: 'The recommendation’s page on this site.',
+      value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
+    },
+  ],
+  fetch: (repository, afterId, limit) => repository.statusNotes(afterId, limit),
+};
+
+export const DATASETS = {
+  reports,
+  recommendations,
+  assignments,
+  updates,
+  'status-notes': statusNotes,
+} as const;
 export type DatasetName = keyof typeof DATASETS;
 export const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[];

@@ -18,6 +18,10 @@ import type {
 } from '../../db/tables';
 import type { LegalBasis } from '../deadlines/deadlines.rules';
 import type { GrantedExtension } from '../deadlines/deadlines';
+import { reviewActsSql } from '../register/register.repository';
+
+/** No end: the open data and feeds describe the register as it stands now. */
+const NO_END = new Date('9999-12-31T00:00:00Z');
 
 export interface ReportDataRow {
   id: number;
@@ -83,6 +87,15 @@ export interface AssignmentDataRow {
   report_dated_on: CalendarDate | null;
   report_publish_responses: boolean;
   granted_extensions: GrantedExtension[] | string;
+  recommendation_text_status: TextStatus;
+  recommendation_made_on_confirmed: boolean;
+  /** When the oversight office last decided or published anything about it (ADR 0013). */
+  last_reviewed_at: Date | string | null;
+  /**
+   * The latest status note published: its words and date only while it is not withdrawn, as the
+   * page shows it; a withdrawn latest note leaves it null.
+   */
+  status_note: { note: string; publishedAt: Date } | null;
 }
 
 export interface UpdateDataRow {
@@ -94,6 +107,20 @@ export interface UpdateDataRow {
   organisation_name: string;
   summary: string;
   published_at: Date;
+}
+
+export interface StatusNoteDataRow {
+  id: number;
+  assignment_id: number;
+  recommendation_ref: string;
+  report_slug: string;
+  organisation_slug: string;
+  organisation_name: string;
+  occasion: string;
+  note: string;
+  published_at: Date;
+  /** No later note (live or withdrawn) exists for the assignment: the page shows this one. */
+  current: boolean;
 }
 
 /** Which part of the register a feed covers. */
@@ -109,6 +136,7 @@ export interface FeedEventRow {
     | 'response'
     | 'update_publication'
     | 'evidence_publication'
+    | 'status_note'
     | 'recommendation_withdrawal'
     | 'assignment_withdrawal';
   id: number;
@@ -116,6 +144,13 @@ export interface FeedEventRow {
   recommendation_ref: string;
   recommendation_title: string | null;
   organisation_name: string | null;
+  /** What the page warns about (see register.caveats.ts); null when not about one addressee. */
+  addressee_confirmed: boolean | null;
+  recommendation_text_status: TextStatus;
+  recommendation_made_on_confirmed: boolean;
+  recommendation_source_number: string | null;
+  report_title: string;
+  note?: string;
   from_status?: AssignmentStatus | null;
   to_status?: AssignmentStatus;
   closure_reason?: ClosureReason | null;
@@ -147,7 +182,17 @@ export function createOpenDataRepository(knex: Knex) {
     knex(`${table} as ${alias}`)
       .join('assignments as a', 'a.id', on)
       .join('recommendations as r', 'r.id', 'a.recommendation_id')
+      .join('reports as rp', 'rp.id', 'r.report_id')
       .join('organisations as o', 'o.id', 'a.organisation_id');
+
+  /** What every feed entry needs to name the recommendation honestly and give its caveats. */
+  const caveatColumns = (withAssignment = true) => [
+    withAssignment ? 'a.addressee_confirmed' : knex.raw('null as addressee_confirmed'),
+    'r.text_status as recommendation_text_status',
+    'r.made_on_confirmed as recommendation_made_on_confirmed',
+    'r.source_number as recommendation_source_number',
+    'rp.title as report_title',
+  ];
 
   return {
     async reports(afterId: number, limit: number): Promise<ReportDataRow[]> {
@@ -204,7 +249,7 @@ export function createOpenDataRepository(knex: Knex) {
     },
 
     async assignments(afterId: number, limit: number): Promise<AssignmentDataRow[]> {
-      return knex('assignments as a')
+      const rows: AssignmentDataRow[] = await knex('assignments as a')
         .join('organisations as o', 'o.id', 'a.organisation_id')
         .join('recommendations as r', 'r.id', 'a.recommendation_id')
         .join('reports as rp', 'rp.id', 'r.report_id')
@@ -244,9 +289,51 @@ export function createOpenDataRepository(knex: Knex) {
           knex.raw(
             `(select coalesce(json_agg(json_build_object('newDueOn', e.requested_due_on, 'grantedOn', e.decided_on) order by e.decided_at, e.id), '[]'::json) from extension_requests e where e.assignment_id = a.id and e.state = 'granted') as granted_extensions`,
           ),
+          'r.text_status as recommendation_text_status',
+          'r.made_on_confirmed as recommendation_made_on_confirmed',
         )
         .orderBy('a.id')
         .limit(limit);
+      if (rows.length === 0) return rows;
+      // The batch's last reviews and current notes, as the public pages work them out
+      // (register.repository.ts): one grouped query each over the batch's id range, which costs a
+      // third of a subquery per row.
+      const range = [rows[0]!.id, rows[rows.length - 1]!.id];
+      const acts = reviewActsSql(NO_END);
+      const [reviews, notes] = await Promise.all([
+        knex
+          .raw(
+            `select acts.assignment_id, max(acts.at) as at from (${acts.sql}) acts
+              where acts.assignment_id between ? and ? group by acts.assignment_id`,
+            [...acts.bindings, ...range],
+          )
+          .then((r: { rows: { assignment_id: number; at: Date }[] }) => r.rows),
+        // The latest note of each; its words and date only while it is not withdrawn.
+        knex
+          .raw(
+            `select distinct on (n.assignment_id) n.assignment_id, n.withdrawn_at is null as live,
+                    n.note, n.published_at
+               from status_notes n where n.assignment_id between ? and ?
+              order by n.assignment_id, n.published_at desc, n.id desc`,
+            range,
+          )
+          .then(
+            (r: {
+              rows: { assignment_id: number; live: boolean; note: string; published_at: Date }[];
+            }) => r.rows,
+          ),
+      ]);
+      const reviewed = new Map(reviews.map((r) => [r.assignment_id, r.at]));
+      const current = new Map(
+        notes
+          .filter((n) => n.live)
+          .map((n) => [n.assignment_id, { note: n.note, publishedAt: n.published_at }]),
+      );
+      for (const row of rows) {
+        row.last_reviewed_at = reviewed.get(row.id) ?? null;
+        row.status_note = current.get(row.id) ?? null;
+      }
+      return rows;
     },
 
     async updates(afterId: number, limit: number): Promise<UpdateDataRow[]> {
@@ -272,6 +359,33 @@ export function createOpenDataRepository(knex: Knex) {
         .limit(limit);
     },
 
+    /** Live status notes (withdrawn ones are left out), in the order they were added. */
+    async statusNotes(afterId: number, limit: number): Promise<StatusNoteDataRow[]> {
+      return knex('status_notes as n')
+        .join('assignments as a', 'a.id', 'n.assignment_id')
+        .join('recommendations as r', 'r.id', 'a.recommendation_id')
+        .join('reports as rp', 'rp.id', 'r.report_id')
+        .join('organisations as o', 'o.id', 'a.organisation_id')
+        .whereNull('n.withdrawn_at')
+        .where('n.id', '>', afterId)
+        .select(
+          'n.id',
+          'a.id as assignment_id',
+          'r.ref as recommendation_ref',
+          'rp.slug as report_slug',
+          'o.slug as organisation_slug',
+          'o.name as organisation_name',
+          'n.occasion',
+          'n.note',
+          'n.published_at',
+          knex.raw(
+            `not exists (select 1 from status_notes m where m.assignment_id = n.assignment_id and (m.published_at > n.published_at or (m.published_at = n.published_at and m.id > n.id))) as current`,
+          ),
+        )
+        .orderBy('n.id')
+        .limit(limit);
+    },
+
     /**
      * The newest `limit` published changes in a scope, newest first: status changes (public
      * fields only: never the note or who made it), responses where the report publishes them,
@@ -290,6 +404,7 @@ export function createOpenDataRepository(knex: Knex) {
           'r.ref as recommendation_ref',
           'r.title as recommendation_title',
           'o.name as organisation_name',
+          ...caveatColumns(),
         ),
         scope,
       )
@@ -321,6 +436,7 @@ export function createOpenDataRepository(knex: Knex) {
             'r.ref as recommendation_ref',
             'r.title as recommendation_title',
             'o.name as organisation_name',
+            ...caveatColumns(),
           ),
         scope,
       )
@@ -335,6 +451,7 @@ export function createOpenDataRepository(knex: Knex) {
           .join('progress_updates as pu', 'pu.id', 'p.progress_update_id')
           .join('assignments as a', 'a.id', 'pu.assignment_id')
           .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('reports as rp', 'rp.id', 'r.report_id')
           .join('organisations as o', 'o.id', 'a.organisation_id')
           .select(
             knex.raw(`'update_publication' as kind`),
@@ -348,6 +465,7 @@ export function createOpenDataRepository(knex: Knex) {
             'r.ref as recommendation_ref',
             'r.title as recommendation_title',
             'o.name as organisation_name',
+            ...caveatColumns(),
           ),
         scope,
       )
@@ -363,6 +481,7 @@ export function createOpenDataRepository(knex: Knex) {
           .join('progress_updates as pu', 'pu.id', 'f.progress_update_id')
           .join('assignments as a', 'a.id', 'pu.assignment_id')
           .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('reports as rp', 'rp.id', 'r.report_id')
           .join('organisations as o', 'o.id', 'a.organisation_id')
           .select(
             knex.raw(`'evidence_publication' as kind`),
@@ -375,6 +494,7 @@ export function createOpenDataRepository(knex: Knex) {
             'r.ref as recommendation_ref',
             'r.title as recommendation_title',
             'o.name as organisation_name',
+            ...caveatColumns(),
           ),
         scope,
       )
@@ -384,9 +504,33 @@ export function createOpenDataRepository(knex: Knex) {
         ])
         .limit(limit);
 
+      // Live notes only: a withdrawn note leaves the feed (its words were withdrawn from public
+      // view); the page says it was withdrawn, and the last-reviewed date moves.
+      const statusNotes = scoped(
+        fromAssignment('status_notes', 'n', 'n.assignment_id')
+          .whereNull('n.withdrawn_at')
+          .select(
+            knex.raw(`'status_note' as kind`),
+            'n.id',
+            'n.published_at as at',
+            'n.note',
+            'r.ref as recommendation_ref',
+            'r.title as recommendation_title',
+            'o.name as organisation_name',
+            ...caveatColumns(),
+          ),
+        scope,
+      )
+        .orderBy([
+          { column: 'n.published_at', order: 'desc' },
+          { column: 'n.id', order: 'desc' },
+        ])
+        .limit(limit);
+
       const assignmentWithdrawals = scoped(
         knex('assignments as a')
           .join('recommendations as r', 'r.id', 'a.recommendation_id')
+          .join('reports as rp', 'rp.id', 'r.report_id')
           .join('organisations as o', 'o.id', 'a.organisation_id')
           .whereNotNull('a.withdrawn_at')
           .select(
@@ -398,6 +542,7 @@ export function createOpenDataRepository(knex: Knex) {
             'r.ref as recommendation_ref',
             'r.title as recommendation_title',
             'o.name as organisation_name',
+            ...caveatColumns(),
           ),
         scope,
       )
@@ -413,6 +558,7 @@ export function createOpenDataRepository(knex: Knex) {
         scope.kind === 'organisation'
           ? Promise.resolve([])
           : knex('recommendations as r')
+              .join('reports as rp', 'rp.id', 'r.report_id')
               .whereNotNull('r.withdrawn_at')
               .modify((q) => {
                 if (scope.kind === 'report') q.where('r.report_id', scope.reportId);
@@ -426,6 +572,7 @@ export function createOpenDataRepository(knex: Knex) {
                 'r.ref as recommendation_ref',
                 'r.title as recommendation_title',
                 knex.raw('null as organisation_name'),
+                ...caveatColumns(false),
               )
               .orderBy([
                 { column: 'r.withdrawn_at', order: 'desc' },
@@ -438,6 +585,7 @@ export function createOpenDataRepository(knex: Knex) {
         responses,
         updatePublications,
         evidencePublications,
+        statusNotes,
         assignmentWithdrawals,
         recommendationWithdrawals,
       ])) as FeedEventRow[][];

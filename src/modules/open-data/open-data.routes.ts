@@ -38,6 +38,10 @@ const DOWNLOAD_ROUTES: Record<DatasetName, Record<DownloadFormat, string>> = {
   },
   assignments: { csv: routes.openData.assignmentsCsv, json: routes.openData.assignmentsJson },
   updates: { csv: routes.openData.updatesCsv, json: routes.openData.updatesJson },
+  'status-notes': {
+    csv: routes.openData.statusNotesCsv,
+    json: routes.openData.statusNotesJson,
+  },
 };
 
 export function createOpenDataRouter(service: OpenDataService, cache: ResponseCache): Router {

@@ -10,7 +10,10 @@ import type { Clock } from '../../shared/clock';
 import { csvRow } from '../../shared/csv';
 import { NotFoundError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
+import { formatLongDate, londonDate } from '../../shared/calendar-date';
 import { CLOSURE_REASON_LABELS, STANCE_LABELS, STATUS_LABELS } from '../register/register.labels';
+import { caveatsOf } from '../register/register.caveats';
+import { pendingTitle } from '../register/register.view-model';
 import { atomFeed, type AtomEntry } from './atom';
 import {
   DATASETS,
@@ -240,7 +243,7 @@ export function createOpenDataService(deps: {
         id: tag(`feed/${found.key}`),
         title: found.title,
         subtitle:
-          'Status changes, formal responses where published, published progress summaries and evidence, and withdrawals.',
+          'Status changes, public status notes, formal responses where published, published progress summaries and evidence, and withdrawals, each with the caveats its page shows.',
         updated: entries[0]?.updated ?? lastModified,
         selfHref: baseUrl + found.selfHref,
         alternateHref: baseUrl + found.pageHref,
@@ -251,13 +254,32 @@ export function createOpenDataService(deps: {
     },
   };
 
+  /**
+   * One feed entry for a published change. Each names the recommendation as the page does (by its
+   * report and number while its text is not public) and ends with the caveats the page shows, in
+   * the page's words (register.caveats.ts); a response's own date caveat is in its sentence.
+   */
   function toEntry(e: FeedEventRow): AtomEntry {
+    const entry = describe(e);
+    const caveats = caveatsOf({
+      organisationName: e.organisation_name,
+      addresseeConfirmed: e.addressee_confirmed,
+      textStatus: e.recommendation_text_status,
+      madeOnConfirmed: e.recommendation_made_on_confirmed,
+    });
+    return caveats.length
+      ? { ...entry, content: `${entry.content}\n\n${caveats.map((c) => c.sentence).join(' ')}` }
+      : entry;
+  }
+
+  function describe(e: FeedEventRow): AtomEntry {
     const about = e.organisation_name
       ? `${e.recommendation_ref} (${e.organisation_name})`
       : e.recommendation_ref;
-    const named = e.recommendation_title
-      ? `${e.recommendation_ref}: ${e.recommendation_title}`
-      : e.recommendation_ref;
+    const title =
+      e.recommendation_title ??
+      pendingTitle(e.report_title, e.recommendation_source_number, e.recommendation_ref);
+    const named = `${e.recommendation_ref}: ${title}`;
     const href = baseUrl + paths.recommendations.show(e.recommendation_ref);
     const base = { updated: e.at, href };
     switch (e.kind) {
@@ -277,10 +299,12 @@ export function createOpenDataService(deps: {
       case 'response': {
         // Version 1 keeps the id entries had before versions were kept, so readers see no repeat.
         const version = e.response_version ?? 1;
+        // Never "responded on" a day that is only when the response was reported.
+        const on = formatLongDate(e.responded_on!);
         const said =
           e.response_date_confirmed === false
-            ? `A response from ${e.organisation_name} was reported on`
-            : `${e.organisation_name} responded on`;
+            ? `A response from ${e.organisation_name} was reported on ${on}; the date of the response itself is not confirmed.`
+            : `${e.organisation_name} responded on ${on}.`;
         const source = e.response_source_url ? `\n\nSource: ${e.response_source_url}` : '';
         return {
           ...base,
@@ -288,7 +312,7 @@ export function createOpenDataService(deps: {
           title: `${about}: ${version === 1 ? 'formal response' : `formal response revised (version ${version})`} (${STANCE_LABELS[e.response_stance!]})`,
           categories: ['response'],
           content:
-            `${named}\n${said} ${e.responded_on}: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd() +
+            `${named}\n${said} Stance: ${STANCE_LABELS[e.response_stance!]}.\n\n${e.response_text ?? ''}`.trimEnd() +
             source,
         };
       }
@@ -328,6 +352,14 @@ export function createOpenDataService(deps: {
               categories: ['evidence'],
               content: `${named}\nEvidence published: ${e.file_name ?? 'a file'}.`,
             };
+      case 'status_note':
+        return {
+          ...base,
+          id: tag(`status-note/${e.id}`),
+          title: `${about}: status note`,
+          categories: ['status-note'],
+          content: `${named}\nThe oversight office’s public status note for ${e.organisation_name}, published on ${formatLongDate(londonDate(e.at))}. Why: ${e.note ?? ''}`,
+        };
       case 'assignment_withdrawal':
         return {
           ...base,

@@ -36,10 +36,8 @@ const MARKERS = {
 };
 const FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")';
 
-const DOWNLOADS = ['reports', 'recommendations', 'assignments', 'updates'].flatMap((d) => [
-  `/data/${d}.csv`,
-  `/data/${d}.json`,
-]);
+const DATASET_NAMES = ['reports', 'recommendations', 'assignments', 'updates', 'status-notes'];
+const DOWNLOADS = DATASET_NAMES.flatMap((d) => [`/data/${d}.csv`, `/data/${d}.json`]);
 
 function csvRecords(text: string): Record<string, string>[] {
   expect(text.startsWith('\uFEFF')).toBe(true);
@@ -537,7 +535,7 @@ describe('open data downloads and feeds', () => {
 
   it('documents every column of every download on /data, with the licence and the feeds', async () => {
     const html = (await get('/data').expect(200)).text;
-    for (const name of ['reports', 'recommendations', 'assignments', 'updates']) {
+    for (const name of DATASET_NAMES) {
       const csv = csvRecords((await get(`/data/${name}.csv`)).text);
       const header = (await get(`/data/${name}.csv`)).text.slice(1).split('\r\n')[0]!.split(',');
       expect(csv.length).toBeGreaterThanOrEqual(0);

@@ -41,6 +41,14 @@ const NOTICES: Record<string, string> = {
 
 const REVIEW_FIELDS = ['decision', 'feedback'];
 
+/** The dates each decision form takes in three boxes (src/shared/date-input.ts). */
+const PANEL_DATES: Record<PanelForm, { name: string; label: string }[]> = {
+  verify: [{ name: 'checkOn', label: 'The date of the sustainment check' }],
+  close: [],
+  reopen: [],
+  confidence: [{ name: 'ratedOn', label: 'The date of the rating' }],
+};
+
 type Values = Record<string, string>;
 
 /** A failed form on the assignment page, handed back to the page through its extension hook. */
@@ -76,7 +84,7 @@ export function oversightAssignmentPanel(service: OversightService): AssignmentP
     };
     if (failed) {
       summary = errorSummary(
-        failed.errors.map((e) => ({ field: `${failed.form}-${e.field}`, message: e.message })),
+        failed.errors.map((e) => ({ ...e, field: `${failed.form}-${e.field}` })),
         PANEL_FIELDS[failed.form].map((f) => `${failed.form}-${f}`),
       );
       if (failed.refusal)
@@ -160,10 +168,12 @@ export function createOversightController(
         req.params.id,
         'There is no assignment with that number, or it is not yours to see.',
       );
-      const dates = readDateFields(req.body, [
-        { name: 'ratedOn', label: 'The date of the rating' },
-      ]);
-      const input = pickFields(dates.body, PANEL_FIELDS[form], ['ratedOn']);
+      const dates = readDateFields(req.body, PANEL_DATES[form]);
+      const input = pickFields(
+        dates.body,
+        PANEL_FIELDS[form],
+        PANEL_DATES[form].map((d) => d.name),
+      );
       const values = Object.fromEntries(PANEL_FIELDS[form].map((f) => [f, asText(input[f])]));
       await attempt(
         async () => {

@@ -579,7 +579,7 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
         throw new ValidationError([
           {
             field: 'checkOn',
-            message: 'The date to check that the change has lasted must be in the future',
+            message: 'The date of the sustainment check must be in the future',
           },
         ]);
       return transition(

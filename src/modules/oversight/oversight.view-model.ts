@@ -185,6 +185,7 @@ export function panelView(
       show: status === 'awaiting_verification' || failed?.form === 'verify',
       action: paths.oversight.verification(id),
       values: values('verify', { note: '', checkOn: '' }),
+      checkHint: `A day after today (${formatLongDate(panel.today)}) to check that the change has lasted. It will appear in the workspace and in reminders when it is due. For example, 30 6 ${Number(panel.today.slice(0, 4)) + 1}.`,
     },
     close: {
       show: open || failed?.form === 'close',

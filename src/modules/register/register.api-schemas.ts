@@ -16,6 +16,7 @@ import {
 import { LEGAL_BASES } from '../deadlines/deadlines.rules';
 import { StringEnum } from '../../shared/validation';
 import { pageOf } from '../../shared/api/pagination';
+import { CAVEAT_CODES } from './register.caveats';
 
 const closed = <T extends Record<string, TSchema>>(properties: T, description?: string) =>
   Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -61,7 +62,17 @@ export const AssignmentSchema = closed(
       name: Type.String(),
       kind: StringEnum(ORGANISATION_KINDS),
     }),
-    recommendation: closed({ ref: Type.String(), title: Nullable(Type.String()) }),
+    recommendation: closed({
+      ref: Type.String(),
+      title: Nullable(Type.String()),
+      textStatus: StringEnum(TEXT_STATUSES, {
+        description:
+          'verified (checked against the source), summary (our own summary) or pending (not yet public)',
+      }),
+      madeOnConfirmed: Type.Boolean({
+        description: 'False when the date made is not confirmed and the report’s date is used',
+      }),
+    }),
     addresseeConfirmed: Type.Boolean({
       description: 'False when no public source confirms this organisation was addressed',
     }),
@@ -101,6 +112,16 @@ export const AssignmentSchema = closed(
         },
         'The public status note: why it stands where it does',
       ),
+    ),
+    caveats: Type.Array(
+      closed({
+        code: StringEnum(CAVEAT_CODES),
+        text: Type.String({ description: 'The caveat in the words the page and open data use' }),
+      }),
+      {
+        description:
+          'What the public page warns about this assignment, in this order: an addressee not confirmed by public sources, a response date that is only the day it was reported, a text that is our summary or not yet public, a date made that is assumed from the report. Empty when there is nothing to warn about.',
+      },
     ),
   },
   'One recommendation addressed to one organisation',

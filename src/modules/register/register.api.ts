@@ -36,6 +36,7 @@ import {
   ReportSchema,
 } from './register.api-schemas';
 import { DEADLINE_RULES } from '../deadlines/deadlines.rules';
+import { caveatsOf } from './register.caveats';
 
 export function presentReport(r: ReportSummary) {
   return {
@@ -69,7 +70,12 @@ export function presentAssignment(a: AssignmentSummary) {
       name: a.organisation.name,
       kind: a.organisation.kind,
     },
-    recommendation: { ref: a.recommendation.ref, title: a.recommendation.title },
+    recommendation: {
+      ref: a.recommendation.ref,
+      title: a.recommendation.title,
+      textStatus: a.recommendation.textStatus,
+      madeOnConfirmed: a.recommendation.madeOnConfirmed,
+    },
     addresseeConfirmed: a.addresseeConfirmed,
     status: a.status,
     closureReason: a.closureReason,
@@ -84,6 +90,16 @@ export function presentAssignment(a: AssignmentSummary) {
     withdrawn: a.withdrawn,
     lastReviewedOn: a.reviewedOn,
     statusNote: a.statusNote,
+    // The page's caveats, each with a stable code and the words the page and open data use.
+    caveats: caveatsOf({
+      organisationName: a.organisation.name,
+      addresseeConfirmed: a.addresseeConfirmed,
+      textStatus: a.recommendation.textStatus,
+      madeOnConfirmed: a.recommendation.madeOnConfirmed,
+      // The date `response` states: the current version's own, as the page shows it.
+      respondedOn: a.response?.respondedOn ?? null,
+      responseDateConfirmed: a.response?.dateConfirmed ?? null,
+    }).map(({ code, text }) => ({ code, text })),
   };
 }
 

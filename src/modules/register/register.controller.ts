@@ -4,7 +4,7 @@ import type { ProgressMonth } from '../dashboards/dashboards.service';
 import { progressPeriodFor, progressView } from '../dashboards/dashboards.view-model';
 import { headlineNotes, headlineSentence, overviewView } from './register.overview.view-model';
 import { check, compileText } from '../../shared/validation';
-import { datePartsFrom, parseDateInput } from '../../shared/date-input';
+import { readDateFields } from '../../shared/date-input';
 import { paths, withQuery } from '../../shared/paths';
 import { ValidationError } from '../../shared/errors';
 import { compareDates, isCalendarDate, type CalendarDate } from '../../shared/calendar-date';
@@ -41,18 +41,13 @@ const validateSuggestionQuery = compileText<OrganisationSuggestionQuery>(
  * what is wanted. Absent: null (the record as it stands now).
  */
 export function asOfParam(req: Request, today: CalendarDate): CalendarDate | null {
-  // The form sends three boxes (as_of-day, -month, -year); links and the API send as_of=YYYY-MM-DD.
-  const parts = datePartsFrom(req.query, 'as_of');
-  if (parts) {
-    const outcome = parseDateInput(parts, {
-      label: 'The date to show the record on',
-      notAfter: today,
-    });
-    if (outcome.kind === 'error')
-      throw new ValidationError([{ field: 'as_of', message: outcome.message }]);
-    return outcome.kind === 'date' ? outcome.date : null;
-  }
-  const raw = req.query.as_of;
+  // The form sends three boxes (as_of-day, -month, -year), read into as_of; links and the API send
+  // as_of=YYYY-MM-DD, checked below.
+  const dates = readDateFields(req.query, [
+    { name: 'as_of', label: 'The date to show the record on', notAfter: today },
+  ]);
+  if (dates.errors.length) throw new ValidationError(dates.errors);
+  const raw = dates.body.as_of;
   // The date box on each page, submitted empty, asks for today's record.
   if (raw === undefined || raw === '') return null;
   if (typeof raw !== 'string' || !isCalendarDate(raw))

@@ -133,12 +133,14 @@ describe('the overview headline', () => {
       const header = csv.split(/\r?\n/)[0]!.split(',');
       expect(header).toContain('caveats');
       expect(csv).toContain(
-        'response date is when it was reported; the date of the response itself is not confirmed',
+        'response date is the day it was reported (the date of the response itself is not confirmed)',
       );
       expect(csv).toContain('addressee not confirmed by public sources');
       const feed = (await request(app).get('/data/feed.atom').expect(200)).text;
-      expect(feed).toContain('A response from South Yorkshire Police was reported on 2022-04-20');
-      expect(feed).not.toContain('South Yorkshire Police responded on 2022-04-20');
+      expect(feed).toContain(
+        'A response from South Yorkshire Police was reported on 20 April 2022; the date of the response itself is not confirmed.',
+      );
+      expect(feed).not.toContain('South Yorkshire Police responded on 20 April 2022');
     });
 
     it('lists each organisation with what is addressed to it and its overdue responses', async () => {

@@ -50,6 +50,7 @@ export interface AssignmentDetailRow extends AssignmentRow {
   recommendation_title: string | null;
   recommendation_text_status: RecommendationRow['text_status'];
   recommendation_made_on: CalendarDate | null;
+  recommendation_made_on_confirmed: boolean;
   recommendation_implement_by: CalendarDate | null;
   report_slug: string;
   report_title: string;
@@ -183,7 +184,7 @@ const recommendationsAtBindings = (at: AsOf) => [at.end, at.end, at.end, at.end,
  * withdrew. Only the instant leaves the database here, never the words of a private act: the
  * public pages say when the office last looked, not what it privately wrote (ADR 0013).
  */
-function reviewActsSql(end: Date): { sql: string; bindings: Date[] } {
+export function reviewActsSql(end: Date): { sql: string; bindings: Date[] } {
   const parts = [
     `select c.assignment_id, c.changed_at as at from assignment_status_changes c
       where c.event in ('verify', 'close', 'reopen', 'return_update') and c.changed_at < ?`,
@@ -282,6 +283,7 @@ function buildRegisterReads(knex: Knex, asOf: AsOf | null, evidenceStore: Eviden
         'r.title as recommendation_title',
         'r.text_status as recommendation_text_status',
         'r.made_on as recommendation_made_on',
+        'r.made_on_confirmed as recommendation_made_on_confirmed',
         'r.implement_by as recommendation_implement_by',
         'rp.slug as report_slug',
         'rp.title as report_title',

@@ -101,7 +101,12 @@ export interface AssignmentSummary {
   closureReason: ClosureReason | null;
   addresseeConfirmed: boolean;
   organisation: { slug: string; name: string; kind: OrganisationKind };
-  recommendation: { ref: string; title: string | null; textStatus: TextStatus };
+  recommendation: {
+    ref: string;
+    title: string | null;
+    textStatus: TextStatus;
+    madeOnConfirmed: boolean;
+  };
   report: { slug: string; title: string };
   /**
    * The version current on the day of the record, with its own date and source, and the earlier
@@ -438,6 +443,7 @@ export function createRegisterService(deps: {
         ref: row.recommendation_ref,
         title: row.recommendation_title,
         textStatus: row.recommendation_text_status,
+        madeOnConfirmed: row.recommendation_made_on_confirmed,
       },
       report: { slug: row.report_slug, title: row.report_title },
       response: currentResponse(row, late),

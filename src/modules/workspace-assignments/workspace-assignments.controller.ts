@@ -85,7 +85,7 @@ function options<T extends string>(
 
 /** The prefixed field errors for one form, and the summary that links to them. */
 function summaryFor(form: FormName, errors: FieldError[], refusal?: string) {
-  const prefixed = errors.map((e) => ({ field: `${form}-${e.field}`, message: e.message }));
+  const prefixed = errors.map((e) => ({ ...e, field: `${form}-${e.field}` }));
   const summary = errorSummary(
     prefixed,
     FIELDS[form].map((f) => `${form}-${f}`),

@@ -9,9 +9,15 @@
  * path must read the body with readMultipart (src/shared/multipart.ts), which checks the token with
  * `verifyCsrfToken` before it accepts any file bytes. Failing closed: a multipart POST to any other
  * route is refused here, even one that reads no body.
+ *
+ * A refused form post normally ends as a 403 page. `recoverStaleForm` lets a form that people may
+ * spend a long time writing (the public feedback form) answer instead with the form again, their
+ * words kept and a fresh token, so that a session that expired while they wrote costs them nothing.
+ * It is an error handler: it runs only after this middleware has refused the post, in place of
+ * the route, so the stale post itself can never write anything.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError } from '../errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -56,3 +62,25 @@ export const csrfProtection: RequestHandler = (req, _res, next) => {
     return next(new CsrfError());
   next();
 };
+
+/**
+ * Answers a refused urlencoded POST that `match`es with `recover` (which re-renders the form from
+ * `req.body`, with a fresh session and token, and must store nothing); any other error, and a
+ * multipart post (whose body was never read), goes on to the error handler as before.
+ */
+export function recoverStaleForm(
+  match: (req: Request) => boolean,
+  recover: (req: Request, res: Response) => Promise<void>,
+): ErrorRequestHandler {
+  return async (err, req, res, next) => {
+    if (
+      !(err instanceof CsrfError) ||
+      req.method !== 'POST' ||
+      !req.is('application/x-www-form-urlencoded') ||
+      !match(req)
+    )
+      return next(err);
+    req.log.info({ status: 200 }, 'Form refused for its session or token; given back unsent');
+    await recover(req, res);
+  };
+}

@@ -90,13 +90,24 @@ describe('anonymous requests and the session table', () => {
     ).toEqual([{ n: 1 }]);
   });
 
-  it('refuses a post whose token is not its anonymous session', async () => {
+  it('refuses a post whose token is not its anonymous session (the feedback form comes back, unsent)', async () => {
     const agent = request.agent(built.app);
-    await agent.get(`/recommendations/${rec.ref}/feedback`).expect(200);
-    await agent
+    const form = await agent.get(`/recommendations/${rec.ref}/feedback`).expect(200);
+    const count = async () =>
+      Number((await db.knex('feedback_messages').count('* as n').first())?.n ?? 0);
+    const before = await count();
+    const back = await agent
       .post(`/recommendations/${rec.ref}/feedback`)
       .type('form')
       .send({ _csrf: 'not-the-token', message: 'Hello' })
+      .expect(200);
+    expect(back.text).toContain('Your message has not been sent yet');
+    expect(csrfFrom(back.text)).toBe(csrfFrom(form.text));
+    expect(await count()).toBe(before);
+    await agent
+      .post('/sign-in')
+      .type('form')
+      .send({ _csrf: 'not-the-token', email: 'a@example.test', password: 'x' })
       .expect(403);
   });
 });

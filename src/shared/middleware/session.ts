@@ -8,6 +8,7 @@
  * cookie. The anonymous session is read only for a form post, or by `ensureSession` when a page
  * shows a form that needs its token.
  */
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config';
 import {
@@ -32,37 +33,46 @@ export function isSignedOutRequest(req: Request, config: Config): boolean {
   return token === undefined || isAnonymousSessionToken(token);
 }
 
+/**
+ * One cookie's value from a Cookie header, parsed by the `cookie` package. A value whose
+ * percent-encoding is malformed reads as no cookie (no session), never as an error or as the raw
+ * text.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined; // malformed percent-encoding: no session, not an error
-      }
-    }
+  return parseCookie(header, { decode: decodeOrNothing })[name];
+}
+
+function decodeOrNothing(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
   }
-  return undefined;
+}
+
+/**
+ * The session cookie's attributes: HttpOnly, SameSite=Lax, Path=/, Secure behind https (where the
+ * name carries the __Host- prefix), no Domain, and no Expires or Max-Age: it ends with the browser
+ * session and the server enforces the time limits.
+ */
+function sessionCookieHeader(config: Config, value: string, expires?: Date): string {
+  return stringifySetCookie(config.session.cookieName, value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.session.secureCookie,
+    path: '/',
+    expires,
+  });
 }
 
 export function setSessionCookie(res: Response, config: Config, token: string): void {
-  res.cookie(config.session.cookieName, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.session.secureCookie,
-    path: '/',
-  });
+  res.append('Set-Cookie', sessionCookieHeader(config, token));
 }
 
+/** Tells the browser to drop the cookie: an empty value that expired at the epoch. */
 export function clearSessionCookie(res: Response, config: Config): void {
-  res.clearCookie(config.session.cookieName, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.session.secureCookie,
-    path: '/',
-  });
+  res.append('Set-Cookie', sessionCookieHeader(config, '', new Date(0)));
 }
 
 export function sessionMiddleware(sessions: SessionService, config: Config): RequestHandler {

@@ -1,11 +1,12 @@
 /** The Handlebars helpers, one per file. Handlebars passes an options object last; each helper ignores extras. */
-import { dateParts } from './date-parts';
+import { dateBoxes } from './date-boxes';
 import { eq } from './eq';
 import { formatDate } from './format-date';
 import { plural } from './plural';
 
 export const viewHelpers = {
-  dateParts: (value: unknown) => dateParts(value),
+  dateBoxes: (name: unknown, id: unknown, value: unknown, error: unknown) =>
+    dateBoxes(name, id, value, error),
   eq,
   formatDate: (value: unknown, style: unknown) =>
     formatDate(value, typeof style === 'string' ? style : undefined),
