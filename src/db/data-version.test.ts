@@ -117,6 +117,63 @@ describe('the data version', () => {
     expect((await after).public.version).toBe(before + 1);
   });
 
+  /** How many times `action` asked the database for the versions. */
+  async function versionStatements(action: () => Promise<unknown>): Promise<number> {
+    let n = 0;
+    const count = (q: { sql?: string }) => {
+      if (q.sql?.includes('from data_versions')) n += 1;
+    };
+    db.knex.on('query', count);
+    try {
+      await action();
+    } finally {
+      db.knex.off('query', count);
+    }
+    return n;
+  }
+
+  (usingServerDatabase ? it.skip : it)(
+    'on the embedded database, which no other process can write, a read is kept until this process sends a statement that could change data',
+    async () => {
+      const before = (await read()).public.version;
+      expect(await versionStatements(async () => Promise.all([read(), read(), read()]))).toBe(0);
+      // Reading other tables changes nothing.
+      await db.knex('reports').select('id').limit(1);
+      expect(await versionStatements(() => read())).toBe(0);
+      await createReport(db.knex);
+      let seen = 0;
+      expect(await versionStatements(async () => (seen = (await read()).public.version))).toBe(1);
+      expect(seen).toBe(before + 1);
+      expect(await versionStatements(() => read())).toBe(0);
+      // A read waiting for the connection while a transaction commits is not kept.
+      const trx = await db.knex.transaction();
+      await createReport(trx);
+      const during = read();
+      await trx.commit();
+      await during;
+      expect((await read()).public.version).toBe(before + 2);
+      // A rolled-back write changes nothing, but the next read asks again.
+      const rolled = await db.knex.transaction();
+      await createReport(rolled);
+      await rolled.rollback();
+      expect(await versionStatements(() => read())).toBe(1);
+      expect((await read()).public.version).toBe(before + 2);
+    },
+  );
+
+  (usingServerDatabase ? it : it.skip)(
+    'on a server database, which other instances write, every read asks the database',
+    async () => {
+      expect(
+        await versionStatements(async () => {
+          await read();
+          await read();
+          await read();
+        }),
+      ).toBe(3);
+    },
+  );
+
   (usingServerDatabase ? it : it.skip)(
     'writers committing different scopes in opposite orders, at once, do not deadlock',
     async () => {

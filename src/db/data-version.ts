@@ -17,6 +17,7 @@
  * `attachDataVersion` in its migration.
  */
 import type { Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
 
 export const DATA_VERSION_SCOPES = ['public', 'workspace'] as const;
 export type DataVersionScope = (typeof DATA_VERSION_SCOPES)[number];
@@ -68,6 +69,8 @@ export interface DataVersion {
 
 export type DataVersions = Record<DataVersionScope, DataVersion>;
 
+const READ_SQL = 'select scope, version, changed_at from data_versions';
+
 /**
  * Reads the data versions, one small statement per read. Reads asked for while a statement is
  * running wait for the next one, which starts only after they were asked for: so under load many
@@ -78,14 +81,33 @@ export function createDataVersionReader(knex: Knex) {
   let running: Promise<DataVersions> | null = null;
   let queued: Promise<DataVersions> | null = null;
 
+  // The embedded database is open in this process alone (PGlite; see knex.ts), so its version can
+  // change only through a statement this process sends. There a read stays good until this
+  // process sends a statement that could change data: anything but a SELECT (an INSERT, UPDATE,
+  // DELETE, TRUNCATE, a COMMIT, DDL; no function that writes is ever called from a SELECT here, the
+  // only functions that write are triggers). Reading it again would cost a turn on PGlite's single
+  // thread for every request. A read is kept only if no such statement was sent while it ran; the
+  // embedded database has one connection and runs statements in the order sent, so a read sent
+  // after a COMMIT sees that commit. A server database is shared by other instances and is read
+  // every time.
+  const singleProcess = knex.client instanceof ClientPgLite;
+  let changes = 0;
+  let kept: { versions: DataVersions; changes: number } | null = null;
+  if (singleProcess)
+    knex.on('query', (query: { sql?: string }) => {
+      if (!/^\s*select\b/i.test(query.sql ?? '')) changes += 1;
+    });
+
   async function readNow(): Promise<DataVersions> {
+    const before = changes;
     const result = await knex.raw<{
       rows: { scope: DataVersionScope; version: number | string; changed_at: Date | string }[];
-    }>('select scope, version, changed_at from data_versions');
+    }>(READ_SQL);
     const out = {} as DataVersions;
     for (const scope of DATA_VERSION_SCOPES) out[scope] = { version: 0, changedAt: new Date(0) };
     for (const row of result.rows)
       out[row.scope] = { version: Number(row.version), changedAt: new Date(row.changed_at) };
+    if (singleProcess && changes === before) kept = { versions: out, changes };
     return out;
   }
 
@@ -102,6 +124,7 @@ export function createDataVersionReader(knex: Knex) {
   return {
     /** The current versions of every scope. */
     read(): Promise<DataVersions> {
+      if (kept && kept.changes === changes) return Promise.resolve(kept.versions);
       if (!running) return start();
       // A statement is already running: it may have started before this request arrived, so
       // wait for it and then share the next one.

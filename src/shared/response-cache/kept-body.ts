@@ -13,9 +13,13 @@ import type { DataVersionScope } from '../../db/data-version';
 import type { VersionMemo } from './version-memo';
 
 interface KeptBody {
-  html: string;
+  /** The body's HTML, encoded once. */
+  bytes: Buffer;
   layout: Record<string, unknown>;
 }
+
+/** Where the body goes in the rendered layout (split there, so the body is never copied into it). */
+const BODY_MARK = '<!--kept-body:2c4f9d-->';
 
 export async function renderKeptBody(
   req: Request,
@@ -35,11 +39,24 @@ export async function renderKeptBody(
       ),
     );
     const { pageTitle, breadcrumbs } = locals;
-    return { html, layout: { pageTitle, breadcrumbs } };
+    return { bytes: Buffer.from(html), layout: { pageTitle, breadcrumbs } };
   };
   const key = `body|${day}|${req.user?.role ?? 'none'}|${req.originalUrl}`;
   const kept = memo ? await memo.get(scope, key, render) : await render();
-  res.render('shared/kept-body', { ...kept.layout, keptBody: kept.html });
+  // Only the layout (this visitor's header and sign-out token) is rendered per request; the kept
+  // bytes go between its two halves as they are.
+  const page = await new Promise<string>((resolve, reject) =>
+    res.render('shared/kept-body', { ...kept.layout, keptBody: BODY_MARK }, (err, out) =>
+      err ? reject(err) : resolve(out),
+    ),
+  );
+  const at = page.indexOf(BODY_MARK);
+  const body = Buffer.concat([
+    Buffer.from(page.slice(0, at)),
+    kept.bytes,
+    Buffer.from(page.slice(at + BODY_MARK.length)),
+  ]);
+  res.type('html').send(body);
 }
 
 /**
