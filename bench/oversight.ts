@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CalendarDate } from '../src/shared/calendar-date';
-import { hashToken, newTokenValue } from '../src/modules/api-tokens/api-tokens.service';
+import { hashToken, newTokenValue } from '../src/modules/accounts/api-tokens.service';
 
 export interface BenchCredentials {
   cookie: string;

@@ -21,7 +21,7 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { systemClock } from '../src/shared/clock';
 import { PROJECT_ROOT } from '../src/shared/project-root';
-import { fileEvidenceStore } from '../src/modules/progress-updates/evidence.store';
+import { fileEvidenceStore } from '../src/modules/assignments/evidence.store';
 
 interface Statement {
   count: number;

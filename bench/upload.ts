@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { openEmbeddedDatabase, openServerDatabase } from '../src/db/knex';
-import { fileEvidenceStore } from '../src/modules/progress-updates/evidence.store';
+import { fileEvidenceStore } from '../src/modules/assignments/evidence.store';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { buildServices } from '../src/services';

@@ -7,8 +7,8 @@ import pg from 'pg';
 import { type Database, openEmbeddedDatabase, openServerDatabase } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
-import { statutoryDueDate } from '../src/modules/deadlines/deadlines';
-import type { LegalBasis } from '../src/modules/deadlines/deadlines.rules';
+import { statutoryDueDate } from '../src/modules/assignments/deadlines';
+import type { LegalBasis } from '../src/modules/assignments/deadlines.rules';
 import { type DemoSummary, seedDemo } from './demo';
 
 const SERVER = 'postgres://postgres@127.0.0.1:5432/';

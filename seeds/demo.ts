@@ -8,8 +8,8 @@
  * database, whatever ids it hands out.
  */
 import type { Knex } from 'knex';
-import { dutyFallsOn, statutoryDueDate } from '../src/modules/deadlines/deadlines';
-import type { LegalBasis } from '../src/modules/deadlines/deadlines.rules';
+import { dutyFallsOn, statutoryDueDate } from '../src/modules/assignments/deadlines';
+import type { LegalBasis } from '../src/modules/assignments/deadlines.rules';
 import {
   type CalendarDate,
   addDays,

@@ -4,7 +4,7 @@
  * supports it. References LIN-01 to LIN-12 are the tracker's own numbering, not the IOPC's.
  */
 import type { OrganisationKind, ResponseStance, TextStatus } from '../src/db/tables';
-import type { LegalBasis } from '../src/modules/deadlines/deadlines.rules';
+import type { LegalBasis } from '../src/modules/assignments/deadlines.rules';
 
 const IOPC_LINDEN_PAGE =
   'https://www.policeconduct.gov.uk/our-work/learning/operation-linden-recommendations-south-yorkshire-police-and-college-policing';

@@ -1,5 +1,5 @@
-import { statutoryDueDate } from '../src/modules/deadlines/deadlines';
-import { verifyAuditChain } from '../src/modules/audit/audit.repository';
+import { statutoryDueDate } from '../src/modules/assignments/deadlines';
+import { verifyAuditChain } from '../src/modules/operations/audit.repository';
 import { createTestDatabase, type TestDatabase } from '../test/db';
 import { applyLindenSeed } from './operation-linden';
 

@@ -15,36 +15,36 @@ import { errorHandler, notFoundHandler } from './shared/middleware/error-handler
 import { paths } from './shared/paths';
 import { guardBody, guardUrl, verifyFormBody } from './shared/middleware/input-guard';
 import { createHealthRouter } from './modules/operations/health.routes';
-import { createRegisterRouter } from './modules/register/register.routes';
+import { createRegisterRouter } from './modules/public-record/register.routes';
 import { createApiRoutes } from './modules/api/api.routes';
-import { createStaticPagesRouter } from './modules/static-pages/static-pages.routes';
-import { pageMetadata } from './modules/static-pages/page-metadata';
+import { createStaticPagesRouter } from './modules/public-record/static-pages.routes';
+import { pageMetadata } from './modules/public-record/page-metadata';
 import { createAccountsRouter } from './modules/accounts/accounts.routes';
 import { createAccountRouter, enrolmentGate } from './modules/accounts/account.routes';
-import { createWorkspaceRouter } from './modules/workspace/workspace.routes';
+import { createWorkspaceRouter } from './modules/accounts/workspace.routes';
 import { createOneTimeLinksRouter } from './modules/accounts/one-time-links.routes';
-import { createUsersRouter } from './modules/admin/users.routes';
-import { createRegisterAdminRouter } from './modules/register-admin/register-admin.routes';
-import { createApiTokensRouter } from './modules/api-tokens/api-tokens.routes';
-import { createImportRouter } from './modules/import/import.routes';
-import { createProgressUpdatesRouter } from './modules/progress-updates/progress-updates.routes';
+import { createUsersRouter } from './modules/accounts/users.routes';
+import { createRegisterAdminRouter } from './modules/register/register-admin.routes';
+import { createApiTokensRouter } from './modules/accounts/api-tokens.routes';
+import { createImportRouter } from './modules/register/import.routes';
+import { createProgressUpdatesRouter } from './modules/assignments/progress-updates.routes';
 import { sessionMiddleware } from './shared/middleware/session';
-import { createDashboardsRouter } from './modules/dashboards/dashboards.routes';
-import { createBoardPackRouter } from './modules/board-pack/board-pack.routes';
+import { createDashboardsRouter } from './modules/oversight/dashboards.routes';
+import { createBoardPackRouter } from './modules/oversight/board-pack.routes';
 import { csrfProtection } from './shared/middleware/csrf';
-import { createWorkspaceAssignmentsRouter } from './modules/workspace-assignments/workspace-assignments.routes';
-import { createOversightRouter } from './modules/oversight/oversight.routes';
-import { createAssignmentDeadlinesRouter } from './modules/assignment-deadlines/assignment-deadlines.routes';
-import { oversightAssignmentPanel } from './modules/oversight/oversight.controller';
-import { createPublicationRouter } from './modules/publication/publication.routes';
-import { createOpenDataRouter, openDataPageLinks } from './modules/open-data/open-data.routes';
+import { createWorkspaceAssignmentsRouter } from './modules/assignments/responses.routes';
+import { createOversightRouter } from './modules/assignments/decisions.routes';
+import { createAssignmentDeadlinesRouter } from './modules/assignments/deadline-settings.routes';
+import { oversightAssignmentPanel } from './modules/assignments/decisions.controller';
+import { createPublicationRouter } from './modules/public-record/publication.routes';
+import { createOpenDataRouter, openDataPageLinks } from './modules/public-record/open-data.routes';
 import {
   createFeedbackRouter,
   feedbackPageLinks,
   recoverStaleFeedback,
-} from './modules/feedback/feedback.routes';
+} from './modules/public-record/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
-import { createAuditRouter } from './modules/audit/audit.routes';
+import { createAuditRouter } from './modules/operations/audit.routes';
 import { oneConnectionPerRequest } from './db/request-connections';
 import './shared/express-augment';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
-import { DEFAULT_SUPPORT_SERVICES } from './modules/feedback/support-services';
+import { DEFAULT_SUPPORT_SERVICES } from './modules/public-record/support-services';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {

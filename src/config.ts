@@ -11,7 +11,7 @@ import {
   DEFAULT_SUPPORT_SERVICES,
   parseSupportServices,
   type SupportService,
-} from './modules/feedback/support-services';
+} from './modules/public-record/support-services';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { fileEvidenceStore } from './modules/progress-updates/evidence.store';
+import { fileEvidenceStore } from './modules/assignments/evidence.store';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { createApp } from './app';

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { buildServices } from '../src/services';
 import { fixedClock } from '../src/shared/clock';
-import type { EvidenceStore } from '../src/modules/progress-updates/evidence.store';
+import type { EvidenceStore } from '../src/modules/assignments/evidence.store';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {

@@ -12,7 +12,7 @@ import request from 'supertest';
 import { applyLindenSeed } from '../seeds/operation-linden';
 import { sealSecret } from '../src/shared/secret-box';
 import { generateTotpSecret } from '../src/modules/accounts/totp';
-import { recordAudit } from '../src/modules/audit/audit.repository';
+import { recordAudit } from '../src/modules/operations/audit.repository';
 import { buildTestApp } from './app';
 import { createUser, startSession } from './auth';
 import { createTestDatabase, usingServerDatabase, type TestDatabase } from './db';

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import type { Role } from '../src/modules/accounts/accounts.types';
 import { createPasswordHasher, TEST_SCRYPT_PARAMS } from '../src/modules/accounts/password';
-import { hashToken, newTokenValue } from '../src/modules/api-tokens/api-tokens.service';
+import { hashToken, newTokenValue } from '../src/modules/accounts/api-tokens.service';
 import { generateTotpSecret } from '../src/modules/accounts/totp';
 import { sealSecret } from '../src/shared/secret-box';
 import type { buildServices } from '../src/services';

@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { prepareDatabase } from '../src/startup';
 import type { Database } from '../src/db/knex';
-import { recordAudit, verifyAuditChain } from '../src/modules/audit/audit.repository';
+import { recordAudit, verifyAuditChain } from '../src/modules/operations/audit.repository';
 import { buildTestApp } from './app';
 import { createUser, signIn } from './auth';
 import { createServerDatabase, dropServerDatabase, usingServerDatabase } from './db';

@@ -14,7 +14,7 @@ import { applyLindenSeed } from '../seeds/operation-linden';
 import { openEmbeddedDatabase, openServerDatabase, type Database } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
-import { recordAudit } from '../src/modules/audit/audit.repository';
+import { recordAudit } from '../src/modules/operations/audit.repository';
 import { buildTestApp } from './app';
 import { createUser, signIn, type TestUser } from './auth';
 import { createServerDatabase, dropServerDatabase, usingServerDatabase } from './db';

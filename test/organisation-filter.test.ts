@@ -24,7 +24,7 @@ import {
   createRecommendation,
   createReport,
 } from './factories';
-import { DATALIST_ALL_MAX } from '../src/modules/register/register.organisation-filter';
+import { DATALIST_ALL_MAX } from '../src/modules/public-record/register.organisation-filter';
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const HARBOURS = DATALIST_ALL_MAX + 10;

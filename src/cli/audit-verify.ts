@@ -9,7 +9,7 @@
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/knex';
-import { createAuditTrailService } from '../modules/audit/audit-trail.service';
+import { createAuditTrailService } from '../modules/operations/audit-trail.service';
 import { systemClock } from '../shared/clock';
 
 const USAGE = 'usage: npm run audit:verify [-- --checkpoint <event id>:<64 hex digits> ...]';

@@ -21,10 +21,10 @@ import {
   createImportService,
   type ImportActor,
   type ImportPlan,
-} from '../modules/import/import.service';
-import { describeBytes } from '../modules/import/import.parse';
-import { describeLocation } from '../modules/import/import.view-model';
-import type { ImportError, ImportFormat } from '../modules/import/import.schemas';
+} from '../modules/register/import.service';
+import { describeBytes } from '../modules/register/import.parse';
+import { describeLocation } from '../modules/register/import.view-model';
+import type { ImportError, ImportFormat } from '../modules/register/import.schemas';
 
 const USAGE = 'usage: npm run import -- <file.csv|file.json> [--dry-run]';
 

@@ -7,7 +7,7 @@
  * its stored ids and hashes and is then verified. Sequences are set past the highest ids.
  */
 import type { Knex } from 'knex';
-import { verifyAuditChain } from '../modules/audit/audit.repository';
+import { verifyAuditChain } from '../modules/operations/audit.repository';
 import { MIGRATIONS } from '../../migrations';
 
 /** knex's own tables are not data: the target's come from running the migrations. */

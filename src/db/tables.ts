@@ -3,7 +3,7 @@
  * camelCase shapes the services use.
  */
 import type { CalendarDate } from '../shared/calendar-date';
-import type { LegalBasis } from '../modules/deadlines/deadlines.rules';
+import type { LegalBasis } from '../modules/assignments/deadlines.rules';
 
 export const ORGANISATION_KINDS = [
   'police_force',
@@ -100,7 +100,7 @@ export interface AssignmentRow {
   responded_on: CalendarDate | null;
   response_date_confirmed: boolean;
   response_source_url: string | null;
-  /** An administrator's override of the response clock (see src/modules/deadlines). */
+  /** An administrator's override of the response clock (see src/modules/assignments/deadlines.ts). */
   clock_override: 'statutory' | 'none' | 'date' | null;
   clock_override_due_on: CalendarDate | null;
   /** The date the addressee committed to implement by (history in assignment_committed_dates). */

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createUser, csrfFrom, signIn, TEST_PASSWORD, type TestUser } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
-import { verifyAuditChain } from '../audit/audit.repository';
+import { verifyAuditChain } from '../operations/audit.repository';
 import { PASSWORD_PROBLEMS } from './password';
 import { hashRecoveryCode, normaliseRecoveryCode } from './recovery-codes';
 import { totpCode } from './totp';

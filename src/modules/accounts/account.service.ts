@@ -17,7 +17,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { FieldError } from '../../shared/errors';
 import { openSecret, sealSecret } from '../../shared/secret-box';
-import { recordAudit, userActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../operations/audit.repository';
 import { emailKey, type AccountsRepository, type UserRow } from './accounts.repository';
 import {
   ROLES_REQUIRING_TWO_FACTOR,

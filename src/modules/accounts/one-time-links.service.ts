@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { recordAudit, SYSTEM_ACTOR, userActor } from '../audit/audit.repository';
+import { recordAudit, SYSTEM_ACTOR, userActor } from '../operations/audit.repository';
 import { emailKey, type UserRow } from './accounts.repository';
 import type { RequestContext, Role } from './accounts.types';
 import { checkPasswordPolicy, type PasswordHasher } from './password';

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { openSecret } from '../../shared/secret-box';
-import { recordAudit, userActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../operations/audit.repository';
 import {
   ROLES_REQUIRING_TWO_FACTOR,
   type CurrentUser,

@@ -11,8 +11,8 @@
  */
 import { formatLongDate, type CalendarDate } from '../../shared/calendar-date';
 import type { TextStatus } from '../../db/tables';
-import { CAVEAT_TEXT } from '../register/register.caveats';
-import { pendingTitle } from '../register/register.view-model';
+import { CAVEAT_TEXT } from '../public-record/register.caveats';
+import { pendingTitle } from '../public-record/register.view-model';
 
 export interface RecommendationNaming {
   ref: string;

@@ -16,7 +16,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { NotFoundError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { recordAudit, type AuditActor } from '../audit/audit.repository';
+import { recordAudit, type AuditActor } from '../operations/audit.repository';
 import { createOneTimeToken, hashToken, isWellFormedToken, safeEqual } from '../accounts/tokens';
 import { STATUS_LABELS, STANCE_LABELS } from '../register/register.labels';
 import { formatLongDate, londonDate, type CalendarDate } from '../../shared/calendar-date';

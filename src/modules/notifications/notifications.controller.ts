@@ -10,7 +10,7 @@ import { asText } from '../../shared/form-input';
 import { paths } from '../../shared/paths';
 import { compileText } from '../../shared/validation';
 import { ensureSession, requestContext } from '../accounts/accounts.controller';
-import { pagination } from '../register/register.view-model';
+import { pagination } from '../public-record/register.view-model';
 import type { Services } from '../../services';
 import {
   DIGEST_PREFERENCE,

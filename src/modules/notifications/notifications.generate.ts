@@ -25,7 +25,7 @@ import { renderEmail } from './email.render';
 import { addresseeInWords, recommendationInWords } from './email.caveats';
 import { enqueueEmails, type OutboxMessage } from './email.outbox';
 import type { EmailMode, NotificationKind } from './notifications.kinds';
-import { targetReminderStage } from '../deadlines/targets';
+import { targetReminderStage } from '../assignments/deadlines.targets';
 
 export const LOOKBACK_DAYS = 7;
 /** After this many days overdue, overseers are told as well. */

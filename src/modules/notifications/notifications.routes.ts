@@ -10,7 +10,7 @@
 import { Router, type RequestHandler } from 'express';
 import { paths, routes } from '../../shared/paths';
 import { authorise } from '../accounts/policy';
-import { requireSignIn } from '../workspace/workspace.routes';
+import { requireSignIn } from '../accounts/workspace.routes';
 import type { Services } from '../../services';
 import { createNotificationsController } from './notifications.controller';
 

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../logger';
 import { NotFoundError, ValidationError } from '../../shared/errors';
-import { recordAudit, userActor } from '../audit/audit.repository';
+import { recordAudit, userActor } from '../operations/audit.repository';
 import type { CurrentUser } from '../accounts/accounts.types';
 import { paths } from '../../shared/paths';
 import { drainOutbox, enqueueEmails, type DrainResult, type OutboxRow } from './email.outbox';

@@ -1,0 +1,442 @@
+/**
+ * HTTP for /admin/users: reads the request, asks the users service, renders a view. The router has
+ * already checked that the visitor is signed in and may manage users. Links (invitations, password
+ * resets) are shown once, on the response to the POST that made them, and never cached.
+ */
+import type { Request, Response } from 'express';
+import type { ValidateFunction } from 'ajv';
+import { NotFoundError, type FieldError } from '../../shared/errors';
+import { paths } from '../../shared/paths';
+import { check, compileText, toFieldErrors } from '../../shared/validation';
+import { requestContext } from './accounts.controller';
+import { ROLES, ROLE_LABELS, type CurrentUser, type Role } from './accounts.types';
+import { pagination } from '../public-record/register.view-model';
+import { InviteForm, RoleForm, UserIdParam, UsersQuery } from './users.schemas';
+import {
+  ORGANISATION_NEEDED,
+  type ChangeOutcome,
+  type InvitationSummary,
+  type OrganisationOption,
+  type UserSummary,
+  type UsersService,
+} from './users.service';
+import { errorSummary } from '../../shared/form-errors';
+import { asText, pickFields } from '../../shared/form-input';
+
+const validateUsersQuery = compileText<UsersQuery>(UsersQuery);
+const validateUserId = compileText<UserIdParam>(UserIdParam);
+const validateInvite = compileText<InviteForm>(InviteForm);
+const validateRole = compileText<RoleForm>(RoleForm);
+
+const ROLE_HINTS: Record<Role, string> = {
+  admin: 'Manages users and the register. Must use two-factor authentication.',
+  overseer:
+    'Sees everything and decides whether recommendations are implemented. Must use two-factor authentication.',
+  viewer: 'Can read everything, including material that is not public, but cannot change anything.',
+  org_lead:
+    'Responds to recommendations for one organisation, and sees only that organisation’s material.',
+};
+
+/** Messages for ?done= after a change, so nothing the visitor typed is shown back. */
+const NOTICES: Record<string, string> = {
+  role_changed:
+    'Role changed. The user has been signed out everywhere; the new role applies when they next sign in.',
+  role_unchanged: 'Nothing was changed: the role and organisation were already as chosen.',
+  disabled: 'Account disabled. The user has been signed out everywhere and cannot sign in.',
+  already_disabled: 'The account was already disabled.',
+  enabled: 'Account re-enabled. The user can sign in again.',
+  already_enabled: 'The account was already enabled.',
+};
+
+/** Notices on the users list after an invitation is revoked. */
+const LIST_NOTICES: Record<string, string> = {
+  invitation_revoked: 'Invitation revoked. Its link no longer works.',
+};
+
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'Europe/London',
+});
+const TIME = new Intl.DateTimeFormat('en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+  timeZone: 'Europe/London',
+});
+const longDate = (d: Date) => LONG_DATE.format(d);
+const dateAndTime = (d: Date) => `${LONG_DATE.format(d)} at ${TIME.format(d)} (UK time)`;
+
+function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
+  if (validate(data)) return [];
+  return toFieldErrors(validate.errors).map(({ field }) => {
+    const given = asText(data[field]);
+    switch (field) {
+      case 'name':
+        return {
+          field,
+          message:
+            given.length > 200
+              ? 'Full name must be 200 characters or fewer'
+              : 'Enter the person’s full name',
+        };
+      case 'email':
+        return {
+          field,
+          message:
+            given === ''
+              ? 'Enter the person’s email address'
+              : given.length > 254
+                ? 'Email address must be 254 characters or fewer'
+                : 'Enter an email address in the correct format, like name@example.com',
+        };
+      case 'role':
+        return { field, message: 'Select a role' };
+      case 'organisationId':
+        return { field, message: ORGANISATION_NEEDED };
+      default:
+        return { field, message: `${field} is not valid` };
+    }
+  });
+}
+
+const FIELD_ORDER = ['name', 'email', 'role', 'organisationId'];
+
+/** Radios for the roles (the first one's id is the field's, for the error summary's link). */
+function roleOptions(selected: string) {
+  return ROLES.map((role, i) => ({
+    id: i === 0 ? 'role' : `role-${i + 1}`,
+    value: role,
+    text: ROLE_LABELS[role],
+    hint: ROLE_HINTS[role],
+    checked: role === selected,
+    needsOrganisation: role === 'org_lead',
+  }));
+}
+
+function organisationOptions(organisations: OrganisationOption[], selected: string) {
+  return [
+    { value: '', text: 'Select an organisation', selected: selected === '' },
+    ...organisations.map((o) => ({
+      value: String(o.id),
+      text: o.name,
+      selected: String(o.id) === selected,
+    })),
+  ];
+}
+
+function userView(user: UserSummary) {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    roleLabel: ROLE_LABELS[user.role],
+    organisationName: user.organisationName,
+    disabled: user.disabled,
+    twoFactorEnabled: user.twoFactorEnabled,
+    createdOn: longDate(user.createdAt),
+    serviceAccount: user.serviceAccount,
+    href: paths.admin.user(user.id),
+  };
+}
+
+function invitationView(invitation: InvitationSummary) {
+  return {
+    name: invitation.name,
+    email: invitation.email,
+    roleLabel: ROLE_LABELS[invitation.role],
+    organisationName: invitation.organisationName,
+    invitedOn: longDate(invitation.invitedAt),
+    invitedByName: invitation.invitedByName,
+    expired: invitation.expired,
+    expires: longDate(invitation.expiresAt),
+    resendAction: paths.admin.invitationResend(invitation.id),
+    revokeAction: paths.admin.invitationRevoke(invitation.id),
+  };
+}
+
+const usersBreadcrumbs = () => [
+  { text: 'Workspace', href: paths.workspace() },
+  { text: 'Users', href: paths.admin.users() },
+];
+
+function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+}
+
+function invitationIdOf(req: Request): number {
+  const params: Record<string, unknown> = { id: req.params.id };
+  if (!validateUserId(params)) throw new NotFoundError('There is no invitation with that id.');
+  return (params as UserIdParam).id;
+}
+
+function userIdOf(req: Request): number {
+  const params: Record<string, unknown> = { id: req.params.id };
+  if (!validateUserId(params)) throw new NotFoundError('There is no user with that id.');
+  return (params as UserIdParam).id;
+}
+
+export function createUsersController(service: UsersService) {
+  const actor = (req: Request): CurrentUser => req.user!;
+
+  async function renderInvite(
+    res: Response,
+    status: number,
+    values: { name?: string; email?: string; role?: string; organisationId?: string },
+    errors: FieldError[] = [],
+  ) {
+    const organisations = await service.organisations();
+    noStore(res);
+    res.status(status).render('admin/invite', {
+      pageTitle: `${errors.length ? 'Error: ' : ''}Invite a user`,
+      breadcrumbs: usersBreadcrumbs(),
+      action: paths.admin.invite(),
+      values,
+      roles: roleOptions(values.role ?? ''),
+      organisations: organisationOptions(organisations, values.organisationId ?? ''),
+      ...errorSummary(errors, FIELD_ORDER),
+    });
+  }
+
+  async function renderUser(
+    req: Request,
+    res: Response,
+    status: number,
+    options: {
+      values?: { role: string; organisationId: string };
+      errors?: FieldError[];
+      refusal?: string;
+    } = {},
+  ) {
+    const id = userIdOf(req);
+    const [user, organisations] = await Promise.all([service.get(id), service.organisations()]);
+    const values = options.values ?? {
+      role: user.role,
+      organisationId: user.organisationId ? String(user.organisationId) : '',
+    };
+    const errors = options.errors ?? [];
+    const notice = status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined;
+    const summary = errorSummary(errors, FIELD_ORDER);
+    if (options.refusal) summary.errorList.push({ text: options.refusal, href: '#actions' });
+    noStore(res);
+    res.status(status).render('admin/user', {
+      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}${user.name}`,
+      breadcrumbs: usersBreadcrumbs(),
+      user: userView(user),
+      isSelf: user.id === actor(req).id,
+      notice,
+      refusal: options.refusal,
+      roles: roleOptions(values.role),
+      organisations: organisationOptions(organisations, values.organisationId),
+      roleAction: paths.admin.userRole(user.id),
+      disableAction: paths.admin.userDisable(user.id),
+      enableAction: paths.admin.userEnable(user.id),
+      resetLinkAction: paths.admin.userResetLink(user.id),
+      ...summary,
+    });
+  }
+
+  /** The users list, with the invitations not yet accepted; `refusal` when a change was refused. */
+  async function renderList(req: Request, res: Response, status: number, refusal?: string) {
+    const query: UsersQuery = status === 200 ? check(validateUsersQuery, { ...req.query }) : {};
+    const page = query.page ?? 1;
+    const [result, invitations] = await Promise.all([service.list(page), service.invitations()]);
+    const hrefFor = (n: number) => paths.admin.users({ page: n === 1 ? undefined : n });
+    noStore(res);
+    res.status(status).render('admin/users', {
+      pageTitle: `${refusal ? 'Error: ' : ''}${page > 1 ? `Users (page ${page} of ${result.pageCount})` : 'Users'}`,
+      breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+      notice: query.done ? LIST_NOTICES[query.done] : undefined,
+      errorList: refusal ? [{ text: refusal, href: '#invitations' }] : [],
+      users: result.items.map(userView),
+      total: result.total,
+      invitations: invitations.items.map(invitationView),
+      pendingInvitations: invitations.pending,
+      expiredInvitations: invitations.expired,
+      invitationsShown: invitations.items.length,
+      invitationsTotal: invitations.pending + invitations.expired,
+      invitationsTruncated: invitations.items.length < invitations.pending + invitations.expired,
+      firstItem: result.total === 0 ? 0 : (page - 1) * result.pageSize + 1,
+      lastItem: Math.min(page * result.pageSize, result.total),
+      pastTheEnd: result.items.length === 0 && result.total > 0 ? { firstHref: hrefFor(1) } : null,
+      inviteHref: paths.admin.invite(),
+      tokensHref: paths.adminTokens.index(),
+      pagination: pagination(page, result.pageCount, hrefFor),
+    });
+  }
+
+  /** After a change: back to the user's page with a notice, or the page again with the reason. */
+  async function afterChange(
+    req: Request,
+    res: Response,
+    outcome: ChangeOutcome,
+    notices: { changed: string; unchanged: string },
+    values?: { role: string; organisationId: string },
+  ) {
+    const id = userIdOf(req);
+    if (outcome.kind === 'changed')
+      return res.redirect(303, paths.admin.user(id, { done: notices.changed }));
+    if (outcome.kind === 'unchanged')
+      return res.redirect(303, paths.admin.user(id, { done: notices.unchanged }));
+    if (outcome.kind === 'invalid')
+      return renderUser(req, res, 400, { values, errors: outcome.errors });
+    return renderUser(req, res, 409, { values, refusal: outcome.message });
+  }
+
+  return {
+    async list(req: Request, res: Response) {
+      await renderList(req, res, 200);
+    },
+
+    async resendInvitation(req: Request, res: Response) {
+      const outcome = await service.resendInvitation({
+        actor: actor(req),
+        invitationId: invitationIdOf(req),
+        context: requestContext(req),
+      });
+      if (outcome.kind === 'refused') return renderList(req, res, 409, outcome.message);
+      noStore(res);
+      res.render('admin/invited', {
+        pageTitle: 'Invitation sent again',
+        heading: 'Invitation sent again',
+        resent: true,
+        breadcrumbs: usersBreadcrumbs(),
+        invitation: {
+          name: outcome.invitation.name,
+          email: outcome.invitation.email,
+          roleLabel: ROLE_LABELS[outcome.invitation.role],
+          organisationName: outcome.invitation.organisationName,
+        },
+        link: outcome.url,
+        expires: dateAndTime(outcome.expiresAt),
+        usersHref: paths.admin.users(),
+        inviteHref: paths.admin.invite(),
+      });
+    },
+
+    async revokeInvitation(req: Request, res: Response) {
+      const outcome = await service.revokeInvitation({
+        actor: actor(req),
+        invitationId: invitationIdOf(req),
+        context: requestContext(req),
+      });
+      if (outcome.kind === 'refused') return renderList(req, res, 409, outcome.message);
+      res.redirect(303, paths.admin.users({ done: 'invitation_revoked' }));
+    },
+
+    async showInvite(_req: Request, res: Response) {
+      await renderInvite(res, 200, {});
+    },
+
+    async invite(req: Request, res: Response) {
+      const form = pickFields(
+        req.body,
+        ['name', 'email', 'role', 'organisationId'],
+        ['name', 'email'],
+      );
+      const values = {
+        name: asText(form.name),
+        email: asText(form.email),
+        role: asText(form.role),
+        organisationId: asText(form.organisationId),
+      };
+      const errors = formErrors(validateInvite, form);
+      if (values.role === 'org_lead' && values.organisationId === '')
+        errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
+      if (errors.length) return renderInvite(res, 400, values, errors);
+      const valid = form as InviteForm;
+      const outcome = await service.invite({
+        actor: actor(req),
+        name: valid.name,
+        email: valid.email,
+        role: valid.role,
+        organisationId: valid.organisationId ? Number(valid.organisationId) : null,
+        context: requestContext(req),
+      });
+      if (outcome.kind === 'invalid') return renderInvite(res, 400, values, outcome.errors);
+      noStore(res);
+      res.render('admin/invited', {
+        pageTitle: 'Invitation link created',
+        breadcrumbs: usersBreadcrumbs(),
+        invitation: {
+          name: valid.name,
+          email: valid.email,
+          roleLabel: ROLE_LABELS[valid.role],
+          organisationName: outcome.organisationName,
+        },
+        link: outcome.url,
+        expires: dateAndTime(outcome.expiresAt),
+        usersHref: paths.admin.users(),
+        inviteHref: paths.admin.invite(),
+      });
+    },
+
+    async show(req: Request, res: Response) {
+      await renderUser(req, res, 200);
+    },
+
+    async changeRole(req: Request, res: Response) {
+      const id = userIdOf(req);
+      const form = pickFields(req.body, ['role', 'organisationId']);
+      const values = { role: asText(form.role), organisationId: asText(form.organisationId) };
+      const errors = formErrors(validateRole, form);
+      if (values.role === 'org_lead' && values.organisationId === '')
+        errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
+      if (errors.length) return renderUser(req, res, 400, { values, errors });
+      const valid = form as RoleForm;
+      const outcome = await service.changeRole({
+        actor: actor(req),
+        userId: id,
+        role: valid.role,
+        organisationId: valid.organisationId ? Number(valid.organisationId) : null,
+        context: requestContext(req),
+      });
+      await afterChange(
+        req,
+        res,
+        outcome,
+        { changed: 'role_changed', unchanged: 'role_unchanged' },
+        values,
+      );
+    },
+
+    async disable(req: Request, res: Response) {
+      const outcome = await service.disable({
+        actor: actor(req),
+        userId: userIdOf(req),
+        context: requestContext(req),
+      });
+      await afterChange(req, res, outcome, { changed: 'disabled', unchanged: 'already_disabled' });
+    },
+
+    async enable(req: Request, res: Response) {
+      const outcome = await service.enable({
+        actor: actor(req),
+        userId: userIdOf(req),
+        context: requestContext(req),
+      });
+      await afterChange(req, res, outcome, { changed: 'enabled', unchanged: 'already_enabled' });
+    },
+
+    async createResetLink(req: Request, res: Response) {
+      const id = userIdOf(req);
+      const outcome = await service.createResetLink({
+        actor: actor(req),
+        userId: id,
+        context: requestContext(req),
+      });
+      if (outcome.kind === 'refused')
+        return renderUser(req, res, 409, { refusal: outcome.message });
+      const user = await service.get(id);
+      noStore(res);
+      res.render('admin/reset-link', {
+        pageTitle: 'Password reset link created',
+        breadcrumbs: [...usersBreadcrumbs(), { text: user.name, href: paths.admin.user(id) }],
+        user: userView(user),
+        link: outcome.url,
+        expires: dateAndTime(outcome.expiresAt),
+      });
+    },
+  };
+}
