@@ -30,28 +30,86 @@ export const ajvText = new Ajv({
 });
 addFormats(ajvText, ['date', 'uri', 'email', 'date-time']);
 
-/** Turns Ajv's errors into one message per field, in words a person can act on. */
+/**
+ * What to say when a field is wrong: fixed words, or words chosen from what was sent (`given` is the
+ * field's value, `input` the whole input, `error` Ajv's first error for the field).
+ */
+export type FieldMessage =
+  | string
+  | ((given: unknown, input: Record<string, unknown>, error: ErrorObject) => string | undefined);
+
+/** The messages declared beside a schema, by field name ('(root)' for the input as a whole). */
+export type FieldMessages = Readonly<Record<string, FieldMessage>>;
+
+/** The field an Ajv error is about: the missing or extra property, or the first step of its path. */
+function fieldOf(e: ErrorObject): string {
+  if (e.keyword === 'required') return String(e.params.missingProperty);
+  if (e.keyword === 'additionalProperties') return String(e.params.additionalProperty);
+  return e.instancePath.replace(/^\//, '').split('/')[0] || '(root)';
+}
+
+/**
+ * The one mapping from Ajv's errors to field errors, used by forms (through `errorSummary`) and by
+ * the API (a ValidationError becomes problem+json in the error handler). One message per field, in
+ * the order Ajv found them; an error about the input as a whole is kept only when it is the only
+ * one. A field's message comes from `messages` (declared beside its schema); a field without one
+ * gets words built from the schema (`labels` names the field in them).
+ */
+export function fieldErrors(
+  errors: ErrorObject[] | null | undefined,
+  messages: FieldMessages = {},
+  input: unknown = {},
+  labels: Record<string, string> = {},
+): FieldError[] {
+  const data = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of errors ?? []) {
+    const field = fieldOf(e);
+    if (seen.has(field)) continue;
+    seen.add(field);
+    const declared = messages[field];
+    const message = typeof declared === 'function' ? declared(data[field], data, e) : declared;
+    out.push({ field, message: message ?? describe(e, labels[field] ?? field) });
+  }
+  return out.length > 1 ? out.filter((e) => e.field !== '(root)') : out;
+}
+
+/** Ajv's errors as field errors with words built from the schema (see `fieldErrors`). */
 export function toFieldErrors(
   errors: ErrorObject[] | null | undefined,
   labels: Record<string, string> = {},
 ): FieldError[] {
-  const seen = new Set<string>();
-  const out: FieldError[] = [];
-  for (const e of errors ?? []) {
-    const field =
-      e.keyword === 'required'
-        ? String(e.params.missingProperty)
-        : e.keyword === 'additionalProperties'
-          ? String(e.params.additionalProperty)
-          : e.instancePath.replace(/^\//, '').split('/')[0] || '(root)';
-    if (seen.has(field)) continue;
-    seen.add(field);
-    const label = labels[field] ?? field;
-    out.push({ field, message: describe(e, label) });
-  }
-  return out;
+  return fieldErrors(errors, {}, {}, labels);
 }
 
+/** A schema compiled with the messages declared beside it. */
+export interface Checker<T> {
+  /** The input, checked (defaults applied in place), or a ValidationError naming every bad field. */
+  (input: unknown): T;
+  /** The field errors for `input` (none when it is valid); defaults are applied in place. */
+  errors(input: unknown): FieldError[];
+  readonly validate: ValidateFunction<T>;
+}
+
+/** Pairs a compiled schema with its messages, so every caller says the same words for it. */
+export function withMessages<T>(
+  validate: ValidateFunction<T>,
+  messages: FieldMessages = {},
+): Checker<T> {
+  const errors = (input: unknown): FieldError[] =>
+    validate(input) ? [] : fieldErrors(validate.errors, messages, input);
+  const checker = ((input: unknown): T => {
+    const found = errors(input);
+    if (found.length) throw new ValidationError(found);
+    return input as T;
+  }) as Checker<T>;
+  checker.errors = errors;
+  Object.defineProperty(checker, 'validate', { value: validate });
+  return checker;
+}
+
+/** Words built from the schema, for a field whose schema declares no message. */
 function describe(e: ErrorObject, label: string): string {
   const schema = e.parentSchema as { description?: string } | undefined;
   switch (e.keyword) {
