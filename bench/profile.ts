@@ -29,7 +29,12 @@ interface Statement {
   maxMs: number;
 }
 
-function autocannon(url: string, seconds: number, cookie: string | undefined): Promise<string> {
+function autocannon(
+  url: string,
+  seconds: number,
+  cookie: string | undefined,
+  token?: string,
+): Promise<string> {
   const bin = path.join(PROJECT_ROOT, 'node_modules/.bin/autocannon');
   const args = [
     '-c',
@@ -38,6 +43,7 @@ function autocannon(url: string, seconds: number, cookie: string | undefined): P
     String(seconds),
     '-j',
     ...(cookie ? ['-H', `cookie=${cookie}`] : []),
+    ...(token ? ['-H', `authorization=Bearer ${token}`] : []),
     url,
   ];
   return new Promise((resolve, reject) => {
@@ -54,6 +60,7 @@ async function main(): Promise<void> {
   if (!targets.length) throw new Error('name the paths to measure, for example / /recommendations');
   const seconds = Number(process.env.PROFILE_SECONDS ?? '5');
   const cookie = process.env.COOKIE;
+  const token = process.env.TOKEN;
   const logger = createLogger('warn');
   const dataDir = process.env.DATA_DIR;
   const url = process.env.DATABASE_URL;
@@ -119,7 +126,12 @@ async function main(): Promise<void> {
     for (const target of targets) {
       statements = new Map();
       const probeStarted = performance.now();
-      const probe = await fetch(base + target, { headers: cookie ? { cookie } : {} });
+      const probe = await fetch(base + target, {
+        headers: {
+          ...(cookie ? { cookie } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      });
       await probe.arrayBuffer();
       console.log(
         `\n${target}: first request ${probe.status} in ${(performance.now() - probeStarted).toFixed(0)} ms`,
@@ -132,7 +144,7 @@ async function main(): Promise<void> {
       const delay = monitorEventLoopDelay({ resolution: 5 });
       delay.enable();
       const cpu = process.cpuUsage();
-      const result = JSON.parse(await autocannon(base + target, seconds, cookie));
+      const result = JSON.parse(await autocannon(base + target, seconds, cookie, token));
       const used = process.cpuUsage(cpu);
       delay.disable();
       const cache = services.responseCache.stats();

@@ -12,7 +12,7 @@ import { defineApiRoute, type ApiRoute } from '../../shared/api/api-route';
 import {
   DEFAULT_LIMIT,
   MAX_LIMIT,
-  pageAfter,
+  compareKeys,
   pageOf,
   paginationQuery,
   type CursorCodec,
@@ -46,6 +46,31 @@ const Rag = Nullable(
     description: 'The current delivery confidence (the latest rating), or null when never rated',
   }),
 );
+const summaryKey = (l: SummaryLine): CursorKey => [l.name, l.slug];
+const SUMMARY_ORDER = ['asc', 'asc'] as const;
+/** Each summary's organisations in cursor order, sorted once: the service keeps one list per version. */
+const summarySorted = new WeakMap<SummaryLine[], SummaryLine[]>();
+
+/** The page of organisations after `after` (the same order and keys as `pageAfter`). */
+function summaryPageAfter(lines: SummaryLine[], after: CursorKey | null, limit: number) {
+  let sorted = summarySorted.get(lines);
+  if (!sorted) {
+    sorted = [...lines].sort((a, b) => compareKeys(summaryKey(a), summaryKey(b), SUMMARY_ORDER));
+    summarySorted.set(lines, sorted);
+  }
+  let from = 0;
+  if (after) {
+    // The first line past the cursor, by binary search.
+    let hi = sorted.length;
+    while (from < hi) {
+      const mid = (from + hi) >> 1;
+      if (compareKeys(summaryKey(sorted[mid]!), after, SUMMARY_ORDER) > 0) hi = mid;
+      else from = mid + 1;
+    }
+  }
+  return { items: sorted.slice(from, from + limit), more: sorted.length - from > limit };
+}
+
 const TAGS = ['Dashboards'];
 
 const MatrixRowSchema = closed({
@@ -340,16 +365,14 @@ export function dashboardsApiRoutes(service: DashboardsService, cursors: CursorC
         const filters = filtersOf(query);
         const limit = query.limit ?? DEFAULT_LIMIT;
         const s = await service.summary(user, filters);
-        const keyOf = (l: SummaryLine): CursorKey => [l.name, l.slug];
-        const page = pageAfter(
+        const page = summaryPageAfter(
           s.organisations,
-          keyOf,
-          ['asc', 'asc'],
           query.cursor ? cursors.decode('dashboard-summary', query.cursor, 2) : null,
           limit,
         );
         const last = page.items[page.items.length - 1];
-        const next = page.more && last ? cursors.encode('dashboard-summary', keyOf(last)) : null;
+        const next =
+          page.more && last ? cursors.encode('dashboard-summary', summaryKey(last)) : null;
         const link = (cursor: string | undefined) =>
           paths.dashboards.api.summary({ ...filters, limit: query.limit, cursor });
         return {

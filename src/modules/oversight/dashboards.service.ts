@@ -170,10 +170,17 @@ export function createDashboardsService(deps: {
     window: Parameters<DashboardsRepository['matrix']>[1],
   ): Promise<Matrix> {
     authorise(user, 'oversight.view');
-    const today = clock.today();
-    const data = await once('workspace', 'matrix', [filters, window], () =>
-      repository.matrix(filters, window),
+    // Kept whole, shaped: the API's window has every organisation as a column, so shaping it per
+    // request (a cell per organisation per row) would cost more than the query it saves.
+    return once('workspace', 'matrix', [filters, window], async () =>
+      matrixOf(await repository.matrix(filters, window), clock.today()),
     );
+  }
+
+  function matrixOf(
+    data: Awaited<ReturnType<DashboardsRepository['matrix']>>,
+    today: CalendarDate,
+  ): Matrix {
     const columnIndex = new Map(data.columns.map((c, i) => [c.id, i]));
     const byRow = new Map<number, MatrixCell[]>();
     for (const cell of data.cells) {
@@ -272,81 +279,76 @@ export function createDashboardsService(deps: {
       const today = clock.today();
       // "Waiting longer than N days": posted on a London day before today − N.
       const waitingSince = londonMidnight(addDays(today, -reviewWaitingDays));
-      const [responses, actions, updates, targets] = await once(
-        'workspace',
-        'overdue',
-        [filters, limit, reviewWaitingDays],
-        async () =>
-          [
-            await repository.overdueResponses(filters, today, limit),
-            await repository.overdueActions(filters, today, limit),
-            await repository.updatesWaitingForReview(filters, waitingSince, limit),
-            await repository.pastTargets(filters, today, limit),
-          ] as const,
-      );
-      return {
-        today,
-        reviewWaitingDays,
-        responses: {
-          total: responses[0]?.total ?? 0,
-          items: responses.map((r) => ({
-            assignmentId: r.id,
-            ref: r.ref,
-            title: r.title,
-            reportTitle: r.report_title,
-            organisationName: r.organisation_name,
-            dueOn: r.response_due_on,
-            extended: r.extended,
-            daysOverdue: daysBetween(r.response_due_on, today),
-          })),
-        },
-        actions: {
-          total: actions[0]?.total ?? 0,
-          items: actions.map((x) => ({
-            actionId: x.action_id,
-            assignmentId: x.id,
-            ref: x.ref,
-            title: x.title,
-            organisationName: x.organisation_name,
-            description: x.description,
-            owner: x.owner,
-            state: x.state as ActionState,
-            targetOn: x.target_on,
-            daysOverdue: daysBetween(x.target_on, today),
-          })),
-        },
-        targets: {
-          total: targets[0]?.total ?? 0,
-          items: targets.map((t) => ({
-            assignmentId: t.id,
-            ref: t.ref,
-            title: t.title,
-            organisationName: t.organisation_name,
-            heldTo: t.held_to,
-            committed: t.committed,
-            daysPast: daysBetween(t.held_to, today),
-          })),
-        },
-        updates: {
-          total: updates[0]?.total ?? 0,
-          items: updates.map((u) => {
-            const postedOn = londonDate(new Date(u.created_at));
-            const daysWaiting = daysBetween(postedOn, today);
-            return {
-              updateId: u.update_id,
-              assignmentId: u.id,
-              ref: u.ref,
-              title: u.title,
-              organisationName: u.organisation_name,
-              author: u.author_label,
-              postedAt: new Date(u.created_at),
-              postedOn,
-              daysWaiting,
-              daysOverdue: daysWaiting - reviewWaitingDays,
-            };
-          }),
-        },
-      };
+      // Kept shaped (days overdue, London dates), so a request only sends it.
+      return once('workspace', 'overdue', [filters, limit, reviewWaitingDays], async () => {
+        const responses = await repository.overdueResponses(filters, today, limit);
+        const actions = await repository.overdueActions(filters, today, limit);
+        const updates = await repository.updatesWaitingForReview(filters, waitingSince, limit);
+        const targets = await repository.pastTargets(filters, today, limit);
+        return {
+          today,
+          reviewWaitingDays,
+          responses: {
+            total: responses[0]?.total ?? 0,
+            items: responses.map((r) => ({
+              assignmentId: r.id,
+              ref: r.ref,
+              title: r.title,
+              reportTitle: r.report_title,
+              organisationName: r.organisation_name,
+              dueOn: r.response_due_on,
+              extended: r.extended,
+              daysOverdue: daysBetween(r.response_due_on, today),
+            })),
+          },
+          actions: {
+            total: actions[0]?.total ?? 0,
+            items: actions.map((x) => ({
+              actionId: x.action_id,
+              assignmentId: x.id,
+              ref: x.ref,
+              title: x.title,
+              organisationName: x.organisation_name,
+              description: x.description,
+              owner: x.owner,
+              state: x.state as ActionState,
+              targetOn: x.target_on,
+              daysOverdue: daysBetween(x.target_on, today),
+            })),
+          },
+          targets: {
+            total: targets[0]?.total ?? 0,
+            items: targets.map((t) => ({
+              assignmentId: t.id,
+              ref: t.ref,
+              title: t.title,
+              organisationName: t.organisation_name,
+              heldTo: t.held_to,
+              committed: t.committed,
+              daysPast: daysBetween(t.held_to, today),
+            })),
+          },
+          updates: {
+            total: updates[0]?.total ?? 0,
+            items: updates.map((u) => {
+              const postedOn = londonDate(new Date(u.created_at));
+              const daysWaiting = daysBetween(postedOn, today);
+              return {
+                updateId: u.update_id,
+                assignmentId: u.id,
+                ref: u.ref,
+                title: u.title,
+                organisationName: u.organisation_name,
+                author: u.author_label,
+                postedAt: new Date(u.created_at),
+                postedOn,
+                daysWaiting,
+                daysOverdue: daysWaiting - reviewWaitingDays,
+              };
+            }),
+          },
+        };
+      });
     },
 
     /** Counts by status at the end of each month (this month: as of now). */
@@ -373,15 +375,16 @@ export function createDashboardsService(deps: {
     async summary(user: CurrentUser | null, filters: DashboardFilters) {
       authorise(user, 'oversight.view');
       const today = clock.today();
-      const [organisations, themes] = await once('workspace', 'summary', [filters], async () => [
-        await repository.summary(filters, today, 'organisation'),
-        await repository.summary(filters, today, 'theme'),
-      ]);
-      return {
-        today,
-        organisations: organisations.map((r) => toSummaryLine(r, 'Unknown organisation')),
-        themes: themes.map((r) => toSummaryLine(r, 'No theme')),
-      };
+      // Kept shaped: a line per organisation, which the API then pages.
+      return once('workspace', 'summary', [filters], async () => {
+        const organisations = await repository.summary(filters, today, 'organisation');
+        const themes = await repository.summary(filters, today, 'theme');
+        return {
+          today,
+          organisations: organisations.map((r) => toSummaryLine(r, 'Unknown organisation')),
+          themes: themes.map((r) => toSummaryLine(r, 'No theme')),
+        };
+      });
     },
 
     /** Every live assignment with its current state, for the assignments CSV. */

@@ -91,7 +91,7 @@ const bodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 };
 
 /** Strong validator for a JSON body: a hash of exactly the bytes sent. */
-export function strongEtag(json: string): string {
+export function strongEtag(json: string | Buffer): string {
   return `"${createHash('sha256').update(json).digest('base64url')}"`;
 }
 
@@ -103,7 +103,8 @@ function send(req: Request, res: Response, method: string, result: ApiResult): v
     res.status(status).end();
     return;
   }
-  const json = JSON.stringify(result.body);
+  // Encoded once: the validator hashes the very bytes that are sent.
+  const json = Buffer.from(JSON.stringify(result.body));
   res.status(status);
   if (method === 'get' && status === 200) {
     // Anyone may keep a public answer but must revalidate (a cheap 304); an answer for a token is
