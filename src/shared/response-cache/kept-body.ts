@@ -51,12 +51,14 @@ export async function renderKeptBody(
     ),
   );
   const at = page.indexOf(BODY_MARK);
-  const body = Buffer.concat([
-    Buffer.from(page.slice(0, at)),
-    kept.bytes,
-    Buffer.from(page.slice(at + BODY_MARK.length)),
-  ]);
-  res.type('html').send(body);
+  const head = Buffer.from(page.slice(0, at));
+  const tail = Buffer.from(page.slice(at + BODY_MARK.length));
+  // Written in three parts, never joined: a board pack is megabytes, and joining (or `res.send`,
+  // which would also hash it for an ETag nobody can use on a per-visitor page) copies all of it.
+  res.type('html').set('Content-Length', String(head.length + kept.bytes.length + tail.length));
+  res.write(head);
+  res.write(kept.bytes);
+  res.end(tail);
 }
 
 /**
