@@ -4,16 +4,14 @@
  * changed.
  */
 import type { Request, Response } from 'express';
-import { NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
+import { ValidationError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
 import { formatLongDate } from '../../shared/calendar-date';
-import { errorSummary } from '../../shared/form-errors';
-import { readDateFields, type DateInputRules } from '../../shared/date-input';
-import { asText, pickFields } from '../../shared/form-input';
 import { submitForm } from '../../shared/form-submit';
 import { requestContext } from '../accounts/accounts.controller';
 import type { AssignmentDeadlinesService } from './deadline-settings.service';
 import { deadlinesView } from './deadline-settings.view-model';
+import { formSummary, idParam, noErrors, readForm, type DateField } from './page-forms';
 
 type FormName = 'override' | 'committed' | 'implementBy' | 'pause' | 'endPause' | 'check';
 const FIELDS: Record<FormName, string[]> = {
@@ -26,7 +24,7 @@ const FIELDS: Record<FormName, string[]> = {
 };
 
 /** The dates each form takes in three boxes (src/shared/date-input.ts), in the words of its labels. */
-const DATES: Record<FormName, ({ name: string } & DateInputRules)[]> = {
+const DATES: Record<FormName, DateField[]> = {
   override: [{ name: 'dueOn', label: 'The due date' }],
   committed: [{ name: 'committedOn', label: 'The committed date' }],
   implementBy: [{ name: 'implementBy', label: 'The target date' }],
@@ -47,15 +45,6 @@ const NOTICES: Record<string, string> = {
   check: 'The outcome of the sustainment check has been recorded.',
 };
 
-function idParam(value: unknown): number {
-  const n = typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2147483647) throw new NotFoundError();
-  return n;
-}
-
-const textValues = (picked: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(picked).map(([k, v]) => [k, asText(v)]));
-
 interface Failed {
   form: FormName;
   values: Record<string, string>;
@@ -67,11 +56,8 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     const id = idParam(req.params.id);
     const detail = await service.get(req.user!, id);
     const summary = failed
-      ? errorSummary(
-          failed.errors.map((e) => ({ ...e, field: `${failed.form}-${e.field}` })),
-          FIELDS[failed.form].map((f) => `${failed.form}-${f}`),
-        )
-      : { errorList: [], errors: {} };
+      ? formSummary(failed.form, FIELDS[failed.form], failed.errors)
+      : noErrors();
     const view = deadlinesView(detail, {
       override: failed?.form === 'override' ? failed.values : undefined,
       committed: failed?.form === 'committed' ? failed.values : undefined,
@@ -107,19 +93,13 @@ export function createAssignmentDeadlinesController(service: AssignmentDeadlines
     ) =>
     async (req: Request, res: Response) => {
       const id = idParam(req.params.id);
-      const dates = readDateFields(req.body, DATES[form]);
-      const values = textValues(
-        pickFields(
-          dates.body,
-          FIELDS[form],
-          DATES[form].map((d) => d.name),
-        ),
-      );
+      const { dateErrors, values: typed } = readForm(req.body, FIELDS[form], DATES[form]);
+      const values = typed();
       await submitForm(
         res,
         async () => {
           // A date typed wrongly is refused in the boxes' own words before anything is saved.
-          if (dates.errors.length) throw new ValidationError(dates.errors);
+          if (dateErrors.length) throw new ValidationError(dateErrors);
           await save(req.user!, id, values, requestContext(req));
           return `${paths.assignments.deadlines(id)}?done=${form}`;
         },

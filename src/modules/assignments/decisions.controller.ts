@@ -5,20 +5,14 @@
  * its message on the page and changes nothing.
  */
 import type { Request, Response } from 'express';
-import {
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../shared/errors';
+import { ValidationError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { check, compileText } from '../../shared/validation';
+import { compileText, withMessages } from '../../shared/validation';
 import { errorSummary } from '../../shared/form-errors';
-import { readDateFields } from '../../shared/date-input';
+import { refusalProblem, submitForm } from '../../shared/form-submit';
 import { asText, pickFields } from '../../shared/form-input';
 import { requestContext } from '../accounts/accounts.controller';
 import { pagination } from '../public-record/register.view-model';
-import type { AssignmentPageExtension } from './responses.controller';
 import { ReviewQueueQuery, REVIEW_DECISIONS } from './decisions.schemas';
 import { NO_SUCH_UPDATE, type OversightService } from './decisions.service';
 import {
@@ -29,8 +23,17 @@ import {
   reviewPageView,
   type PanelForm,
 } from './decisions.view-model';
+import {
+  NO_SUCH_ASSIGNMENT,
+  formSummary,
+  idParam,
+  noErrors,
+  readForm,
+  type DateField,
+  type Summary,
+} from './page-forms';
 
-const validateQuery = compileText<ReviewQueueQuery>(ReviewQueueQuery);
+const checkQuery = withMessages(compileText<ReviewQueueQuery>(ReviewQueueQuery));
 
 const NOTICES: Record<string, string> = {
   verified: 'Implementation has been verified.',
@@ -42,7 +45,7 @@ const NOTICES: Record<string, string> = {
 const REVIEW_FIELDS = ['decision', 'feedback'];
 
 /** The dates each decision form takes in three boxes (src/shared/date-input.ts). */
-const PANEL_DATES: Record<PanelForm, { name: string; label: string }[]> = {
+const PANEL_DATES: Record<PanelForm, DateField[]> = {
   verify: [{ name: 'checkOn', label: 'The date of the sustainment check' }],
   close: [],
   reopen: [],
@@ -51,8 +54,8 @@ const PANEL_DATES: Record<PanelForm, { name: string; label: string }[]> = {
 
 type Values = Record<string, string>;
 
-/** A failed form on the assignment page, handed back to the page through its extension hook. */
-interface PanelProblem {
+/** A failed form of the oversight panel: the assignment page is drawn again with it. */
+export interface PanelProblem {
   form: PanelForm;
   values: Values;
   errors: FieldError[];
@@ -61,40 +64,24 @@ interface PanelProblem {
 
 const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
 
-function idParam(value: unknown, message?: string): number {
-  const n = typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2147483647) throw new NotFoundError(message);
-  return n;
-}
-
-const isPanelProblem = (p: unknown): p is PanelProblem =>
-  typeof p === 'object' && p !== null && 'form' in p && 'errors' in p;
-
 /**
- * The assignment page's oversight panel: status history and delivery confidence for everyone who
- * may read the assignment, and the decision forms for overseers.
+ * The assignment page's oversight panel (AssignmentPagePanels in responses.controller.ts): status
+ * history and delivery confidence for everyone who may read the assignment, and the decision forms
+ * for overseers, with `problem`'s form as it was typed when one of them failed.
  */
-export function oversightAssignmentPanel(service: OversightService): AssignmentPageExtension {
-  return async (req, assignmentId, problem) => {
-    const panel = await service.assignmentPanel(req.user!, assignmentId);
-    const failed = isPanelProblem(problem) ? problem : undefined;
-    let summary: { errorList: { text: string; href: string }[]; errors: Record<string, string> } = {
-      errorList: [],
-      errors: {},
-    };
-    if (failed) {
-      summary = errorSummary(
-        failed.errors.map((e) => ({ ...e, field: `${failed.form}-${e.field}` })),
-        PANEL_FIELDS[failed.form].map((f) => `${failed.form}-${f}`),
-      );
-      if (failed.refusal)
-        summary.errorList.push({ text: failed.refusal, href: `#${failed.form}-form` });
-    }
-    return {
-      locals: { oversight: panelView(panel, failed) },
-      notice: NOTICES[String(req.query.done ?? '')],
-      ...summary,
-    };
+export async function oversightPanel(
+  service: OversightService,
+  req: Request,
+  assignmentId: number,
+  problem?: PanelProblem,
+): Promise<{ view: ReturnType<typeof panelView>; notice?: string; summary: Summary }> {
+  const panel = await service.assignmentPanel(req.user!, assignmentId);
+  return {
+    view: panelView(panel, problem),
+    notice: NOTICES[String(req.query.done ?? '')],
+    summary: problem
+      ? formSummary(problem.form, PANEL_FIELDS[problem.form], problem.errors, problem.refusal)
+      : noErrors(),
   };
 }
 
@@ -104,7 +91,7 @@ export function createOversightController(
     req: Request,
     res: Response,
     status: number,
-    problem: unknown,
+    problem: PanelProblem,
   ) => Promise<void>,
 ) {
   async function renderReview(
@@ -116,9 +103,7 @@ export function createOversightController(
     const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
     const data = await service.reviewPage(req.user!, updateId);
     const view = reviewPageView(data);
-    const summary = failed
-      ? errorSummary(failed.errors, REVIEW_FIELDS)
-      : { errorList: [] as { text: string; href: string }[], errors: {} as Record<string, string> };
+    const summary = failed ? errorSummary(failed.errors, REVIEW_FIELDS) : noErrors();
     if (failed?.refusal) summary.errorList.push({ text: failed.refusal, href: '#review' });
     const values = failed?.values ?? { decision: '', feedback: '' };
     noStore(res);
@@ -143,20 +128,6 @@ export function createOversightController(
     });
   }
 
-  /** Runs a decision; a field error or a refusal shows the form again instead of an error page. */
-  async function attempt(
-    run: () => Promise<void>,
-    onProblem: (errors: FieldError[], status: number, refusal?: string) => Promise<void>,
-  ) {
-    try {
-      await run();
-    } catch (err) {
-      if (err instanceof ValidationError) return onProblem(err.errors, 400);
-      if (err instanceof ConflictError) return onProblem(err.errors, 409, err.message);
-      throw err;
-    }
-  }
-
   /** A decision posted from the assignment page: redirect on success, the page again on a problem. */
   function panelPost(
     form: PanelForm,
@@ -164,37 +135,30 @@ export function createOversightController(
     run: (req: Request, id: number, input: Record<string, unknown>) => Promise<unknown>,
   ) {
     return async (req: Request, res: Response) => {
-      const id = idParam(
-        req.params.id,
-        'There is no assignment with that number, or it is not yours to see.',
-      );
-      const dates = readDateFields(req.body, PANEL_DATES[form]);
-      const input = pickFields(
-        dates.body,
+      const id = idParam(req.params.id, NO_SUCH_ASSIGNMENT);
+      const { input, dateErrors, values } = readForm(
+        req.body,
         PANEL_FIELDS[form],
-        PANEL_DATES[form].map((d) => d.name),
+        PANEL_DATES[form],
       );
-      const values = Object.fromEntries(PANEL_FIELDS[form].map((f) => [f, asText(input[f])]));
-      await attempt(
+      const typed = values();
+      await submitForm(
+        res,
         async () => {
-          if (dates.errors.length) throw new ValidationError(dates.errors);
+          if (dateErrors.length) throw new ValidationError(dateErrors);
           await run(req, id, input);
-          res.redirect(303, `${paths.assignments.show(id)}?done=${done}#oversight`);
+          return `${paths.assignments.show(id)}?done=${done}#oversight`;
         },
-        (errors, status, refusal) =>
-          renderAssignmentPage(req, res, status, {
-            form,
-            values,
-            errors,
-            refusal,
-          } satisfies PanelProblem),
+        ({ status, errors, refusal }) =>
+          renderAssignmentPage(req, res, status, { form, values: typed, errors, refusal }),
+        refusalProblem,
       );
     };
   }
 
   return {
     async queue(req: Request, res: Response) {
-      const query = check(validateQuery, { ...req.query });
+      const query = checkQuery({ ...req.query });
       const filters = {
         organisation: query.organisation || undefined,
         report: query.report || undefined,
@@ -237,12 +201,15 @@ export function createOversightController(
       const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
       const input = pickFields(req.body, REVIEW_FIELDS);
       const values = { decision: asText(input.decision), feedback: asText(input.feedback) };
-      await attempt(
+      await submitForm(
+        res,
         async () => {
           await service.review(req.user!, updateId, input, requestContext(req));
-          res.redirect(303, `${paths.reviews.show(updateId)}?done=reviewed`);
+          return `${paths.reviews.show(updateId)}?done=reviewed`;
         },
-        (errors, status, refusal) => renderReview(req, res, status, { values, errors, refusal }),
+        ({ status, errors, refusal }) =>
+          renderReview(req, res, status, { values, errors, refusal }),
+        refusalProblem,
       );
     },
 
