@@ -51,99 +51,104 @@ interface Failed {
   errors: FieldError[];
 }
 
-export function createAssignmentDeadlinesController(service: AssignmentDeadlinesService) {
-  async function render(req: Request, res: Response, status: number, failed?: Failed) {
+/** The deadlines page, with a form that failed shown as it was typed. */
+async function render(
+  service: AssignmentDeadlinesService,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: Failed,
+) {
+  const id = idParam(req.params.id);
+  const detail = await service.get(req.user!, id);
+  const summary = failed
+    ? formSummary(failed.form, FIELDS[failed.form], failed.errors)
+    : noErrors();
+  const view = deadlinesView(detail, failed ? { [failed.form]: failed.values } : {});
+  res.set('Cache-Control', 'no-store');
+  res.status(status).render('assignment-deadlines/show', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Deadlines: ${detail.ref}, ${detail.organisation.name}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'My recommendations', href: paths.assignments.index() },
+      { text: `${detail.ref}: ${detail.organisation.name}`, href: paths.assignments.show(id) },
+    ],
+    d: view,
+    notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
+    ...summary,
+  });
+}
+
+/** A form's POST: save and go back to the page, or show the page again with the errors. */
+const post =
+  (
+    service: AssignmentDeadlinesService,
+    form: FormName,
+    save: (
+      user: NonNullable<Request['user']>,
+      id: number,
+      values: Record<string, string>,
+      context: ReturnType<typeof requestContext>,
+    ) => Promise<unknown>,
+  ) =>
+  async (req: Request, res: Response) => {
     const id = idParam(req.params.id);
-    const detail = await service.get(req.user!, id);
-    const summary = failed
-      ? formSummary(failed.form, FIELDS[failed.form], failed.errors)
-      : noErrors();
-    const view = deadlinesView(detail, {
-      override: failed?.form === 'override' ? failed.values : undefined,
-      committed: failed?.form === 'committed' ? failed.values : undefined,
-      implementBy: failed?.form === 'implementBy' ? failed.values : undefined,
-      pause: failed?.form === 'pause' ? failed.values : undefined,
-      endPause: failed?.form === 'endPause' ? failed.values : undefined,
-      check: failed?.form === 'check' ? failed.values : undefined,
-    });
-    res.set('Cache-Control', 'no-store');
-    res.status(status).render('assignment-deadlines/show', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Deadlines: ${detail.ref}, ${detail.organisation.name}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'My recommendations', href: paths.assignments.index() },
-        { text: `${detail.ref}: ${detail.organisation.name}`, href: paths.assignments.show(id) },
-      ],
-      d: view,
-      notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
-      ...summary,
-    });
-  }
+    const { dateErrors, values: typed } = readForm(req.body, FIELDS[form], DATES[form]);
+    const values = typed();
+    await submitForm(
+      res,
+      async () => {
+        // A date typed wrongly is refused in the boxes' own words before anything is saved.
+        if (dateErrors.length) throw new ValidationError(dateErrors);
+        await save(req.user!, id, values, requestContext(req));
+        return `${paths.assignments.deadlines(id)}?done=${form}`;
+      },
+      (problem) =>
+        render(service, req, res, problem.status, { form, values, errors: problem.errors }),
+    );
+  };
 
-  /** A form's POST: save and go back to the page, or show the page again with the errors. */
-  const post =
-    (
-      form: FormName,
-      save: (
-        user: NonNullable<Request['user']>,
-        id: number,
-        values: Record<string, string>,
-        context: ReturnType<typeof requestContext>,
-      ) => Promise<unknown>,
-    ) =>
-    async (req: Request, res: Response) => {
-      const id = idParam(req.params.id);
-      const { dateErrors, values: typed } = readForm(req.body, FIELDS[form], DATES[form]);
-      const values = typed();
-      await submitForm(
-        res,
-        async () => {
-          // A date typed wrongly is refused in the boxes' own words before anything is saved.
-          if (dateErrors.length) throw new ValidationError(dateErrors);
-          await save(req.user!, id, values, requestContext(req));
-          return `${paths.assignments.deadlines(id)}?done=${form}`;
-        },
-        (problem) => render(req, res, problem.status, { form, values, errors: problem.errors }),
-      );
-    };
+/** The sustainment checks that are due or coming up, across the assignments the user may see. */
+async function renderOpenChecks(service: AssignmentDeadlinesService, req: Request, res: Response) {
+  const rows = await service.openChecks(req.user!);
+  res.set('Cache-Control', 'no-store');
+  res.render('assignment-deadlines/checks', {
+    pageTitle: 'Sustainment checks',
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+    checks: rows.map((r) => ({
+      href: paths.assignments.deadlines(r.assignment_id),
+      ref: r.ref,
+      title: r.title ?? r.ref,
+      organisationName: r.organisation_name,
+      dueOn: formatLongDate(r.due_on),
+      due: r.due,
+    })),
+  });
+}
 
+export function createAssignmentDeadlinesController(service: AssignmentDeadlinesService) {
   return {
-    show: (req: Request, res: Response) => render(req, res, 200),
+    show: (req: Request, res: Response) => render(service, req, res, 200),
 
-    setOverride: post('override', (user, id, values, ctx) =>
+    setOverride: post(service, 'override', (user, id, values, ctx) =>
       service.setClockOverride(user, id, values, ctx),
     ),
-    setCommittedDate: post('committed', (user, id, values, ctx) =>
+    setCommittedDate: post(service, 'committed', (user, id, values, ctx) =>
       service.setCommittedDate(user, id, values, ctx),
     ),
-    setImplementBy: post('implementBy', (user, id, values, ctx) =>
+    setImplementBy: post(service, 'implementBy', (user, id, values, ctx) =>
       service.setImplementBy(user, id, values, ctx),
     ),
-    recordPause: post('pause', (user, id, values, ctx) =>
+    recordPause: post(service, 'pause', (user, id, values, ctx) =>
       service.recordPause(user, id, values, ctx),
     ),
-    recordCheckOutcome: post('check', (user, id, values, ctx) =>
+    recordCheckOutcome: post(service, 'check', (user, id, values, ctx) =>
       service.recordCheckOutcome(user, id, values, ctx),
     ),
-    openChecks: async (req: Request, res: Response) => {
-      const rows = await service.openChecks(req.user!);
-      res.set('Cache-Control', 'no-store');
-      res.render('assignment-deadlines/checks', {
-        pageTitle: 'Sustainment checks',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        checks: rows.map((r) => ({
-          href: paths.assignments.deadlines(r.assignment_id),
-          ref: r.ref,
-          title: r.title ?? r.ref,
-          organisationName: r.organisation_name,
-          dueOn: formatLongDate(r.due_on),
-          due: r.due,
-        })),
-      });
-    },
+    openChecks: (req: Request, res: Response) => renderOpenChecks(service, req, res),
     endPause: async (req: Request, res: Response) => {
       const pauseId = idParam(req.params.pauseId);
-      return post('endPause', (user, id, values, ctx) =>
+      return post(service, 'endPause', (user, id, values, ctx) =>
         service.endPause(user, id, pauseId, values, ctx),
       )(req, res);
     },

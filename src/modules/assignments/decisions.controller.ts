@@ -85,145 +85,149 @@ export async function oversightPanel(
   };
 }
 
+/** The assignment page drawn again with a failed oversight form (responses.controller.ts). */
+type RenderAssignmentPage = (
+  req: Request,
+  res: Response,
+  status: number,
+  problem: PanelProblem,
+) => Promise<void>;
+
+/** An update's review page, with the review form for an overseer while it is unreviewed. */
+async function renderReview(
+  service: OversightService,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: { values: Values; errors: FieldError[]; refusal?: string },
+) {
+  const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
+  const data = await service.reviewPage(req.user!, updateId);
+  const view = reviewPageView(data);
+  const summary = failed ? errorSummary(failed.errors, REVIEW_FIELDS) : noErrors();
+  if (failed?.refusal) summary.errorList.push({ text: failed.refusal, href: '#review' });
+  const values = failed?.values ?? { decision: '', feedback: '' };
+  noStore(res);
+  res.status(status).render('oversight/review', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Review an update: ${view.ref}, ${view.organisation}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'Updates to review', href: paths.reviews.index() },
+    ],
+    u: view,
+    reviewed: req.query.done === 'reviewed' && status === 200,
+    mayDecide: data.mayDecide && !data.review,
+    action: paths.reviews.show(updateId),
+    values,
+    decisions: REVIEW_DECISIONS.map((value, i) => ({
+      id: i === 0 ? 'decision' : `decision-${i + 1}`,
+      value,
+      text: DECISION_LABELS[value],
+      checked: value === values.decision,
+    })),
+    ...summary,
+  });
+}
+
+/** A decision posted from the assignment page: redirect on success, the page again on a problem. */
+function panelPost(
+  renderAssignmentPage: RenderAssignmentPage,
+  form: PanelForm,
+  done: string,
+  run: (req: Request, id: number, input: Record<string, unknown>) => Promise<unknown>,
+) {
+  return async (req: Request, res: Response) => {
+    const id = idParam(req.params.id, NO_SUCH_ASSIGNMENT);
+    const { input, dateErrors, values } = readForm(req.body, PANEL_FIELDS[form], PANEL_DATES[form]);
+    const typed = values();
+    await submitForm(
+      res,
+      async () => {
+        if (dateErrors.length) throw new ValidationError(dateErrors);
+        await run(req, id, input);
+        return `${paths.assignments.show(id)}?done=${done}#oversight`;
+      },
+      ({ status, errors, refusal }) =>
+        renderAssignmentPage(req, res, status, { form, values: typed, errors, refusal }),
+      refusalProblem,
+    );
+  };
+}
+
+/** The queue of updates waiting for a review, filtered by organisation and report. */
+async function renderQueue(service: OversightService, req: Request, res: Response) {
+  const query = checkQuery({ ...req.query });
+  const filters = {
+    organisation: query.organisation || undefined,
+    report: query.report || undefined,
+  };
+  const result = await service.queue(req.user!, { ...filters, page: query.page });
+  const hrefFor = (n: number) => paths.reviews.index({ ...filters, page: n === 1 ? undefined : n });
+  noStore(res);
+  res.render('oversight/queue', {
+    pageTitle: 'Updates to review',
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+    items: result.items.map(queueItemView),
+    total: result.total,
+    action: paths.reviews.index(),
+    organisations: [
+      { value: '', text: 'Any organisation', selected: !filters.organisation },
+      ...result.organisations.map((o) => ({
+        value: o.slug,
+        text: o.name,
+        selected: o.slug === filters.organisation,
+      })),
+    ],
+    reports: [
+      { value: '', text: 'Any report', selected: !filters.report },
+      ...result.reports.map((r) => ({
+        value: r.slug,
+        text: r.title,
+        selected: r.slug === filters.report,
+      })),
+    ],
+    pagination: pagination(result.page, result.pageCount, hrefFor),
+  });
+}
+
+/** A review posted: the review page again, with its notice or with the problem. */
+async function postReview(service: OversightService, req: Request, res: Response) {
+  const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
+  const input = pickFields(req.body, REVIEW_FIELDS);
+  const values = { decision: asText(input.decision), feedback: asText(input.feedback) };
+  await submitForm(
+    res,
+    async () => {
+      await service.review(req.user!, updateId, input, requestContext(req));
+      return `${paths.reviews.show(updateId)}?done=reviewed`;
+    },
+    ({ status, errors, refusal }) =>
+      renderReview(service, req, res, status, { values, errors, refusal }),
+    refusalProblem,
+  );
+}
+
 export function createOversightController(
   service: OversightService,
-  renderAssignmentPage: (
-    req: Request,
-    res: Response,
-    status: number,
-    problem: PanelProblem,
-  ) => Promise<void>,
+  renderAssignmentPage: RenderAssignmentPage,
 ) {
-  async function renderReview(
-    req: Request,
-    res: Response,
-    status: number,
-    failed?: { values: Values; errors: FieldError[]; refusal?: string },
-  ) {
-    const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
-    const data = await service.reviewPage(req.user!, updateId);
-    const view = reviewPageView(data);
-    const summary = failed ? errorSummary(failed.errors, REVIEW_FIELDS) : noErrors();
-    if (failed?.refusal) summary.errorList.push({ text: failed.refusal, href: '#review' });
-    const values = failed?.values ?? { decision: '', feedback: '' };
-    noStore(res);
-    res.status(status).render('oversight/review', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Review an update: ${view.ref}, ${view.organisation}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'Updates to review', href: paths.reviews.index() },
-      ],
-      u: view,
-      reviewed: req.query.done === 'reviewed' && status === 200,
-      mayDecide: data.mayDecide && !data.review,
-      action: paths.reviews.show(updateId),
-      values,
-      decisions: REVIEW_DECISIONS.map((value, i) => ({
-        id: i === 0 ? 'decision' : `decision-${i + 1}`,
-        value,
-        text: DECISION_LABELS[value],
-        checked: value === values.decision,
-      })),
-      ...summary,
-    });
-  }
-
-  /** A decision posted from the assignment page: redirect on success, the page again on a problem. */
-  function panelPost(
-    form: PanelForm,
-    done: string,
-    run: (req: Request, id: number, input: Record<string, unknown>) => Promise<unknown>,
-  ) {
-    return async (req: Request, res: Response) => {
-      const id = idParam(req.params.id, NO_SUCH_ASSIGNMENT);
-      const { input, dateErrors, values } = readForm(
-        req.body,
-        PANEL_FIELDS[form],
-        PANEL_DATES[form],
-      );
-      const typed = values();
-      await submitForm(
-        res,
-        async () => {
-          if (dateErrors.length) throw new ValidationError(dateErrors);
-          await run(req, id, input);
-          return `${paths.assignments.show(id)}?done=${done}#oversight`;
-        },
-        ({ status, errors, refusal }) =>
-          renderAssignmentPage(req, res, status, { form, values: typed, errors, refusal }),
-        refusalProblem,
-      );
-    };
-  }
-
+  type Decide = (
+    user: NonNullable<Request['user']>,
+    id: number,
+    input: Record<string, unknown>,
+    context: ReturnType<typeof requestContext>,
+  ) => Promise<unknown>;
+  const decision = (form: PanelForm, done: string, decide: Decide) =>
+    panelPost(renderAssignmentPage, form, done, (req, id, input) =>
+      decide(req.user!, id, input, requestContext(req)),
+    );
   return {
-    async queue(req: Request, res: Response) {
-      const query = checkQuery({ ...req.query });
-      const filters = {
-        organisation: query.organisation || undefined,
-        report: query.report || undefined,
-      };
-      const result = await service.queue(req.user!, { ...filters, page: query.page });
-      const hrefFor = (n: number) =>
-        paths.reviews.index({ ...filters, page: n === 1 ? undefined : n });
-      noStore(res);
-      res.render('oversight/queue', {
-        pageTitle: 'Updates to review',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        items: result.items.map(queueItemView),
-        total: result.total,
-        action: paths.reviews.index(),
-        organisations: [
-          { value: '', text: 'Any organisation', selected: !filters.organisation },
-          ...result.organisations.map((o) => ({
-            value: o.slug,
-            text: o.name,
-            selected: o.slug === filters.organisation,
-          })),
-        ],
-        reports: [
-          { value: '', text: 'Any report', selected: !filters.report },
-          ...result.reports.map((r) => ({
-            value: r.slug,
-            text: r.title,
-            selected: r.slug === filters.report,
-          })),
-        ],
-        pagination: pagination(result.page, result.pageCount, hrefFor),
-      });
-    },
-
-    async showReview(req: Request, res: Response) {
-      await renderReview(req, res, 200);
-    },
-
-    async postReview(req: Request, res: Response) {
-      const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
-      const input = pickFields(req.body, REVIEW_FIELDS);
-      const values = { decision: asText(input.decision), feedback: asText(input.feedback) };
-      await submitForm(
-        res,
-        async () => {
-          await service.review(req.user!, updateId, input, requestContext(req));
-          return `${paths.reviews.show(updateId)}?done=reviewed`;
-        },
-        ({ status, errors, refusal }) =>
-          renderReview(req, res, status, { values, errors, refusal }),
-        refusalProblem,
-      );
-    },
-
-    verify: panelPost('verify', 'verified', (req, id, input) =>
-      service.verify(req.user!, id, input, requestContext(req)),
-    ),
-    close: panelPost('close', 'closed', (req, id, input) =>
-      service.close(req.user!, id, input, requestContext(req)),
-    ),
-    reopen: panelPost('reopen', 'reopened', (req, id, input) =>
-      service.reopen(req.user!, id, input, requestContext(req)),
-    ),
-    rate: panelPost('confidence', 'rated', (req, id, input) =>
-      service.rate(req.user!, id, input, requestContext(req)),
-    ),
+    queue: (req: Request, res: Response) => renderQueue(service, req, res),
+    showReview: (req: Request, res: Response) => renderReview(service, req, res, 200),
+    postReview: (req: Request, res: Response) => postReview(service, req, res),
+    verify: decision('verify', 'verified', (...a) => service.verify(...a)),
+    close: decision('close', 'closed', (...a) => service.close(...a)),
+    reopen: decision('reopen', 'reopened', (...a) => service.reopen(...a)),
+    rate: decision('confidence', 'rated', (...a) => service.rate(...a)),
   };
 }

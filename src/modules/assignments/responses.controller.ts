@@ -100,76 +100,108 @@ type SaveForm<K extends string> = (
   ids: Record<K, number>,
 ) => Promise<string>;
 
-export function createWorkspaceAssignmentsController(
+const actor = (req: Request): CurrentUser => req.user!;
+
+/** The assignment page: its own sections, then each of its panels (AssignmentPagePanels). */
+async function renderShow(
   service: WorkspaceAssignmentsService,
   panels: AssignmentPagePanels,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: FailedForm & { form: AssignmentForm },
+  panelProblem?: PanelProblem,
 ) {
-  const actor = (req: Request): CurrentUser => req.user!;
+  const id = pathId(req.params.id);
+  const detail = await service.get(actor(req), id);
+  const oversight = await oversightPanel(panels.oversight, req, id, panelProblem);
+  const summary = joinSummaries(
+    failed
+      ? formSummary(failed.form, FIELDS[failed.form], failed.errors, failed.refusal)
+      : noErrors(),
+    oversight.summary,
+  );
+  const page = assignmentPageView(detail, failed);
+  noStore(res);
+  res.status(status).render('workspace-assignments/show', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}${page.a.ref}: ${detail.organisation.name}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'My recommendations', href: paths.assignments.index() },
+    ],
+    notice:
+      status === 200 ? (NOTICES[String(req.query.done ?? '')] ?? oversight.notice) : undefined,
+    ...page,
+    oversight: oversight.view,
+    ...summary,
+  });
+}
 
-  /** The assignment page: its own sections, then each of its panels (AssignmentPagePanels). */
-  async function renderShow(
-    req: Request,
-    res: Response,
-    status: number,
-    failed?: FailedForm & { form: AssignmentForm },
-    panelProblem?: PanelProblem,
-  ) {
-    const id = pathId(req.params.id);
-    const detail = await service.get(actor(req), id);
-    const oversight = await oversightPanel(panels.oversight, req, id, panelProblem);
-    const summary = joinSummaries(
-      failed
-        ? formSummary(failed.form, FIELDS[failed.form], failed.errors, failed.refusal)
-        : noErrors(),
-      oversight.summary,
-    );
-    const page = assignmentPageView(detail, failed);
-    noStore(res);
-    res.status(status).render('workspace-assignments/show', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}${page.a.ref}: ${detail.organisation.name}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'My recommendations', href: paths.assignments.index() },
-      ],
-      notice:
-        status === 200 ? (NOTICES[String(req.query.done ?? '')] ?? oversight.notice) : undefined,
-      ...page,
-      oversight: oversight.view,
-      ...summary,
-    });
-  }
+/** The page for changing one action of the plan. */
+async function renderAction(
+  service: WorkspaceAssignmentsService,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: FailedForm,
+) {
+  const id = pathId(req.params.id);
+  const actionId = pathId(req.params.actionId);
+  const detail = await service.get(actor(req), id);
+  // Those who may read the assignment but not act for the addressee are told so (403).
+  if (!detail.may.act) throw new ForbiddenError();
+  const action = detail.actions.find((x) => x.id === actionId);
+  if (!action) throw new NotFoundError('There is no such action in this plan.');
+  const summary = failed
+    ? formSummary('revise', FIELDS.revise, failed.errors, failed.refusal)
+    : noErrors();
+  noStore(res);
+  res.status(status).render('workspace-assignments/action', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Change an action: ${detail.recommendation.ref}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'My recommendations', href: paths.assignments.index() },
+      { text: detail.recommendation.ref, href: paths.assignments.show(id) },
+    ],
+    ...actionPageView(detail, action, failed?.values),
+    ...summary,
+  });
+}
 
-  async function renderAction(req: Request, res: Response, status: number, failed?: FailedForm) {
-    const id = pathId(req.params.id);
-    const actionId = pathId(req.params.actionId);
-    const detail = await service.get(actor(req), id);
-    // Those who may read the assignment but not act for the addressee are told so (403).
-    if (!detail.may.act) throw new ForbiddenError();
-    const action = detail.actions.find((x) => x.id === actionId);
-    if (!action) throw new NotFoundError('There is no such action in this plan.');
-    const summary = failed
-      ? formSummary('revise', FIELDS.revise, failed.errors, failed.refusal)
-      : noErrors();
-    noStore(res);
-    res.status(status).render('workspace-assignments/action', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Change an action: ${detail.recommendation.ref}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'My recommendations', href: paths.assignments.index() },
-        { text: detail.recommendation.ref, href: paths.assignments.show(id) },
-      ],
-      ...actionPageView(detail, action, failed?.values),
-      ...summary,
-    });
-  }
+/** The list of assignments, filtered and sorted as the query says. */
+async function renderList(service: WorkspaceAssignmentsService, req: Request, res: Response) {
+  const query = checkQuery({ ...req.query });
+  const user = actor(req);
+  const keep = {
+    status: query.status || undefined,
+    organisation: query.organisation || undefined,
+    sort: query.sort || undefined,
+  };
+  const result = await service.list(user, { ...keep, page: query.page });
+  const hrefFor = (n: number) =>
+    paths.assignments.index({ ...keep, page: n === 1 ? undefined : n });
+  noStore(res);
+  res.render('workspace-assignments/index', {
+    pageTitle: 'My recommendations',
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+    isLead: user.role === 'org_lead',
+    items: result.items.map(listItemView),
+    total: result.total,
+    ...listFiltersView(query, result.organisations),
+    action: paths.assignments.index(),
+    pagination: pagination(result.page, result.pageCount, hrefFor),
+  });
+}
 
-  /**
-   * A form posted from the assignment page (or, for `revise`, the action's page): saved, it goes
-   * back to the page with its notice; refused or invalid, the page again with what was typed.
-   * The other ids in the path (`pathIds`) are read, 404 when wrong, before the form is.
-   */
-  const post =
-    <K extends string = never>(form: FormName, save: SaveForm<K>, pathIds: K[] = []) =>
+/**
+ * A form posted from the assignment page (or, for `revise`, the action's page): saved, it goes
+ * back to the page with its notice; refused or invalid, the page again with what was typed.
+ * The other ids in the path (`pathIds`) are read, 404 when wrong, before the form is.
+ */
+function formPost(
+  again: (req: Request, res: Response, status: number, failed: FailedForm) => Promise<void>,
+) {
+  return <K extends string = never>(form: FormName, save: SaveForm<K>, pathIds: K[] = []) =>
     async (req: Request, res: Response) => {
       const id = pathId(req.params.id);
       const ids = Object.fromEntries(
@@ -191,44 +223,29 @@ export function createWorkspaceAssignmentsController(
             refusal,
             extensionId: (ids as Partial<Record<string, number>>).extensionId,
           };
-          return form === 'revise'
-            ? renderAction(req, res, status, failed)
-            : renderShow(req, res, status, { ...failed, form });
+          return again(req, res, status, failed);
         },
         refusalProblem,
       );
     };
+}
+
+export function createWorkspaceAssignmentsController(
+  service: WorkspaceAssignmentsService,
+  panels: AssignmentPagePanels,
+) {
+  const renderFailed = (req: Request, res: Response, status: number, failed: FailedForm) =>
+    failed.form === 'revise'
+      ? renderAction(service, req, res, status, failed)
+      : renderShow(service, panels, req, res, status, { ...failed, form: failed.form });
+  const post = formPost(renderFailed);
 
   return {
     /** The assignment page with one of the oversight panel's forms failed (see oversightPanel). */
     renderWithProblem: (req: Request, res: Response, status: number, problem: PanelProblem) =>
-      renderShow(req, res, status, undefined, problem),
-
-    async list(req: Request, res: Response) {
-      const query = checkQuery({ ...req.query });
-      const user = actor(req);
-      const keep = {
-        status: query.status || undefined,
-        organisation: query.organisation || undefined,
-        sort: query.sort || undefined,
-      };
-      const result = await service.list(user, { ...keep, page: query.page });
-      const hrefFor = (n: number) =>
-        paths.assignments.index({ ...keep, page: n === 1 ? undefined : n });
-      noStore(res);
-      res.render('workspace-assignments/index', {
-        pageTitle: 'My recommendations',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        isLead: user.role === 'org_lead',
-        items: result.items.map(listItemView),
-        total: result.total,
-        ...listFiltersView(query, result.organisations),
-        action: paths.assignments.index(),
-        pagination: pagination(result.page, result.pageCount, hrefFor),
-      });
-    },
-
-    show: (req: Request, res: Response) => renderShow(req, res, 200),
+      renderShow(service, panels, req, res, status, undefined, problem),
+    list: (req: Request, res: Response) => renderList(service, req, res),
+    show: (req: Request, res: Response) => renderShow(service, panels, req, res, 200),
 
     respond: post('response', async (req, id, input) => {
       await service.recordResponse(actor(req), id, input, requestContext(req));
@@ -259,7 +276,7 @@ export function createWorkspaceAssignmentsController(
       return 'action';
     }),
 
-    showAction: (req: Request, res: Response) => renderAction(req, res, 200),
+    showAction: (req: Request, res: Response) => renderAction(service, req, res, 200),
 
     reviseAction: post(
       'revise',
