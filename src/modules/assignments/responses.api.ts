@@ -9,7 +9,13 @@
  * client sees the new status, due date or action without a second request.
  */
 import { paths, routes, withQuery } from '../../shared/paths';
-import { defineApiRoute, type ApiRoute } from '../../shared/api/api-route';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import {
+  defineApiRoute,
+  type ApiContext,
+  type ApiRoute,
+  type ApiRouteSpec,
+} from '../../shared/api/api-route';
 import { DEFAULT_LIMIT, pageOf, type CursorCodec } from '../../shared/api/pagination';
 import type { CurrentUser } from '../accounts/accounts.types';
 import { ValidationError } from '../../shared/errors';
@@ -231,116 +237,117 @@ function assignmentRoutes({ service, cursors, detail }: RouteKit): ApiRoute[] {
   ];
 }
 
-/** The formal response. */
-function responseRoutes({ service, may, detail }: RouteKit): ApiRoute[] {
+/**
+ * A write to an assignment that answers with the assignment afterwards: 201 with where it is when
+ * the write added a request or an action (`adds`), 200 otherwise. 409 when the lifecycle refuses.
+ */
+function assignmentWrite<P extends TObject, B extends TSchema>(
+  { may, detail, created }: RouteKit,
+  spec: Pick<
+    ApiRouteSpec<P, undefined, B>,
+    'method' | 'path' | 'operationId' | 'summary' | 'description'
+  > & {
+    params: P;
+    body: B;
+    /** Who may make it: the addressee's lead, or an overseer. */
+    action: 'assignment.act' | 'oversight.decide';
+    adds?: boolean;
+    run: (ctx: ApiContext<P, undefined, B>) => Promise<unknown>;
+  },
+): ApiRoute {
+  const { method, path, operationId, summary, description, params, body, action, adds, run } = spec;
+  return defineApiRoute<P, undefined, B>({
+    method,
+    path,
+    operationId,
+    summary,
+    ...(description === undefined ? {} : { description }),
+    tags: TAGS,
+    auth: action === 'oversight.decide' ? { action } : READ,
+    params,
+    authorise: may(action),
+    body,
+    errors: [409],
+    responses: adds ? { 201: DETAIL } : { 200: DETAIL },
+    handler: async (ctx) => {
+      await run(ctx);
+      const { id } = ctx.params as unknown as { id: number };
+      return adds ? created(ctx.user!, id) : { body: await detail(ctx.user!, id) };
+    },
+  });
+}
+
+/** The formal response, requests for more time (and an overseer's decision), the action plan. */
+function writeRoutes(kit: RouteKit): ApiRoute[] {
+  const { service } = kit;
   return [
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentResponse,
       operationId: 'recordResponse',
       summary: 'Record (or revise) the formal response',
       description:
         'Only the addressee’s own lead. Every version is kept. An accepted or partially accepted first response moves the assignment to in_progress; a late response is accepted and shown as late.',
-      tags: TAGS,
-      auth: READ,
       params: IdParam,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ResponseInput,
-      errors: [409],
-      responses: { 200: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.recordResponse(user!, params.id, body, context);
-        return { body: await detail(user!, params.id) };
-      },
+      run: ({ params, body, user, context }) =>
+        service.recordResponse(user!, params.id, body, context),
     }),
-  ];
-}
-
-/** Requests for more time, and an overseer's decision on one. */
-function extensionRoutes({ service, may, detail, created }: RouteKit): ApiRoute[] {
-  return [
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentExtensions,
       operationId: 'requestExtension',
       summary: 'Ask for more time to respond',
       description:
         'Only before the response is due, before a response, and one pending request at a time (409 otherwise, saying why).',
-      tags: TAGS,
-      auth: READ,
       params: IdParam,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ExtensionRequestInput,
-      errors: [409],
-      responses: { 201: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.requestExtension(user!, params.id, body, context);
-        return created(user!, params.id);
-      },
+      adds: true,
+      run: ({ params, body, user, context }) =>
+        service.requestExtension(user!, params.id, body, context),
     }),
-
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentExtensionDecision,
       operationId: 'decideExtension',
       summary: 'Grant or refuse an extension request (overseers)',
       description: 'A granted request moves the response due date.',
-      tags: TAGS,
-      auth: { action: 'oversight.decide' },
       params: ExtensionParams,
-      authorise: may('oversight.decide'),
+      action: 'oversight.decide',
       body: ExtensionDecisionInput,
-      errors: [409],
-      responses: { 200: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        const decision = { ...body, extensionId: params.extensionId };
-        await service.decideExtension(user!, params.id, decision, context);
-        return { body: await detail(user!, params.id) };
-      },
+      run: ({ params, body, user, context }) =>
+        service.decideExtension(
+          user!,
+          params.id,
+          { ...body, extensionId: params.extensionId },
+          context,
+        ),
     }),
-  ];
-}
-
-/** The action plan: adding an action and changing one. */
-function actionRoutes({ service, may, detail, created }: RouteKit): ApiRoute[] {
-  return [
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentActions,
       operationId: 'addAction',
       summary: 'Add an action to the action plan',
-      tags: TAGS,
-      auth: READ,
       params: IdParam,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ActionInput,
-      errors: [409],
-      responses: { 201: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.addAction(user!, params.id, body, context);
-        return created(user!, params.id);
-      },
+      adds: true,
+      run: ({ params, body, user, context }) => service.addAction(user!, params.id, body, context),
     }),
-
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'put',
       path: routes.api.assignmentAction,
       operationId: 'reviseAction',
       summary: 'Change an action',
       description:
         'Send the whole action. Moving the target date needs a `reason`; the earlier version is kept.',
-      tags: TAGS,
-      auth: READ,
       params: ActionParams,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ActionRevisionInput,
-      errors: [409],
-      responses: { 200: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        const revision = { ...body, actionId: params.actionId };
-        await service.reviseAction(user!, params.id, revision, context);
-        return { body: await detail(user!, params.id) };
-      },
+      run: ({ params, body, user, context }) =>
+        service.reviseAction(user!, params.id, { ...body, actionId: params.actionId }, context),
     }),
   ];
 }
@@ -442,11 +449,5 @@ export function workspaceAssignmentsApiRoutes(
       headers: { Location: paths.api.assignment(id) },
     }),
   };
-  return [
-    ...assignmentRoutes(kit),
-    ...responseRoutes(kit),
-    ...extensionRoutes(kit),
-    ...actionRoutes(kit),
-    ...progressUpdateRoutes(kit),
-  ];
+  return [...assignmentRoutes(kit), ...writeRoutes(kit), ...progressUpdateRoutes(kit)];
 }
