@@ -35,7 +35,6 @@ import { csrfProtection } from './shared/middleware/csrf';
 import { createWorkspaceAssignmentsRouter } from './modules/assignments/responses.routes';
 import { createOversightRouter } from './modules/assignments/decisions.routes';
 import { createAssignmentDeadlinesRouter } from './modules/assignments/deadline-settings.routes';
-import { oversightAssignmentPanel } from './modules/assignments/decisions.controller';
 import { createPublicationRouter } from './modules/public-record/publication.routes';
 import { createOpenDataRouter, openDataPageLinks } from './modules/public-record/open-data.routes';
 import {
@@ -180,10 +179,9 @@ export function createApp(services: Services): Express {
   app.use(createApiTokensRouter(services.apiTokens));
   app.use(createImportRouter(services.imports));
   app.use(
-    createWorkspaceAssignmentsRouter(
-      services.workspaceAssignments,
-      oversightAssignmentPanel(services.oversight),
-    ),
+    createWorkspaceAssignmentsRouter(services.workspaceAssignments, {
+      oversight: services.oversight,
+    }),
   );
   app.use(createOversightRouter(services.oversight, services.workspaceAssignments));
   app.use(createAssignmentDeadlinesRouter(services.assignmentDeadlines));

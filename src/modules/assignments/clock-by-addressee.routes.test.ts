@@ -8,6 +8,7 @@ import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createSignedInUser } from '../../../test/auth';
 import { dateBoxes, typedBoxes } from '../../../test/date-boxes';
+import { requestsAs } from './test-support';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import { createOrganisation, createRecommendation, createReport } from '../../../test/factories';
 import type { Role, CurrentUser } from '../accounts/accounts.types';
@@ -39,14 +40,10 @@ describe('the response clock by addressee (HMICFRS s.55)', () => {
       },
     });
   }
-  const get = (who: string, path: string) =>
-    request(built.app).get(path).set('Cookie', people.get(who)!.cookie);
-  const post = (who: string, path: string, body: Record<string, string>) =>
-    request(built.app)
-      .post(path)
-      .set('Cookie', people.get(who)!.cookie)
-      .type('form')
-      .send({ ...body, _csrf: people.get(who)!.csrf });
+  const { get, post } = requestsAs(
+    () => built.app,
+    (who: string) => people.get(who)!,
+  );
   const cardOf = (html: string, orgName: string) => {
     const start = html.indexOf(`>${orgName}</a></h3>`);
     if (start < 0) return '';

@@ -4,16 +4,14 @@
  * changed.
  */
 import type { Request, Response } from 'express';
-import { NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
+import { ValidationError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
 import { formatLongDate } from '../../shared/calendar-date';
-import { errorSummary } from '../../shared/form-errors';
-import { readDateFields, type DateInputRules } from '../../shared/date-input';
-import { asText, pickFields } from '../../shared/form-input';
 import { submitForm } from '../../shared/form-submit';
 import { requestContext } from '../accounts/accounts.controller';
 import type { AssignmentDeadlinesService } from './deadline-settings.service';
 import { deadlinesView } from './deadline-settings.view-model';
+import { formSummary, idParam, noErrors, readForm, type DateField } from './page-forms';
 
 type FormName = 'override' | 'committed' | 'implementBy' | 'pause' | 'endPause' | 'check';
 const FIELDS: Record<FormName, string[]> = {
@@ -26,7 +24,7 @@ const FIELDS: Record<FormName, string[]> = {
 };
 
 /** The dates each form takes in three boxes (src/shared/date-input.ts), in the words of its labels. */
-const DATES: Record<FormName, ({ name: string } & DateInputRules)[]> = {
+const DATES: Record<FormName, DateField[]> = {
   override: [{ name: 'dueOn', label: 'The due date' }],
   committed: [{ name: 'committedOn', label: 'The committed date' }],
   implementBy: [{ name: 'implementBy', label: 'The target date' }],
@@ -47,123 +45,110 @@ const NOTICES: Record<string, string> = {
   check: 'The outcome of the sustainment check has been recorded.',
 };
 
-function idParam(value: unknown): number {
-  const n = typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2147483647) throw new NotFoundError();
-  return n;
-}
-
-const textValues = (picked: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(picked).map(([k, v]) => [k, asText(v)]));
-
 interface Failed {
   form: FormName;
   values: Record<string, string>;
   errors: FieldError[];
 }
 
-export function createAssignmentDeadlinesController(service: AssignmentDeadlinesService) {
-  async function render(req: Request, res: Response, status: number, failed?: Failed) {
+/** The deadlines page, with a form that failed shown as it was typed. */
+async function render(
+  service: AssignmentDeadlinesService,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: Failed,
+) {
+  const id = idParam(req.params.id);
+  const detail = await service.get(req.user!, id);
+  const summary = failed
+    ? formSummary(failed.form, FIELDS[failed.form], failed.errors)
+    : noErrors();
+  const view = deadlinesView(detail, failed ? { [failed.form]: failed.values } : {});
+  res.set('Cache-Control', 'no-store');
+  res.status(status).render('assignment-deadlines/show', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Deadlines: ${detail.ref}, ${detail.organisation.name}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'My recommendations', href: paths.assignments.index() },
+      { text: `${detail.ref}: ${detail.organisation.name}`, href: paths.assignments.show(id) },
+    ],
+    d: view,
+    notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
+    ...summary,
+  });
+}
+
+/** A form's POST: save and go back to the page, or show the page again with the errors. */
+const post =
+  (
+    service: AssignmentDeadlinesService,
+    form: FormName,
+    save: (
+      user: NonNullable<Request['user']>,
+      id: number,
+      values: Record<string, string>,
+      context: ReturnType<typeof requestContext>,
+    ) => Promise<unknown>,
+  ) =>
+  async (req: Request, res: Response) => {
     const id = idParam(req.params.id);
-    const detail = await service.get(req.user!, id);
-    const summary = failed
-      ? errorSummary(
-          failed.errors.map((e) => ({ ...e, field: `${failed.form}-${e.field}` })),
-          FIELDS[failed.form].map((f) => `${failed.form}-${f}`),
-        )
-      : { errorList: [], errors: {} };
-    const view = deadlinesView(detail, {
-      override: failed?.form === 'override' ? failed.values : undefined,
-      committed: failed?.form === 'committed' ? failed.values : undefined,
-      implementBy: failed?.form === 'implementBy' ? failed.values : undefined,
-      pause: failed?.form === 'pause' ? failed.values : undefined,
-      endPause: failed?.form === 'endPause' ? failed.values : undefined,
-      check: failed?.form === 'check' ? failed.values : undefined,
-    });
-    res.set('Cache-Control', 'no-store');
-    res.status(status).render('assignment-deadlines/show', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Deadlines: ${detail.ref}, ${detail.organisation.name}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'My recommendations', href: paths.assignments.index() },
-        { text: `${detail.ref}: ${detail.organisation.name}`, href: paths.assignments.show(id) },
-      ],
-      d: view,
-      notice: status === 200 ? NOTICES[String(req.query.done ?? '')] : undefined,
-      ...summary,
-    });
-  }
+    const { dateErrors, values: typed } = readForm(req.body, FIELDS[form], DATES[form]);
+    const values = typed();
+    await submitForm(
+      res,
+      async () => {
+        // A date typed wrongly is refused in the boxes' own words before anything is saved.
+        if (dateErrors.length) throw new ValidationError(dateErrors);
+        await save(req.user!, id, values, requestContext(req));
+        return `${paths.assignments.deadlines(id)}?done=${form}`;
+      },
+      (problem) =>
+        render(service, req, res, problem.status, { form, values, errors: problem.errors }),
+    );
+  };
 
-  /** A form's POST: save and go back to the page, or show the page again with the errors. */
-  const post =
-    (
-      form: FormName,
-      save: (
-        user: NonNullable<Request['user']>,
-        id: number,
-        values: Record<string, string>,
-        context: ReturnType<typeof requestContext>,
-      ) => Promise<unknown>,
-    ) =>
-    async (req: Request, res: Response) => {
-      const id = idParam(req.params.id);
-      const dates = readDateFields(req.body, DATES[form]);
-      const values = textValues(
-        pickFields(
-          dates.body,
-          FIELDS[form],
-          DATES[form].map((d) => d.name),
-        ),
-      );
-      await submitForm(
-        res,
-        async () => {
-          // A date typed wrongly is refused in the boxes' own words before anything is saved.
-          if (dates.errors.length) throw new ValidationError(dates.errors);
-          await save(req.user!, id, values, requestContext(req));
-          return `${paths.assignments.deadlines(id)}?done=${form}`;
-        },
-        (problem) => render(req, res, problem.status, { form, values, errors: problem.errors }),
-      );
-    };
+/** The sustainment checks that are due or coming up, across the assignments the user may see. */
+async function renderOpenChecks(service: AssignmentDeadlinesService, req: Request, res: Response) {
+  const rows = await service.openChecks(req.user!);
+  res.set('Cache-Control', 'no-store');
+  res.render('assignment-deadlines/checks', {
+    pageTitle: 'Sustainment checks',
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+    checks: rows.map((r) => ({
+      href: paths.assignments.deadlines(r.assignment_id),
+      ref: r.ref,
+      title: r.title ?? r.ref,
+      organisationName: r.organisation_name,
+      dueOn: formatLongDate(r.due_on),
+      due: r.due,
+    })),
+  });
+}
 
+export function createAssignmentDeadlinesController(service: AssignmentDeadlinesService) {
   return {
-    show: (req: Request, res: Response) => render(req, res, 200),
+    show: (req: Request, res: Response) => render(service, req, res, 200),
 
-    setOverride: post('override', (user, id, values, ctx) =>
+    setOverride: post(service, 'override', (user, id, values, ctx) =>
       service.setClockOverride(user, id, values, ctx),
     ),
-    setCommittedDate: post('committed', (user, id, values, ctx) =>
+    setCommittedDate: post(service, 'committed', (user, id, values, ctx) =>
       service.setCommittedDate(user, id, values, ctx),
     ),
-    setImplementBy: post('implementBy', (user, id, values, ctx) =>
+    setImplementBy: post(service, 'implementBy', (user, id, values, ctx) =>
       service.setImplementBy(user, id, values, ctx),
     ),
-    recordPause: post('pause', (user, id, values, ctx) =>
+    recordPause: post(service, 'pause', (user, id, values, ctx) =>
       service.recordPause(user, id, values, ctx),
     ),
-    recordCheckOutcome: post('check', (user, id, values, ctx) =>
+    recordCheckOutcome: post(service, 'check', (user, id, values, ctx) =>
       service.recordCheckOutcome(user, id, values, ctx),
     ),
-    openChecks: async (req: Request, res: Response) => {
-      const rows = await service.openChecks(req.user!);
-      res.set('Cache-Control', 'no-store');
-      res.render('assignment-deadlines/checks', {
-        pageTitle: 'Sustainment checks',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        checks: rows.map((r) => ({
-          href: paths.assignments.deadlines(r.assignment_id),
-          ref: r.ref,
-          title: r.title ?? r.ref,
-          organisationName: r.organisation_name,
-          dueOn: formatLongDate(r.due_on),
-          due: r.due,
-        })),
-      });
-    },
+    openChecks: (req: Request, res: Response) => renderOpenChecks(service, req, res),
     endPause: async (req: Request, res: Response) => {
       const pauseId = idParam(req.params.pauseId);
-      return post('endPause', (user, id, values, ctx) =>
+      return post(service, 'endPause', (user, id, values, ctx) =>
         service.endPause(user, id, pauseId, values, ctx),
       )(req, res);
     },

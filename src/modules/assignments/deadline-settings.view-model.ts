@@ -30,24 +30,17 @@ export const OVERRIDE_LABELS: Record<OverrideChoice, string> = {
   date: 'Record a due date for this organisation',
 };
 
-export function deadlinesView(
-  d: AssignmentDeadlines,
-  failed: {
-    override?: Record<string, string>;
-    committed?: Record<string, string>;
-    implementBy?: Record<string, string>;
-    pause?: Record<string, string>;
-    endPause?: Record<string, string>;
-    check?: Record<string, string>;
-  },
-) {
-  const t = d.targets;
-  const current: OverrideChoice = d.override?.mode ?? 'rules';
-  const overrideValues = failed.override ?? {
-    mode: current,
-    dueOn: d.override?.mode === 'date' ? d.override.dueOn : '',
-    reason: '',
-  };
+type FailedForms = {
+  override?: Record<string, string>;
+  committed?: Record<string, string>;
+  implementBy?: Record<string, string>;
+  pause?: Record<string, string>;
+  endPause?: Record<string, string>;
+  check?: Record<string, string>;
+};
+
+/** What the page says about the assignment and its clock. */
+function clockView(d: AssignmentDeadlines) {
   return {
     id: d.id,
     ref: d.ref,
@@ -62,6 +55,13 @@ export function deadlinesView(
     dueDescription: describeDue(d.clock),
     overdue: d.clock.overdue,
     assignmentHref: paths.assignments.show(d.id),
+  };
+}
+
+/** What has been recorded: overrides, target dates and their history, pauses and checks. */
+function recordsView(d: AssignmentDeadlines, failed: FailedForms) {
+  const t = d.targets;
+  return {
     overrides: d.overrides.map((o) => ({
       label: OVERRIDE_LABELS[o.mode],
       dueOn: o.dueOn ? formatLongDate(o.dueOn) : null,
@@ -123,6 +123,19 @@ export function deadlinesView(
       note: c.note,
       decidedOn: c.decidedOn ? formatLongDate(c.decidedOn) : null,
     })),
+  };
+}
+
+/** The forms the user may use, each with what was typed when it failed. */
+function formsView(d: AssignmentDeadlines, failed: FailedForms) {
+  const t = d.targets;
+  const current: OverrideChoice = d.override?.mode ?? 'rules';
+  const overrideValues = failed.override ?? {
+    mode: current,
+    dueOn: d.override?.mode === 'date' ? d.override.dueOn : '',
+    reason: '',
+  };
+  return {
     checkForm: d.may.check
       ? {
           action: paths.assignments.sustainmentCheck(d.id),
@@ -179,4 +192,9 @@ export function deadlinesView(
         }
       : null,
   };
+}
+
+/** The deadlines page: the clock, what has been recorded, and the forms (`failed`: as typed). */
+export function deadlinesView(d: AssignmentDeadlines, failed: FailedForms) {
+  return { ...clockView(d), ...recordsView(d, failed), ...formsView(d, failed) };
 }

@@ -171,14 +171,8 @@ const presentChange = (c: StatusChange) => ({
   changedAt: c.changedAt.toISOString(),
 });
 
-export function oversightApiRoutes(service: OversightService, cursors: CursorCodec): ApiRoute[] {
-  const transitionResult = (
-    id: number,
-    r: { status: (typeof ASSIGNMENT_STATUSES)[number]; closureReason: string | null },
-  ) => ({
-    body: { assignmentId: id, status: r.status, closureReason: r.closureReason },
-  });
-
+/** The review queue, and a review of one progress update. */
+function reviewRoutes(service: OversightService, cursors: CursorCodec): ApiRoute[] {
   return [
     defineApiRoute({
       method: 'get',
@@ -247,54 +241,69 @@ export function oversightApiRoutes(service: OversightService, cursors: CursorCod
         };
       },
     }),
+  ];
+}
 
+type Transition = 'verify' | 'close' | 'reopen';
+
+/** The status decisions: each answers with the assignment's new status, or 409 and no change. */
+const TRANSITIONS: {
+  run: Transition;
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  body: typeof VerificationInput | typeof ClosureInput | typeof ReopeningInput;
+}[] = [
+  {
+    run: 'verify',
+    path: routes.api.assignmentVerification,
+    operationId: 'verifyAssignment',
+    summary: 'Verify that a recommendation is implemented',
+    description:
+      'Only for an assignment awaiting verification whose latest update marked complete has been accepted; otherwise 409, with the reason, and nothing changes.',
+    body: VerificationInput,
+  },
+  {
+    run: 'close',
+    path: routes.api.assignmentClosure,
+    operationId: 'closeAssignment',
+    summary: 'Close an open assignment with a reason and an explanation',
+    body: ClosureInput,
+  },
+  {
+    run: 'reopen',
+    path: routes.api.assignmentReopening,
+    operationId: 'reopenAssignment',
+    summary: 'Reopen an implemented assignment, with an explanation',
+    body: ReopeningInput,
+  },
+];
+
+function transitionRoutes(service: OversightService): ApiRoute[] {
+  return TRANSITIONS.map(({ run, body, ...words }) =>
     defineApiRoute({
       method: 'post',
-      path: routes.api.assignmentVerification,
-      operationId: 'verifyAssignment',
-      summary: 'Verify that a recommendation is implemented',
-      description:
-        'Only for an assignment awaiting verification whose latest update marked complete has been accepted; otherwise 409, with the reason, and nothing changes.',
+      ...words,
       tags: TAGS,
       auth: DECIDE,
       params: IdParams,
-      body: VerificationInput,
+      body,
       errors: [409],
       responses: { 200: { description: 'The new status', schema: TransitionSchema } },
-      handler: async ({ params, body, user, context }) =>
-        transitionResult(params.id, await service.verify(user!, params.id, body, context)),
+      handler: async ({ params, body: input, user, context }) => {
+        const r = await service[run](user!, params.id, input, context);
+        return {
+          body: { assignmentId: params.id, status: r.status, closureReason: r.closureReason },
+        };
+      },
     }),
+  );
+}
 
-    defineApiRoute({
-      method: 'post',
-      path: routes.api.assignmentClosure,
-      operationId: 'closeAssignment',
-      summary: 'Close an open assignment with a reason and an explanation',
-      tags: TAGS,
-      auth: DECIDE,
-      params: IdParams,
-      body: ClosureInput,
-      errors: [409],
-      responses: { 200: { description: 'The new status', schema: TransitionSchema } },
-      handler: async ({ params, body, user, context }) =>
-        transitionResult(params.id, await service.close(user!, params.id, body, context)),
-    }),
-
-    defineApiRoute({
-      method: 'post',
-      path: routes.api.assignmentReopening,
-      operationId: 'reopenAssignment',
-      summary: 'Reopen an implemented assignment, with an explanation',
-      tags: TAGS,
-      auth: DECIDE,
-      params: IdParams,
-      body: ReopeningInput,
-      errors: [409],
-      responses: { 200: { description: 'The new status', schema: TransitionSchema } },
-      handler: async ({ params, body, user, context }) =>
-        transitionResult(params.id, await service.reopen(user!, params.id, body, context)),
-    }),
-
+/** Delivery confidence (rating it, and reading the ratings) and the status history. */
+function recordRoutes(service: OversightService): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'post',
       path: routes.api.assignmentConfidence,
@@ -354,5 +363,13 @@ export function oversightApiRoutes(service: OversightService, cursors: CursorCod
         };
       },
     }),
+  ];
+}
+
+export function oversightApiRoutes(service: OversightService, cursors: CursorCodec): ApiRoute[] {
+  return [
+    ...reviewRoutes(service, cursors),
+    ...transitionRoutes(service),
+    ...recordRoutes(service),
   ];
 }

@@ -5,20 +5,14 @@
  * its message on the page and changes nothing.
  */
 import type { Request, Response } from 'express';
-import {
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../shared/errors';
+import { ValidationError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { check, compileText } from '../../shared/validation';
+import { compileText, withMessages } from '../../shared/validation';
 import { errorSummary } from '../../shared/form-errors';
-import { readDateFields } from '../../shared/date-input';
+import { refusalProblem, submitForm } from '../../shared/form-submit';
 import { asText, pickFields } from '../../shared/form-input';
 import { requestContext } from '../accounts/accounts.controller';
 import { pagination } from '../public-record/register.view-model';
-import type { AssignmentPageExtension } from './responses.controller';
 import { ReviewQueueQuery, REVIEW_DECISIONS } from './decisions.schemas';
 import { NO_SUCH_UPDATE, type OversightService } from './decisions.service';
 import {
@@ -29,8 +23,17 @@ import {
   reviewPageView,
   type PanelForm,
 } from './decisions.view-model';
+import {
+  NO_SUCH_ASSIGNMENT,
+  formSummary,
+  idParam,
+  noErrors,
+  readForm,
+  type DateField,
+  type Summary,
+} from './page-forms';
 
-const validateQuery = compileText<ReviewQueueQuery>(ReviewQueueQuery);
+const checkQuery = withMessages(compileText<ReviewQueueQuery>(ReviewQueueQuery));
 
 const NOTICES: Record<string, string> = {
   verified: 'Implementation has been verified.',
@@ -42,7 +45,7 @@ const NOTICES: Record<string, string> = {
 const REVIEW_FIELDS = ['decision', 'feedback'];
 
 /** The dates each decision form takes in three boxes (src/shared/date-input.ts). */
-const PANEL_DATES: Record<PanelForm, { name: string; label: string }[]> = {
+const PANEL_DATES: Record<PanelForm, DateField[]> = {
   verify: [{ name: 'checkOn', label: 'The date of the sustainment check' }],
   close: [],
   reopen: [],
@@ -51,8 +54,8 @@ const PANEL_DATES: Record<PanelForm, { name: string; label: string }[]> = {
 
 type Values = Record<string, string>;
 
-/** A failed form on the assignment page, handed back to the page through its extension hook. */
-interface PanelProblem {
+/** A failed form of the oversight panel: the assignment page is drawn again with it. */
+export interface PanelProblem {
   form: PanelForm;
   values: Values;
   errors: FieldError[];
@@ -61,202 +64,170 @@ interface PanelProblem {
 
 const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
 
-function idParam(value: unknown, message?: string): number {
-  const n = typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2147483647) throw new NotFoundError(message);
-  return n;
+/**
+ * The assignment page's oversight panel (AssignmentPagePanels in responses.controller.ts): status
+ * history and delivery confidence for everyone who may read the assignment, and the decision forms
+ * for overseers, with `problem`'s form as it was typed when one of them failed.
+ */
+export async function oversightPanel(
+  service: OversightService,
+  req: Request,
+  assignmentId: number,
+  problem?: PanelProblem,
+): Promise<{ view: ReturnType<typeof panelView>; notice?: string; summary: Summary }> {
+  const panel = await service.assignmentPanel(req.user!, assignmentId);
+  return {
+    view: panelView(panel, problem),
+    notice: NOTICES[String(req.query.done ?? '')],
+    summary: problem
+      ? formSummary(problem.form, PANEL_FIELDS[problem.form], problem.errors, problem.refusal)
+      : noErrors(),
+  };
 }
 
-const isPanelProblem = (p: unknown): p is PanelProblem =>
-  typeof p === 'object' && p !== null && 'form' in p && 'errors' in p;
+/** The assignment page drawn again with a failed oversight form (responses.controller.ts). */
+type RenderAssignmentPage = (
+  req: Request,
+  res: Response,
+  status: number,
+  problem: PanelProblem,
+) => Promise<void>;
 
-/**
- * The assignment page's oversight panel: status history and delivery confidence for everyone who
- * may read the assignment, and the decision forms for overseers.
- */
-export function oversightAssignmentPanel(service: OversightService): AssignmentPageExtension {
-  return async (req, assignmentId, problem) => {
-    const panel = await service.assignmentPanel(req.user!, assignmentId);
-    const failed = isPanelProblem(problem) ? problem : undefined;
-    let summary: { errorList: { text: string; href: string }[]; errors: Record<string, string> } = {
-      errorList: [],
-      errors: {},
-    };
-    if (failed) {
-      summary = errorSummary(
-        failed.errors.map((e) => ({ ...e, field: `${failed.form}-${e.field}` })),
-        PANEL_FIELDS[failed.form].map((f) => `${failed.form}-${f}`),
-      );
-      if (failed.refusal)
-        summary.errorList.push({ text: failed.refusal, href: `#${failed.form}-form` });
-    }
-    return {
-      locals: { oversight: panelView(panel, failed) },
-      notice: NOTICES[String(req.query.done ?? '')],
-      ...summary,
-    };
+/** An update's review page, with the review form for an overseer while it is unreviewed. */
+async function renderReview(
+  service: OversightService,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: { values: Values; errors: FieldError[]; refusal?: string },
+) {
+  const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
+  const data = await service.reviewPage(req.user!, updateId);
+  const view = reviewPageView(data);
+  const summary = failed ? errorSummary(failed.errors, REVIEW_FIELDS) : noErrors();
+  if (failed?.refusal) summary.errorList.push({ text: failed.refusal, href: '#review' });
+  const values = failed?.values ?? { decision: '', feedback: '' };
+  noStore(res);
+  res.status(status).render('oversight/review', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Review an update: ${view.ref}, ${view.organisation}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'Updates to review', href: paths.reviews.index() },
+    ],
+    u: view,
+    reviewed: req.query.done === 'reviewed' && status === 200,
+    mayDecide: data.mayDecide && !data.review,
+    action: paths.reviews.show(updateId),
+    values,
+    decisions: REVIEW_DECISIONS.map((value, i) => ({
+      id: i === 0 ? 'decision' : `decision-${i + 1}`,
+      value,
+      text: DECISION_LABELS[value],
+      checked: value === values.decision,
+    })),
+    ...summary,
+  });
+}
+
+/** A decision posted from the assignment page: redirect on success, the page again on a problem. */
+function panelPost(
+  renderAssignmentPage: RenderAssignmentPage,
+  form: PanelForm,
+  done: string,
+  run: (req: Request, id: number, input: Record<string, unknown>) => Promise<unknown>,
+) {
+  return async (req: Request, res: Response) => {
+    const id = idParam(req.params.id, NO_SUCH_ASSIGNMENT);
+    const { input, dateErrors, values } = readForm(req.body, PANEL_FIELDS[form], PANEL_DATES[form]);
+    const typed = values();
+    await submitForm(
+      res,
+      async () => {
+        if (dateErrors.length) throw new ValidationError(dateErrors);
+        await run(req, id, input);
+        return `${paths.assignments.show(id)}?done=${done}#oversight`;
+      },
+      ({ status, errors, refusal }) =>
+        renderAssignmentPage(req, res, status, { form, values: typed, errors, refusal }),
+      refusalProblem,
+    );
   };
+}
+
+/** The queue of updates waiting for a review, filtered by organisation and report. */
+async function renderQueue(service: OversightService, req: Request, res: Response) {
+  const query = checkQuery({ ...req.query });
+  const filters = {
+    organisation: query.organisation || undefined,
+    report: query.report || undefined,
+  };
+  const result = await service.queue(req.user!, { ...filters, page: query.page });
+  const hrefFor = (n: number) => paths.reviews.index({ ...filters, page: n === 1 ? undefined : n });
+  noStore(res);
+  res.render('oversight/queue', {
+    pageTitle: 'Updates to review',
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+    items: result.items.map(queueItemView),
+    total: result.total,
+    action: paths.reviews.index(),
+    organisations: [
+      { value: '', text: 'Any organisation', selected: !filters.organisation },
+      ...result.organisations.map((o) => ({
+        value: o.slug,
+        text: o.name,
+        selected: o.slug === filters.organisation,
+      })),
+    ],
+    reports: [
+      { value: '', text: 'Any report', selected: !filters.report },
+      ...result.reports.map((r) => ({
+        value: r.slug,
+        text: r.title,
+        selected: r.slug === filters.report,
+      })),
+    ],
+    pagination: pagination(result.page, result.pageCount, hrefFor),
+  });
+}
+
+/** A review posted: the review page again, with its notice or with the problem. */
+async function postReview(service: OversightService, req: Request, res: Response) {
+  const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
+  const input = pickFields(req.body, REVIEW_FIELDS);
+  const values = { decision: asText(input.decision), feedback: asText(input.feedback) };
+  await submitForm(
+    res,
+    async () => {
+      await service.review(req.user!, updateId, input, requestContext(req));
+      return `${paths.reviews.show(updateId)}?done=reviewed`;
+    },
+    ({ status, errors, refusal }) =>
+      renderReview(service, req, res, status, { values, errors, refusal }),
+    refusalProblem,
+  );
 }
 
 export function createOversightController(
   service: OversightService,
-  renderAssignmentPage: (
-    req: Request,
-    res: Response,
-    status: number,
-    problem: unknown,
-  ) => Promise<void>,
+  renderAssignmentPage: RenderAssignmentPage,
 ) {
-  async function renderReview(
-    req: Request,
-    res: Response,
-    status: number,
-    failed?: { values: Values; errors: FieldError[]; refusal?: string },
-  ) {
-    const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
-    const data = await service.reviewPage(req.user!, updateId);
-    const view = reviewPageView(data);
-    const summary = failed
-      ? errorSummary(failed.errors, REVIEW_FIELDS)
-      : { errorList: [] as { text: string; href: string }[], errors: {} as Record<string, string> };
-    if (failed?.refusal) summary.errorList.push({ text: failed.refusal, href: '#review' });
-    const values = failed?.values ?? { decision: '', feedback: '' };
-    noStore(res);
-    res.status(status).render('oversight/review', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Review an update: ${view.ref}, ${view.organisation}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'Updates to review', href: paths.reviews.index() },
-      ],
-      u: view,
-      reviewed: req.query.done === 'reviewed' && status === 200,
-      mayDecide: data.mayDecide && !data.review,
-      action: paths.reviews.show(updateId),
-      values,
-      decisions: REVIEW_DECISIONS.map((value, i) => ({
-        id: i === 0 ? 'decision' : `decision-${i + 1}`,
-        value,
-        text: DECISION_LABELS[value],
-        checked: value === values.decision,
-      })),
-      ...summary,
-    });
-  }
-
-  /** Runs a decision; a field error or a refusal shows the form again instead of an error page. */
-  async function attempt(
-    run: () => Promise<void>,
-    onProblem: (errors: FieldError[], status: number, refusal?: string) => Promise<void>,
-  ) {
-    try {
-      await run();
-    } catch (err) {
-      if (err instanceof ValidationError) return onProblem(err.errors, 400);
-      if (err instanceof ConflictError) return onProblem(err.errors, 409, err.message);
-      throw err;
-    }
-  }
-
-  /** A decision posted from the assignment page: redirect on success, the page again on a problem. */
-  function panelPost(
-    form: PanelForm,
-    done: string,
-    run: (req: Request, id: number, input: Record<string, unknown>) => Promise<unknown>,
-  ) {
-    return async (req: Request, res: Response) => {
-      const id = idParam(
-        req.params.id,
-        'There is no assignment with that number, or it is not yours to see.',
-      );
-      const dates = readDateFields(req.body, PANEL_DATES[form]);
-      const input = pickFields(
-        dates.body,
-        PANEL_FIELDS[form],
-        PANEL_DATES[form].map((d) => d.name),
-      );
-      const values = Object.fromEntries(PANEL_FIELDS[form].map((f) => [f, asText(input[f])]));
-      await attempt(
-        async () => {
-          if (dates.errors.length) throw new ValidationError(dates.errors);
-          await run(req, id, input);
-          res.redirect(303, `${paths.assignments.show(id)}?done=${done}#oversight`);
-        },
-        (errors, status, refusal) =>
-          renderAssignmentPage(req, res, status, {
-            form,
-            values,
-            errors,
-            refusal,
-          } satisfies PanelProblem),
-      );
-    };
-  }
-
+  type Decide = (
+    user: NonNullable<Request['user']>,
+    id: number,
+    input: Record<string, unknown>,
+    context: ReturnType<typeof requestContext>,
+  ) => Promise<unknown>;
+  const decision = (form: PanelForm, done: string, decide: Decide) =>
+    panelPost(renderAssignmentPage, form, done, (req, id, input) =>
+      decide(req.user!, id, input, requestContext(req)),
+    );
   return {
-    async queue(req: Request, res: Response) {
-      const query = check(validateQuery, { ...req.query });
-      const filters = {
-        organisation: query.organisation || undefined,
-        report: query.report || undefined,
-      };
-      const result = await service.queue(req.user!, { ...filters, page: query.page });
-      const hrefFor = (n: number) =>
-        paths.reviews.index({ ...filters, page: n === 1 ? undefined : n });
-      noStore(res);
-      res.render('oversight/queue', {
-        pageTitle: 'Updates to review',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        items: result.items.map(queueItemView),
-        total: result.total,
-        action: paths.reviews.index(),
-        organisations: [
-          { value: '', text: 'Any organisation', selected: !filters.organisation },
-          ...result.organisations.map((o) => ({
-            value: o.slug,
-            text: o.name,
-            selected: o.slug === filters.organisation,
-          })),
-        ],
-        reports: [
-          { value: '', text: 'Any report', selected: !filters.report },
-          ...result.reports.map((r) => ({
-            value: r.slug,
-            text: r.title,
-            selected: r.slug === filters.report,
-          })),
-        ],
-        pagination: pagination(result.page, result.pageCount, hrefFor),
-      });
-    },
-
-    async showReview(req: Request, res: Response) {
-      await renderReview(req, res, 200);
-    },
-
-    async postReview(req: Request, res: Response) {
-      const updateId = idParam(req.params.updateId, NO_SUCH_UPDATE);
-      const input = pickFields(req.body, REVIEW_FIELDS);
-      const values = { decision: asText(input.decision), feedback: asText(input.feedback) };
-      await attempt(
-        async () => {
-          await service.review(req.user!, updateId, input, requestContext(req));
-          res.redirect(303, `${paths.reviews.show(updateId)}?done=reviewed`);
-        },
-        (errors, status, refusal) => renderReview(req, res, status, { values, errors, refusal }),
-      );
-    },
-
-    verify: panelPost('verify', 'verified', (req, id, input) =>
-      service.verify(req.user!, id, input, requestContext(req)),
-    ),
-    close: panelPost('close', 'closed', (req, id, input) =>
-      service.close(req.user!, id, input, requestContext(req)),
-    ),
-    reopen: panelPost('reopen', 'reopened', (req, id, input) =>
-      service.reopen(req.user!, id, input, requestContext(req)),
-    ),
-    rate: panelPost('confidence', 'rated', (req, id, input) =>
-      service.rate(req.user!, id, input, requestContext(req)),
-    ),
+    queue: (req: Request, res: Response) => renderQueue(service, req, res),
+    showReview: (req: Request, res: Response) => renderReview(service, req, res, 200),
+    postReview: (req: Request, res: Response) => postReview(service, req, res),
+    verify: decision('verify', 'verified', (...a) => service.verify(...a)),
+    close: decision('close', 'closed', (...a) => service.close(...a)),
+    reopen: decision('reopen', 'reopened', (...a) => service.reopen(...a)),
+    rate: decision('confidence', 'rated', (...a) => service.rate(...a)),
   };
 }

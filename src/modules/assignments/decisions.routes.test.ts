@@ -4,9 +4,7 @@
  * delivery confidence. Every legal and illegal transition is driven through its route and checked on
  * what the overseer sees and on what is stored (status, history, audit): a refusal changes nothing.
  */
-import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -15,9 +13,7 @@ import {
   createReport,
 } from '../../../test/factories';
 import type { AssignmentRow, AssignmentStatus, OrganisationRow, ReportRow } from '../../db/tables';
-import type { Role } from '../accounts/accounts.types';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
+import { signedInPeople } from './test-support';
 
 describe('the oversight office’s decisions', () => {
   let db: TestDatabase;
@@ -25,33 +21,8 @@ describe('the oversight office’s decisions', () => {
   let own: OrganisationRow;
   let other: OrganisationRow;
   let report: ReportRow;
-  const people = new Map<string, { cookie: string; csrf: string; id: number }>();
 
-  async function person(name: string, role: Role, organisationId: number | null = null) {
-    const needsTwoFactor = role === 'overseer' || role === 'admin';
-    const user = await createUser(db.knex, {
-      role,
-      organisationId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    const { token, session } = await built.services.sessions.start(db.knex, {
-      userId: user.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    people.set(name, { cookie: `tracker-session=${token}`, csrf: session.csrfToken, id: user.id });
-  }
-
-  const get = (who: string, path: string) =>
-    request(built.app).get(path).set('Cookie', people.get(who)!.cookie);
-  const post = (who: string, path: string, body: Record<string, string> = {}) =>
-    request(built.app)
-      .post(path)
-      .set('Cookie', people.get(who)!.cookie)
-      .type('form')
-      .send({ ...body, _csrf: people.get(who)!.csrf });
+  const { people, person, get, post } = signedInPeople(() => ({ built, knex: db.knex }));
 
   /** An assignment of `own` (or `org`) in `status`, with the response its status needs. */
   async function assignmentIn(status: AssignmentStatus, org: OrganisationRow = own) {

@@ -8,7 +8,7 @@ import { routes } from '../../shared/paths';
 import { requireSignIn } from '../accounts/workspace.routes';
 import { createWorkspaceAssignmentsController } from './responses.controller';
 import type { WorkspaceAssignmentsService } from './responses.service';
-import { createOversightController, oversightAssignmentPanel } from './decisions.controller';
+import { createOversightController } from './decisions.controller';
 import type { OversightService } from './decisions.service';
 
 export function createOversightRouter(
@@ -16,10 +16,7 @@ export function createOversightRouter(
   workspaceAssignments: WorkspaceAssignmentsService,
 ): Router {
   // A failed decision shows the whole assignment page again, drawn by its own module.
-  const page = createWorkspaceAssignmentsController(
-    workspaceAssignments,
-    oversightAssignmentPanel(service),
-  );
+  const page = createWorkspaceAssignmentsController(workspaceAssignments, { oversight: service });
   const c = createOversightController(service, page.renderWithProblem);
   const router = Router();
   router.get(routes.reviews, requireSignIn, c.queue);

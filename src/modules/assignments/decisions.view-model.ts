@@ -6,10 +6,7 @@ import { CLOSURE_REASONS } from '../../db/tables';
 import { CLOSURE_REASON_LABELS, STATUS_LABELS } from '../register/register.labels';
 import { statusTag } from '../public-record/register.view-model';
 import { dateAndTime } from './responses.view-model';
-import {
-  SELF_ASSESSMENT_LABELS,
-  describeSize,
-} from './progress-updates.view-model';
+import { SELF_ASSESSMENT_LABELS, describeSize } from './progress-updates.view-model';
 import type {
   ConfidenceRating,
   OversightService,

@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser, issueApiToken, startSession } from '../../../test/auth';
+import { issueApiToken } from '../../../test/auth';
 import { dateBoxes, typedBoxes } from '../../../test/date-boxes';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
@@ -15,41 +15,16 @@ import {
   createRecommendation,
   createReport,
 } from '../../../test/factories';
-import type { Role } from '../accounts/accounts.types';
 import type { OrganisationRow } from '../../db/tables';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
+import { signedInPeople } from './test-support';
 
 describe('judicial review pauses', () => {
   let db: TestDatabase;
   let built: ReturnType<typeof buildTestApp>;
   let org: OrganisationRow;
   let reportId: number;
-  const people = new Map<string, { cookie: string; csrf: string }>();
-  const ids = new Map<string, number>();
 
-  async function signInAll() {
-    for (const [name, id] of ids) people.set(name, await startSession(built.services, db.knex, id));
-  }
-  async function person(name: string, role: Role, organisationId: number | null = null) {
-    const needsTwoFactor = role === 'overseer' || role === 'admin';
-    const user = await createUser(db.knex, {
-      role,
-      organisationId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    ids.set(name, user.id);
-  }
-  const post = (who: string, path: string, body: Record<string, string>) =>
-    request(built.app)
-      .post(path)
-      .set('Cookie', people.get(who)!.cookie)
-      .type('form')
-      .send({ ...body, _csrf: people.get(who)!.csrf });
-  const get = (who: string, path: string) =>
-    request(built.app).get(path).set('Cookie', people.get(who)!.cookie);
+  const { add: person, signInAll, get, post } = signedInPeople(() => ({ built, knex: db.knex }));
 
   /** An IOPC recommendation made on 23 November 2021: due 17 January 2022. */
   async function linden(ref: string) {

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser, csrfFrom } from '../../../test/auth';
+import { csrfFrom } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -19,9 +19,7 @@ import {
   createReport,
 } from '../../../test/factories';
 import type { AssignmentRow } from '../../db/tables';
-import type { Role } from '../accounts/accounts.types';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
+import { signedInPeople } from './test-support';
 
 const MAX_FILE = 1024 * 1024;
 const MAX_FILES = 10;
@@ -70,7 +68,6 @@ describe('progress updates and evidence files', () => {
   let org: { id: number };
   let assignment: AssignmentRow;
   let waiting: AssignmentRow;
-  const cookies = new Map<string, { cookie: string; csrf: string }>();
 
   const counts = async () => {
     const n = async (t: string) => Number((await db.knex(t).count('* as n').first())?.n);
@@ -82,24 +79,7 @@ describe('progress updates and evidence files', () => {
     };
   };
 
-  async function sessionFor(key: string, role: Role, organisationId: number | null) {
-    const needsTwoFactor = role === 'admin' || role === 'overseer';
-    const user = await createUser(db.knex, {
-      role,
-      organisationId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    const { token, session } = await built.services.sessions.start(db.knex, {
-      userId: user.id,
-      state: 'active',
-      context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-    });
-    cookies.set(key, { cookie: `tracker-session=${token}`, csrf: session.csrfToken });
-  }
-
-  const as = (key: string) => cookies.get(key)!;
+  const { person: sessionFor, as } = signedInPeople(() => ({ built, knex: db.knex }));
   const updatesPath = (a: { id: number }) => `/workspace/assignments/${a.id}/updates`;
 
   function post(

@@ -8,216 +8,44 @@
  * Each write answers with the assignment as GET /api/v1/assignments/{id} shows it afterwards, so a
  * client sees the new status, due date or action without a second request.
  */
-import { Type, type TSchema } from '@sinclair/typebox';
 import { paths, routes, withQuery } from '../../shared/paths';
-import { defineApiRoute, type ApiRoute } from '../../shared/api/api-route';
+import type { TObject, TSchema } from '@sinclair/typebox';
 import {
-  DEFAULT_LIMIT,
-  paginationQuery,
-  pageOf,
-  type CursorCodec,
-} from '../../shared/api/pagination';
-import { StringEnum } from '../../shared/validation';
+  defineApiRoute,
+  type ApiContext,
+  type ApiRoute,
+  type ApiRouteSpec,
+} from '../../shared/api/api-route';
+import { DEFAULT_LIMIT, pageOf, type CursorCodec } from '../../shared/api/pagination';
 import type { CurrentUser } from '../accounts/accounts.types';
 import { ValidationError } from '../../shared/errors';
-import { ASSIGNMENT_STATUSES, RESPONSE_STANCES } from '../../db/tables';
 import type { ResponseClock } from './deadlines';
 import { cursorLinks } from '../public-record/register.api';
 import type { ProgressUpdatesService } from './progress-updates.service';
-import { SELF_ASSESSMENTS } from './progress-updates.service';
-import {
-  closesConnection,
-  receiveUpdate,
-  sendEvidence,
-} from './progress-updates.transfer';
+import { closesConnection, receiveUpdate, sendEvidence } from './progress-updates.transfer';
 import type {
   AssignmentDetail,
   AssignmentListItem,
   WorkspaceAssignmentsService,
 } from './responses.service';
 import {
-  ACTION_STATES,
   ActionInput,
   ActionRevisionInput,
-  EXTENSION_STATES,
   ExtensionDecisionInput,
   ExtensionRequestInput,
   ResponseInput,
 } from './responses.schemas';
-
-const closed = <T extends Record<string, TSchema>>(properties: T, description?: string) =>
-  Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
-const Nullable = <T extends TSchema>(schema: T, description?: string) =>
-  Type.Union([schema, Type.Null()], description ? { description } : {});
-const DateText = Type.String({ format: 'date', description: 'A calendar date, YYYY-MM-DD' });
-const Instant = Type.String({ format: 'date-time', description: 'An instant, in UTC' });
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 });
-
-const IdParam = closed({ id: Id });
-const ExtensionParams = closed({ id: Id, extensionId: Id });
-const ActionParams = closed({ id: Id, actionId: Id });
-const ListQuery = closed({
-  status: Type.Optional(StringEnum(ASSIGNMENT_STATUSES)),
-  organisation: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 80, description: 'an organisation’s slug' }),
-  ),
-  ...paginationQuery,
-});
-
-const ClockSchema = closed(
-  {
-    dueOn: Nullable(DateText),
-    daysRemaining: Nullable(
-      Type.Integer({ description: 'Days to the due date while unanswered; negative when overdue' }),
-    ),
-    overdue: Type.Boolean(),
-    overdueByDays: Type.Integer({ minimum: 0 }),
-    respondedLate: Nullable(Type.Boolean()),
-    respondedDaysLate: Nullable(Type.Integer({ minimum: 0 })),
-    paused: Type.Boolean({ description: 'Judicial review is stopping the clock today' }),
-    state: Type.String({ description: 'The clock in one word, e.g. due_later, overdue' }),
-  },
-  'The statutory response clock, worked out today',
-);
-
-const AssignmentSummarySchema = closed({
-  id: Id,
-  reference: Type.String(),
-  title: Nullable(Type.String()),
-  organisation: Type.String({ description: 'The addressee’s name' }),
-  status: StringEnum(ASSIGNMENT_STATUSES),
-  responseClock: ClockSchema,
-  nextActionOn: Nullable(DateText),
-  lastChangedAt: Nullable(Instant),
-  links: closed({ self: Type.String(), html: Type.String() }),
-});
-
-const ResponseVersionSchema = closed({
-  version: Type.Integer({
-    minimum: 1,
-    description:
-      'From 1, in the order recorded; a response loaded by a seed or an import is a version like any other',
-  }),
-  stance: StringEnum(RESPONSE_STANCES),
-  text: Nullable(
-    Type.String(),
-    'null when only the stance is known (a response reported, not quoted)',
-  ),
-  respondedOn: DateText,
-  respondedOnConfirmed: Type.Boolean({
-    description: 'false when only the day the response was reported is known',
-  }),
-  sourceUrl: Nullable(Type.String(), 'Where this version was published, if anywhere'),
-  recordedBy: Nullable(Type.String(), 'A user, or the seed or import that loaded it'),
-  recordedAt: Instant,
-});
-
-const ExtensionSchema = closed({
-  id: Id,
-  dueOnWhenRequested: DateText,
-  requestedDueOn: DateText,
-  reason: Type.String(),
-  requestedBy: Nullable(Type.String()),
-  requestedAt: Instant,
-  state: StringEnum(EXTENSION_STATES),
-  decidedBy: Nullable(Type.String()),
-  decidedAt: Nullable(Instant),
-  decidedOn: Nullable(DateText),
-  decisionReason: Nullable(Type.String()),
-});
-
-const ActionSchema = closed({
-  id: Id,
-  description: Type.String(),
-  owner: Type.String(),
-  targetOn: DateText,
-  state: StringEnum(ACTION_STATES),
-  overdue: Type.Boolean({ description: 'Past its target date and not done or dropped' }),
-  revisions: Type.Array(
-    closed({
-      description: Type.String(),
-      owner: Type.String(),
-      previousTargetOn: Nullable(DateText),
-      targetOn: DateText,
-      state: StringEnum(ACTION_STATES),
-      reason: Nullable(Type.String()),
-      revisedBy: Nullable(Type.String()),
-      revisedAt: Instant,
-    }),
-    { description: 'Every version, newest first' },
-  ),
-});
-
-export const AssignmentDetailSchema = closed({
-  id: Id,
-  status: StringEnum(ASSIGNMENT_STATUSES),
-  organisation: closed({ name: Type.String(), slug: Type.String() }),
-  recommendation: closed({
-    reference: Type.String(),
-    title: Nullable(Type.String()),
-    text: Nullable(Type.String()),
-  }),
-  report: closed({ title: Type.String(), slug: Type.String() }),
-  responseClock: ClockSchema,
-  response: Nullable(
-    Type.Composite([ResponseVersionSchema, closed({ late: Nullable(Type.Boolean()) })], {
-      additionalProperties: false,
-      description: 'The current response (its latest version)',
-    }),
-  ),
-  responseVersions: Type.Array(ResponseVersionSchema, { description: 'Newest first' }),
-  judicialReviewPauses: Type.Array(closed({ from: DateText, to: Nullable(DateText) }), {
-    description:
-      'Judicial review proceedings that stop the response clock (IOPC recommendations); to is null while they are still in progress',
-  }),
-  extensions: Type.Array(ExtensionSchema, { description: 'Newest first' }),
-  actions: Type.Array(ActionSchema, { description: 'By target date' }),
-  links: closed({ self: Type.String(), html: Type.String(), updates: Type.String() }),
-});
-
-const EvidenceFileSchema = closed({
-  id: Id,
-  name: Type.String(),
-  contentType: Type.String({ description: 'Worked out from the file’s bytes, not its name' }),
-  sizeBytes: Type.Integer({ minimum: 0 }),
-  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-  links: closed({ download: Type.String() }),
-});
-
-const UpdateSchema = closed({
-  id: Id,
-  createdAt: Instant,
-  author: Type.String(),
-  selfAssessment: StringEnum(SELF_ASSESSMENTS),
-  narrative: Type.String(),
-  files: Type.Array(EvidenceFileSchema),
-});
-
-const UpdatesSchema = closed({
-  assignment: Id,
-  items: Type.Array(UpdateSchema, { description: 'Newest first, at most 100' }),
-  more: Type.Boolean({ description: 'Older updates exist beyond these' }),
-});
-
-const UpdateCreatedSchema = closed({
-  id: Id,
-  status: StringEnum(ASSIGNMENT_STATUSES, {
-    description:
-      'The assignment’s status after the update (awaiting_verification after one marked complete)',
-  }),
-  files: Type.Integer({ minimum: 0 }),
-  links: closed({ updates: Type.String() }),
-});
-
-const UpdateUpload = closed({
-  narrative: Type.String({ description: 'What has happened since the last update' }),
-  selfAssessment: StringEnum(SELF_ASSESSMENTS),
-  files: Type.Optional(
-    Type.Array(Type.String({ contentMediaType: 'application/octet-stream' }), {
-      description: 'Evidence files, each sent as a part named "files"',
-    }),
-  ),
-});
+import {
+  ActionParams,
+  AssignmentDetailSchema,
+  AssignmentSummarySchema,
+  ExtensionParams,
+  IdParam,
+  ListQuery,
+  UpdateCreatedSchema,
+  UpdateUpload,
+  UpdatesSchema,
+} from './responses.api-schemas';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -257,6 +85,50 @@ const presentVersion = (v: AssignmentDetail['responseVersions'][number]) => ({
   recordedAt: iso(v.recordedAt)!,
 });
 
+const presentExtension = (e: AssignmentDetail['extensions'][number]) => ({
+  id: e.id,
+  dueOnWhenRequested: e.dueOnWhenRequested,
+  requestedDueOn: e.requestedDueOn,
+  reason: e.reason,
+  requestedBy: e.requestedBy,
+  requestedAt: iso(e.requestedAt)!,
+  state: e.state,
+  decidedBy: e.decidedBy,
+  decidedAt: iso(e.decidedAt),
+  decidedOn: e.decidedOn,
+  decisionReason: e.decisionReason,
+});
+
+const presentAction = (x: AssignmentDetail['actions'][number]) => ({
+  id: x.id,
+  description: x.description,
+  owner: x.owner,
+  targetOn: x.targetOn,
+  state: x.state,
+  overdue: x.overdue,
+  revisions: x.revisions.map((r) => ({
+    description: r.description,
+    owner: r.owner,
+    previousTargetOn: r.previousTargetOn,
+    targetOn: r.targetOn,
+    state: r.state,
+    reason: r.reason,
+    revisedBy: r.revisedBy,
+    revisedAt: iso(r.revisedAt)!,
+  })),
+});
+
+type ProgressUpdate = Awaited<ReturnType<ProgressUpdatesService['listFor']>>['updates'][number];
+
+const presentUpdate = (u: ProgressUpdate) => ({
+  id: u.id,
+  createdAt: u.createdAt.toISOString(),
+  author: u.author,
+  selfAssessment: u.selfAssessment,
+  narrative: u.narrative,
+  files: u.files.map((f) => ({ ...f, links: { download: paths.api.evidenceFile(f.id) } })),
+});
+
 export function presentDetail(d: AssignmentDetail) {
   return {
     id: d.id,
@@ -272,37 +144,8 @@ export function presentDetail(d: AssignmentDetail) {
     response: d.response ? { ...presentVersion(d.response), late: d.response.late } : null,
     responseVersions: d.responseVersions.map(presentVersion),
     judicialReviewPauses: d.pauses.map((p) => ({ from: p.from, to: p.to })),
-    extensions: d.extensions.map((e) => ({
-      id: e.id,
-      dueOnWhenRequested: e.dueOnWhenRequested,
-      requestedDueOn: e.requestedDueOn,
-      reason: e.reason,
-      requestedBy: e.requestedBy,
-      requestedAt: iso(e.requestedAt)!,
-      state: e.state,
-      decidedBy: e.decidedBy,
-      decidedAt: iso(e.decidedAt),
-      decidedOn: e.decidedOn,
-      decisionReason: e.decisionReason,
-    })),
-    actions: d.actions.map((x) => ({
-      id: x.id,
-      description: x.description,
-      owner: x.owner,
-      targetOn: x.targetOn,
-      state: x.state,
-      overdue: x.overdue,
-      revisions: x.revisions.map((r) => ({
-        description: r.description,
-        owner: r.owner,
-        previousTargetOn: r.previousTargetOn,
-        targetOn: r.targetOn,
-        state: r.state,
-        reason: r.reason,
-        revisedBy: r.revisedBy,
-        revisedAt: iso(r.revisedAt)!,
-      })),
-    })),
+    extensions: d.extensions.map(presentExtension),
+    actions: d.actions.map(presentAction),
     links: {
       self: paths.api.assignment(d.id),
       html: paths.assignments.show(d.id),
@@ -315,18 +158,30 @@ const TAGS = ['Assignments'];
 const READ = { action: 'workspace.view' } as const;
 const DETAIL = { description: 'The assignment afterwards', schema: AssignmentDetailSchema };
 
-export function workspaceAssignmentsApiRoutes(
-  service: WorkspaceAssignmentsService,
-  updates: ProgressUpdatesService,
-  cursors: CursorCodec,
-): ApiRoute[] {
-  const may =
-    (action: 'assignment.act' | 'assignment.read_private' | 'oversight.decide') =>
-    async ({ params, user }: { params: Record<string, unknown>; user: CurrentUser | null }) =>
-      service.authorise(user, params.id as number, action);
-  const detail = async (user: Parameters<WorkspaceAssignmentsService['get']>[0], id: number) =>
-    presentDetail(await service.get(user, id));
+/** What every group of routes below is built from. */
+interface RouteKit {
+  service: WorkspaceAssignmentsService;
+  updates: ProgressUpdatesService;
+  cursors: CursorCodec;
+  /** The per-object check a write's route runs before it reads the body. */
+  may: (
+    action: 'assignment.act' | 'assignment.read_private' | 'oversight.decide',
+  ) => NonNullable<ApiRoute['authorise']>;
+  /** The assignment as GET /api/v1/assignments/{id} shows it. */
+  detail: (user: CurrentUser, id: number) => Promise<ReturnType<typeof presentDetail>>;
+  /** A 201 for a write that added to the assignment: the assignment afterwards, and where it is. */
+  created: (
+    user: CurrentUser,
+    id: number,
+  ) => Promise<{
+    status: 201;
+    body: ReturnType<typeof presentDetail>;
+    headers: { Location: string };
+  }>;
+}
 
+/** The list of an organisation's assignments, and one assignment. */
+function assignmentRoutes({ service, cursors, detail }: RouteKit): ApiRoute[] {
   return [
     defineApiRoute({
       method: 'get',
@@ -379,122 +234,127 @@ export function workspaceAssignmentsApiRoutes(
       responses: { 200: { description: 'The assignment', schema: AssignmentDetailSchema } },
       handler: async ({ params, user }) => ({ body: await detail(user!, params.id) }),
     }),
+  ];
+}
 
-    defineApiRoute({
+/**
+ * A write to an assignment that answers with the assignment afterwards: 201 with where it is when
+ * the write added a request or an action (`adds`), 200 otherwise. 409 when the lifecycle refuses.
+ */
+function assignmentWrite<P extends TObject, B extends TSchema>(
+  { may, detail, created }: RouteKit,
+  spec: Pick<
+    ApiRouteSpec<P, undefined, B>,
+    'method' | 'path' | 'operationId' | 'summary' | 'description'
+  > & {
+    params: P;
+    body: B;
+    /** Who may make it: the addressee's lead, or an overseer. */
+    action: 'assignment.act' | 'oversight.decide';
+    adds?: boolean;
+    run: (ctx: ApiContext<P, undefined, B>) => Promise<unknown>;
+  },
+): ApiRoute {
+  const { method, path, operationId, summary, description, params, body, action, adds, run } = spec;
+  return defineApiRoute<P, undefined, B>({
+    method,
+    path,
+    operationId,
+    summary,
+    ...(description === undefined ? {} : { description }),
+    tags: TAGS,
+    auth: action === 'oversight.decide' ? { action } : READ,
+    params,
+    authorise: may(action),
+    body,
+    errors: [409],
+    responses: adds ? { 201: DETAIL } : { 200: DETAIL },
+    handler: async (ctx) => {
+      await run(ctx);
+      const { id } = ctx.params as unknown as { id: number };
+      return adds ? created(ctx.user!, id) : { body: await detail(ctx.user!, id) };
+    },
+  });
+}
+
+/** The formal response, requests for more time (and an overseer's decision), the action plan. */
+function writeRoutes(kit: RouteKit): ApiRoute[] {
+  const { service } = kit;
+  return [
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentResponse,
       operationId: 'recordResponse',
       summary: 'Record (or revise) the formal response',
       description:
         'Only the addressee’s own lead. Every version is kept. An accepted or partially accepted first response moves the assignment to in_progress; a late response is accepted and shown as late.',
-      tags: TAGS,
-      auth: READ,
       params: IdParam,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ResponseInput,
-      errors: [409],
-      responses: { 200: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.recordResponse(user!, params.id, body, context);
-        return { body: await detail(user!, params.id) };
-      },
+      run: ({ params, body, user, context }) =>
+        service.recordResponse(user!, params.id, body, context),
     }),
-
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentExtensions,
       operationId: 'requestExtension',
       summary: 'Ask for more time to respond',
       description:
         'Only before the response is due, before a response, and one pending request at a time (409 otherwise, saying why).',
-      tags: TAGS,
-      auth: READ,
       params: IdParam,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ExtensionRequestInput,
-      errors: [409],
-      responses: { 201: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.requestExtension(user!, params.id, body, context);
-        return {
-          status: 201,
-          body: await detail(user!, params.id),
-          headers: { Location: paths.api.assignment(params.id) },
-        };
-      },
+      adds: true,
+      run: ({ params, body, user, context }) =>
+        service.requestExtension(user!, params.id, body, context),
     }),
-
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentExtensionDecision,
       operationId: 'decideExtension',
       summary: 'Grant or refuse an extension request (overseers)',
       description: 'A granted request moves the response due date.',
-      tags: TAGS,
-      auth: { action: 'oversight.decide' },
       params: ExtensionParams,
-      authorise: may('oversight.decide'),
+      action: 'oversight.decide',
       body: ExtensionDecisionInput,
-      errors: [409],
-      responses: { 200: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.decideExtension(
+      run: ({ params, body, user, context }) =>
+        service.decideExtension(
           user!,
           params.id,
           { ...body, extensionId: params.extensionId },
           context,
-        );
-        return { body: await detail(user!, params.id) };
-      },
+        ),
     }),
-
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'post',
       path: routes.api.assignmentActions,
       operationId: 'addAction',
       summary: 'Add an action to the action plan',
-      tags: TAGS,
-      auth: READ,
       params: IdParam,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ActionInput,
-      errors: [409],
-      responses: { 201: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.addAction(user!, params.id, body, context);
-        return {
-          status: 201,
-          body: await detail(user!, params.id),
-          headers: { Location: paths.api.assignment(params.id) },
-        };
-      },
+      adds: true,
+      run: ({ params, body, user, context }) => service.addAction(user!, params.id, body, context),
     }),
-
-    defineApiRoute({
+    assignmentWrite(kit, {
       method: 'put',
       path: routes.api.assignmentAction,
       operationId: 'reviseAction',
       summary: 'Change an action',
       description:
         'Send the whole action. Moving the target date needs a `reason`; the earlier version is kept.',
-      tags: TAGS,
-      auth: READ,
       params: ActionParams,
-      authorise: may('assignment.act'),
+      action: 'assignment.act',
       body: ActionRevisionInput,
-      errors: [409],
-      responses: { 200: DETAIL },
-      handler: async ({ params, body, user, context }) => {
-        await service.reviseAction(
-          user!,
-          params.id,
-          { ...body, actionId: params.actionId },
-          context,
-        );
-        return { body: await detail(user!, params.id) };
-      },
+      run: ({ params, body, user, context }) =>
+        service.reviseAction(user!, params.id, { ...body, actionId: params.actionId }, context),
     }),
+  ];
+}
 
+/** Progress updates with their evidence files, posting one, and downloading a file. */
+function progressUpdateRoutes({ updates, may }: RouteKit): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'get',
       path: routes.api.assignmentUpdates,
@@ -507,21 +367,7 @@ export function workspaceAssignmentsApiRoutes(
       handler: async ({ params, user }) => {
         const data = await updates.listFor(user!, params.id);
         return {
-          body: {
-            assignment: params.id,
-            items: data.updates.map((u) => ({
-              id: u.id,
-              createdAt: u.createdAt.toISOString(),
-              author: u.author,
-              selfAssessment: u.selfAssessment,
-              narrative: u.narrative,
-              files: u.files.map((f) => ({
-                ...f,
-                links: { download: paths.api.evidenceFile(f.id) },
-              })),
-            })),
-            more: data.more,
-          },
+          body: { assignment: params.id, items: data.updates.map(presentUpdate), more: data.more },
         };
       },
     }),
@@ -578,4 +424,30 @@ export function workspaceAssignmentsApiRoutes(
       },
     }),
   ];
+}
+
+/** Every /api/v1 route for an organisation's assignments, in the order the OpenAPI document lists them. */
+export function workspaceAssignmentsApiRoutes(
+  service: WorkspaceAssignmentsService,
+  updates: ProgressUpdatesService,
+  cursors: CursorCodec,
+): ApiRoute[] {
+  const detail = async (user: CurrentUser, id: number) =>
+    presentDetail(await service.get(user, id));
+  const kit: RouteKit = {
+    service,
+    updates,
+    cursors,
+    may:
+      (action) =>
+      async ({ params, user }) =>
+        service.authorise(user, params.id as number, action),
+    detail,
+    created: async (user, id) => ({
+      status: 201,
+      body: await detail(user, id),
+      headers: { Location: paths.api.assignment(id) },
+    }),
+  };
+  return [...assignmentRoutes(kit), ...writeRoutes(kit), ...progressUpdateRoutes(kit)];
 }

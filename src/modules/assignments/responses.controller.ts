@@ -10,28 +10,34 @@ import {
   ValidationError,
   type FieldError,
 } from '../../shared/errors';
-import { readDateFields } from '../../shared/date-input';
-import { formatLongDate } from '../../shared/calendar-date';
 import { paths } from '../../shared/paths';
 import { refusalProblem, submitForm } from '../../shared/form-submit';
-import { check, compileText } from '../../shared/validation';
-import { errorSummary } from '../../shared/form-errors';
-import { asText, pickFields } from '../../shared/form-input';
+import { compileText, withMessages } from '../../shared/validation';
 import { requestContext } from '../accounts/accounts.controller';
 import type { CurrentUser } from '../accounts/accounts.types';
-import { ASSIGNMENT_STATUSES, RESPONSE_STANCES } from '../../db/tables';
-import { STANCE_LABELS, STATUS_LABELS } from '../register/register.labels';
 import { pagination } from '../public-record/register.view-model';
-import { ACTION_STATES, AssignmentsQuery, SORT_KEYS } from './responses.schemas';
+import { AssignmentsQuery } from './responses.schemas';
 import type { WorkspaceAssignmentsService } from './responses.service';
 import {
-  ACTION_STATE_LABELS,
-  detailView,
+  actionPageView,
+  assignmentPageView,
+  listFiltersView,
   listItemView,
-  revisionView,
+  type AssignmentForm,
 } from './responses.view-model';
+import type { OversightService } from './decisions.service';
+import { oversightPanel, type PanelProblem } from './decisions.controller';
+import {
+  NO_SUCH_ASSIGNMENT,
+  formSummary,
+  idParam,
+  joinSummaries,
+  noErrors,
+  readForm,
+  type DateField,
+} from './page-forms';
 
-const validateQuery = compileText<AssignmentsQuery>(AssignmentsQuery);
+const checkQuery = withMessages(compileText<AssignmentsQuery>(AssignmentsQuery));
 
 const NOTICES: Record<string, string> = {
   response: 'Your response has been recorded.',
@@ -43,14 +49,8 @@ const NOTICES: Record<string, string> = {
   unchanged: 'Nothing was changed.',
 };
 
-const SORT_LABELS: Record<(typeof SORT_KEYS)[number], string> = {
-  due: 'Response due date',
-  reference: 'Reference',
-  status: 'Status',
-};
-
 type Values = Record<string, string>;
-type FormName = 'response' | 'extension' | 'decision' | 'action' | 'revise';
+type FormName = AssignmentForm | 'revise';
 
 const FIELDS: Record<FormName, string[]> = {
   response: ['text', 'stance', 'sourceUrl'],
@@ -60,353 +60,236 @@ const FIELDS: Record<FormName, string[]> = {
   revise: ['description', 'owner', 'targetOn', 'state', 'reason'],
 };
 
+/** The dates each form takes in three boxes. */
+const DATES: Record<FormName, DateField[]> = {
+  response: [],
+  extension: [{ name: 'newDueOn', label: 'The new due date' }],
+  decision: [],
+  action: [{ name: 'targetOn', label: 'The target date' }],
+  revise: [{ name: 'targetOn', label: 'The target date' }],
+};
+
+/** The fields a failed form shows again: all of them, but a response's source link is asked afresh. */
+const KEPT: Partial<Record<FormName, string[]>> = { response: ['text', 'stance'] };
+
 const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
+const pathId = (value: unknown) => idParam(value, NO_SUCH_ASSIGNMENT);
 
-function idParam(value: unknown): number {
-  const n = typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2147483647)
-    throw new NotFoundError('There is no assignment with that number, or it is not yours to see.');
-  return n;
+/**
+ * The panels the assignment page shows beside its own sections, each drawn by the part of this
+ * context that owns its rules: the oversight office's panel (status history, delivery confidence and
+ * the overseers' decision forms, from decisions.controller.ts). Wired by name in src/app.ts.
+ */
+export interface AssignmentPagePanels {
+  oversight: OversightService;
 }
 
-function options<T extends string>(
-  values: readonly T[],
-  labels: Record<T, string>,
-  selected: string,
-  id: string,
+interface FailedForm {
+  form: FormName;
+  values: Values;
+  errors: FieldError[];
+  refusal?: string;
+  extensionId?: number;
+}
+
+/** Saves a form; answers with the notice to show, by its name in NOTICES. */
+type SaveForm<K extends string> = (
+  req: Request,
+  id: number,
+  input: Record<string, unknown>,
+  ids: Record<K, number>,
+) => Promise<string>;
+
+const actor = (req: Request): CurrentUser => req.user!;
+
+/** The assignment page: its own sections, then each of its panels (AssignmentPagePanels). */
+async function renderShow(
+  service: WorkspaceAssignmentsService,
+  panels: AssignmentPagePanels,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: FailedForm & { form: AssignmentForm },
+  panelProblem?: PanelProblem,
 ) {
-  return values.map((value, i) => ({
-    id: i === 0 ? id : `${id}-${i + 1}`,
-    value,
-    text: labels[value],
-    checked: value === selected,
-  }));
+  const id = pathId(req.params.id);
+  const detail = await service.get(actor(req), id);
+  const oversight = await oversightPanel(panels.oversight, req, id, panelProblem);
+  const summary = joinSummaries(
+    failed
+      ? formSummary(failed.form, FIELDS[failed.form], failed.errors, failed.refusal)
+      : noErrors(),
+    oversight.summary,
+  );
+  const page = assignmentPageView(detail, failed);
+  noStore(res);
+  res.status(status).render('workspace-assignments/show', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}${page.a.ref}: ${detail.organisation.name}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'My recommendations', href: paths.assignments.index() },
+    ],
+    notice:
+      status === 200 ? (NOTICES[String(req.query.done ?? '')] ?? oversight.notice) : undefined,
+    ...page,
+    oversight: oversight.view,
+    ...summary,
+  });
 }
 
-/** The prefixed field errors for one form, and the summary that links to them. */
-function summaryFor(form: FormName, errors: FieldError[], refusal?: string) {
-  const prefixed = errors.map((e) => ({ ...e, field: `${form}-${e.field}` }));
-  const summary = errorSummary(
-    prefixed,
-    FIELDS[form].map((f) => `${form}-${f}`),
-  );
-  if (refusal) summary.errorList.push({ text: refusal, href: `#${form}-form` });
-  return summary;
+/** The page for changing one action of the plan. */
+async function renderAction(
+  service: WorkspaceAssignmentsService,
+  req: Request,
+  res: Response,
+  status: number,
+  failed?: FailedForm,
+) {
+  const id = pathId(req.params.id);
+  const actionId = pathId(req.params.actionId);
+  const detail = await service.get(actor(req), id);
+  // Those who may read the assignment but not act for the addressee are told so (403).
+  if (!detail.may.act) throw new ForbiddenError();
+  const action = detail.actions.find((x) => x.id === actionId);
+  if (!action) throw new NotFoundError('There is no such action in this plan.');
+  const summary = failed
+    ? formSummary('revise', FIELDS.revise, failed.errors, failed.refusal)
+    : noErrors();
+  noStore(res);
+  res.status(status).render('workspace-assignments/action', {
+    pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Change an action: ${detail.recommendation.ref}`,
+    breadcrumbs: [
+      { text: 'Workspace', href: paths.workspace() },
+      { text: 'My recommendations', href: paths.assignments.index() },
+      { text: detail.recommendation.ref, href: paths.assignments.show(id) },
+    ],
+    ...actionPageView(detail, action, failed?.values),
+    ...summary,
+  });
+}
+
+/** The list of assignments, filtered and sorted as the query says. */
+async function renderList(service: WorkspaceAssignmentsService, req: Request, res: Response) {
+  const query = checkQuery({ ...req.query });
+  const user = actor(req);
+  const keep = {
+    status: query.status || undefined,
+    organisation: query.organisation || undefined,
+    sort: query.sort || undefined,
+  };
+  const result = await service.list(user, { ...keep, page: query.page });
+  const hrefFor = (n: number) =>
+    paths.assignments.index({ ...keep, page: n === 1 ? undefined : n });
+  noStore(res);
+  res.render('workspace-assignments/index', {
+    pageTitle: 'My recommendations',
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+    isLead: user.role === 'org_lead',
+    items: result.items.map(listItemView),
+    total: result.total,
+    ...listFiltersView(query, result.organisations),
+    action: paths.assignments.index(),
+    pagination: pagination(result.page, result.pageCount, hrefFor),
+  });
 }
 
 /**
- * Sections another module adds to the assignment page (the oversight office's panel, from
- * src/modules/assignments/decisions.service.ts), so this module need not know their rules. `problem` is that module's own
- * failed form when one of its POSTs re-renders the page; its errors join the page's error summary.
+ * A form posted from the assignment page (or, for `revise`, the action's page): saved, it goes
+ * back to the page with its notice; refused or invalid, the page again with what was typed.
+ * The other ids in the path (`pathIds`) are read, 404 when wrong, before the form is.
  */
-export type AssignmentPageExtension = (
-  req: Request,
-  assignmentId: number,
-  problem?: unknown,
-) => Promise<{
-  locals: Record<string, unknown>;
-  notice?: string;
-  errorList: { text: string; href: string }[];
-  errors: Record<string, string>;
-}>;
+function formPost(
+  again: (req: Request, res: Response, status: number, failed: FailedForm) => Promise<void>,
+) {
+  return <K extends string = never>(form: FormName, save: SaveForm<K>, pathIds: K[] = []) =>
+    async (req: Request, res: Response) => {
+      const id = pathId(req.params.id);
+      const ids = Object.fromEntries(
+        pathIds.map((name) => [name, pathId(req.params[name])]),
+      ) as Record<K, number>;
+      const { input, dateErrors, values } = readForm(req.body, FIELDS[form], DATES[form]);
+      const typed = values(KEPT[form]);
+      await submitForm(
+        res,
+        async () => {
+          if (dateErrors.length) throw new ValidationError(dateErrors);
+          return `${paths.assignments.show(id)}?done=${await save(req, id, input, ids)}`;
+        },
+        ({ status, errors, refusal }) => {
+          const failed = {
+            form,
+            values: typed,
+            errors,
+            refusal,
+            extensionId: (ids as Partial<Record<string, number>>).extensionId,
+          };
+          return again(req, res, status, failed);
+        },
+        refusalProblem,
+      );
+    };
+}
 
 export function createWorkspaceAssignmentsController(
   service: WorkspaceAssignmentsService,
-  extension?: AssignmentPageExtension,
+  panels: AssignmentPagePanels,
 ) {
-  const actor = (req: Request): CurrentUser => req.user!;
-
-  async function renderShow(
-    req: Request,
-    res: Response,
-    status: number,
-    failed?: {
-      form: FormName;
-      values: Values;
-      errors: FieldError[];
-      refusal?: string;
-      extensionId?: number;
-    },
-    extensionProblem?: unknown,
-  ) {
-    const id = idParam(req.params.id);
-    const detail = await service.get(actor(req), id);
-    const view = detailView(detail);
-    const summary: { errorList: { text: string; href: string }[]; errors: Record<string, string> } =
-      failed
-        ? summaryFor(failed.form, failed.errors, failed.refusal)
-        : { errorList: [], errors: {} };
-    const extra = extension ? await extension(req, id, extensionProblem) : null;
-    if (extra) {
-      summary.errorList = [...summary.errorList, ...extra.errorList];
-      summary.errors = { ...summary.errors, ...extra.errors };
-    }
-    const responseValues =
-      failed?.form === 'response'
-        ? failed.values
-        : {
-            text: detail.response?.text ?? '',
-            stance: detail.response?.stance ?? '',
-            sourceUrl: '',
-          };
-    const extensionValues =
-      failed?.form === 'extension' ? failed.values : { newDueOn: '', reason: '' };
-    const actionValues =
-      failed?.form === 'action'
-        ? failed.values
-        : { description: '', owner: '', targetOn: '', state: 'planned' };
-    noStore(res);
-    res.status(status).render('workspace-assignments/show', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}${view.ref}: ${detail.organisation.name}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'My recommendations', href: paths.assignments.index() },
-      ],
-      a: view,
-      notice: status === 200 ? (NOTICES[String(req.query.done ?? '')] ?? extra?.notice) : undefined,
-      may: detail.may,
-      extensionRefusal:
-        detail.may.act && !detail.may.requestExtension.allowed
-          ? detail.may.requestExtension.reason
-          : null,
-      responseForm: {
-        action: paths.assignments.response(id),
-        values: responseValues,
-        stances: options(
-          RESPONSE_STANCES,
-          STANCE_LABELS,
-          responseValues.stance ?? '',
-          'response-stance',
-        ),
-        revising: detail.response !== null,
-      },
-      extensionForm: {
-        action: paths.assignments.extensions(id),
-        values: extensionValues,
-        // A refused request keeps its form, so the reason the lead wrote is not lost.
-        show: detail.may.requestExtension.allowed || failed?.form === 'extension',
-      },
-      decision:
-        failed?.form === 'decision'
-          ? { extensionId: failed.extensionId, values: failed.values }
-          : null,
-      actionForm: {
-        action: paths.assignments.actions(id),
-        values: actionValues,
-        states: options(
-          ACTION_STATES,
-          ACTION_STATE_LABELS,
-          actionValues.state ?? '',
-          'action-state',
-        ),
-      },
-      ...extra?.locals,
-      ...summary,
-    });
-  }
-
-  async function renderAction(
-    req: Request,
-    res: Response,
-    status: number,
-    failed?: { values: Values; errors: FieldError[]; refusal?: string },
-  ) {
-    const id = idParam(req.params.id);
-    const actionId = idParam(req.params.actionId);
-    const detail = await service.get(actor(req), id);
-    // Those who may read the assignment but not act for the addressee are told so (403).
-    if (!detail.may.act) throw new ForbiddenError();
-    const action = detail.actions.find((x) => x.id === actionId);
-    if (!action) throw new NotFoundError('There is no such action in this plan.');
-    const values = failed?.values ?? {
-      description: action.description,
-      owner: action.owner,
-      targetOn: action.targetOn,
-      state: action.state,
-      reason: '',
-    };
-    const summary = failed
-      ? summaryFor('revise', failed.errors, failed.refusal)
-      : { errorList: [], errors: {} };
-    noStore(res);
-    res.status(status).render('workspace-assignments/action', {
-      pageTitle: `${summary.errorList.length ? 'Error: ' : ''}Change an action: ${detail.recommendation.ref}`,
-      breadcrumbs: [
-        { text: 'Workspace', href: paths.workspace() },
-        { text: 'My recommendations', href: paths.assignments.index() },
-        { text: detail.recommendation.ref, href: paths.assignments.show(id) },
-      ],
-      ref: detail.recommendation.ref,
-      formAction: paths.assignments.action(id, actionId),
-      currentTargetOn: action.targetOn,
-      currentTargetHint: `The current target is ${action.targetOn ? formatLongDate(action.targetOn) : 'not set'}; if you change it, give a reason below. For example, 31 3 2022.`,
-      values,
-      states: options(ACTION_STATES, ACTION_STATE_LABELS, values.state ?? '', 'revise-state'),
-      revisions: action.revisions.map(revisionView),
-      ...summary,
-    });
-  }
+  const renderFailed = (req: Request, res: Response, status: number, failed: FailedForm) =>
+    failed.form === 'revise'
+      ? renderAction(service, req, res, status, failed)
+      : renderShow(service, panels, req, res, status, { ...failed, form: failed.form });
+  const post = formPost(renderFailed);
 
   return {
-    /** The assignment page with another module's failed form (see AssignmentPageExtension). */
-    renderWithProblem: (req: Request, res: Response, status: number, problem: unknown) =>
-      renderShow(req, res, status, undefined, problem),
+    /** The assignment page with one of the oversight panel's forms failed (see oversightPanel). */
+    renderWithProblem: (req: Request, res: Response, status: number, problem: PanelProblem) =>
+      renderShow(service, panels, req, res, status, undefined, problem),
+    list: (req: Request, res: Response) => renderList(service, req, res),
+    show: (req: Request, res: Response) => renderShow(service, panels, req, res, 200),
 
-    async list(req: Request, res: Response) {
-      const query = check(validateQuery, { ...req.query });
-      const user = actor(req);
-      const result = await service.list(user, {
-        status: query.status || undefined,
-        organisation: query.organisation || undefined,
-        sort: query.sort || undefined,
-        page: query.page,
-      });
-      const keep = {
-        status: query.status || undefined,
-        organisation: query.organisation || undefined,
-        sort: query.sort || undefined,
-      };
-      const hrefFor = (n: number) =>
-        paths.assignments.index({ ...keep, page: n === 1 ? undefined : n });
-      noStore(res);
-      res.render('workspace-assignments/index', {
-        pageTitle: 'My recommendations',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
-        isLead: user.role === 'org_lead',
-        items: result.items.map(listItemView),
-        total: result.total,
-        statuses: [
-          { value: '', text: 'Any status', selected: !query.status },
-          ...ASSIGNMENT_STATUSES.map((s) => ({
-            value: s,
-            text: STATUS_LABELS[s],
-            selected: s === query.status,
-          })),
-        ],
-        organisations: result.organisations.length
-          ? [
-              { value: '', text: 'Any organisation', selected: !query.organisation },
-              ...result.organisations.map((o) => ({
-                value: o.slug,
-                text: o.name,
-                selected: o.slug === query.organisation,
-              })),
-            ]
-          : null,
-        sorts: SORT_KEYS.map((s) => ({
-          value: s,
-          text: SORT_LABELS[s],
-          selected: s === (query.sort || 'due'),
-        })),
-        action: paths.assignments.index(),
-        pagination: pagination(result.page, result.pageCount, hrefFor),
-      });
-    },
+    respond: post('response', async (req, id, input) => {
+      await service.recordResponse(actor(req), id, input, requestContext(req));
+      return 'response';
+    }),
 
-    async show(req: Request, res: Response) {
-      await renderShow(req, res, 200);
-    },
+    requestExtension: post('extension', async (req, id, input) => {
+      await service.requestExtension(actor(req), id, input, requestContext(req));
+      return 'extension';
+    }),
 
-    async respond(req: Request, res: Response) {
-      const id = idParam(req.params.id);
-      const form = pickFields(req.body, FIELDS.response);
-      const values = { text: asText(form.text), stance: asText(form.stance) };
-      await submitForm(
-        res,
-        async () => {
-          await service.recordResponse(actor(req), id, form, requestContext(req));
-          return paths.assignments.show(id) + '?done=response';
-        },
-        ({ status, errors, refusal }) =>
-          renderShow(req, res, status, { form: 'response', values, errors, refusal }),
-        refusalProblem,
-      );
-    },
+    decideExtension: post(
+      'decision',
+      async (req, id, input, { extensionId }) => {
+        await service.decideExtension(
+          actor(req),
+          id,
+          { extensionId, ...input },
+          requestContext(req),
+        );
+        return input.decision === 'grant' ? 'granted' : 'refused';
+      },
+      ['extensionId'],
+    ),
 
-    async requestExtension(req: Request, res: Response) {
-      const id = idParam(req.params.id);
-      const dates = readDateFields(req.body, [{ name: 'newDueOn', label: 'The new due date' }]);
-      const form = pickFields(dates.body, FIELDS.extension, ['newDueOn']);
-      const values = { newDueOn: asText(form.newDueOn), reason: asText(form.reason) };
-      await submitForm(
-        res,
-        async () => {
-          if (dates.errors.length) throw new ValidationError(dates.errors);
-          await service.requestExtension(actor(req), id, form, requestContext(req));
-          return paths.assignments.show(id) + '?done=extension';
-        },
-        ({ status, errors, refusal }) =>
-          renderShow(req, res, status, { form: 'extension', values, errors, refusal }),
-        refusalProblem,
-      );
-    },
+    addAction: post('action', async (req, id, input) => {
+      await service.addAction(actor(req), id, input, requestContext(req));
+      return 'action';
+    }),
 
-    async decideExtension(req: Request, res: Response) {
-      const id = idParam(req.params.id);
-      const extensionId = idParam(req.params.extensionId);
-      const form = pickFields(req.body, FIELDS.decision);
-      const values = { decision: asText(form.decision), reason: asText(form.reason) };
-      await submitForm(
-        res,
-        async () => {
-          await service.decideExtension(
-            actor(req),
-            id,
-            { extensionId, ...form },
-            requestContext(req),
-          );
-          return `${paths.assignments.show(id)}?done=${values.decision === 'grant' ? 'granted' : 'refused'}`;
-        },
-        ({ status, errors, refusal }) =>
-          renderShow(req, res, status, { form: 'decision', values, errors, refusal, extensionId }),
-        refusalProblem,
-      );
-    },
+    showAction: (req: Request, res: Response) => renderAction(service, req, res, 200),
 
-    async addAction(req: Request, res: Response) {
-      const id = idParam(req.params.id);
-      const dates = readDateFields(req.body, [{ name: 'targetOn', label: 'The target date' }]);
-      const form = pickFields(dates.body, FIELDS.action, ['targetOn']);
-      const values = Object.fromEntries(FIELDS.action.map((f) => [f, asText(form[f])]));
-      await submitForm(
-        res,
-        async () => {
-          if (dates.errors.length) throw new ValidationError(dates.errors);
-          await service.addAction(actor(req), id, form, requestContext(req));
-          return paths.assignments.show(id) + '?done=action';
-        },
-        ({ status, errors, refusal }) =>
-          renderShow(req, res, status, { form: 'action', values, errors, refusal }),
-        refusalProblem,
-      );
-    },
-
-    async showAction(req: Request, res: Response) {
-      await renderAction(req, res, 200);
-    },
-
-    async reviseAction(req: Request, res: Response) {
-      const id = idParam(req.params.id);
-      const actionId = idParam(req.params.actionId);
-      const dates = readDateFields(req.body, [{ name: 'targetOn', label: 'The target date' }]);
-      const form = pickFields(dates.body, FIELDS.revise, ['targetOn']);
-      const values = Object.fromEntries(FIELDS.revise.map((f) => [f, asText(form[f])]));
-      await submitForm(
-        res,
-        async () => {
-          if (dates.errors.length) throw new ValidationError(dates.errors);
-          const { changed } = await service.reviseAction(
-            actor(req),
-            id,
-            { actionId, ...form },
-            requestContext(req),
-          );
-          return `${paths.assignments.show(id)}?done=${changed ? 'revised' : 'unchanged'}`;
-        },
-        ({ status, errors, refusal }) =>
-          renderAction(req, res, status, { values, errors, refusal }),
-        refusalProblem,
-      );
-    },
+    reviseAction: post(
+      'revise',
+      async (req, id, input, { actionId }) => {
+        const { changed } = await service.reviseAction(
+          actor(req),
+          id,
+          { actionId, ...input },
+          requestContext(req),
+        );
+        return changed ? 'revised' : 'unchanged';
+      },
+      ['actionId'],
+    ),
   };
 }

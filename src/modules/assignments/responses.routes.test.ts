@@ -4,7 +4,6 @@
  */
 import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
-import { createUser } from '../../../test/auth';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -12,10 +11,8 @@ import {
   createRecommendation,
   createReport,
 } from '../../../test/factories';
-import type { Role } from '../accounts/accounts.types';
 import type { OrganisationRow } from '../../db/tables';
-import { sealSecret } from '../../shared/secret-box';
-import { generateTotpSecret } from '../accounts/totp';
+import { signedInPeople } from './test-support';
 
 describe('the force leads’ workspace pages', () => {
   let db: TestDatabase;
@@ -23,7 +20,6 @@ describe('the force leads’ workspace pages', () => {
   let own: OrganisationRow;
   let other: OrganisationRow;
   let reportId: number;
-  const people = new Map<string, { cookie: string; csrf: string; id: number }>();
 
   /** A fresh IOPC recommendation made on 23 November 2021 (due 17 January 2022), addressed to `own`. */
   async function freshAssignment(fields: Record<string, unknown> = {}) {
@@ -31,39 +27,14 @@ describe('the force leads’ workspace pages', () => {
     return createAssignment(db.knex, rec, own, { response_due_on: '2022-01-17', ...fields });
   }
 
-  async function person(name: string, role: Role, organisationId: number | null = null) {
-    const needsTwoFactor = role === 'overseer' || role === 'admin';
-    const user = await createUser(db.knex, {
-      role,
-      organisationId,
-      totpSecretEnc: needsTwoFactor
-        ? sealSecret(generateTotpSecret(), built.services.config.secretKey!)
-        : null,
-    });
-    people.set(name, { cookie: '', csrf: '', id: user.id });
-  }
+  const { add: person, signInAll, get, post } = signedInPeople(() => ({ built, knex: db.knex }));
 
   /** Moves the clock and signs everyone in afresh (sessions end when the clock jumps days ahead). */
   async function setToday(instant: string) {
     built.clock.set(instant);
-    for (const [name, p] of people) {
-      const { token, session } = await built.services.sessions.start(db.knex, {
-        userId: p.id,
-        state: 'active',
-        context: { ip: '127.0.0.1', userAgent: 'test', requestId: null },
-      });
-      people.set(name, { cookie: `tracker-session=${token}`, csrf: session.csrfToken, id: p.id });
-    }
+    await signInAll();
   }
 
-  const get = (who: string, path: string) =>
-    request(built.app).get(path).set('Cookie', people.get(who)!.cookie);
-  const post = (who: string, path: string, body: Record<string, string>) =>
-    request(built.app)
-      .post(path)
-      .set('Cookie', people.get(who)!.cookie)
-      .type('form')
-      .send({ ...body, _csrf: people.get(who)!.csrf });
   const auditCount = async (assignmentId: number) =>
     Number(
       (

@@ -8,15 +8,15 @@ import { routes } from '../../shared/paths';
 import { requireSignIn } from '../accounts/workspace.routes';
 import {
   createWorkspaceAssignmentsController,
-  type AssignmentPageExtension,
+  type AssignmentPagePanels,
 } from './responses.controller';
 import type { WorkspaceAssignmentsService } from './responses.service';
 
 export function createWorkspaceAssignmentsRouter(
   service: WorkspaceAssignmentsService,
-  pageExtension?: AssignmentPageExtension,
+  panels: AssignmentPagePanels,
 ): Router {
-  const c = createWorkspaceAssignmentsController(service, pageExtension);
+  const c = createWorkspaceAssignmentsController(service, panels);
   const router = Router();
   router.get(routes.assignments, requireSignIn, c.list);
   router.get(routes.assignment, requireSignIn, c.show);

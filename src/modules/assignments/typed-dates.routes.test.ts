@@ -4,10 +4,10 @@
  * error summary linking to the first box at fault, the boxes at fault marked and what was typed
  * kept, and nothing stored; a real date is saved. Today is 1 March 2022 (London).
  */
-import request from 'supertest';
 import { buildTestApp } from '../../../test/app';
 import { createSignedInUser } from '../../../test/auth';
 import { boxesShown, dateBoxes, summaryLinks, typedBoxes } from '../../../test/date-boxes';
+import { requestsAs } from './test-support';
 import { createTestDatabase, type TestDatabase } from '../../../test/db';
 import {
   createAssignment,
@@ -42,12 +42,10 @@ describe('dates typed in three boxes on the deadlines page and the verify form',
   let reportId: number;
   const people = new Map<Who, { cookie: string; csrf: string }>();
 
-  const post = (who: Who, path: string, body: Record<string, string>) =>
-    request(built.app)
-      .post(path)
-      .set('Cookie', people.get(who)!.cookie)
-      .type('form')
-      .send({ ...body, _csrf: people.get(who)!.csrf });
+  const { post } = requestsAs(
+    () => built.app,
+    (who: Who) => people.get(who)!,
+  );
   const auditCount = async () => Number((await db.knex('audit_events').count('* as n').first())!.n);
 
   /** A fresh IOPC assignment (made 23 November 2021, due 17 January 2022), unanswered. */
