@@ -16,7 +16,7 @@ import { recordAudit, userActor } from '../operations/audit.repository';
 import type { CurrentUser, RequestContext, Role } from './accounts.types';
 import type { BearerAuthenticator, BearerOutcome } from '../../shared/api/api-router';
 import { createRateLimiter } from '../../shared/rate-limit/rate-limit';
-import { TOKENS_PAGE_SIZE } from './api-tokens.schemas';
+import { ISSUE_TOKEN_MESSAGES, TOKENS_PAGE_SIZE } from './api-tokens.schemas';
 
 export const TOKEN_PREFIX = 'rtk_';
 const TOKEN_SHAPE = /^rtk_[A-Za-z0-9_-]{43}$/;
@@ -119,7 +119,7 @@ async function tokenOrganisation(
   const org = input.organisationId
     ? await trx('organisations').where({ id: input.organisationId }).first('id')
     : undefined;
-  if (!org) return invalid('organisationId', 'Select the organisation the token acts for');
+  if (!org) return invalid('organisationId', ISSUE_TOKEN_MESSAGES.organisationId);
   return { kind: 'ok', id: org.id };
 }
 

@@ -4,16 +4,22 @@
  * resets) are shown once, on the response to the POST that made them, and never cached.
  */
 import type { Request, Response } from 'express';
-import type { ValidateFunction } from 'ajv';
 import { NotFoundError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { check, compileText, toFieldErrors } from '../../shared/validation';
+import { check, compileText } from '../../shared/validation';
 import { requestContext } from './accounts.controller';
 import { ROLES, ROLE_LABELS, type CurrentUser, type Role } from './accounts.types';
 import { pagination } from '../public-record/register.view-model';
-import { InviteForm, RoleForm, UserIdParam, UsersQuery } from './users.schemas';
 import {
+  checkInviteForm,
+  checkRoleForm,
   ORGANISATION_NEEDED,
+  UserIdParam,
+  UsersQuery,
+  type InviteForm,
+  type RoleForm,
+} from './users.schemas';
+import {
   type ChangeOutcome,
   type InvitationSummary,
   type OrganisationOption,
@@ -25,8 +31,6 @@ import { asText, pickFields } from '../../shared/form-input';
 
 const validateUsersQuery = compileText<UsersQuery>(UsersQuery);
 const validateUserId = compileText<UserIdParam>(UserIdParam);
-const validateInvite = compileText<InviteForm>(InviteForm);
-const validateRole = compileText<RoleForm>(RoleForm);
 
 const ROLE_HINTS: Record<Role, string> = {
   admin: 'Manages users and the register. Must use two-factor authentication.',
@@ -67,39 +71,6 @@ const TIME = new Intl.DateTimeFormat('en-GB', {
 });
 const longDate = (d: Date) => LONG_DATE.format(d);
 const dateAndTime = (d: Date) => `${LONG_DATE.format(d)} at ${TIME.format(d)} (UK time)`;
-
-function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
-  if (validate(data)) return [];
-  return toFieldErrors(validate.errors).map(({ field }) => {
-    const given = asText(data[field]);
-    switch (field) {
-      case 'name':
-        return {
-          field,
-          message:
-            given.length > 200
-              ? 'Full name must be 200 characters or fewer'
-              : 'Enter the person’s full name',
-        };
-      case 'email':
-        return {
-          field,
-          message:
-            given === ''
-              ? 'Enter the person’s email address'
-              : given.length > 254
-                ? 'Email address must be 254 characters or fewer'
-                : 'Enter an email address in the correct format, like name@example.com',
-        };
-      case 'role':
-        return { field, message: 'Select a role' };
-      case 'organisationId':
-        return { field, message: ORGANISATION_NEEDED };
-      default:
-        return { field, message: `${field} is not valid` };
-    }
-  });
-}
 
 const FIELD_ORDER = ['name', 'email', 'role', 'organisationId'];
 
@@ -341,7 +312,7 @@ export function createUsersController(service: UsersService) {
         role: asText(form.role),
         organisationId: asText(form.organisationId),
       };
-      const errors = formErrors(validateInvite, form);
+      const errors = checkInviteForm.errors(form);
       if (values.role === 'org_lead' && values.organisationId === '')
         errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
       if (errors.length) return renderInvite(res, 400, values, errors);
@@ -380,7 +351,7 @@ export function createUsersController(service: UsersService) {
       const id = userIdOf(req);
       const form = pickFields(req.body, ['role', 'organisationId']);
       const values = { role: asText(form.role), organisationId: asText(form.organisationId) };
-      const errors = formErrors(validateRole, form);
+      const errors = checkRoleForm.errors(form);
       if (values.role === 'org_lead' && values.organisationId === '')
         errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
       if (errors.length) return renderUser(req, res, 400, { values, errors });
