@@ -8,7 +8,7 @@ import { NotFoundError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
 import { check, compileText } from '../../shared/validation';
 import { requestContext } from './accounts.controller';
-import { ROLES, ROLE_LABELS, type CurrentUser, type Role } from './accounts.types';
+import { ROLE_LABELS, type CurrentUser } from './accounts.types';
 import { pagination } from '../public-record/register.view-model';
 import {
   checkInviteForm,
@@ -19,113 +19,22 @@ import {
   type InviteForm,
   type RoleForm,
 } from './users.schemas';
-import {
-  type ChangeOutcome,
-  type InvitationSummary,
-  type OrganisationOption,
-  type UserSummary,
-  type UsersService,
-} from './users.service';
+import type { ChangeOutcome, UsersService } from './users.service';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
+import {
+  NOTICES,
+  LIST_NOTICES,
+  dateAndTime,
+  FIELD_ORDER,
+  roleOptions,
+  organisationOptions,
+  userView,
+  invitationView,
+} from './users.view-model';
 
 const validateUsersQuery = compileText<UsersQuery>(UsersQuery);
 const validateUserId = compileText<UserIdParam>(UserIdParam);
-
-const ROLE_HINTS: Record<Role, string> = {
-  admin: 'Manages users and the register. Must use two-factor authentication.',
-  overseer:
-    'Sees everything and decides whether recommendations are implemented. Must use two-factor authentication.',
-  viewer: 'Can read everything, including material that is not public, but cannot change anything.',
-  org_lead:
-    'Responds to recommendations for one organisation, and sees only that organisation’s material.',
-};
-
-/** Messages for ?done= after a change, so nothing the visitor typed is shown back. */
-const NOTICES: Record<string, string> = {
-  role_changed:
-    'Role changed. The user has been signed out everywhere; the new role applies when they next sign in.',
-  role_unchanged: 'Nothing was changed: the role and organisation were already as chosen.',
-  disabled: 'Account disabled. The user has been signed out everywhere and cannot sign in.',
-  already_disabled: 'The account was already disabled.',
-  enabled: 'Account re-enabled. The user can sign in again.',
-  already_enabled: 'The account was already enabled.',
-};
-
-/** Notices on the users list after an invitation is revoked. */
-const LIST_NOTICES: Record<string, string> = {
-  invitation_revoked: 'Invitation revoked. Its link no longer works.',
-};
-
-const LONG_DATE = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'Europe/London',
-});
-const TIME = new Intl.DateTimeFormat('en-GB', {
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-  timeZone: 'Europe/London',
-});
-const longDate = (d: Date) => LONG_DATE.format(d);
-const dateAndTime = (d: Date) => `${LONG_DATE.format(d)} at ${TIME.format(d)} (UK time)`;
-
-const FIELD_ORDER = ['name', 'email', 'role', 'organisationId'];
-
-/** Radios for the roles (the first one's id is the field's, for the error summary's link). */
-function roleOptions(selected: string) {
-  return ROLES.map((role, i) => ({
-    id: i === 0 ? 'role' : `role-${i + 1}`,
-    value: role,
-    text: ROLE_LABELS[role],
-    hint: ROLE_HINTS[role],
-    checked: role === selected,
-    needsOrganisation: role === 'org_lead',
-  }));
-}
-
-function organisationOptions(organisations: OrganisationOption[], selected: string) {
-  return [
-    { value: '', text: 'Select an organisation', selected: selected === '' },
-    ...organisations.map((o) => ({
-      value: String(o.id),
-      text: o.name,
-      selected: String(o.id) === selected,
-    })),
-  ];
-}
-
-function userView(user: UserSummary) {
-  return {
-    id: user.id,
-    name: user.name,
-    email: user.email,
-    roleLabel: ROLE_LABELS[user.role],
-    organisationName: user.organisationName,
-    disabled: user.disabled,
-    twoFactorEnabled: user.twoFactorEnabled,
-    createdOn: longDate(user.createdAt),
-    serviceAccount: user.serviceAccount,
-    href: paths.admin.user(user.id),
-  };
-}
-
-function invitationView(invitation: InvitationSummary) {
-  return {
-    name: invitation.name,
-    email: invitation.email,
-    roleLabel: ROLE_LABELS[invitation.role],
-    organisationName: invitation.organisationName,
-    invitedOn: longDate(invitation.invitedAt),
-    invitedByName: invitation.invitedByName,
-    expired: invitation.expired,
-    expires: longDate(invitation.expiresAt),
-    resendAction: paths.admin.invitationResend(invitation.id),
-    revokeAction: paths.admin.invitationRevoke(invitation.id),
-  };
-}
 
 const usersBreadcrumbs = () => [
   { text: 'Workspace', href: paths.workspace() },
