@@ -157,6 +157,27 @@ export function createAccountController(account: AccountService, config: Config)
     });
   }
 
+  /**
+   * The answer a two-factor form gets when its password check did not let it through (not set up,
+   * too many attempts, wrong password); false when it did.
+   */
+  async function refusedAfterPassword(
+    res: Response,
+    user: CurrentUser,
+    field: string,
+    outcome: { kind: string; retryAfterMinutes?: number },
+  ): Promise<boolean> {
+    if (outcome.kind === 'not_enabled') res.redirect(303, accountPaths.twoFactor());
+    else if (outcome.kind === 'throttled') {
+      const minutes = outcome.retryAfterMinutes!;
+      res.set('Retry-After', String(minutes * 60));
+      await renderManage(res, user, 429, [{ field, message: waitMessage(minutes) }]);
+    } else if (outcome.kind === 'wrong_password')
+      await renderManage(res, user, 400, [{ field, message: ACCOUNT_MESSAGES.passwordWrong }]);
+    else return false;
+    return true;
+  }
+
   async function renderManage(
     res: Response,
     user: CurrentUser,
@@ -278,15 +299,8 @@ export function createAccountController(account: AccountService, config: Config)
         password: read.form.password,
         context: requestContext(req),
       });
-      if (outcome.kind === 'not_enabled') return res.redirect(303, accountPaths.twoFactor());
-      if (outcome.kind === 'throttled') {
-        res.set('Retry-After', String(outcome.retryAfterMinutes * 60));
-        return renderManage(res, user, 429, [
-          { field, message: waitMessage(outcome.retryAfterMinutes) },
-        ]);
-      }
-      if (outcome.kind === 'wrong_password')
-        return renderManage(res, user, 400, [{ field, message: ACCOUNT_MESSAGES.passwordWrong }]);
+      if (await refusedAfterPassword(res, user, field, outcome)) return;
+      if (outcome.kind !== 'regenerated') return;
       renderRecoveryCodes(res, outcome.recoveryCodes, {
         href: accountPaths.twoFactor(),
         text: 'Return to two-factor authentication',
@@ -312,15 +326,7 @@ export function createAccountController(account: AccountService, config: Config)
         context: requestContext(req),
       });
       if (outcome.kind === 'required_for_role') return refuse();
-      if (outcome.kind === 'not_enabled') return res.redirect(303, accountPaths.twoFactor());
-      if (outcome.kind === 'throttled') {
-        res.set('Retry-After', String(outcome.retryAfterMinutes * 60));
-        return renderManage(res, user, 429, [
-          { field, message: waitMessage(outcome.retryAfterMinutes) },
-        ]);
-      }
-      if (outcome.kind === 'wrong_password')
-        return renderManage(res, user, 400, [{ field, message: ACCOUNT_MESSAGES.passwordWrong }]);
+      if (await refusedAfterPassword(res, user, field, outcome)) return;
       res.redirect(303, `${accountPaths.index()}?updated=two-factor-off`);
     },
   };

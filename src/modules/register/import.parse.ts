@@ -9,9 +9,11 @@ import type { ErrorObject } from 'ajv';
 import { isCalendarDate } from '../../shared/calendar-date';
 import { ORGANISATION_KINDS } from '../../db/tables';
 import { FORMULA_START, unescapeFormulaCell } from '../../shared/csv';
+import { fieldErrors } from '../../shared/validation';
 import {
   CSV_COLUMNS,
   CSV_REQUIRED_COLUMNS,
+  importMessages,
   MAX_IMPORT_ROWS,
   RECOMMENDATION_FIELDS,
   REPORT_FIELDS,
@@ -115,62 +117,17 @@ export function describeBytes(n: number): string {
 // ---------------------------------------------------------------------------------------------
 // Shared checks
 
-/** Ajv errors → one plain message per field. `where` maps a field to the error's column name. */
+/** Ajv errors → one plain message per field, through the one mapping (shared/validation.ts). */
 function schemaErrors(
   errors: ErrorObject[] | null | undefined,
   row: number | null,
   columnOf: (field: string) => string,
 ): ImportError[] {
-  const out: ImportError[] = [];
-  const seen = new Set<string>();
-  for (const e of errors ?? []) {
-    const field =
-      e.keyword === 'required'
-        ? String(e.params.missingProperty)
-        : e.keyword === 'additionalProperties'
-          ? String(e.params.additionalProperty)
-          : (e.instancePath.split('/')[1] ?? '');
-    if (seen.has(field)) continue;
-    seen.add(field);
-    const column = columnOf(field);
-    const description = (e.parentSchema as { description?: string } | undefined)?.description;
-    let message: string;
-    switch (e.keyword) {
-      case 'required':
-        message = `${column} is missing: it is required.`;
-        break;
-      case 'additionalProperties':
-        message = `${column} is not a field this format knows. Remove it, or check its spelling.`;
-        break;
-      case 'maxLength':
-        message = `${column} is too long: it may have at most ${String(e.params.limit)} characters, and has ${String((e.data as string).length)}.`;
-        break;
-      case 'maxItems':
-        message = `${column} has too many entries: at most ${String(e.params.limit)}.`;
-        break;
-      case 'enum':
-        message = `${column} must be one of: ${(e.params.allowedValues as string[]).join(', ')}.`;
-        break;
-      case 'type':
-        message =
-          e.params.type === 'array'
-            ? `${column} must be a list.`
-            : e.params.type === 'object'
-              ? `${column} must be an object.`
-              : `${column} must be ${e.params.type === 'boolean' ? 'true or false' : 'text'}.`;
-        break;
-      default:
-        message = description
-          ? `${column} must be ${description}${typeof e.data === 'string' ? ` (got “${shorten(e.data)}”)` : ''}.`
-          : `${column} is not valid.`;
-    }
-    out.push({ row, column, message });
-  }
-  return out;
-}
-
-function shorten(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  return fieldErrors(errors, importMessages(columnOf)).map(({ field, message }) => ({
+    row,
+    column: columnOf(field === '(root)' ? '' : field),
+    message,
+  }));
 }
 
 function checkDates(
