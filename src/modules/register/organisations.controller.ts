@@ -18,6 +18,7 @@ import {
   changedNotice,
   organisationFormToInput,
   textValues,
+  renderAdminList,
 } from './register-admin.forms';
 
 export function createOrganisationsController(service: RegisterAdminService) {
@@ -55,10 +56,8 @@ export function createOrganisationsController(service: RegisterAdminService) {
   return {
     async listOrganisations(req: Request, res: Response) {
       const rows = await service.listOrganisations(actor(req));
-      noStore(res);
-      res.render('register-admin/organisations', {
+      renderAdminList(res, 'register-admin/organisations', {
         pageTitle: 'Manage organisations',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
         newHref: paths.admin.newOrganisation(),
         organisations: rows.map((o) => ({
           name: o.name,

@@ -170,3 +170,16 @@ export const recommendationValues = (r: RecommendationInput & { position: number
   repeatsRef: r.repeatsRef ?? '',
   position: String(r.position),
 });
+
+/** A list page (reports, organisations, themes): never cached, under the workspace, with a link to add one. */
+export function renderAdminList(
+  res: Response,
+  view: string,
+  locals: { pageTitle: string; newHref: string } & Record<string, unknown>,
+): void {
+  noStore(res);
+  res.render(view, {
+    ...locals,
+    breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
+  });
+}

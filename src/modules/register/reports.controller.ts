@@ -24,6 +24,7 @@ import {
   reportFormToInput,
   textValues,
   reportValues,
+  renderAdminList,
 } from './register-admin.forms';
 
 export function createReportsController(service: RegisterAdminService) {
@@ -52,10 +53,8 @@ export function createReportsController(service: RegisterAdminService) {
   return {
     async listReports(req: Request, res: Response) {
       const rows = await service.listReports(actor(req));
-      noStore(res);
-      res.render('register-admin/reports', {
+      renderAdminList(res, 'register-admin/reports', {
         pageTitle: 'Manage reports',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
         newHref: paths.admin.newReport(),
         organisationsHref: paths.admin.organisations(),
         themesHref: paths.admin.themes(),

@@ -18,6 +18,7 @@ import {
   FRESH,
   changedNotice,
   textValues,
+  renderAdminList,
 } from './register-admin.forms';
 
 export function createThemesController(service: RegisterAdminService) {
@@ -59,10 +60,8 @@ export function createThemesController(service: RegisterAdminService) {
   return {
     async listThemes(req: Request, res: Response) {
       const rows = await service.listThemes(actor(req));
-      noStore(res);
-      res.render('register-admin/themes', {
+      renderAdminList(res, 'register-admin/themes', {
         pageTitle: 'Manage themes',
-        breadcrumbs: [{ text: 'Workspace', href: paths.workspace() }],
         newHref: paths.admin.newTheme(),
         themes: rows.map((t) => ({
           name: t.name,
