@@ -28,7 +28,7 @@ import type {
   NormalisedRecommendation,
   NormalisedReport,
 } from './import.schemas';
-import { REPORT_FIELDS } from './import.schemas';
+import { RECOMMENDATION_FIELDS, REPORT_FIELDS } from './import.schemas';
 import { retiredThemeMessage } from './register-admin.schemas';
 
 /** Who is importing. `userId` is null for the command line, which stores no upload. */
@@ -111,17 +111,11 @@ export type ApplyResult =
 
 export const IMPORT_EXPIRY_HOURS = 24;
 
-const RECOMMENDATION_COMPARED = [
-  'source_number',
-  'title',
-  'body',
-  'text_status',
-  'made_on',
-  'made_on_confirmed',
-  'source_url',
-  'implement_by',
-  'implement_by_wording',
-] as const;
+/** What an import compares on a recommendation it finds: all but its reference (the key) and its lists (only ever added to). */
+const RECOMMENDATION_COMPARED = RECOMMENDATION_FIELDS.filter(
+  (f): f is Exclude<(typeof RECOMMENDATION_FIELDS)[number], 'ref' | 'themes' | 'addressees'> =>
+    f !== 'ref' && f !== 'themes' && f !== 'addressees',
+);
 
 type Db = Knex | Knex.Transaction;
 
