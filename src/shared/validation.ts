@@ -38,7 +38,10 @@ export type FieldMessage =
   | string
   | ((given: unknown, input: Record<string, unknown>, error: ErrorObject) => string | undefined);
 
-/** The messages declared beside a schema, by field name ('(root)' for the input as a whole). */
+/**
+ * The messages declared beside a schema, by field name ('(root)' for the input as a whole, '*' for
+ * any field not named, such as one the schema does not know).
+ */
 export type FieldMessages = Readonly<Record<string, FieldMessage>>;
 
 /** The field an Ajv error is about: the missing or extra property, or the first step of its path. */
@@ -68,7 +71,7 @@ export function fieldErrors(
     const field = fieldOf(e);
     if (seen.has(field)) continue;
     seen.add(field);
-    const declared = messages[field];
+    const declared = messages[field] ?? messages['*'];
     const message = typeof declared === 'function' ? declared(data[field], data, e) : declared;
     out.push({ field, message: message ?? describe(e, labels[field] ?? field) });
   }

@@ -3,20 +3,18 @@
  * authentication (set up, new recovery codes, turn off). Forms re-render with a GOV.UK error
  * summary; nothing typed in a password or code field is ever sent back.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import type { ValidateFunction } from 'ajv';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import type { Config } from '../../config';
 import { londonDate } from '../../shared/calendar-date';
-import { ValidationError, type FieldError } from '../../shared/errors';
+import type { FieldError } from '../../shared/errors';
 import { setSessionCookie } from '../../shared/middleware/session';
 import { paths } from '../../shared/paths';
-import { check, compileText } from '../../shared/validation';
-import { PASSWORD_CHANGE_MESSAGES, type AccountService } from './account.service';
+import type { AccountService } from './account.service';
+import { ACCOUNT_FORMS, ACCOUNT_MESSAGES, type AccountForm } from './account.schemas';
 import { requestContext } from './accounts.controller';
 import { ROLE_LABELS, ROLES_REQUIRING_TWO_FACTOR, type CurrentUser } from './accounts.types';
-import { MIN_PASSWORD_LENGTH, PASSWORD_PROBLEMS } from './password';
+import { MIN_PASSWORD_LENGTH } from './password';
 import { authorise } from './policy';
 import { errorSummary } from '../../shared/form-errors';
 
@@ -29,93 +27,32 @@ export const accountPaths = {
   disableTwoFactor: () => '/account/two-factor/disable',
 } as const;
 
-// --- forms -------------------------------------------------------------------------------------
-
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
-const Password = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 1024, description });
-
-export const ChangePasswordForm = Type.Object(
-  {
-    currentPassword: Password('your current password'),
-    newPassword: Password('a new password'),
-    confirmPassword: Password('the new password again'),
-    _csrf: Csrf,
-  },
-  { additionalProperties: false },
-);
-export type ChangePasswordForm = Static<typeof ChangePasswordForm>;
-
-export const EnrolTwoFactorForm = Type.Object(
-  {
-    code: Type.String({ minLength: 1, maxLength: 64, description: 'the 6-digit code' }),
-    _csrf: Csrf,
-  },
-  { additionalProperties: false },
-);
-export type EnrolTwoFactorForm = Static<typeof EnrolTwoFactorForm>;
-
-export const RegenerateRecoveryCodesForm = Type.Object(
-  { password: Password('your password'), _csrf: Csrf },
-  { additionalProperties: false },
-);
-export type RegenerateRecoveryCodesForm = Static<typeof RegenerateRecoveryCodesForm>;
-
-export const DisableTwoFactorForm = Type.Object(
-  { password: Password('your password'), _csrf: Csrf },
-  { additionalProperties: false },
-);
-export type DisableTwoFactorForm = Static<typeof DisableTwoFactorForm>;
-
-const validateChangePassword = compileText<ChangePasswordForm>(ChangePasswordForm);
-const validateEnrol = compileText<EnrolTwoFactorForm>(EnrolTwoFactorForm);
-const validateRegenerate = compileText<RegenerateRecoveryCodesForm>(RegenerateRecoveryCodesForm);
-const validateDisable = compileText<DisableTwoFactorForm>(DisableTwoFactorForm);
-
-const FORM_NOT_RECOGNISED = 'The form was not recognised. Reload the page and try again';
-
-/** Checks a form; on failure, one message per field from `messages` (keyed by field name). */
+/**
+ * Checks a form; on failure, one message per field (shown at `fieldIds`' id where the page's id
+ * differs), in the order the fields appear on the page. A field the form does not have is reported
+ * on the first field.
+ */
 function readForm<T>(
-  validate: ValidateFunction<T>,
+  { check, fields }: AccountForm<T>,
   body: unknown,
-  messages: Record<string, { missing: string; tooLong?: string }>,
   fieldIds: Record<string, string> = {},
 ): { ok: true; form: T } | { ok: false; errors: FieldError[] } {
   const data = { ...(body as Record<string, unknown> | undefined) };
-  try {
-    return { ok: true, form: check(validate, data) };
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    const fields = Object.keys(messages);
-    const errors = err.errors.map((e) => {
-      const known = messages[e.field];
-      const value = data[e.field];
-      const id = fieldIds[e.field] ?? e.field;
-      if (!known)
-        return { field: fieldIds[fields[0]!] ?? fields[0]!, message: FORM_NOT_RECOGNISED };
-      const tooLong = typeof value === 'string' && value.length > 0 && known.tooLong;
-      return { field: id, message: tooLong || known.missing };
-    });
-    // One message per field, in the order the fields appear on the page.
-    const order = fields.map((f) => fieldIds[f] ?? f);
-    const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i);
-    unique.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
-    return { ok: false, errors: unique };
-  }
+  const found = check.errors(data);
+  if (!found.length) return { ok: true, form: data as T };
+  const idOf = (f: string) => fieldIds[f] ?? f;
+  const errors = found.map((e) => ({
+    field: idOf(fields.includes(e.field) ? e.field : fields[0]!),
+    message: e.message,
+  }));
+  const order = fields.map(idOf);
+  const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i);
+  unique.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+  return { ok: false, errors: unique };
 }
 
 const waitMessage = (minutes: number) =>
   `Too many attempts. Wait ${minutes} ${minutes === 1 ? 'minute' : 'minutes'} and try again.`;
-
-const MESSAGES = {
-  codeMissing: 'Enter the 6-digit code from your authenticator app',
-  codeWrong:
-    'The code is not correct. Enter the 6-digit code your authenticator app shows now for this service',
-  passwordMissing: 'Enter your password',
-  passwordWrong: 'Your password is not correct',
-  requiredForRole: (user: CurrentUser) =>
-    `You cannot turn off two-factor authentication. It is required for your role (${ROLE_LABELS[user.role]}).`,
-};
 
 /** Banners shown on the account page after a change (the key comes from our own redirect). */
 const UPDATES: Record<string, string> = {
@@ -220,6 +157,27 @@ export function createAccountController(account: AccountService, config: Config)
     });
   }
 
+  /**
+   * The answer a two-factor form gets when its password check did not let it through (not set up,
+   * too many attempts, wrong password); false when it did.
+   */
+  async function refusedAfterPassword(
+    res: Response,
+    user: CurrentUser,
+    field: string,
+    outcome: { kind: string; retryAfterMinutes?: number },
+  ): Promise<boolean> {
+    if (outcome.kind === 'not_enabled') res.redirect(303, accountPaths.twoFactor());
+    else if (outcome.kind === 'throttled') {
+      const minutes = outcome.retryAfterMinutes!;
+      res.set('Retry-After', String(minutes * 60));
+      await renderManage(res, user, 429, [{ field, message: waitMessage(minutes) }]);
+    } else if (outcome.kind === 'wrong_password')
+      await renderManage(res, user, 400, [{ field, message: ACCOUNT_MESSAGES.passwordWrong }]);
+    else return false;
+    return true;
+  }
+
   async function renderManage(
     res: Response,
     user: CurrentUser,
@@ -268,17 +226,7 @@ export function createAccountController(account: AccountService, config: Config)
     async changePassword(req: Request, res: Response) {
       const user = signedInUser(req, res);
       if (!user) return;
-      const read = readForm<ChangePasswordForm>(validateChangePassword, req.body, {
-        currentPassword: {
-          missing: 'Enter your current password',
-          tooLong: PASSWORD_CHANGE_MESSAGES.wrongCurrent,
-        },
-        newPassword: { missing: 'Enter a new password', tooLong: PASSWORD_PROBLEMS.tooLong },
-        confirmPassword: {
-          missing: 'Enter your new password again',
-          tooLong: PASSWORD_PROBLEMS.tooLong,
-        },
-      });
+      const read = readForm(ACCOUNT_FORMS.changePassword, req.body);
       if (!read.ok) return renderChangePassword(res, 400, read.errors);
       const outcome = await account.changePassword({
         user,
@@ -310,9 +258,7 @@ export function createAccountController(account: AccountService, config: Config)
     async enrolTwoFactor(req: Request, res: Response) {
       const user = enrollingOrSignedInUser(req, res);
       if (!user) return;
-      const read = readForm<EnrolTwoFactorForm>(validateEnrol, req.body, {
-        code: { missing: MESSAGES.codeMissing, tooLong: MESSAGES.codeWrong },
-      });
+      const read = readForm(ACCOUNT_FORMS.enrol, req.body);
       if (!read.ok) return renderEnrol(req, res, user, 400, read.errors);
       const outcome = await account.completeEnrolment({
         user,
@@ -321,7 +267,9 @@ export function createAccountController(account: AccountService, config: Config)
         context: requestContext(req),
       });
       if (outcome.kind === 'refused')
-        return renderEnrol(req, res, user, 400, [{ field: 'code', message: MESSAGES.codeWrong }]);
+        return renderEnrol(req, res, user, 400, [
+          { field: 'code', message: ACCOUNT_MESSAGES.codeWrong },
+        ]);
       if (outcome.kind !== 'enabled') return res.redirect(303, accountPaths.twoFactor());
       if (outcome.newSession) {
         setSessionCookie(res, config, outcome.newSession.token);
@@ -344,27 +292,15 @@ export function createAccountController(account: AccountService, config: Config)
       const user = signedInUser(req, res);
       if (!user) return;
       const field = 'recoveryPassword';
-      const read = readForm<RegenerateRecoveryCodesForm>(
-        validateRegenerate,
-        req.body,
-        { password: { missing: MESSAGES.passwordMissing, tooLong: MESSAGES.passwordWrong } },
-        { password: field },
-      );
+      const read = readForm(ACCOUNT_FORMS.regenerate, req.body, { password: field });
       if (!read.ok) return renderManage(res, user, 400, read.errors);
       const outcome = await account.regenerateRecoveryCodes({
         user,
         password: read.form.password,
         context: requestContext(req),
       });
-      if (outcome.kind === 'not_enabled') return res.redirect(303, accountPaths.twoFactor());
-      if (outcome.kind === 'throttled') {
-        res.set('Retry-After', String(outcome.retryAfterMinutes * 60));
-        return renderManage(res, user, 429, [
-          { field, message: waitMessage(outcome.retryAfterMinutes) },
-        ]);
-      }
-      if (outcome.kind === 'wrong_password')
-        return renderManage(res, user, 400, [{ field, message: MESSAGES.passwordWrong }]);
+      if (await refusedAfterPassword(res, user, field, outcome)) return;
+      if (outcome.kind !== 'regenerated') return;
       renderRecoveryCodes(res, outcome.recoveryCodes, {
         href: accountPaths.twoFactor(),
         text: 'Return to two-factor authentication',
@@ -377,16 +313,11 @@ export function createAccountController(account: AccountService, config: Config)
       const field = 'disablePassword';
       const refuse = () =>
         renderManage(res, user, 403, [
-          { field: 'turnOffTwoFactor', message: MESSAGES.requiredForRole(user) },
+          { field: 'turnOffTwoFactor', message: ACCOUNT_MESSAGES.requiredForRole(user) },
         ]);
       // Refused before anything else: the page offers no such form to these roles.
       if (ROLES_REQUIRING_TWO_FACTOR.includes(user.role)) return refuse();
-      const read = readForm<DisableTwoFactorForm>(
-        validateDisable,
-        req.body,
-        { password: { missing: MESSAGES.passwordMissing, tooLong: MESSAGES.passwordWrong } },
-        { password: field },
-      );
+      const read = readForm(ACCOUNT_FORMS.disable, req.body, { password: field });
       if (!read.ok) return renderManage(res, user, 400, read.errors);
       const outcome = await account.disableTwoFactor({
         user,
@@ -395,15 +326,7 @@ export function createAccountController(account: AccountService, config: Config)
         context: requestContext(req),
       });
       if (outcome.kind === 'required_for_role') return refuse();
-      if (outcome.kind === 'not_enabled') return res.redirect(303, accountPaths.twoFactor());
-      if (outcome.kind === 'throttled') {
-        res.set('Retry-After', String(outcome.retryAfterMinutes * 60));
-        return renderManage(res, user, 429, [
-          { field, message: waitMessage(outcome.retryAfterMinutes) },
-        ]);
-      }
-      if (outcome.kind === 'wrong_password')
-        return renderManage(res, user, 400, [{ field, message: MESSAGES.passwordWrong }]);
+      if (await refusedAfterPassword(res, user, field, outcome)) return;
       res.redirect(303, `${accountPaths.index()}?updated=two-factor-off`);
     },
   };

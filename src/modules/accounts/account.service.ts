@@ -34,6 +34,7 @@ import {
   normaliseRecoveryCode,
 } from './recovery-codes';
 import type { SessionService } from './sessions.service';
+import { PASSWORD_CHANGE_MESSAGES } from './account.schemas';
 import { createSignInThrottle } from './throttle';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp';
 
@@ -83,12 +84,6 @@ export type DisableOutcome =
   | { kind: 'wrong_password' }
   | { kind: 'throttled'; retryAfterMinutes: number }
   | { kind: 'not_enabled' };
-
-export const PASSWORD_CHANGE_MESSAGES = Object.freeze({
-  wrongCurrent: 'Your current password is not correct',
-  sameAsCurrent: 'Your new password must be different from your current password',
-  mismatch: 'The new passwords do not match. Enter the same password twice',
-});
 
 type Reauthentication =
   | { ok: true; row: UserRow }

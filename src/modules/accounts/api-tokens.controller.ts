@@ -5,18 +5,24 @@
 import type { Request, Response } from 'express';
 import { NotFoundError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { check, compileText, toFieldErrors } from '../../shared/validation';
+import { check, compileText } from '../../shared/validation';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
 import { requestContext } from './accounts.controller';
 import { ROLES, ROLE_LABELS, type Role } from './accounts.types';
 import { pagination } from '../public-record/register.view-model';
-import { EXPIRY_CHOICES, IssueTokenForm, TokenIdParam, TokensQuery } from './api-tokens.schemas';
+import {
+  checkIssueTokenForm,
+  EXPIRY_CHOICES,
+  ISSUE_TOKEN_MESSAGES,
+  TokenIdParam,
+  TokensQuery,
+  type IssueTokenForm,
+} from './api-tokens.schemas';
 import type { ApiTokensService, TokenSummary } from './api-tokens.service';
 
 const validateQuery = compileText<TokensQuery>(TokensQuery);
 const validateId = compileText<TokenIdParam>(TokenIdParam);
-const validateIssue = compileText<IssueTokenForm>(IssueTokenForm);
 
 const FIELDS = [
   'name',
@@ -27,16 +33,6 @@ const FIELDS = [
   'organisationId',
   'expiresInDays',
 ] as const;
-
-const MESSAGES: Record<string, string> = {
-  name: 'Enter what the token is for, in 200 characters or fewer',
-  owner: 'Select who the token belongs to',
-  userId: 'Select the account that owns the token',
-  serviceName: 'Enter a name for the service account, in 200 characters or fewer',
-  role: 'Select what the token may do',
-  organisationId: 'Select the organisation the token acts for',
-  expiresInDays: 'Select when the token expires',
-};
 
 const STATUS_TAGS: Record<TokenSummary['status'], { text: string; classes: string }> = {
   active: { text: 'Active', classes: 'govuk-tag--green' },
@@ -171,19 +167,14 @@ export function createApiTokensController(service: ApiTokensService) {
     async issue(req: Request, res: Response) {
       const form = pickFields(req.body, FIELDS, ['name', 'serviceName']);
       const values = Object.fromEntries(FIELDS.map((f) => [f, asText(form[f])])) as Values;
-      const errors: FieldError[] = validateIssue(form)
-        ? []
-        : toFieldErrors(validateIssue.errors).map(({ field }) => ({
-            field,
-            message: MESSAGES[field] ?? `${field} is not valid`,
-          }));
+      const errors: FieldError[] = checkIssueTokenForm.errors(form);
       const has = (field: string) => errors.some((e) => e.field === field);
       if (values.owner === 'user' && values.userId === '' && !has('userId'))
-        errors.push({ field: 'userId', message: MESSAGES.userId! });
+        errors.push({ field: 'userId', message: ISSUE_TOKEN_MESSAGES.userId });
       if (values.owner === 'service' && values.serviceName === '' && !has('serviceName'))
-        errors.push({ field: 'serviceName', message: MESSAGES.serviceName! });
+        errors.push({ field: 'serviceName', message: ISSUE_TOKEN_MESSAGES.serviceName });
       if (values.role === 'org_lead' && values.organisationId === '' && !has('organisationId'))
-        errors.push({ field: 'organisationId', message: MESSAGES.organisationId! });
+        errors.push({ field: 'organisationId', message: ISSUE_TOKEN_MESSAGES.organisationId });
       if (errors.length) return renderForm(res, 400, values, errors);
       const valid = form as IssueTokenForm;
       const outcome = await service.issue({

@@ -1,6 +1,6 @@
 /** Inputs for managing API tokens: the issue form, a token's id in the path, and the list's page. */
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../shared/validation';
+import { compileText, StringEnum, withMessages } from '../../shared/validation';
 import { ROLES } from './accounts.types';
 
 export const TOKENS_PAGE_SIZE = 50;
@@ -45,3 +45,18 @@ export const IssueTokenForm = Type.Object(
   { additionalProperties: false },
 );
 export type IssueTokenForm = Static<typeof IssueTokenForm>;
+
+export const ISSUE_TOKEN_MESSAGES = {
+  name: 'Enter what the token is for, in 200 characters or fewer',
+  owner: 'Select who the token belongs to',
+  userId: 'Select the account that owns the token',
+  serviceName: 'Enter a name for the service account, in 200 characters or fewer',
+  role: 'Select what the token may do',
+  organisationId: 'Select the organisation the token acts for',
+  expiresInDays: 'Select when the token expires',
+} as const;
+
+export const checkIssueTokenForm = withMessages(
+  compileText<IssueTokenForm>(IssueTokenForm),
+  ISSUE_TOKEN_MESSAGES,
+);

@@ -16,7 +16,7 @@ import { recordAudit, userActor } from '../operations/audit.repository';
 import type { CurrentUser, RequestContext, Role } from './accounts.types';
 import type { BearerAuthenticator, BearerOutcome } from '../../shared/api/api-router';
 import { createRateLimiter } from '../../shared/rate-limit/rate-limit';
-import { TOKENS_PAGE_SIZE } from './api-tokens.schemas';
+import { ISSUE_TOKEN_MESSAGES, TOKENS_PAGE_SIZE } from './api-tokens.schemas';
 
 export const TOKEN_PREFIX = 'rtk_';
 const TOKEN_SHAPE = /^rtk_[A-Za-z0-9_-]{43}$/;
@@ -94,6 +94,88 @@ interface TokenRow {
 }
 
 export type ApiTokensService = ReturnType<typeof createApiTokensService>;
+
+interface IssueInput {
+  actor: CurrentUser;
+  name: string;
+  owner: { userId: number } | { serviceName: string };
+  role: Role;
+  organisationId: number | null;
+  expiresInDays: number;
+  context: RequestContext;
+}
+type Invalid = Extract<IssueOutcome, { kind: 'invalid' }>;
+const invalid = (field: string, message: string): Invalid => ({
+  kind: 'invalid',
+  errors: [{ field, message }],
+});
+
+/** The organisation an organisation lead's token acts for (it must exist); none for other roles. */
+async function tokenOrganisation(
+  trx: Knex.Transaction,
+  input: IssueInput,
+): Promise<{ kind: 'ok'; id: number | null } | Invalid> {
+  if (input.role !== 'org_lead') return { kind: 'ok', id: null };
+  const org = input.organisationId
+    ? await trx('organisations').where({ id: input.organisationId }).first('id')
+    : undefined;
+  if (!org) return invalid('organisationId', ISSUE_TOKEN_MESSAGES.organisationId);
+  return { kind: 'ok', id: org.id };
+}
+
+/**
+ * The token's owner: an enabled account whose own scope covers the token's (locked while the token
+ * is issued), or a new service account with the token's scope as its role (audited).
+ */
+async function tokenOwner(
+  trx: Knex.Transaction,
+  input: IssueInput,
+  organisationId: number | null,
+  now: Date,
+): Promise<{ kind: 'ok'; id: number } | Invalid> {
+  if ('userId' in input.owner) {
+    const owner = await trx('users')
+      .where({ id: input.owner.userId })
+      .forUpdate()
+      .first('id', 'role', 'organisation_id', 'disabled_at');
+    if (!owner || owner.disabled_at)
+      return invalid('userId', 'Select an enabled account to own the token');
+    if (
+      !scopeAllowed(
+        { role: owner.role, organisationId: owner.organisation_id },
+        input.role,
+        organisationId,
+      )
+    )
+      return invalid(
+        'role',
+        'A token cannot do more than its owner: choose a role (and organisation) the owner has, or Viewer',
+      );
+    return { kind: 'ok', id: owner.id };
+  }
+  const slug = randomBytes(6).toString('hex');
+  const [created] = await trx('users')
+    .insert({
+      email: `service-${slug}@service-accounts.invalid`,
+      name: input.owner.serviceName,
+      role: input.role,
+      organisation_id: organisationId,
+      kind: 'service',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning(['id']);
+  await recordAudit(trx, {
+    actor: userActor(input.actor),
+    action: 'user.create_service_account',
+    subjectType: 'user',
+    subjectId: created.id,
+    after: { name: input.owner.serviceName, role: input.role, organisationId },
+    ipAddress: input.context.ip,
+    requestId: input.context.requestId,
+  });
+  return { kind: 'ok', id: created.id };
+}
 
 export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
   const { knex, clock } = deps;
@@ -274,87 +356,19 @@ export function createApiTokensService(deps: { knex: Knex; clock: Clock }) {
      * token's scope as its role. One transaction with its audit events; the token value is returned
      * to be shown once and is never stored or audited.
      */
-    async issue(input: {
-      actor: CurrentUser;
-      name: string;
-      owner: { userId: number } | { serviceName: string };
-      role: Role;
-      organisationId: number | null;
-      expiresInDays: number;
-      context: RequestContext;
-    }): Promise<IssueOutcome> {
+    async issue(input: IssueInput): Promise<IssueOutcome> {
       const now = clock.now();
       const days = Math.min(Math.max(1, input.expiresInDays), MAX_EXPIRY_DAYS);
       const expiresAt = new Date(now.getTime() + days * 86_400_000);
       const token = newTokenValue();
       const audit = { ipAddress: input.context.ip, requestId: input.context.requestId };
       return knex.transaction(async (trx) => {
-        let organisationId: number | null = null;
-        if (input.role === 'org_lead') {
-          const org = input.organisationId
-            ? await trx('organisations').where({ id: input.organisationId }).first('id')
-            : undefined;
-          if (!org)
-            return {
-              kind: 'invalid',
-              errors: [
-                { field: 'organisationId', message: 'Select the organisation the token acts for' },
-              ],
-            };
-          organisationId = org.id;
-        }
-        let ownerId: number;
-        if ('userId' in input.owner) {
-          const owner = await trx('users')
-            .where({ id: input.owner.userId })
-            .forUpdate()
-            .first('id', 'role', 'organisation_id', 'disabled_at');
-          if (!owner || owner.disabled_at)
-            return {
-              kind: 'invalid',
-              errors: [{ field: 'userId', message: 'Select an enabled account to own the token' }],
-            };
-          if (
-            !scopeAllowed(
-              { role: owner.role, organisationId: owner.organisation_id },
-              input.role,
-              organisationId,
-            )
-          )
-            return {
-              kind: 'invalid',
-              errors: [
-                {
-                  field: 'role',
-                  message:
-                    'A token cannot do more than its owner: choose a role (and organisation) the owner has, or Viewer',
-                },
-              ],
-            };
-          ownerId = owner.id;
-        } else {
-          const slug = randomBytes(6).toString('hex');
-          const [created] = await trx('users')
-            .insert({
-              email: `service-${slug}@service-accounts.invalid`,
-              name: input.owner.serviceName,
-              role: input.role,
-              organisation_id: organisationId,
-              kind: 'service',
-              created_at: now,
-              updated_at: now,
-            })
-            .returning(['id']);
-          ownerId = created.id;
-          await recordAudit(trx, {
-            actor: userActor(input.actor),
-            action: 'user.create_service_account',
-            subjectType: 'user',
-            subjectId: ownerId,
-            after: { name: input.owner.serviceName, role: input.role, organisationId },
-            ...audit,
-          });
-        }
+        const organisation = await tokenOrganisation(trx, input);
+        if (organisation.kind === 'invalid') return organisation;
+        const organisationId = organisation.id;
+        const owner = await tokenOwner(trx, input, organisationId, now);
+        if (owner.kind === 'invalid') return owner;
+        const ownerId = owner.id;
         const [row] = await trx('api_tokens')
           .insert({
             token_hash: hashToken(token),

@@ -7,12 +7,15 @@
  * token. Pages holding a link are never cached. Passwords are never echoed back into a form.
  */
 import { Router, type Request, type Response } from 'express';
-import { Type, type Static } from '@sinclair/typebox';
-import type { ValidateFunction } from 'ajv';
 import type { Config } from '../../config';
 import type { FieldError } from '../../shared/errors';
 import { paths, routes } from '../../shared/paths';
-import { compileText, toFieldErrors } from '../../shared/validation';
+import {
+  checkNewPasswordForm,
+  checkSetupForm,
+  type NewPasswordForm,
+  type SetupForm,
+} from './one-time-links.schemas';
 import { ensureSession, requestContext } from './accounts.controller';
 import { ROLE_LABELS } from './accounts.types';
 import {
@@ -23,181 +26,15 @@ import {
   type LinkPurpose,
   type OneTimeLinksService,
 } from './one-time-links.service';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_PROBLEMS } from './password';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password';
 import type { SignInService } from './sign-in.service';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
-
-// --- forms -------------------------------------------------------------------------------------
-
-/** Password fields are only bounded here; the password policy gives the messages people see. */
-const PasswordField = Type.String({ maxLength: 1024 });
-
-export const SetupForm = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    email: Type.String({ minLength: 1, maxLength: 254, format: 'email' }),
-    password: PasswordField,
-    confirmPassword: PasswordField,
-  },
-  { additionalProperties: false },
-);
-export type SetupForm = Static<typeof SetupForm>;
-
-export const NewPasswordForm = Type.Object(
-  { password: PasswordField, confirmPassword: PasswordField },
-  { additionalProperties: false },
-);
-export type NewPasswordForm = Static<typeof NewPasswordForm>;
-
-const validateSetup = compileText<SetupForm>(SetupForm);
-const validateNewPassword = compileText<NewPasswordForm>(NewPasswordForm);
-
-/** The schema's complaints as messages a person can act on, in the form's field order. */
-function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
-  if (validate(data)) return [];
-  return toFieldErrors(validate.errors).map(({ field }) => {
-    const value = data[field];
-    const given = asText(value);
-    switch (field) {
-      case 'name':
-        return {
-          field,
-          message:
-            given.length > 200
-              ? 'Full name must be 200 characters or fewer'
-              : 'Enter your full name',
-        };
-      case 'email':
-        return {
-          field,
-          message:
-            given === ''
-              ? 'Enter your email address'
-              : given.length > 254
-                ? 'Email address must be 254 characters or fewer'
-                : 'Enter an email address in the correct format, like name@example.com',
-        };
-      case 'password':
-        return {
-          field,
-          message: given.length > 0 ? PASSWORD_PROBLEMS.tooLong : PASSWORD_PROBLEMS.empty,
-        };
-      case 'confirmPassword':
-        return {
-          field,
-          message:
-            given.length > 0
-              ? 'The passwords do not match. Enter the same password in both boxes'
-              : 'Enter the password again to confirm it',
-        };
-      default:
-        return { field, message: `${field} is not valid` };
-    }
-  });
-}
+import { PROBLEM_STATUS, PROBLEM_TEXT } from './one-time-links.view-model';
 
 const FIELD_ORDER = ['name', 'email', 'password', 'confirmPassword'];
 
 // --- the page for a link that cannot be used --------------------------------------------------
-
-const PROBLEM_STATUS: Record<LinkProblem, number> = {
-  unknown: 404,
-  expired: 410,
-  used: 410,
-  revoked: 410,
-  closed: 410,
-};
-
-const PROBLEM_TEXT: Record<LinkPurpose, Record<LinkProblem, { title: string; body: string[] }>> = {
-  setup: {
-    unknown: {
-      title: 'This set-up link is not valid',
-      body: [
-        'Check that you copied the whole link from the start-up message.',
-        'While the service has no administrator, each start prints a new set-up link and only the newest one works.',
-      ],
-    },
-    expired: {
-      title: 'This set-up link has expired',
-      body: [
-        'A set-up link works for 24 hours, and only the newest one works.',
-        'Restart the service to get a new set-up link in the start-up message.',
-      ],
-    },
-    used: {
-      title: 'This set-up link has already been used',
-      body: ['The first administrator account has been created. Sign in to continue.'],
-    },
-    revoked: {
-      title: 'This set-up link has been withdrawn',
-      body: ['Restart the service to get a new set-up link in the start-up message.'],
-    },
-    closed: {
-      title: 'This service has already been set up',
-      body: [
-        'An administrator account already exists, so set-up links no longer work. Ask an administrator to invite you.',
-      ],
-    },
-  },
-  invitation: {
-    unknown: {
-      title: 'This invitation link is not valid',
-      body: [
-        'Check that you copied the whole link. If it still does not work, ask your administrator to invite you again.',
-      ],
-    },
-    expired: {
-      title: 'This invitation has expired',
-      body: [
-        'An invitation works for 7 days, and only the newest invitation to an email address works.',
-        'Ask your administrator to invite you again.',
-      ],
-    },
-    used: {
-      title: 'This invitation has already been used',
-      body: ['Your account has been created. Sign in with your email address and password.'],
-    },
-    revoked: {
-      title: 'This invitation has been withdrawn',
-      body: [
-        'An administrator withdrew this invitation, so it can no longer be used to create an account.',
-        'If you think you should have an account, ask your administrator.',
-      ],
-    },
-    closed: {
-      title: 'An account already uses this email address',
-      body: ['This invitation can no longer be used. Sign in, or ask your administrator for help.'],
-    },
-  },
-  password_reset: {
-    unknown: {
-      title: 'This password reset link is not valid',
-      body: [
-        'Check that you copied the whole link. If it still does not work, ask your administrator for a new one.',
-      ],
-    },
-    expired: {
-      title: 'This password reset link has expired',
-      body: [
-        'A password reset link works for 24 hours, and only the newest one works.',
-        'Ask your administrator for a new password reset link.',
-      ],
-    },
-    used: {
-      title: 'This password reset link has already been used',
-      body: ['If you need to reset your password again, ask your administrator for a new link.'],
-    },
-    revoked: {
-      title: 'This password reset link has been withdrawn',
-      body: ['Ask your administrator for a new password reset link.'],
-    },
-    closed: {
-      title: 'This password reset link can no longer be used',
-      body: ['Ask your administrator for help.'],
-    },
-  },
-};
 
 function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
@@ -333,7 +170,7 @@ export function createOneTimeLinksController(
         ['name', 'email'],
       );
       const values = { name: asText(form.name), email: asText(form.email) };
-      const errors = formErrors(validateSetup, form);
+      const errors = checkSetupForm.errors(form);
       if (errors.length) {
         const checked = await links.checkSetup(token);
         if (!checked.ok) return renderProblem(res, 'setup', checked.problem);
@@ -388,7 +225,7 @@ export function createOneTimeLinksController(
       const rerender = (errors: FieldError[]) =>
         renderInvitation(res, token, 400, invitation, invitation.organisationName, errors);
       const form = pickFields(req.body, ['password', 'confirmPassword']);
-      const errors = formErrors(validateNewPassword, form);
+      const errors = checkNewPasswordForm.errors(form);
       if (errors.length) return rerender(errors);
       const valid = form as NewPasswordForm;
       const outcome = await links.acceptInvitation({
@@ -421,7 +258,7 @@ export function createOneTimeLinksController(
       if (!checked.ok) return renderProblem(res, 'password_reset', checked.problem);
       const rerender = (errors: FieldError[]) => renderReset(res, token, 400, checked.link, errors);
       const form = pickFields(req.body, ['password', 'confirmPassword']);
-      const errors = formErrors(validateNewPassword, form);
+      const errors = checkNewPasswordForm.errors(form);
       if (errors.length) return rerender(errors);
       const valid = form as NewPasswordForm;
       const outcome = await links.resetPassword({

@@ -4,157 +4,37 @@
  * resets) are shown once, on the response to the POST that made them, and never cached.
  */
 import type { Request, Response } from 'express';
-import type { ValidateFunction } from 'ajv';
 import { NotFoundError, type FieldError } from '../../shared/errors';
 import { paths } from '../../shared/paths';
-import { check, compileText, toFieldErrors } from '../../shared/validation';
+import { check, compileText } from '../../shared/validation';
 import { requestContext } from './accounts.controller';
-import { ROLES, ROLE_LABELS, type CurrentUser, type Role } from './accounts.types';
+import { ROLE_LABELS, type CurrentUser } from './accounts.types';
 import { pagination } from '../public-record/register.view-model';
-import { InviteForm, RoleForm, UserIdParam, UsersQuery } from './users.schemas';
 import {
+  checkInviteForm,
+  checkRoleForm,
   ORGANISATION_NEEDED,
-  type ChangeOutcome,
-  type InvitationSummary,
-  type OrganisationOption,
-  type UserSummary,
-  type UsersService,
-} from './users.service';
+  UserIdParam,
+  UsersQuery,
+  type InviteForm,
+  type RoleForm,
+} from './users.schemas';
+import type { ChangeOutcome, UsersService } from './users.service';
 import { errorSummary } from '../../shared/form-errors';
 import { asText, pickFields } from '../../shared/form-input';
+import {
+  NOTICES,
+  LIST_NOTICES,
+  dateAndTime,
+  FIELD_ORDER,
+  roleOptions,
+  organisationOptions,
+  userView,
+  invitationView,
+} from './users.view-model';
 
 const validateUsersQuery = compileText<UsersQuery>(UsersQuery);
 const validateUserId = compileText<UserIdParam>(UserIdParam);
-const validateInvite = compileText<InviteForm>(InviteForm);
-const validateRole = compileText<RoleForm>(RoleForm);
-
-const ROLE_HINTS: Record<Role, string> = {
-  admin: 'Manages users and the register. Must use two-factor authentication.',
-  overseer:
-    'Sees everything and decides whether recommendations are implemented. Must use two-factor authentication.',
-  viewer: 'Can read everything, including material that is not public, but cannot change anything.',
-  org_lead:
-    'Responds to recommendations for one organisation, and sees only that organisation’s material.',
-};
-
-/** Messages for ?done= after a change, so nothing the visitor typed is shown back. */
-const NOTICES: Record<string, string> = {
-  role_changed:
-    'Role changed. The user has been signed out everywhere; the new role applies when they next sign in.',
-  role_unchanged: 'Nothing was changed: the role and organisation were already as chosen.',
-  disabled: 'Account disabled. The user has been signed out everywhere and cannot sign in.',
-  already_disabled: 'The account was already disabled.',
-  enabled: 'Account re-enabled. The user can sign in again.',
-  already_enabled: 'The account was already enabled.',
-};
-
-/** Notices on the users list after an invitation is revoked. */
-const LIST_NOTICES: Record<string, string> = {
-  invitation_revoked: 'Invitation revoked. Its link no longer works.',
-};
-
-const LONG_DATE = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'Europe/London',
-});
-const TIME = new Intl.DateTimeFormat('en-GB', {
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-  timeZone: 'Europe/London',
-});
-const longDate = (d: Date) => LONG_DATE.format(d);
-const dateAndTime = (d: Date) => `${LONG_DATE.format(d)} at ${TIME.format(d)} (UK time)`;
-
-function formErrors(validate: ValidateFunction, data: Record<string, unknown>): FieldError[] {
-  if (validate(data)) return [];
-  return toFieldErrors(validate.errors).map(({ field }) => {
-    const given = asText(data[field]);
-    switch (field) {
-      case 'name':
-        return {
-          field,
-          message:
-            given.length > 200
-              ? 'Full name must be 200 characters or fewer'
-              : 'Enter the person’s full name',
-        };
-      case 'email':
-        return {
-          field,
-          message:
-            given === ''
-              ? 'Enter the person’s email address'
-              : given.length > 254
-                ? 'Email address must be 254 characters or fewer'
-                : 'Enter an email address in the correct format, like name@example.com',
-        };
-      case 'role':
-        return { field, message: 'Select a role' };
-      case 'organisationId':
-        return { field, message: ORGANISATION_NEEDED };
-      default:
-        return { field, message: `${field} is not valid` };
-    }
-  });
-}
-
-const FIELD_ORDER = ['name', 'email', 'role', 'organisationId'];
-
-/** Radios for the roles (the first one's id is the field's, for the error summary's link). */
-function roleOptions(selected: string) {
-  return ROLES.map((role, i) => ({
-    id: i === 0 ? 'role' : `role-${i + 1}`,
-    value: role,
-    text: ROLE_LABELS[role],
-    hint: ROLE_HINTS[role],
-    checked: role === selected,
-    needsOrganisation: role === 'org_lead',
-  }));
-}
-
-function organisationOptions(organisations: OrganisationOption[], selected: string) {
-  return [
-    { value: '', text: 'Select an organisation', selected: selected === '' },
-    ...organisations.map((o) => ({
-      value: String(o.id),
-      text: o.name,
-      selected: String(o.id) === selected,
-    })),
-  ];
-}
-
-function userView(user: UserSummary) {
-  return {
-    id: user.id,
-    name: user.name,
-    email: user.email,
-    roleLabel: ROLE_LABELS[user.role],
-    organisationName: user.organisationName,
-    disabled: user.disabled,
-    twoFactorEnabled: user.twoFactorEnabled,
-    createdOn: longDate(user.createdAt),
-    serviceAccount: user.serviceAccount,
-    href: paths.admin.user(user.id),
-  };
-}
-
-function invitationView(invitation: InvitationSummary) {
-  return {
-    name: invitation.name,
-    email: invitation.email,
-    roleLabel: ROLE_LABELS[invitation.role],
-    organisationName: invitation.organisationName,
-    invitedOn: longDate(invitation.invitedAt),
-    invitedByName: invitation.invitedByName,
-    expired: invitation.expired,
-    expires: longDate(invitation.expiresAt),
-    resendAction: paths.admin.invitationResend(invitation.id),
-    revokeAction: paths.admin.invitationRevoke(invitation.id),
-  };
-}
 
 const usersBreadcrumbs = () => [
   { text: 'Workspace', href: paths.workspace() },
@@ -341,7 +221,7 @@ export function createUsersController(service: UsersService) {
         role: asText(form.role),
         organisationId: asText(form.organisationId),
       };
-      const errors = formErrors(validateInvite, form);
+      const errors = checkInviteForm.errors(form);
       if (values.role === 'org_lead' && values.organisationId === '')
         errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
       if (errors.length) return renderInvite(res, 400, values, errors);
@@ -380,7 +260,7 @@ export function createUsersController(service: UsersService) {
       const id = userIdOf(req);
       const form = pickFields(req.body, ['role', 'organisationId']);
       const values = { role: asText(form.role), organisationId: asText(form.organisationId) };
-      const errors = formErrors(validateRole, form);
+      const errors = checkRoleForm.errors(form);
       if (values.role === 'org_lead' && values.organisationId === '')
         errors.push({ field: 'organisationId', message: ORGANISATION_NEEDED });
       if (errors.length) return renderUser(req, res, 400, { values, errors });

@@ -1,6 +1,7 @@
 /** Inputs for managing users: the list's query, a user's id in the path, and the admin forms. */
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../shared/validation';
+import { asText } from '../../shared/form-input';
+import { compileText, StringEnum, withMessages, type FieldMessages } from '../../shared/validation';
 import { ROLES } from './accounts.types';
 
 /** Users listed on one page of /admin/users. */
@@ -50,3 +51,33 @@ export const RoleForm = Type.Object(
   { additionalProperties: false },
 );
 export type RoleForm = Static<typeof RoleForm>;
+
+export const ORGANISATION_NEEDED = 'Select the organisation this person will lead for';
+
+/** A person's name and email address, on a form filled in for them or by them (`whose`). */
+export const personMessages = (whose: 'the person’s' | 'your'): FieldMessages => ({
+  name: (given) =>
+    asText(given).length > 200
+      ? 'Full name must be 200 characters or fewer'
+      : `Enter ${whose} full name`,
+  email: (given) => {
+    const text = asText(given);
+    if (text === '') return `Enter ${whose} email address`;
+    return text.length > 254
+      ? 'Email address must be 254 characters or fewer'
+      : 'Enter an email address in the correct format, like name@example.com';
+  },
+});
+
+/** What the invitation and role forms say about each field (an organisation lead also needs one). */
+const USER_FORM_MESSAGES: FieldMessages = {
+  ...personMessages('the person’s'),
+  role: 'Select a role',
+  organisationId: ORGANISATION_NEEDED,
+};
+
+export const checkInviteForm = withMessages(
+  compileText<InviteForm>(InviteForm),
+  USER_FORM_MESSAGES,
+);
+export const checkRoleForm = withMessages(compileText<RoleForm>(RoleForm), USER_FORM_MESSAGES);

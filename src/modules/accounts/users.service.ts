@@ -17,7 +17,7 @@ import { emailKey, type UserRow } from './accounts.repository';
 import type { CurrentUser, RequestContext, Role } from './accounts.types';
 import type { OneTimeLinksService, OneTimeTokenRow } from './one-time-links.service';
 import type { SessionService } from './sessions.service';
-import { INVITATIONS_SHOWN, USERS_PAGE_SIZE } from './users.schemas';
+import { INVITATIONS_SHOWN, ORGANISATION_NEEDED, USERS_PAGE_SIZE } from './users.schemas';
 
 export interface UserSummary {
   id: number;
@@ -79,7 +79,6 @@ export const REFUSALS = Object.freeze({
 });
 
 export const EMAIL_IN_USE = 'An account already uses this email address';
-export const ORGANISATION_NEEDED = 'Select the organisation this person will lead for';
 
 type Db = Knex | Knex.Transaction;
 

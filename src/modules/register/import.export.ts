@@ -7,24 +7,19 @@ import type { Knex } from 'knex';
 import { NotFoundError } from '../../shared/errors';
 import { csvRow } from '../../shared/csv';
 import * as repo from './import.repository';
-import { CSV_COLUMNS, RECOMMENDATION_FIELDS, REPORT_FIELDS } from './import.schemas';
+import {
+  CSV_COLUMNS,
+  RECOMMENDATION_FIELDS,
+  REPORT_FIELDS,
+  type NormalisedRecommendation,
+} from './import.schemas';
 
 export interface ExportDocument {
   report: Record<(typeof REPORT_FIELDS)[number], string | null>;
-  recommendations: {
-    ref: string;
-    source_number: string | null;
-    title: string | null;
-    body: string | null;
+  /** As the import reads them, without the file position; the text status as stored. */
+  recommendations: (Omit<NormalisedRecommendation, 'row' | 'text_status'> & {
     text_status: string;
-    made_on: string | null;
-    made_on_confirmed: boolean;
-    source_url: string | null;
-    implement_by: string | null;
-    implement_by_wording: string | null;
-    themes: string[];
-    addressees: string[];
-  }[];
+  })[];
 }
 
 export async function exportReport(knex: Knex, slug: string): Promise<ExportDocument> {

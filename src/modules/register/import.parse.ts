@@ -9,9 +9,11 @@ import type { ErrorObject } from 'ajv';
 import { isCalendarDate } from '../../shared/calendar-date';
 import { ORGANISATION_KINDS } from '../../db/tables';
 import { FORMULA_START, unescapeFormulaCell } from '../../shared/csv';
+import { fieldErrors } from '../../shared/validation';
 import {
   CSV_COLUMNS,
   CSV_REQUIRED_COLUMNS,
+  importMessages,
   MAX_IMPORT_ROWS,
   RECOMMENDATION_FIELDS,
   REPORT_FIELDS,
@@ -115,62 +117,17 @@ export function describeBytes(n: number): string {
 // ---------------------------------------------------------------------------------------------
 // Shared checks
 
-/** Ajv errors → one plain message per field. `where` maps a field to the error's column name. */
+/** Ajv errors → one plain message per field, through the one mapping (shared/validation.ts). */
 function schemaErrors(
   errors: ErrorObject[] | null | undefined,
   row: number | null,
   columnOf: (field: string) => string,
 ): ImportError[] {
-  const out: ImportError[] = [];
-  const seen = new Set<string>();
-  for (const e of errors ?? []) {
-    const field =
-      e.keyword === 'required'
-        ? String(e.params.missingProperty)
-        : e.keyword === 'additionalProperties'
-          ? String(e.params.additionalProperty)
-          : (e.instancePath.split('/')[1] ?? '');
-    if (seen.has(field)) continue;
-    seen.add(field);
-    const column = columnOf(field);
-    const description = (e.parentSchema as { description?: string } | undefined)?.description;
-    let message: string;
-    switch (e.keyword) {
-      case 'required':
-        message = `${column} is missing: it is required.`;
-        break;
-      case 'additionalProperties':
-        message = `${column} is not a field this format knows. Remove it, or check its spelling.`;
-        break;
-      case 'maxLength':
-        message = `${column} is too long: it may have at most ${String(e.params.limit)} characters, and has ${String((e.data as string).length)}.`;
-        break;
-      case 'maxItems':
-        message = `${column} has too many entries: at most ${String(e.params.limit)}.`;
-        break;
-      case 'enum':
-        message = `${column} must be one of: ${(e.params.allowedValues as string[]).join(', ')}.`;
-        break;
-      case 'type':
-        message =
-          e.params.type === 'array'
-            ? `${column} must be a list.`
-            : e.params.type === 'object'
-              ? `${column} must be an object.`
-              : `${column} must be ${e.params.type === 'boolean' ? 'true or false' : 'text'}.`;
-        break;
-      default:
-        message = description
-          ? `${column} must be ${description}${typeof e.data === 'string' ? ` (got “${shorten(e.data)}”)` : ''}.`
-          : `${column} is not valid.`;
-    }
-    out.push({ row, column, message });
-  }
-  return out;
-}
-
-function shorten(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  return fieldErrors(errors, importMessages(columnOf)).map(({ field, message }) => ({
+    row,
+    column: columnOf(field === '(root)' ? '' : field),
+    message,
+  }));
 }
 
 function checkDates(
@@ -369,16 +326,40 @@ function parseJsonImport(text: string): Omit<ParseResult, 'format'> {
     }
     const rec = clean(raw as Record<string, unknown>);
     refs.push({ ref: rec.ref, row });
-    const before = errors.length;
-    if (!validateRecommendation(rec))
-      errors.push(...schemaErrors(validateRecommendation.errors, row, col));
-    errors.push(...checkDates(rec, ['made_on', 'implement_by'], row, col));
-    errors.push(...recommendationRules(rec as RecommendationInput, row, col));
-    if (errors.length === before)
-      recs.push(toNormalisedRecommendation(rec as RecommendationInput, row));
+    const checked = checkedRecommendation(rec, row, errors, col);
+    if (checked) recs.push(checked);
   });
   errors.push(...duplicateRefs(refs, 'ref').map((e) => ({ ...e, message: jsonDup(e.message) })));
   if (doc.recommendations.length === 0) errors.push(fileError('The file has no recommendations.'));
+  return parsed(errors, report, recs);
+}
+
+/**
+ * Checks one recommendation (schema, dates, rules), adding what is wrong to `errors`; the
+ * recommendation normalised when nothing was.
+ */
+function checkedRecommendation(
+  rec: Record<string, unknown>,
+  row: number,
+  errors: ImportError[],
+  col: (field: string) => string = (f) => f,
+): NormalisedRecommendation | null {
+  const before = errors.length;
+  if (!validateRecommendation(rec))
+    errors.push(...schemaErrors(validateRecommendation.errors, row, col));
+  errors.push(...checkDates(rec, ['made_on', 'implement_by'], row, col));
+  errors.push(...recommendationRules(rec as RecommendationInput, row, col));
+  return errors.length === before
+    ? toNormalisedRecommendation(rec as RecommendationInput, row)
+    : null;
+}
+
+/** The result of a parse: the data when nothing is wrong, else the errors and what did parse. */
+function parsed(
+  errors: ImportError[],
+  report: NormalisedReport | null,
+  recs: NormalisedRecommendation[],
+): Omit<ParseResult, 'format'> {
   return {
     data: errors.length === 0 && report ? { report, recommendations: recs } : null,
     errors: sortErrors(errors),
@@ -412,8 +393,59 @@ function parseCsvImport(text: string): Omit<ParseResult, 'format'> {
   const header = records[0];
   if (!header || header.every((h) => h.trim() === ''))
     return { data: null, errors: [fileError('The file has no header row.')] };
-  const errors: ImportError[] = [];
   const columns = header.map((h) => h.trim());
+  const errors = headerErrors(columns);
+  if (errors.length) return { data: null, errors };
+
+  const dataRows = records
+    .map((cells, i) => ({ cells, row: i + 1 }))
+    .slice(1)
+    .filter(({ cells }) => cells.some((c) => c.trim() !== ''));
+  if (dataRows.length === 0)
+    return { data: null, errors: [fileError('The file has no recommendations under the header.')] };
+  if (dataRows.length > MAX_IMPORT_ROWS)
+    return {
+      data: null,
+      errors: [
+        fileError(
+          `The file has ${dataRows.length} recommendations; one file may hold at most ${MAX_IMPORT_ROWS}. Split it into several files.`,
+        ),
+      ],
+    };
+
+  const reportCol = (f: string) => `report_${f}`;
+  let firstReport: { values: Record<string, string>; row: number } | null = null;
+  let report: NormalisedReport | null = null;
+  const recs: NormalisedRecommendation[] = [];
+  const refs: { ref?: unknown; row: number }[] = [];
+
+  for (const { cells, row } of dataRows) {
+    const rowErrors: ImportError[] = [];
+    const values = rowValues(cells, row, columns, rowErrors);
+    const reportValues: Record<string, string> = {};
+    for (const f of REPORT_FIELDS) reportValues[f] = values[`report_${f}`] ?? '';
+    if (!firstReport) {
+      firstReport = { values: reportValues, row };
+      const raw = clean(reportValues);
+      const before = rowErrors.length;
+      if (!validateReport(raw))
+        rowErrors.push(...schemaErrors(validateReport.errors, row, reportCol));
+      rowErrors.push(...checkDates(raw, ['published_on', 'dated_on'], row, reportCol));
+      if (rowErrors.length === before) report = toNormalisedReport(raw as ReportInput);
+    } else rowErrors.push(...reportDifferences(firstReport, reportValues, row));
+    const cleaned = clean(csvRecommendation(values));
+    refs.push({ ref: cleaned.ref, row });
+    const rec = checkedRecommendation(cleaned, row, rowErrors);
+    if (rec) recs.push(rec);
+    errors.push(...dedupe(rowErrors));
+  }
+  errors.push(...duplicateRefs(refs, 'ref'));
+  return parsed(errors, report, recs);
+}
+
+/** The header row's mistakes: unnamed, unknown or repeated columns, and required ones missing. */
+function headerErrors(columns: string[]): ImportError[] {
+  const errors: ImportError[] = [];
   const known = new Set<string>(CSV_COLUMNS);
   columns.forEach((c, i) => {
     if (c === '')
@@ -434,103 +466,71 @@ function parseCsvImport(text: string): Omit<ParseResult, 'format'> {
   for (const c of CSV_REQUIRED_COLUMNS)
     if (!columns.includes(c))
       errors.push({ row: 1, column: c, message: `The required column ${c} is missing.` });
-  if (errors.length) return { data: null, errors };
+  return errors;
+}
 
-  const dataRows = records
-    .map((cells, i) => ({ cells, row: i + 1 }))
-    .slice(1)
-    .filter(({ cells }) => cells.some((c) => c.trim() !== ''));
-  if (dataRows.length === 0)
-    return { data: null, errors: [fileError('The file has no recommendations under the header.')] };
-  if (dataRows.length > MAX_IMPORT_ROWS)
-    return {
-      data: null,
-      errors: [
-        fileError(
-          `The file has ${dataRows.length} recommendations; one file may hold at most ${MAX_IMPORT_ROWS}. Split it into several files.`,
-        ),
-      ],
-    };
-
-  const col = (f: string) => f;
-  const reportCol = (f: string) => `report_${f}`;
-  let firstReport: { values: Record<string, string>; row: number } | null = null;
-  let report: NormalisedReport | null = null;
-  const recs: NormalisedRecommendation[] = [];
-  const refs: { ref?: unknown; row: number }[] = [];
-
-  for (const { cells, row } of dataRows) {
-    const rowErrors: ImportError[] = [];
-    if (cells.length > columns.length)
+/** A data row's cells by column name; a stray cell or a cell a spreadsheet would run is refused. */
+function rowValues(
+  cells: string[],
+  row: number,
+  columns: string[],
+  rowErrors: ImportError[],
+): Record<string, string> {
+  if (cells.length > columns.length)
+    rowErrors.push({
+      row,
+      column: null,
+      message: `Row ${row} has ${cells.length} cells but the header has ${columns.length} columns. Check for a stray comma or an unquoted value.`,
+    });
+  const values: Record<string, string> = {};
+  columns.forEach((c, i) => {
+    const raw = cells[i] ?? '';
+    if (FORMULA_START.test(raw)) {
       rowErrors.push({
         row,
-        column: null,
-        message: `Row ${row} has ${cells.length} cells but the header has ${columns.length} columns. Check for a stray comma or an unquoted value.`,
+        column: c,
+        message: `${c} starts with “${visible(raw[0]!)}”, which a spreadsheet could run as a formula, so it is refused. If the text really starts with it, put an apostrophe in front (for example '${raw[0] === '\t' || raw[0] === '\r' ? '' : raw[0]}…); the apostrophe is removed on import.`,
       });
-    const values: Record<string, string> = {};
-    columns.forEach((c, i) => {
-      const raw = cells[i] ?? '';
-      if (FORMULA_START.test(raw)) {
-        rowErrors.push({
-          row,
-          column: c,
-          message: `${c} starts with “${visible(raw[0]!)}”, which a spreadsheet could run as a formula, so it is refused. If the text really starts with it, put an apostrophe in front (for example '${raw[0] === '\t' || raw[0] === '\r' ? '' : raw[0]}…); the apostrophe is removed on import.`,
-        });
-        values[c] = '';
-      } else values[c] = unescapeFormulaCell(raw);
-    });
-    const reportValues: Record<string, string> = {};
-    for (const f of REPORT_FIELDS) reportValues[f] = values[`report_${f}`] ?? '';
-    if (!firstReport) {
-      firstReport = { values: reportValues, row };
-      const raw = clean(reportValues);
-      const before = rowErrors.length;
-      if (!validateReport(raw))
-        rowErrors.push(...schemaErrors(validateReport.errors, row, reportCol));
-      rowErrors.push(...checkDates(raw, ['published_on', 'dated_on'], row, reportCol));
-      if (rowErrors.length === before) report = toNormalisedReport(raw as ReportInput);
-    } else {
-      for (const f of REPORT_FIELDS) {
-        const a = (firstReport.values[f] ?? '').trim();
-        const b = (reportValues[f] ?? '').trim();
-        if (b !== '' && a !== b)
-          rowErrors.push({
-            row,
-            column: `report_${f}`,
-            message: `report_${f} differs from row ${firstReport.row}. Every row describes the same report, so report columns must be the same on every row (or left empty after the first row).`,
-          });
-      }
-    }
-    const rec: Record<string, unknown> = {};
-    for (const f of RECOMMENDATION_FIELDS) {
-      const v = values[f];
-      if (v === undefined) continue;
-      if (f === 'themes' || f === 'addressees')
-        rec[f] = v.trim() === '' ? undefined : v.split(LIST_SEPARATOR);
-      else if (f === 'made_on_confirmed') {
-        const t = v.trim().toLowerCase();
-        rec[f] = t === 'true' ? true : t === 'false' ? false : v;
-      } else rec[f] = v;
-    }
-    const cleaned = clean(rec);
-    refs.push({ ref: cleaned.ref, row });
-    const before = rowErrors.length;
-    if (!validateRecommendation(cleaned))
-      rowErrors.push(...schemaErrors(validateRecommendation.errors, row, col));
-    rowErrors.push(...checkDates(cleaned, ['made_on', 'implement_by'], row, col));
-    rowErrors.push(...recommendationRules(cleaned as RecommendationInput, row, col));
-    if (rowErrors.length === before)
-      recs.push(toNormalisedRecommendation(cleaned as RecommendationInput, row));
-    errors.push(...dedupe(rowErrors));
+      values[c] = '';
+    } else values[c] = unescapeFormulaCell(raw);
+  });
+  return values;
+}
+
+/** Report columns after the first row must be empty or the same as on the first row. */
+function reportDifferences(
+  first: { values: Record<string, string>; row: number },
+  reportValues: Record<string, string>,
+  row: number,
+): ImportError[] {
+  const errors: ImportError[] = [];
+  for (const f of REPORT_FIELDS) {
+    const a = (first.values[f] ?? '').trim();
+    const b = (reportValues[f] ?? '').trim();
+    if (b !== '' && a !== b)
+      errors.push({
+        row,
+        column: `report_${f}`,
+        message: `report_${f} differs from row ${first.row}. Every row describes the same report, so report columns must be the same on every row (or left empty after the first row).`,
+      });
   }
-  errors.push(...duplicateRefs(refs, 'ref'));
-  return {
-    data: errors.length === 0 && report ? { report, recommendations: recs } : null,
-    errors: sortErrors(errors),
-    ...(errors.length && report && recs.length
-      ? { partial: { report, recommendations: recs } }
-      : {}),
-  };
+  return errors;
+}
+
+/** A row's recommendation columns as the schema expects them: lists split, true/false read. */
+function csvRecommendation(values: Record<string, string>): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  for (const f of RECOMMENDATION_FIELDS) {
+    const v = values[f];
+    if (v === undefined) continue;
+    if (f === 'themes' || f === 'addressees')
+      rec[f] = v.trim() === '' ? undefined : v.split(LIST_SEPARATOR);
+    else if (f === 'made_on_confirmed') {
+      const t = v.trim().toLowerCase();
+      rec[f] = t === 'true' ? true : t === 'false' ? false : v;
+    } else rec[f] = v;
+  }
+  return rec;
 }
 
 function dedupe(errors: ImportError[]): ImportError[] {

@@ -6,7 +6,8 @@
  * cannot be refused by the database.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum, ajv } from '../../shared/validation';
+import type { ErrorObject } from 'ajv';
+import { StringEnum, ajv, type FieldMessages } from '../../shared/validation';
 import { ORGANISATION_KINDS, TEXT_STATUSES } from '../../db/tables';
 import { LEGAL_BASES } from '../assignments/deadlines.rules';
 
@@ -180,3 +181,48 @@ export const CSV_REQUIRED_COLUMNS = [
   'ref',
   'text_status',
 ];
+
+/** The field an Ajv error is about ('' for the value as a whole), as the import names columns. */
+function fieldOfError(e: ErrorObject): string {
+  if (e.keyword === 'required') return String(e.params.missingProperty);
+  if (e.keyword === 'additionalProperties') return String(e.params.additionalProperty);
+  return e.instancePath.split('/')[1] ?? '';
+}
+
+/**
+ * The import's messages: every field's words come from the kind of mistake, naming the column as
+ * the file's format names it (`columnOf`).
+ */
+export const importMessages = (columnOf: (field: string) => string): FieldMessages => ({
+  '*': (_given, _input, e) => keywordMessage(e, columnOf(fieldOfError(e))),
+});
+
+function keywordMessage(e: ErrorObject, column: string): string {
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  switch (e.keyword) {
+    case 'required':
+      return `${column} is missing: it is required.`;
+    case 'additionalProperties':
+      return `${column} is not a field this format knows. Remove it, or check its spelling.`;
+    case 'maxLength':
+      return `${column} is too long: it may have at most ${String(e.params.limit)} characters, and has ${String((e.data as string).length)}.`;
+    case 'maxItems':
+      return `${column} has too many entries: at most ${String(e.params.limit)}.`;
+    case 'enum':
+      return `${column} must be one of: ${(e.params.allowedValues as string[]).join(', ')}.`;
+    case 'type':
+      return e.params.type === 'array'
+        ? `${column} must be a list.`
+        : e.params.type === 'object'
+          ? `${column} must be an object.`
+          : `${column} must be ${e.params.type === 'boolean' ? 'true or false' : 'text'}.`;
+    default:
+      return description
+        ? `${column} must be ${description}${typeof e.data === 'string' ? ` (got “${shorten(e.data)}”)` : ''}.`
+        : `${column} is not valid.`;
+  }
+}
+
+function shorten(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}

@@ -28,7 +28,7 @@ import type {
   NormalisedRecommendation,
   NormalisedReport,
 } from './import.schemas';
-import { REPORT_FIELDS } from './import.schemas';
+import { RECOMMENDATION_FIELDS, REPORT_FIELDS } from './import.schemas';
 import { retiredThemeMessage } from './register-admin.schemas';
 
 /** Who is importing. `userId` is null for the command line, which stores no upload. */
@@ -111,17 +111,11 @@ export type ApplyResult =
 
 export const IMPORT_EXPIRY_HOURS = 24;
 
-const RECOMMENDATION_COMPARED = [
-  'source_number',
-  'title',
-  'body',
-  'text_status',
-  'made_on',
-  'made_on_confirmed',
-  'source_url',
-  'implement_by',
-  'implement_by_wording',
-] as const;
+/** What an import compares on a recommendation it finds: all but its reference (the key) and its lists (only ever added to). */
+const RECOMMENDATION_COMPARED = RECOMMENDATION_FIELDS.filter(
+  (f): f is Exclude<(typeof RECOMMENDATION_FIELDS)[number], 'ref' | 'themes' | 'addressees'> =>
+    f !== 'ref' && f !== 'themes' && f !== 'addressees',
+);
 
 type Db = Knex | Knex.Transaction;
 
@@ -159,14 +153,13 @@ function changesOf<T extends object>(
     .map((f) => ({ field: f, before: before[f] ?? null, after: after[f] ?? null }));
 }
 
-async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
-  const errors: ImportError[] = [];
-  const r = data.report;
-  const report = await repo.findReport(db, r.slug);
-  const refs = data.recommendations.map((x) => x.ref);
-  const existingList = await repo.findRecommendationsByRef(db, refs);
-  const existing = new Map(existingList.map((e) => [e.ref, e]));
-
+/** What the register already holds for the file's report, references, addressees and themes. */
+async function loadRegister(db: Db, data: NormalisedImport) {
+  const report = await repo.findReport(db, data.report.slug);
+  const existingList = await repo.findRecommendationsByRef(
+    db,
+    data.recommendations.map((x) => x.ref),
+  );
   const slugs = new Set<string>();
   const kinds = new Set<string>();
   const themeSlugs = new Set<string>();
@@ -177,15 +170,154 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
     for (const t of rec.themes) themeSlugs.add(t);
   }
   const orgList = await repo.findOrganisations(db, [...slugs], [...kinds]);
-  const organisations = new Map(orgList.map((o) => [o.slug, o]));
   const themeList = await repo.findThemes(db, [...themeSlugs]);
-  const themes = new Map(themeList.map((t) => [t.slug, t.id]));
-  const retiredThemes = new Map(themeList.filter((t) => t.retired_at).map((t) => [t.slug, t.name]));
   const existingIds = existingList.map((e) => e.id);
   const [themeRows, assignmentRows] = await Promise.all([
     repo.themeLinks(db, existingIds),
     repo.assignmentLinks(db, existingIds),
   ]);
+  return {
+    report,
+    existing: new Map(existingList.map((e) => [e.ref, e])),
+    orgList,
+    organisations: new Map(orgList.map((o) => [o.slug, o])),
+    themes: new Map(themeList.map((t) => [t.slug, t.id])),
+    retiredThemes: new Map(themeList.filter((t) => t.retired_at).map((t) => [t.slug, t.name])),
+    themeRows,
+    assignmentRows,
+  };
+}
+type Register = Awaited<ReturnType<typeof loadRegister>>;
+
+/** What is wrong with one recommendation's references to the register, in the order they are found. */
+function referenceErrors(
+  rec: NormalisedRecommendation,
+  reportSlug: string,
+  before: repo.ExistingRecommendation | undefined,
+  linkedThemes: Set<string>,
+  { orgList, organisations, themes, retiredThemes }: Register,
+): ImportError[] {
+  const row = rec.row;
+  const errors: ImportError[] = [];
+  if (before && before.report_slug !== reportSlug)
+    errors.push({
+      row,
+      column: 'ref',
+      message: `The reference ${rec.ref} already belongs to another report (${before.report_slug}). References are unique across the tracker: choose another one.`,
+    });
+  for (const a of rec.addressees) {
+    if (a.startsWith('kind:')) {
+      if (!orgList.some((o) => o.kind === a.slice(5)))
+        errors.push({
+          row,
+          column: 'addressees',
+          message: `There is no organisation of kind ${a.slice(5)} in the register, so “${a}” names nobody. Add the organisations first, or remove it.`,
+        });
+    } else if (!organisations.has(a))
+      errors.push({
+        row,
+        column: 'addressees',
+        message: `There is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
+      });
+  }
+  for (const t of rec.themes) {
+    if (!themes.has(t))
+      errors.push({
+        row,
+        column: 'themes',
+        message: `There is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
+      });
+    else if (retiredThemes.has(t) && !linkedThemes.has(t))
+      errors.push({
+        row,
+        column: 'themes',
+        message: `${retiredThemeMessage(retiredThemes.get(t)!)} (short name “${t}”).`,
+      });
+  }
+  return errors;
+}
+
+/** What applying the file does to one recommendation: its changes, themes, addressees and due dates. */
+function planRecommendation(
+  rec: NormalisedRecommendation,
+  r: NormalisedReport,
+  before: repo.ExistingRecommendation | undefined,
+  haveThemes: Set<string>,
+  reportClockChanged: boolean,
+  { orgList, organisations, themes, assignmentRows }: Register,
+): PlannedRecommendation {
+  const addressed = expandAddressees(rec.addressees, orgList).filter((s) => organisations.has(s));
+  const haveAssignments = new Set(
+    before
+      ? assignmentRows.filter((a) => a.recommendation_id === before.id).map((a) => a.slug)
+      : [],
+  );
+  // The clock depends on the addressee: an HMICFRS report's duty falls on the PCC's office only.
+  const dueOn = (addresseeKind: OrganisationKind, override: ClockOverride | null = null) =>
+    statutoryDueDate({
+      legalBasis: r.legal_basis,
+      addresseeKind,
+      override,
+      recommendationMadeOn: rec.made_on,
+      reportPublishedOn: r.published_on,
+      reportDatedOn: r.dated_on,
+    });
+  const changes = before ? changesOf(before, rec, RECOMMENDATION_COMPARED) : [];
+  const themesToAdd = rec.themes.filter((t) => themes.has(t) && !haveThemes.has(t));
+  const assignmentsToCreate = addressed
+    .filter((s) => !haveAssignments.has(s))
+    .map((s) => ({
+      organisation: s,
+      organisationName: organisations.get(s)!.name,
+      responseDueOn: dueOn(organisations.get(s)!.kind),
+    }));
+  const clockChanged = reportClockChanged || changes.some((c) => c.field === 'made_on');
+  const dueDatesToChange =
+    before && before.report_slug === r.slug && clockChanged
+      ? assignmentRows
+          .map((a) => ({ a, after: dueOn(a.kind, overrideFrom(a)) }))
+          .filter(
+            ({ a, after }) =>
+              a.recommendation_id === before.id && a.follows_clock && a.response_due_on !== after,
+          )
+          .map(({ a, after }) => ({
+            assignmentId: a.id,
+            organisation: a.slug,
+            before: a.response_due_on,
+            after,
+          }))
+      : [];
+  const action = !before ? 'create' : changes.length || themesToAdd.length ? 'update' : 'unchanged';
+  return {
+    ref: rec.ref,
+    row: rec.row,
+    title: rec.title,
+    action,
+    changes,
+    themesToAdd,
+    assignmentsToCreate,
+    assignmentsKept: addressed.filter((s) => haveAssignments.has(s)),
+    dueDatesToChange,
+  };
+}
+
+function planCounts(recommendations: PlannedRecommendation[]): ImportPlan['counts'] {
+  return {
+    recommendationsCreated: recommendations.filter((x) => x.action === 'create').length,
+    recommendationsUpdated: recommendations.filter((x) => x.action === 'update').length,
+    recommendationsUnchanged: recommendations.filter((x) => x.action === 'unchanged').length,
+    assignmentsCreated: recommendations.reduce((n, x) => n + x.assignmentsToCreate.length, 0),
+    assignmentsKept: recommendations.reduce((n, x) => n + x.assignmentsKept.length, 0),
+    themesAdded: recommendations.reduce((n, x) => n + x.themesToAdd.length, 0),
+    dueDatesChanged: recommendations.reduce((n, x) => n + x.dueDatesToChange.length, 0),
+  };
+}
+
+async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
+  const errors: ImportError[] = [];
+  const r = data.report;
+  const register = await loadRegister(db, data);
+  const { report, existing, organisations, themes, themeRows } = register;
 
   const reportAction = !report
     ? 'create'
@@ -199,118 +331,17 @@ async function buildPlan(db: Db, data: NormalisedImport): Promise<Built> {
   );
   const recommendations: PlannedRecommendation[] = [];
   for (const rec of data.recommendations) {
-    const row = rec.row;
     const before = existing.get(rec.ref);
-    if (before && before.report_slug !== r.slug)
-      errors.push({
-        row,
-        column: 'ref',
-        message: `The reference ${rec.ref} already belongs to another report (${before.report_slug}). References are unique across the tracker: choose another one.`,
-      });
-    for (const a of rec.addressees) {
-      if (a.startsWith('kind:')) {
-        if (!orgList.some((o) => o.kind === a.slice(5)))
-          errors.push({
-            row,
-            column: 'addressees',
-            message: `There is no organisation of kind ${a.slice(5)} in the register, so “${a}” names nobody. Add the organisations first, or remove it.`,
-          });
-      } else if (!organisations.has(a))
-        errors.push({
-          row,
-          column: 'addressees',
-          message: `There is no organisation with the slug “${a}”. Check the spelling, or add the organisation first.`,
-        });
-    }
     const linkedThemes = new Set(
       before ? themeRows.filter((t) => t.recommendation_id === before.id).map((t) => t.slug) : [],
     );
-    for (const t of rec.themes) {
-      if (!themes.has(t))
-        errors.push({
-          row,
-          column: 'themes',
-          message: `There is no theme with the slug “${t}”. Check the spelling, or add the theme first.`,
-        });
-      else if (retiredThemes.has(t) && !linkedThemes.has(t))
-        errors.push({
-          row,
-          column: 'themes',
-          message: `${retiredThemeMessage(retiredThemes.get(t)!)} (short name “${t}”).`,
-        });
-    }
-
-    const addressed = expandAddressees(rec.addressees, orgList).filter((s) => organisations.has(s));
-    const haveAssignments = new Set(
-      before
-        ? assignmentRows.filter((a) => a.recommendation_id === before.id).map((a) => a.slug)
-        : [],
+    errors.push(...referenceErrors(rec, r.slug, before, linkedThemes, register));
+    recommendations.push(
+      planRecommendation(rec, r, before, linkedThemes, reportClockChanged, register),
     );
-    const haveThemes = new Set(
-      before ? themeRows.filter((t) => t.recommendation_id === before.id).map((t) => t.slug) : [],
-    );
-    // The clock depends on the addressee: an HMICFRS report's duty falls on the PCC's office only.
-    const dueOn = (addresseeKind: OrganisationKind, override: ClockOverride | null = null) =>
-      statutoryDueDate({
-        legalBasis: r.legal_basis,
-        addresseeKind,
-        override,
-        recommendationMadeOn: rec.made_on,
-        reportPublishedOn: r.published_on,
-        reportDatedOn: r.dated_on,
-      });
-    const changes = before ? changesOf(before, rec, RECOMMENDATION_COMPARED) : [];
-    const themesToAdd = rec.themes.filter((t) => themes.has(t) && !haveThemes.has(t));
-    const assignmentsToCreate = addressed
-      .filter((s) => !haveAssignments.has(s))
-      .map((s) => ({
-        organisation: s,
-        organisationName: organisations.get(s)!.name,
-        responseDueOn: dueOn(organisations.get(s)!.kind),
-      }));
-    const clockChanged = reportClockChanged || changes.some((c) => c.field === 'made_on');
-    const dueDatesToChange =
-      before && before.report_slug === r.slug && clockChanged
-        ? assignmentRows
-            .map((a) => ({ a, after: dueOn(a.kind, overrideFrom(a)) }))
-            .filter(
-              ({ a, after }) =>
-                a.recommendation_id === before.id && a.follows_clock && a.response_due_on !== after,
-            )
-            .map(({ a, after }) => ({
-              assignmentId: a.id,
-              organisation: a.slug,
-              before: a.response_due_on,
-              after,
-            }))
-        : [];
-    const action = !before
-      ? 'create'
-      : changes.length || themesToAdd.length
-        ? 'update'
-        : 'unchanged';
-    recommendations.push({
-      ref: rec.ref,
-      row,
-      title: rec.title,
-      action,
-      changes,
-      themesToAdd,
-      assignmentsToCreate,
-      assignmentsKept: addressed.filter((s) => haveAssignments.has(s)),
-      dueDatesToChange,
-    });
   }
 
-  const counts = {
-    recommendationsCreated: recommendations.filter((x) => x.action === 'create').length,
-    recommendationsUpdated: recommendations.filter((x) => x.action === 'update').length,
-    recommendationsUnchanged: recommendations.filter((x) => x.action === 'unchanged').length,
-    assignmentsCreated: recommendations.reduce((n, x) => n + x.assignmentsToCreate.length, 0),
-    assignmentsKept: recommendations.reduce((n, x) => n + x.assignmentsKept.length, 0),
-    themesAdded: recommendations.reduce((n, x) => n + x.themesToAdd.length, 0),
-    dueDatesChanged: recommendations.reduce((n, x) => n + x.dueDatesToChange.length, 0),
-  };
+  const counts = planCounts(recommendations);
   const plan: ImportPlan = {
     report: { slug: r.slug, title: r.title, action: reportAction, changes: reportChanges },
     recommendations,
@@ -363,6 +394,18 @@ const recommendationColumns = (rec: NormalisedRecommendation) => ({
 const asObject = (changes: FieldChange[], side: 'before' | 'after') =>
   Object.fromEntries(changes.map((c) => [c.field, c[side]]));
 
+/** One import's writes in one transaction: who, when, and the audit events gathered on the way. */
+interface Writing {
+  trx: Knex.Transaction;
+  actor: ImportActor;
+  now: Date;
+  importId: string | null;
+  context: Built['context'];
+  /** Records an audit event by the importing actor; `after` is marked as coming from this import. */
+  record(e: Omit<AuditEvent, 'actor' | 'ipAddress' | 'requestId'>): void;
+  source: { source: 'import'; import_id: string | null };
+}
+
 async function write(
   trx: Knex.Transaction,
   data: NormalisedImport,
@@ -373,157 +416,183 @@ async function write(
 ): Promise<void> {
   const { plan, context } = built;
   const audit: AuditEvent[] = [];
-  const event = (e: Omit<AuditEvent, 'actor' | 'ipAddress' | 'requestId'>): AuditEvent => ({
-    ...e,
-    actor: actor.audit,
-    ipAddress: actor.ipAddress ?? null,
-    requestId: actor.requestId ?? null,
-  });
-  const source = { source: 'import', import_id: importId };
-
-  let reportId: number;
-  if (!context.report) {
-    const [row] = await trx('reports').insert(reportColumns(data.report)).returning(['id']);
-    reportId = row.id;
-    audit.push(
-      event({
-        action: 'report.create',
-        subjectType: 'report',
-        subjectId: reportId,
-        after: { ...reportColumns(data.report), ...source },
+  const w: Writing = {
+    trx,
+    actor,
+    now,
+    importId,
+    context,
+    record: (e) =>
+      audit.push({
+        ...e,
+        actor: actor.audit,
+        ipAddress: actor.ipAddress ?? null,
+        requestId: actor.requestId ?? null,
       }),
-    );
-  } else {
-    reportId = context.report.id;
-    if (plan.report.changes.length) {
-      await trx('reports')
-        .where({ id: reportId })
-        .update({ ...asObject(plan.report.changes, 'after'), updated_at: now });
-      audit.push(
-        event({
-          action: 'report.update',
-          subjectType: 'report',
-          subjectId: reportId,
-          before: asObject(plan.report.changes, 'before'),
-          after: { ...asObject(plan.report.changes, 'after'), ...source },
-        }),
-      );
-    }
-  }
-
+    source: { source: 'import', import_id: importId },
+  };
+  const reportId = await writeReport(w, data.report, plan.report.changes);
   let position = await repo.maxPosition(trx, reportId);
-  const recIds = new Map<string, number>();
   for (const [i, rec] of data.recommendations.entries()) {
     const planned = plan.recommendations[i]!;
     const before = context.existing.get(rec.ref);
-    if (!before) {
-      position += 1;
-      const [row] = await trx('recommendations')
-        .insert({ ...recommendationColumns(rec), report_id: reportId, position })
-        .returning(['id']);
-      recIds.set(rec.ref, row.id);
-      audit.push(
-        event({
-          action: 'recommendation.create',
-          subjectType: 'recommendation',
-          subjectId: row.id,
-          after: { ...recommendationColumns(rec), themes: planned.themesToAdd, ...source },
-        }),
-      );
-    } else {
-      recIds.set(rec.ref, before.id);
-      if (planned.action === 'update') {
-        if (planned.changes.length)
-          await trx('recommendations')
-            .where({ id: before.id })
-            .update({ ...asObject(planned.changes, 'after'), updated_at: now });
-        audit.push(
-          event({
-            action: 'recommendation.update',
-            subjectType: 'recommendation',
-            subjectId: before.id,
-            before: asObject(planned.changes, 'before'),
-            after: {
-              ...asObject(planned.changes, 'after'),
-              ...(planned.themesToAdd.length ? { themes_added: planned.themesToAdd } : {}),
-              ...source,
-            },
-          }),
-        );
-      }
-    }
-    const recommendationId = recIds.get(rec.ref)!;
-    // The "implement by" date keeps its history, as when an administrator sets it by hand.
-    const targetChanged = before
-      ? planned.changes.some(
-          (c) => c.field === 'implement_by' || c.field === 'implement_by_wording',
-        )
-      : rec.implement_by !== null || rec.implement_by_wording !== null;
-    if (targetChanged) {
-      const previous = before?.implement_by ?? null;
-      await trx('recommendation_target_dates').insert({
-        recommendation_id: recommendationId,
-        implement_by: rec.implement_by,
-        wording: rec.implement_by_wording,
-        previous_implement_by: previous,
-        reason:
-          previous !== null && previous !== rec.implement_by
-            ? `Changed by an import${importId ? ` (${importId})` : ''}`
-            : null,
-        set_by: actor.userId,
-        set_by_label: actor.userId === null ? 'Import from the command line' : null,
-        set_at: now,
-      });
-    }
-    if (planned.themesToAdd.length)
-      await trx('recommendation_themes').insert(
-        planned.themesToAdd.map((t) => ({
-          recommendation_id: recommendationId,
-          theme_id: context.themes.get(t)!,
-        })),
-      );
-    for (const d of planned.dueDatesToChange) {
-      await trx('assignments')
-        .where({ id: d.assignmentId })
-        .update({ response_due_on: d.after, updated_at: now });
-      audit.push(
-        event({
-          action: 'assignment.update',
-          subjectType: 'assignment',
-          subjectId: d.assignmentId,
-          before: { response_due_on: d.before },
-          after: { response_due_on: d.after, ...source },
-        }),
-      );
-    }
-    if (planned.assignmentsToCreate.length) {
-      const rows = await trx('assignments')
-        .insert(
-          planned.assignmentsToCreate.map((a) => ({
-            recommendation_id: recommendationId,
-            organisation_id: context.organisations.get(a.organisation)!.id,
-            response_due_on: a.responseDueOn,
-          })),
-        )
-        .returning(['id', 'organisation_id', 'status', 'response_due_on']);
-      for (const a of rows)
-        audit.push(
-          event({
-            action: 'assignment.create',
-            subjectType: 'assignment',
-            subjectId: a.id,
-            after: {
-              recommendation_id: recommendationId,
-              organisation_id: a.organisation_id,
-              status: a.status,
-              response_due_on: a.response_due_on,
-              ...source,
-            },
-          }),
-        );
-    }
+    if (!before) position += 1;
+    const recommendationId = await writeRecommendation(w, rec, planned, before, reportId, position);
+    await writeTargetDate(w, rec, planned, before, recommendationId);
+    await writeLinks(w, planned, recommendationId);
   }
   await recordAudit(trx, audit);
+}
+
+/** Creates the report or writes its changes; returns its id. */
+async function writeReport(
+  { trx, now, context, record, source }: Writing,
+  report: NormalisedReport,
+  changes: FieldChange[],
+): Promise<number> {
+  if (!context.report) {
+    const [row] = await trx('reports').insert(reportColumns(report)).returning(['id']);
+    record({
+      action: 'report.create',
+      subjectType: 'report',
+      subjectId: row.id,
+      after: { ...reportColumns(report), ...source },
+    });
+    return row.id;
+  }
+  const reportId = context.report.id;
+  if (changes.length) {
+    await trx('reports')
+      .where({ id: reportId })
+      .update({ ...asObject(changes, 'after'), updated_at: now });
+    record({
+      action: 'report.update',
+      subjectType: 'report',
+      subjectId: reportId,
+      before: asObject(changes, 'before'),
+      after: { ...asObject(changes, 'after'), ...source },
+    });
+  }
+  return reportId;
+}
+
+/** Creates the recommendation (at `position`) or writes its changes; returns its id. */
+async function writeRecommendation(
+  { trx, now, record, source }: Writing,
+  rec: NormalisedRecommendation,
+  planned: PlannedRecommendation,
+  before: repo.ExistingRecommendation | undefined,
+  reportId: number,
+  position: number,
+): Promise<number> {
+  if (!before) {
+    const [row] = await trx('recommendations')
+      .insert({ ...recommendationColumns(rec), report_id: reportId, position })
+      .returning(['id']);
+    record({
+      action: 'recommendation.create',
+      subjectType: 'recommendation',
+      subjectId: row.id,
+      after: { ...recommendationColumns(rec), themes: planned.themesToAdd, ...source },
+    });
+    return row.id;
+  }
+  if (planned.action === 'update') {
+    if (planned.changes.length)
+      await trx('recommendations')
+        .where({ id: before.id })
+        .update({ ...asObject(planned.changes, 'after'), updated_at: now });
+    record({
+      action: 'recommendation.update',
+      subjectType: 'recommendation',
+      subjectId: before.id,
+      before: asObject(planned.changes, 'before'),
+      after: {
+        ...asObject(planned.changes, 'after'),
+        ...(planned.themesToAdd.length ? { themes_added: planned.themesToAdd } : {}),
+        ...source,
+      },
+    });
+  }
+  return before.id;
+}
+
+/** The "implement by" date keeps its history, as when an administrator sets it by hand. */
+async function writeTargetDate(
+  { trx, now, actor, importId }: Writing,
+  rec: NormalisedRecommendation,
+  planned: PlannedRecommendation,
+  before: repo.ExistingRecommendation | undefined,
+  recommendationId: number,
+): Promise<void> {
+  const targetChanged = before
+    ? planned.changes.some((c) => c.field === 'implement_by' || c.field === 'implement_by_wording')
+    : rec.implement_by !== null || rec.implement_by_wording !== null;
+  if (!targetChanged) return;
+  const previous = before?.implement_by ?? null;
+  await trx('recommendation_target_dates').insert({
+    recommendation_id: recommendationId,
+    implement_by: rec.implement_by,
+    wording: rec.implement_by_wording,
+    previous_implement_by: previous,
+    reason:
+      previous !== null && previous !== rec.implement_by
+        ? `Changed by an import${importId ? ` (${importId})` : ''}`
+        : null,
+    set_by: actor.userId,
+    set_by_label: actor.userId === null ? 'Import from the command line' : null,
+    set_at: now,
+  });
+}
+
+/** The recommendation's new themes, moved due dates and new assignments. */
+async function writeLinks(
+  { trx, now, context, record, source }: Writing,
+  planned: PlannedRecommendation,
+  recommendationId: number,
+): Promise<void> {
+  if (planned.themesToAdd.length)
+    await trx('recommendation_themes').insert(
+      planned.themesToAdd.map((t) => ({
+        recommendation_id: recommendationId,
+        theme_id: context.themes.get(t)!,
+      })),
+    );
+  for (const d of planned.dueDatesToChange) {
+    await trx('assignments')
+      .where({ id: d.assignmentId })
+      .update({ response_due_on: d.after, updated_at: now });
+    record({
+      action: 'assignment.update',
+      subjectType: 'assignment',
+      subjectId: d.assignmentId,
+      before: { response_due_on: d.before },
+      after: { response_due_on: d.after, ...source },
+    });
+  }
+  if (!planned.assignmentsToCreate.length) return;
+  const rows = await trx('assignments')
+    .insert(
+      planned.assignmentsToCreate.map((a) => ({
+        recommendation_id: recommendationId,
+        organisation_id: context.organisations.get(a.organisation)!.id,
+        response_due_on: a.responseDueOn,
+      })),
+    )
+    .returning(['id', 'organisation_id', 'status', 'response_due_on']);
+  for (const a of rows)
+    record({
+      action: 'assignment.create',
+      subjectType: 'assignment',
+      subjectId: a.id,
+      after: {
+        recommendation_id: recommendationId,
+        organisation_id: a.organisation_id,
+        status: a.status,
+        response_due_on: a.response_due_on,
+        ...source,
+      },
+    });
 }
 
 /**

@@ -45,17 +45,32 @@ const AddresseesResult = Type.Object(
   },
   { additionalProperties: false },
 );
+/** Each write answers with the item as the read routes show it. */
+function presenters(register: RegisterService) {
+  return {
+    report: async (slug: string) => presentReport((await register.report(slug)).report),
+    recommendation: async (ref: string) =>
+      presentRecommendation(await register.recommendation(ref)),
+    organisation: async (slug: string) => presentOrganisation(await register.organisation(slug)),
+  };
+}
+type Presenters = ReturnType<typeof presenters>;
 
 export function registerAdminApiRoutes(
   admin: RegisterAdminService,
   register: RegisterService,
 ): ApiRoute[] {
-  const report = async (slug: string) => presentReport((await register.report(slug)).report);
-  const recommendation = async (ref: string) =>
-    presentRecommendation(await register.recommendation(ref));
-  const organisation = async (slug: string) =>
-    presentOrganisation(await register.organisation(slug));
+  const present = presenters(register);
+  return [
+    ...reportRoutes(admin, present),
+    ...recommendationRoutes(admin, present),
+    ...withdrawalRoutes(admin, present),
+    ...organisationRoutes(admin, present),
+  ];
+}
 
+/** Adding and changing a report. */
+function reportRoutes(admin: RegisterAdminService, { report }: Presenters): ApiRoute[] {
   return [
     defineApiRoute({
       method: 'post',
@@ -95,7 +110,15 @@ export function registerAdminApiRoutes(
         return { body: await report(slug) };
       },
     }),
+  ];
+}
 
+/** Adding, changing and deleting a recommendation. */
+function recommendationRoutes(
+  admin: RegisterAdminService,
+  { recommendation }: Presenters,
+): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'post',
       path: routes.api.reportRecommendations,
@@ -157,7 +180,12 @@ export function registerAdminApiRoutes(
         return { status: 204 };
       },
     }),
+  ];
+}
 
+/** Withdrawing a recommendation, addressing it, and withdrawing one of its assignments. */
+function withdrawalRoutes(admin: RegisterAdminService, { recommendation }: Presenters): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'post',
       path: routes.api.recommendationWithdrawal,
@@ -224,7 +252,12 @@ export function registerAdminApiRoutes(
         return { body: await recommendation(ref) };
       },
     }),
+  ];
+}
 
+/** Adding and changing an organisation. */
+function organisationRoutes(admin: RegisterAdminService, { organisation }: Presenters): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'post',
       path: routes.api.organisations,

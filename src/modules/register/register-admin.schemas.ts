@@ -4,7 +4,7 @@
  * input against these schemas, so both get the same rules and the same messages.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { StringEnum } from '../../shared/validation';
+import { ajv, StringEnum, withMessages, type FieldMessages } from '../../shared/validation';
 import { LEGAL_BASES } from '../assignments/deadlines.rules';
 import { ORGANISATION_KINDS, TEXT_STATUSES } from '../../db/tables';
 
@@ -183,3 +183,45 @@ export const MESSAGES = {
     reason: 'Enter the reason for withdrawing it (up to 2,000 characters)',
   },
 } as const;
+
+/** What every admin input says about a field it does not know, or about input that is not an object. */
+const ANY_INPUT: FieldMessages = {
+  '(root)': 'The request is not valid',
+  '*': (_given, _input, e) =>
+    e.keyword === 'additionalProperties'
+      ? `${String(e.params.additionalProperty)} is not a recognised field`
+      : undefined,
+};
+
+/** Each admin input's schema with its messages: the pages and the API say the same words. */
+export const checkInput = {
+  report: withMessages(ajv.compile<ReportInput>(ReportInput), {
+    ...ANY_INPUT,
+    ...MESSAGES.report,
+  }),
+  recommendation: withMessages(ajv.compile<RecommendationInput>(RecommendationInput), {
+    ...ANY_INPUT,
+    ...MESSAGES.recommendation,
+    text: (_given, input) =>
+      input.textStatus === 'pending'
+        ? MESSAGES.recommendation.textPending
+        : MESSAGES.recommendation.text,
+  }),
+  organisation: withMessages(ajv.compile<OrganisationInput>(OrganisationInput), {
+    ...ANY_INPUT,
+    ...MESSAGES.organisation,
+  }),
+  theme: withMessages(ajv.compile<ThemeInput>(ThemeInput), { ...ANY_INPUT, ...MESSAGES.theme }),
+  themeRename: withMessages(ajv.compile<ThemeRenameInput>(ThemeRenameInput), {
+    ...ANY_INPUT,
+    ...MESSAGES.theme,
+  }),
+  addressees: withMessages(ajv.compile<AddresseesInput>(AddresseesInput), {
+    ...ANY_INPUT,
+    ...MESSAGES.addressees,
+  }),
+  withdraw: withMessages(ajv.compile<WithdrawInput>(WithdrawInput), {
+    ...ANY_INPUT,
+    ...MESSAGES.withdraw,
+  }),
+};

@@ -9,7 +9,6 @@
  * reference or id) and ConflictError (duplicates, deleting a recommendation with activity).
  */
 import type { Knex } from 'knex';
-import type { ValidateFunction } from 'ajv';
 import type { Clock } from '../../shared/clock';
 import {
   ConflictError,
@@ -17,7 +16,7 @@ import {
   ValidationError,
   type FieldError,
 } from '../../shared/errors';
-import { ajv, toFieldErrors } from '../../shared/validation';
+import type { Checker } from '../../shared/validation';
 import { recordAudit, userActor } from '../operations/audit.repository';
 import { authorise } from '../accounts/policy';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
@@ -25,58 +24,25 @@ import { recomputeResponseDue } from '../assignments/deadlines.repository';
 import type { AssignmentRow, RecommendationRow, ReportRow } from '../../db/tables';
 import * as repo from './register-admin.repository';
 import {
-  AddresseesInput,
+  checkInput,
   MESSAGES,
-  OrganisationInput,
   RecommendationInput,
   ReportInput,
   retiredThemeMessage,
-  ThemeInput,
-  ThemeRenameInput,
-  WithdrawInput,
 } from './register-admin.schemas';
 
 type Db = Knex | Knex.Transaction;
-type Messages = Record<string, string>;
-
-const compiled = {
-  report: ajv.compile<ReportInput>(ReportInput),
-  recommendation: ajv.compile<RecommendationInput>(RecommendationInput),
-  organisation: ajv.compile<OrganisationInput>(OrganisationInput),
-  theme: ajv.compile<ThemeInput>(ThemeInput),
-  themeRename: ajv.compile<ThemeRenameInput>(ThemeRenameInput),
-  addressees: ajv.compile<AddresseesInput>(AddresseesInput),
-  withdraw: ajv.compile<WithdrawInput>(WithdrawInput),
-};
 
 /** Slugs the admin routes use for their own pages (/admin/reports/new), so no report may take them. */
 const RESERVED_SLUGS = new Set(['new']);
 
-/**
- * Checks typed input (a copy, so the caller's object is untouched) or throws a ValidationError with
- * one message per field from `messages`.
- */
-function validated<T>(
-  validate: ValidateFunction<T>,
-  input: unknown,
-  messages: Messages,
-  message: (field: string, copy: Record<string, unknown>) => string | undefined = () => undefined,
-): T {
-  const copy =
+/** Checks a copy of typed input, so the caller's object is untouched (defaults are applied to the copy). */
+function validated<T>(check: Checker<T>, input: unknown): T {
+  return check(
     input && typeof input === 'object' && !Array.isArray(input)
       ? structuredClone(input as Record<string, unknown>)
-      : input;
-  if (validate(copy)) return copy;
-  const errors = toFieldErrors(validate.errors)
-    .filter((e, _i, all) => e.field !== '(root)' || all.length === 1)
-    .map(({ field }) => ({
-      field,
-      message:
-        message(field, (copy ?? {}) as Record<string, unknown>) ??
-        messages[field] ??
-        (field === '(root)' ? 'The request is not valid' : `${field} is not a recognised field`),
-    }));
-  throw new ValidationError(errors);
+      : input,
+  );
 }
 
 /** The fields whose values differ, as { before, after } objects holding only those fields. */
@@ -140,14 +106,7 @@ function recommendationFields(
   };
 }
 
-function recommendationMessage(field: string, input: Record<string, unknown>) {
-  if (field === 'text' && input.textStatus === 'pending')
-    return MESSAGES.recommendation.textPending;
-  return undefined;
-}
-
-const validRecommendation = (input: unknown) =>
-  validated(compiled.recommendation, input, MESSAGES.recommendation, recommendationMessage);
+const validRecommendation = (input: unknown) => validated(checkInput.recommendation, input);
 
 /** The recommendations columns set from the form, on insert and on update alike. */
 const recommendationColumns = (
@@ -461,7 +420,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
 
     async createTheme(actor: CurrentUser, input: unknown, context?: RequestContext) {
       manage(actor);
-      const valid = validated(compiled.theme, input, MESSAGES.theme);
+      const valid = validated(checkInput.theme, input);
       const name = valid.name.trim();
       return write(async (trx) => {
         await slugFree(trx, 'themes', valid.slug, null);
@@ -480,7 +439,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     /** Renames a theme; its short name stays, so import files and links keep working. */
     async renameTheme(actor: CurrentUser, slug: string, input: unknown, context?: RequestContext) {
       manage(actor);
-      const valid = validated(compiled.themeRename, input, MESSAGES.theme);
+      const valid = validated(checkInput.themeRename, input);
       const name = valid.name.trim();
       return write(async (trx) => {
         const theme = await requireTheme(trx, slug, true);
@@ -550,7 +509,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
 
     async createReport(actor: CurrentUser, input: unknown, context?: RequestContext) {
       manage(actor);
-      const valid = validated(compiled.report, input, MESSAGES.report);
+      const valid = validated(checkInput.report, input);
       return write(async (trx) => {
         await slugFree(trx, 'reports', valid.slug, null);
         const [row] = await trx('reports').insert(reportColumns(valid)).returning('id');
@@ -567,7 +526,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
     /** Changes a report; new legal basis or dates move the due dates of open assignments. */
     async updateReport(actor: CurrentUser, slug: string, input: unknown, context?: RequestContext) {
       manage(actor);
-      const valid = validated(compiled.report, input, MESSAGES.report);
+      const valid = validated(checkInput.report, input);
       return write(async (trx) => {
         const report = await requireReport(trx, slug, true);
         const change = diff(reportFields(report), valid);
@@ -691,7 +650,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       context?: RequestContext,
     ) {
       manage(actor);
-      const { reason } = validated(compiled.withdraw, input, MESSAGES.withdraw);
+      const { reason } = validated(checkInput.withdraw, input);
       return write(async (trx) => {
         const rec = await requireRecommendation(trx, ref, true);
         if (rec.withdrawn_at)
@@ -757,7 +716,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
 
     async createOrganisation(actor: CurrentUser, input: unknown, context?: RequestContext) {
       manage(actor);
-      const valid = validated(compiled.organisation, input, MESSAGES.organisation);
+      const valid = validated(checkInput.organisation, input);
       return write(async (trx) => {
         await slugFree(trx, 'organisations', valid.slug, null);
         const [row] = await trx('organisations').insert(valid).returning('id');
@@ -778,7 +737,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       context?: RequestContext,
     ) {
       manage(actor);
-      const valid = validated(compiled.organisation, input, MESSAGES.organisation);
+      const valid = validated(checkInput.organisation, input);
       return write(async (trx) => {
         const org = await requireOrganisation(trx, slug, true);
         const change = diff({ name: org.name, slug: org.slug, kind: org.kind }, valid);
@@ -801,7 +760,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
      */
     async addAddressees(actor: CurrentUser, ref: string, input: unknown, context?: RequestContext) {
       manage(actor);
-      const valid = validated(compiled.addressees, input, MESSAGES.addressees);
+      const valid = validated(checkInput.addressees, input);
       if (valid.organisations.length === 0 && valid.kind === null)
         throw new ValidationError([{ field: 'organisations', message: MESSAGES.addressees.none }]);
       return write(async (trx) => {
@@ -880,7 +839,7 @@ export function createRegisterAdminService(deps: { knex: Knex; clock: Clock }) {
       context?: RequestContext,
     ) {
       manage(actor);
-      const { reason } = validated(compiled.withdraw, input, MESSAGES.withdraw);
+      const { reason } = validated(checkInput.withdraw, input);
       return write(async (trx) => {
         const row = await trx('assignments')
           .where({ id })
