@@ -139,16 +139,6 @@ export function createNotificationsController(services: Services) {
 
   return {
     /** On /workspace: how many unread notifications, and where to read them. */
-    async unreadOnWorkspace(req: Request, res: Response, next: () => void) {
-      if (req.user) {
-        res.locals.notificationsLink = {
-          href: paths.notifications.index(),
-          unread: await notifications.unreadCount(req.user.id),
-        };
-      }
-      next();
-    },
-
     async list(req: Request, res: Response) {
       const page = pageNumber(req);
       const { items, total } = await notifications.list(req.user!.id, page);

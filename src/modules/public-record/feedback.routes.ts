@@ -255,13 +255,3 @@ function idParam(req: Request): number {
     throw new ValidationError([{ field: 'id', message: 'id must be a positive whole number' }]);
   return id;
 }
-
-/** Puts the link to the feedback form on each recommendation's public page (`feedbackHref`). */
-export function feedbackPageLinks(): Router {
-  const router = Router();
-  router.get(routes.recommendation, (req, res, next) => {
-    res.locals.feedbackHref = paths.feedback.form(String(req.params.ref).toUpperCase());
-    next();
-  });
-  return router;
-}
