@@ -17,7 +17,13 @@ import { supportServicesView } from './support-services';
 import type { SignInService } from '../accounts/sign-in.service';
 import { requireSignIn } from '../accounts/workspace.routes';
 import { pagination } from './register.view-model';
-import { FeedbackForm, InboxQuery, StateForm, type FeedbackState } from './feedback.schemas';
+import {
+  checkFeedbackForm,
+  InboxQuery,
+  StateForm,
+  type FeedbackForm,
+  type FeedbackState,
+} from './feedback.schemas';
 import {
   FEEDBACK_MAX_CHARS,
   FEEDBACK_RATE,
@@ -25,7 +31,6 @@ import {
   type FeedbackService,
 } from './feedback.service';
 
-const validateForm = compileText<FeedbackForm>(FeedbackForm);
 const validateState = compileText<StateForm>(StateForm);
 const validateInbox = compileText<InboxQuery>(InboxQuery);
 
@@ -113,17 +118,10 @@ export function createFeedbackRouter(deps: {
     let form: FeedbackForm;
     try {
       // Only the message is read: any other field a client adds is ignored, not an error.
-      form = check(validateForm, { message: text.trim() });
+      form = checkFeedbackForm({ message: text.trim() });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      const length = [...text.trim()].length;
-      const message =
-        length === 0
-          ? 'Enter your message'
-          : length > FEEDBACK_MAX_CHARS
-            ? `Your message must be ${FEEDBACK_MAX_CHARS.toLocaleString('en-GB')} characters or fewer: it has ${length.toLocaleString('en-GB')}`
-            : 'Enter your message';
-      return renderForm(String(req.params.ref), res, 400, text, [{ field: 'message', message }]);
+      return renderForm(String(req.params.ref), res, 400, text, err.errors);
     }
     const outcome = await feedback.submit({
       ref: String(req.params.ref),
