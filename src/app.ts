@@ -36,10 +36,9 @@ import { createWorkspaceAssignmentsRouter } from './modules/assignments/response
 import { createOversightRouter } from './modules/assignments/decisions.routes';
 import { createAssignmentDeadlinesRouter } from './modules/assignments/deadline-settings.routes';
 import { createPublicationRouter } from './modules/public-record/publication.routes';
-import { createOpenDataRouter, openDataPageLinks } from './modules/public-record/open-data.routes';
+import { createOpenDataRouter } from './modules/public-record/open-data.routes';
 import {
   createFeedbackRouter,
-  feedbackPageLinks,
   recoverStaleFeedback,
 } from './modules/public-record/feedback.routes';
 import { createNotificationsRouter } from './modules/notifications/notifications.routes';
@@ -155,10 +154,7 @@ export function createApp(services: Services): Express {
 
   app.use(createHealthRouter(services.health));
   app.use(createApiRoutes(services));
-  // Before the register and workspace routers: it adds to their recommendation and workspace pages.
   app.use(createNotificationsRouter(services));
-  app.use(openDataPageLinks());
-  app.use(feedbackPageLinks());
   app.use(
     createRegisterRouter(services.register, {
       publicBaseUrl: config.publicBaseUrl,
@@ -171,7 +167,7 @@ export function createApp(services: Services): Express {
   );
   app.use(createAccountsRouter(services.signIn, config));
   app.use(createAccountRouter({ account: services.account, config }));
-  app.use(createWorkspaceRouter());
+  app.use(createWorkspaceRouter({ notifications: services.notifications }));
   app.use(createOneTimeLinksRouter(services.links, services.signIn, config));
   app.use(createUsersRouter(services.users));
   app.use(createAuditRouter(services.auditTrail, config.openDataLicence));

@@ -3,6 +3,8 @@ import { Router, type RequestHandler } from 'express';
 import { routes, paths } from '../../shared/paths';
 import { authorise, can } from './policy';
 import { ROLE_LABELS } from './accounts.types';
+import { notificationsLinkFor } from '../notifications/notifications.panels';
+import type { NotificationsService } from '../notifications/notifications.service';
 
 /** Sends a signed-out visitor to sign in (pages) or answers 401 (API); otherwise carries on. */
 export const requireSignIn: RequestHandler = (req, res, next) => {
@@ -24,12 +26,16 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
   res.redirect(303, paths.signIn.form());
 };
 
-export function createWorkspaceRouter(): Router {
+export function createWorkspaceRouter(deps: {
+  notifications: Pick<NotificationsService, 'unreadCount'>;
+}): Router {
   const router = Router();
-  router.get(routes.workspace, requireSignIn, (req, res) => {
+  router.get(routes.workspace, requireSignIn, async (req, res) => {
+    const notificationsLink = await notificationsLinkFor(deps.notifications, req.user!.id);
     authorise(req.user, 'workspace.view');
     res.render('workspace/index', {
       pageTitle: 'Your workspace',
+      notificationsLink,
       roleLabel: ROLE_LABELS[req.user!.role],
       canManageUsers: can(req.user, 'users.manage'),
       canManageRegister: can(req.user, 'register.manage'),

@@ -290,6 +290,53 @@ interface FollowerChangeRow extends NamingRow {
   addressee_confirmed: boolean;
 }
 
+interface StatusChange {
+  change_id: number;
+  to_status: keyof typeof STATUS_LABELS;
+}
+interface RecordedResponse {
+  response_id: number;
+  stance: keyof typeof STANCE_LABELS;
+  responded_on: CalendarDate;
+  responded_on_confirmed: boolean;
+  publish: boolean;
+}
+interface PublishedNote {
+  note_id: number;
+  note: string;
+  published_at: Date;
+}
+
+/**
+ * The changes to followed recommendations made in (`since`, `now`] after each follower confirmed:
+ * one row per change and follower. `table` (as `alias`) holds the change, `at` is its instant,
+ * `columns` are its own; `where` narrows it further.
+ */
+async function changesForFollowers<Row>(
+  db: Knex.Transaction,
+  change: { table: string; alias: string; columns: string; at: string; where?: string },
+  since: Date,
+  now: Date,
+): Promise<(FollowerChangeRow & Row)[]> {
+  const { alias } = change;
+  return (
+    await db.raw(
+      `select f.id as follower_id, f.email, ${change.columns}, ${NAMING_COLUMNS}
+         from ${change.table} ${alias}
+         join assignments a on a.id = ${alias}.assignment_id
+         join recommendations c on c.id = a.recommendation_id
+         join reports r on r.id = c.report_id
+         join organisations o on o.id = a.organisation_id
+         join recommendation_followers f
+           on f.recommendation_id = c.id and f.confirmed_at is not null and ${change.at} > f.confirmed_at
+        where ${change.at} > ? and ${change.at} <= ?${change.where ? ` and ${change.where}` : ''}
+          and a.withdrawn_at is null and c.withdrawn_at is null
+        order by ${alias}.id, f.id`,
+      [since, now],
+    )
+  ).rows;
+}
+
 /**
  * Queues emails to confirmed followers about changes since they confirmed: status changes,
  * recorded responses (the stance only when the report publishes responses) and public status
@@ -300,133 +347,110 @@ export async function queueFollowerUpdates(
   db: Knex.Transaction,
   now: Date,
   ctx: GenerateContext,
-  footerFor: (followerId: number) => { text: string; link?: { text: string; href: string } }[],
+  footerFor: (followerId: number) => Footer,
 ): Promise<number> {
   const since = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
-  const changes: (FollowerChangeRow & {
-    change_id: number;
-    to_status: keyof typeof STATUS_LABELS;
-  })[] = (
-    await db.raw(
-      `select f.id as follower_id, f.email, sc.id as change_id, sc.to_status, ${NAMING_COLUMNS}
-         from assignment_status_changes sc
-         join assignments a on a.id = sc.assignment_id
-         join recommendations c on c.id = a.recommendation_id
-         join reports r on r.id = c.report_id
-         join organisations o on o.id = a.organisation_id
-         join recommendation_followers f
-           on f.recommendation_id = c.id and f.confirmed_at is not null and sc.changed_at > f.confirmed_at
-        where sc.changed_at > ? and sc.changed_at <= ?
-          and a.withdrawn_at is null and c.withdrawn_at is null
-        order by sc.id, f.id`,
-      [since, now],
-    )
-  ).rows;
-  const responses: (FollowerChangeRow & {
-    response_id: number;
-    stance: keyof typeof STANCE_LABELS;
-    responded_on: CalendarDate;
-    responded_on_confirmed: boolean;
-    publish: boolean;
-  })[] = (
-    await db.raw(
-      `select f.id as follower_id, f.email, v.id as response_id, v.stance,
+  const changes = await changesForFollowers<StatusChange>(
+    db,
+    {
+      table: 'assignment_status_changes',
+      alias: 'sc',
+      columns: 'sc.id as change_id, sc.to_status',
+      at: 'sc.changed_at',
+    },
+    since,
+    now,
+  );
+  const responses = await changesForFollowers<RecordedResponse>(
+    db,
+    {
+      table: 'assignment_responses',
+      alias: 'v',
+      columns: `v.id as response_id, v.stance,
               to_char(v.responded_on, 'YYYY-MM-DD') as responded_on, v.responded_on_confirmed,
-              r.publish_responses as publish, ${NAMING_COLUMNS}
-         from assignment_responses v
-         join assignments a on a.id = v.assignment_id
-         join recommendations c on c.id = a.recommendation_id
-         join reports r on r.id = c.report_id
-         join organisations o on o.id = a.organisation_id
-         join recommendation_followers f
-           on f.recommendation_id = c.id and f.confirmed_at is not null and v.recorded_at > f.confirmed_at
-        where v.recorded_at > ? and v.recorded_at <= ?
-          and a.withdrawn_at is null and c.withdrawn_at is null
-        order by v.id, f.id`,
-      [since, now],
-    )
-  ).rows;
-  const notes: (FollowerChangeRow & { note_id: number; note: string; published_at: Date })[] = (
-    await db.raw(
-      `select f.id as follower_id, f.email, n.id as note_id, n.note, n.published_at, ${NAMING_COLUMNS}
-         from status_notes n
-         join assignments a on a.id = n.assignment_id
-         join recommendations c on c.id = a.recommendation_id
-         join reports r on r.id = c.report_id
-         join organisations o on o.id = a.organisation_id
-         join recommendation_followers f
-           on f.recommendation_id = c.id and f.confirmed_at is not null and n.published_at > f.confirmed_at
-        where n.published_at > ? and n.published_at <= ? and n.withdrawn_at is null
-          and a.withdrawn_at is null and c.withdrawn_at is null
-        order by n.id, f.id`,
-      [since, now],
-    )
-  ).rows;
-  const messages: OutboxMessage[] = [];
-  const link = (ref: string) => ({
-    text: `See ${ref} in the tracker`,
-    href: `${ctx.publicBaseUrl}${paths.recommendations.show(ref)}`,
+              r.publish_responses as publish`,
+      at: 'v.recorded_at',
+    },
+    since,
+    now,
+  );
+  const notes = await changesForFollowers<PublishedNote>(
+    db,
+    {
+      table: 'status_notes',
+      alias: 'n',
+      columns: 'n.id as note_id, n.note, n.published_at',
+      at: 'n.published_at',
+      where: 'n.withdrawn_at is null',
+    },
+    since,
+    now,
+  );
+  return enqueueEmails(db, now, followerEmails({ changes, responses, notes }, ctx, footerFor));
+}
+
+type Footer = { text: string; link?: { text: string; href: string } }[];
+
+/** The emails for the changes found, in order: status changes, responses, then status notes. */
+function followerEmails(
+  found: {
+    changes: (FollowerChangeRow & StatusChange)[];
+    responses: (FollowerChangeRow & RecordedResponse)[];
+    notes: (FollowerChangeRow & PublishedNote)[];
+  },
+  ctx: GenerateContext,
+  footerFor: (followerId: number) => Footer,
+): OutboxMessage[] {
+  const { changes, responses, notes } = found;
+  /** One follower's email about one change, with the link to the recommendation's page. */
+  const message = (
+    row: FollowerChangeRow,
+    key: string,
+    subject: string,
+    paragraphs: string[],
+  ): OutboxMessage => ({
+    purpose: 'follow_update',
+    to: row.email,
+    followerId: row.follower_id,
+    dedupeKey: `follow:${key}:${row.follower_id}`,
+    email: renderEmail(ctx.serviceName, {
+      subject: `${row.ref}: ${subject}`,
+      paragraphs,
+      action: {
+        text: `See ${row.ref} in the tracker`,
+        href: `${ctx.publicBaseUrl}${paths.recommendations.show(row.ref)}`,
+      },
+      footer: footerFor(row.follower_id),
+    }),
   });
   const named = (row: FollowerChangeRow) => ({
     recommendation: recommendationInWords(namingOf(row)),
     addressee: addresseeInWords(row.organisation_name, row.addressee_confirmed),
     addresseeShort: addresseeInWords(row.organisation_name, row.addressee_confirmed, true),
   });
-  for (const c of changes) {
-    const n = named(c);
-    const status = STATUS_LABELS[c.to_status] ?? c.to_status;
-    messages.push({
-      purpose: 'follow_update',
-      to: c.email,
-      followerId: c.follower_id,
-      dedupeKey: `follow:status:${c.change_id}:${c.follower_id}`,
-      email: renderEmail(ctx.serviceName, {
-        subject: `${c.ref}: ${n.addresseeShort} is now “${status}”`,
-        paragraphs: [
-          `The status of recommendation ${n.recommendation} for ${n.addressee} changed to “${status}”.`,
-        ],
-        action: link(c.ref),
-        footer: footerFor(c.follower_id),
-      }),
-    });
-  }
-  for (const v of responses) {
-    const n = named(v);
-    messages.push({
-      purpose: 'follow_update',
-      to: v.email,
-      followerId: v.follower_id,
-      dedupeKey: `follow:response:${v.response_id}:${v.follower_id}`,
-      email: renderEmail(ctx.serviceName, {
-        subject: `${v.ref}: ${n.addresseeShort} has responded`,
-        paragraphs: [
-          v.publish
-            ? `${n.addressee} recorded its formal response to recommendation ${n.recommendation}: ${STANCE_LABELS[v.stance] ?? v.stance}.`
-            : `${n.addressee} recorded its formal response to recommendation ${n.recommendation}.`,
-          `The response was ${responseDateInWords(v.responded_on, v.responded_on_confirmed)}.`,
-        ],
-        action: link(v.ref),
-        footer: footerFor(v.follower_id),
-      }),
-    });
-  }
-  for (const s of notes) {
-    const n = named(s);
-    messages.push({
-      purpose: 'follow_update',
-      to: s.email,
-      followerId: s.follower_id,
-      dedupeKey: `follow:status-note:${s.note_id}:${s.follower_id}`,
-      email: renderEmail(ctx.serviceName, {
-        subject: `${s.ref}: a status note for ${n.addresseeShort}`,
-        paragraphs: [
-          `On ${formatLongDate(londonDate(new Date(s.published_at)))} the oversight office published a status note on recommendation ${n.recommendation} for ${n.addressee}: why it stands where it does.`,
-          `Why: ${s.note}`,
-        ],
-        action: link(s.ref),
-        footer: footerFor(s.follower_id),
-      }),
-    });
-  }
-  return enqueueEmails(db, now, messages);
+  return [
+    ...changes.map((c) => {
+      const n = named(c);
+      const status = STATUS_LABELS[c.to_status] ?? c.to_status;
+      return message(c, `status:${c.change_id}`, `${n.addresseeShort} is now “${status}”`, [
+        `The status of recommendation ${n.recommendation} for ${n.addressee} changed to “${status}”.`,
+      ]);
+    }),
+    ...responses.map((v) => {
+      const n = named(v);
+      return message(v, `response:${v.response_id}`, `${n.addresseeShort} has responded`, [
+        v.publish
+          ? `${n.addressee} recorded its formal response to recommendation ${n.recommendation}: ${STANCE_LABELS[v.stance] ?? v.stance}.`
+          : `${n.addressee} recorded its formal response to recommendation ${n.recommendation}.`,
+        `The response was ${responseDateInWords(v.responded_on, v.responded_on_confirmed)}.`,
+      ]);
+    }),
+    ...notes.map((s) => {
+      const n = named(s);
+      return message(s, `status-note:${s.note_id}`, `a status note for ${n.addresseeShort}`, [
+        `On ${formatLongDate(londonDate(new Date(s.published_at)))} the oversight office published a status note on recommendation ${n.recommendation} for ${n.addressee}: why it stands where it does.`,
+        `Why: ${s.note}`,
+      ]);
+    }),
+  ];
 }

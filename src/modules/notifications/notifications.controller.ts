@@ -3,12 +3,10 @@
  * a view. The router has already checked sign-in and permission where a route needs them.
  */
 import type { Request, Response } from 'express';
-import { Type } from '@sinclair/typebox';
 import { NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
 import { errorSummary } from '../../shared/form-errors';
 import { asText } from '../../shared/form-input';
 import { paths } from '../../shared/paths';
-import { compileText } from '../../shared/validation';
 import { ensureSession, requestContext } from '../accounts/accounts.controller';
 import { pagination } from '../public-record/register.view-model';
 import type { Services } from '../../services';
@@ -20,11 +18,7 @@ import {
   NOTIFICATION_KINDS,
 } from './notifications.kinds';
 import { PAGE_SIZE } from './notifications.service';
-
-const EmailForm = Type.Object({
-  email: Type.String({ format: 'email', minLength: 3, maxLength: 254 }),
-});
-const validateEmail = compileText<{ email: string }>(EmailForm);
+import { checkEmailForm } from './notifications.schemas';
 
 /** Follow requests allowed from one client address per hour, on this instance. */
 const FOLLOW_LIMIT = { perHour: 10 } as const;
@@ -139,16 +133,6 @@ export function createNotificationsController(services: Services) {
 
   return {
     /** On /workspace: how many unread notifications, and where to read them. */
-    async unreadOnWorkspace(req: Request, res: Response, next: () => void) {
-      if (req.user) {
-        res.locals.notificationsLink = {
-          href: paths.notifications.index(),
-          unread: await notifications.unreadCount(req.user.id),
-        };
-      }
-      next();
-    },
-
     async list(req: Request, res: Response) {
       const page = pageNumber(req);
       const { items, total } = await notifications.list(req.user!.id, page);
@@ -267,16 +251,9 @@ export function createNotificationsController(services: Services) {
 
     async follow(req: Request, res: Response) {
       const email = asText((req.body as Record<string, unknown> | undefined)?.email).trim();
-      if (!validateEmail({ email })) {
-        await renderFollow(req, res, 400, email, [
-          {
-            field: 'email',
-            message:
-              email === ''
-                ? 'Enter your email address'
-                : 'Enter an email address in the correct format, like name@example.com',
-          },
-        ]);
+      const errors = checkEmailForm.errors({ email });
+      if (errors.length) {
+        await renderFollow(req, res, 400, email, errors);
         return;
       }
       if (tooManyFollows(req.ip ?? 'unknown')) {

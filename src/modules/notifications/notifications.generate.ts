@@ -107,20 +107,29 @@ async function recipients(db: Knex.Transaction): Promise<Recipient[]> {
     .select('id', 'email', 'name', 'role', 'organisation_id');
 }
 
-/** Every candidate reminder at `now`; creating them is left to `createNotifications`. */
-export async function dueCandidates(
-  db: Knex.Transaction,
-  now: Date,
-  ctx: GenerateContext,
-): Promise<Candidate[]> {
-  const today = londonDate(now);
-  const people = await recipients(db);
-  const leadsOf = (organisationId: number) =>
-    people.filter((p) => p.role === 'org_lead' && p.organisation_id === organisationId);
-  const overseers = people.filter((p) => p.role === 'overseer');
-  const out: Candidate[] = [];
-  const lookbackFrom = new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS);
+/** What every family of reminders is worked out from. */
+interface Scene {
+  db: Knex.Transaction;
+  now: Date;
+  today: CalendarDate;
+  /** Events read from other tables are picked up after this instant. */
+  lookbackFrom: Date;
+  leadsOf: (organisationId: number) => Recipient[];
+  overseers: Recipient[];
+  ctx: GenerateContext;
+}
 
+/**
+ * The response clock: due in 14, 7 and 1 days, then weekly once overdue; the overseers too once it
+ * is long overdue.
+ */
+async function responseClockReminders({
+  db,
+  today,
+  leadsOf,
+  overseers,
+}: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   const clocks: (Naming & {
     assignment_id: number;
     organisation_id: number;
@@ -189,7 +198,12 @@ export async function dueCandidates(
       }
     }
   }
+  return out;
+}
 
+/** Actions in the plan past their target date. */
+async function actionReminders({ db, today, leadsOf }: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   const actions: {
     action_id: number;
     target_on: CalendarDate;
@@ -224,7 +238,12 @@ export async function dueCandidates(
       });
     }
   }
+  return out;
+}
 
+/** Target dates approaching and passed. */
+async function targetReminders({ db, today, leadsOf, overseers }: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   // Target dates: the addressee's committed date, else the recommendation's own "implement by".
   const targets: (Naming & {
     assignment_id: number;
@@ -282,7 +301,12 @@ export async function dueCandidates(
         assignmentId: t.assignment_id,
       });
   }
+  return out;
+}
 
+/** Sustainment checks that have come due. */
+async function sustainmentReminders({ db, today, overseers }: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   // Sustainment checks that have come due: the overseers check the change has lasted, once.
   const checks: {
     id: number;
@@ -316,7 +340,18 @@ export async function dueCandidates(
         linkPath: paths.assignments.deadlines(s.assignment_id),
         assignmentId: s.assignment_id,
       });
+  return out;
+}
 
+/** Extension requests made (to the overseers) and decided (to the addressee's leads). */
+async function extensionReminders({
+  db,
+  now,
+  lookbackFrom,
+  leadsOf,
+  overseers,
+}: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   const extensions: {
     id: number;
     assignment_id: number;
@@ -377,7 +412,12 @@ export async function dueCandidates(
       }
     }
   }
+  return out;
+}
 
+/** Progress updates reviewed, told to the addressee's leads. */
+async function reviewReminders({ db, now, lookbackFrom, leadsOf }: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   const reviews: {
     id: number;
     decision: 'accepted' | 'returned';
@@ -415,7 +455,12 @@ export async function dueCandidates(
       });
     }
   }
+  return out;
+}
 
+/** Progress updates waiting too long for review, told to the overseers. */
+async function waitingReminders({ db, now, overseers, ctx }: Scene): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   const waitingSince = new Date(now.getTime() - ctx.reviewWaitingDays * DAY_MS);
   const waiting: {
     id: number;
@@ -451,6 +496,40 @@ export async function dueCandidates(
       });
     }
   }
+  return out;
+}
+
+/** Each family of reminders, in the order its candidates are listed. */
+const FAMILIES = [
+  responseClockReminders,
+  actionReminders,
+  targetReminders,
+  sustainmentReminders,
+  extensionReminders,
+  reviewReminders,
+  waitingReminders,
+];
+
+/** Every candidate reminder at `now`; creating them is left to `createNotifications`. */
+export async function dueCandidates(
+  db: Knex.Transaction,
+  now: Date,
+  ctx: GenerateContext,
+): Promise<Candidate[]> {
+  const people = await recipients(db);
+  const scene: Scene = {
+    db,
+    now,
+    today: londonDate(now),
+    lookbackFrom: new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS),
+    leadsOf: (organisationId) =>
+      people.filter((p) => p.role === 'org_lead' && p.organisation_id === organisationId),
+    overseers: people.filter((p) => p.role === 'overseer'),
+    ctx,
+  };
+  const out: Candidate[] = [];
+  // One after another: they share the transaction's one connection.
+  for (const family of FAMILIES) out.push(...(await family(scene)));
   return out;
 }
 

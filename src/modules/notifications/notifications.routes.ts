@@ -1,14 +1,14 @@
 /**
  * Routes for notifications:
- * - signed in: /workspace/notifications (list, mark read, preferences), and the unread count on
- *   /workspace;
+ * - signed in: /workspace/notifications (list, mark read, preferences); the unread count on
+ *   /workspace is asked for by that page (notifications.panels.ts);
  * - administrators: /admin/outbox, every email queued or sent (the same permission as managing
  *   users, since invitation and reset links pass through it);
- * - public: following a recommendation by email, its confirmation and unsubscribe links, and the
- *   link to that on each recommendation's page.
+ * - public: following a recommendation by email, its confirmation and unsubscribe links (the link
+ *   to that on each recommendation's page is notifications.panels.ts's `followLinkFor`).
  */
 import { Router, type RequestHandler } from 'express';
-import { paths, routes } from '../../shared/paths';
+import { routes } from '../../shared/paths';
 import { authorise } from '../accounts/policy';
 import { requireSignIn } from '../accounts/workspace.routes';
 import type { Services } from '../../services';
@@ -26,13 +26,6 @@ const mayReadOutbox: RequestHandler = (req, _res, next) => {
 export function createNotificationsRouter(services: Services): Router {
   const c = createNotificationsController(services);
   const router = Router();
-  // Adds the "get updates by email" link to the register's recommendation page, then lets it render.
-  router.get(routes.recommendation, (req, res, next) => {
-    res.locals.followRecommendationHref = paths.follow.form(String(req.params.ref));
-    next();
-  });
-  router.get(routes.workspace, c.unreadOnWorkspace);
-
   router.get(routes.notifications, requireSignIn, mayView, c.list);
   router.post(routes.notificationsReadAll, requireSignIn, mayView, c.markAllRead);
   router.post(routes.notificationRead, requireSignIn, mayView, c.markRead);

@@ -28,7 +28,7 @@ import { generateTotpSecret } from '../accounts/totp';
 import type { Role } from '../accounts/accounts.types';
 import type { AssignmentRow } from '../../db/tables';
 import { monthBefore } from './board-pack.service';
-import { BOARD_PACK_LIST_MAX } from './board-pack.controller';
+import { BOARD_PACK_LIST_MAX } from './board-pack.view-model';
 
 describe('the board pack', () => {
   let db: TestDatabase;

@@ -164,7 +164,8 @@ export function matrixView(m: Matrix) {
   return { columns: m.columns, groups, columnCount: m.columns.length + 1 };
 }
 
-export function overdueView(data: {
+/** The overdue lists as the dashboards service gives them: each capped, with its full count. */
+export interface OverdueData {
   reviewWaitingDays: number;
   responses: {
     total: number;
@@ -218,67 +219,59 @@ export function overdueView(data: {
       daysOverdue: number;
     }[];
   };
-}) {
+}
+
+/** A capped list: how many there are, whether there are more than shown, and each shown item. */
+function listed<T, V>(list: { total: number; items: T[] } | undefined, view: (item: T) => V) {
+  return {
+    total: list?.total ?? 0,
+    more: (list?.total ?? 0) > (list?.items.length ?? 0),
+    shown: list?.items.length ?? 0,
+    items: (list?.items ?? []).map(view),
+  };
+}
+
+export function overdueView(data: OverdueData) {
   const common = (i: { assignmentId: number; ref: string; title: string | null }) => ({
     href: paths.assignments.show(i.assignmentId),
     ref: i.ref,
     title: i.title ?? 'Text not yet entered',
   });
   return {
-    responses: {
-      total: data.responses.total,
-      more: data.responses.total > data.responses.items.length,
-      shown: data.responses.items.length,
-      items: data.responses.items.map((r) => ({
-        ...common(r),
-        organisationName: r.organisationName,
-        reportTitle: r.reportTitle,
-        dueOn: short(r.dueOn),
-        extended: r.extended,
-        daysOverdue: days(r.daysOverdue),
-      })),
-    },
-    actions: {
-      total: data.actions.total,
-      more: data.actions.total > data.actions.items.length,
-      shown: data.actions.items.length,
-      items: data.actions.items.map((x) => ({
-        ...common(x),
-        organisationName: x.organisationName,
-        description: x.description,
-        owner: x.owner,
-        state: ACTION_STATE_LABELS[x.state],
-        targetOn: short(x.targetOn),
-        daysOverdue: days(x.daysOverdue),
-      })),
-    },
-    targets: {
-      total: data.targets?.total ?? 0,
-      more: (data.targets?.total ?? 0) > (data.targets?.items.length ?? 0),
-      shown: data.targets?.items.length ?? 0,
-      items: (data.targets?.items ?? []).map((t) => ({
-        ...common(t),
-        deadlinesHref: paths.assignments.deadlines(t.assignmentId),
-        organisationName: t.organisationName,
-        heldTo: short(t.heldTo),
-        whose: t.committed ? 'Committed by the organisation' : 'The recommendation’s own',
-        daysPast: days(t.daysPast),
-      })),
-    },
-    updates: {
-      total: data.updates.total,
-      more: data.updates.total > data.updates.items.length,
-      shown: data.updates.items.length,
-      items: data.updates.items.map((u) => ({
-        ...common(u),
-        updatesHref: paths.assignments.updates(u.assignmentId),
-        organisationName: u.organisationName,
-        author: u.author,
-        postedOn: short(u.postedOn),
-        daysWaiting: days(u.daysWaiting),
-        daysOverdue: days(u.daysOverdue),
-      })),
-    },
+    responses: listed(data.responses, (r) => ({
+      ...common(r),
+      organisationName: r.organisationName,
+      reportTitle: r.reportTitle,
+      dueOn: short(r.dueOn),
+      extended: r.extended,
+      daysOverdue: days(r.daysOverdue),
+    })),
+    actions: listed(data.actions, (x) => ({
+      ...common(x),
+      organisationName: x.organisationName,
+      description: x.description,
+      owner: x.owner,
+      state: ACTION_STATE_LABELS[x.state],
+      targetOn: short(x.targetOn),
+      daysOverdue: days(x.daysOverdue),
+    })),
+    targets: listed(data.targets, (t) => ({
+      ...common(t),
+      deadlinesHref: paths.assignments.deadlines(t.assignmentId),
+      organisationName: t.organisationName,
+      heldTo: short(t.heldTo),
+      whose: t.committed ? 'Committed by the organisation' : 'The recommendation’s own',
+      daysPast: days(t.daysPast),
+    })),
+    updates: listed(data.updates, (u) => ({
+      ...common(u),
+      updatesHref: paths.assignments.updates(u.assignmentId),
+      organisationName: u.organisationName,
+      author: u.author,
+      postedOn: short(u.postedOn),
+      daysWaiting: days(u.daysWaiting),
+      daysOverdue: days(u.daysOverdue),
+    })),
     reviewWaitingDays: days(data.reviewWaitingDays),
   };
 }

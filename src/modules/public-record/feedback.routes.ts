@@ -17,7 +17,13 @@ import { supportServicesView } from './support-services';
 import type { SignInService } from '../accounts/sign-in.service';
 import { requireSignIn } from '../accounts/workspace.routes';
 import { pagination } from './register.view-model';
-import { FeedbackForm, InboxQuery, StateForm, type FeedbackState } from './feedback.schemas';
+import {
+  checkFeedbackForm,
+  InboxQuery,
+  StateForm,
+  type FeedbackForm,
+  type FeedbackState,
+} from './feedback.schemas';
 import {
   FEEDBACK_MAX_CHARS,
   FEEDBACK_RATE,
@@ -25,7 +31,6 @@ import {
   type FeedbackService,
 } from './feedback.service';
 
-const validateForm = compileText<FeedbackForm>(FeedbackForm);
 const validateState = compileText<StateForm>(StateForm);
 const validateInbox = compileText<InboxQuery>(InboxQuery);
 
@@ -113,17 +118,10 @@ export function createFeedbackRouter(deps: {
     let form: FeedbackForm;
     try {
       // Only the message is read: any other field a client adds is ignored, not an error.
-      form = check(validateForm, { message: text.trim() });
+      form = checkFeedbackForm({ message: text.trim() });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      const length = [...text.trim()].length;
-      const message =
-        length === 0
-          ? 'Enter your message'
-          : length > FEEDBACK_MAX_CHARS
-            ? `Your message must be ${FEEDBACK_MAX_CHARS.toLocaleString('en-GB')} characters or fewer: it has ${length.toLocaleString('en-GB')}`
-            : 'Enter your message';
-      return renderForm(String(req.params.ref), res, 400, text, [{ field: 'message', message }]);
+      return renderForm(String(req.params.ref), res, 400, text, err.errors);
     }
     const outcome = await feedback.submit({
       ref: String(req.params.ref),
@@ -254,14 +252,4 @@ function idParam(req: Request): number {
   if (!Number.isInteger(id) || id < 1 || id > 2147483647)
     throw new ValidationError([{ field: 'id', message: 'id must be a positive whole number' }]);
   return id;
-}
-
-/** Puts the link to the feedback form on each recommendation's public page (`feedbackHref`). */
-export function feedbackPageLinks(): Router {
-  const router = Router();
-  router.get(routes.recommendation, (req, res, next) => {
-    res.locals.feedbackHref = paths.feedback.form(String(req.params.ref).toUpperCase());
-    next();
-  });
-  return router;
 }

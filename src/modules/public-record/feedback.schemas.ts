@@ -1,5 +1,12 @@
-/** Inputs of the feedback form and the inbox, checked with the app's Ajv instance. */
+/**
+ * Inputs of the feedback form and the inbox, checked with the app's Ajv instance, and what the form
+ * says when its message is wrong.
+ */
 import { Type, type Static } from '@sinclair/typebox';
+import { compileText, withMessages, type FieldMessages } from '../../shared/validation';
+
+/** The longest message accepted, in characters. */
+export const FEEDBACK_MAX_CHARS = 2000;
 
 export const FEEDBACK_STATES = ['new', 'read', 'handled'] as const;
 export type FeedbackState = (typeof FEEDBACK_STATES)[number];
@@ -8,7 +15,7 @@ export const FeedbackForm = Type.Object(
   {
     message: Type.String({
       minLength: 1,
-      maxLength: 2000,
+      maxLength: FEEDBACK_MAX_CHARS,
       pattern: '\\S',
       description: '2,000 characters or fewer',
     }),
@@ -17,6 +24,20 @@ export const FeedbackForm = Type.Object(
   { additionalProperties: false },
 );
 export type FeedbackForm = Static<typeof FeedbackForm>;
+
+/** Only the message is checked (trimmed): the form's other fields are not the visitor's words. */
+const FEEDBACK_FORM_MESSAGES: FieldMessages = {
+  message: (given) => {
+    const length = [...(typeof given === 'string' ? given : '')].length;
+    return length > FEEDBACK_MAX_CHARS
+      ? `Your message must be ${FEEDBACK_MAX_CHARS.toLocaleString('en-GB')} characters or fewer: it has ${length.toLocaleString('en-GB')}`
+      : 'Enter your message';
+  },
+};
+export const checkFeedbackForm = withMessages(
+  compileText<FeedbackForm>(FeedbackForm),
+  FEEDBACK_FORM_MESSAGES,
+);
 
 export const StateForm = Type.Object(
   {

@@ -17,11 +17,12 @@ import { createRateLimiter } from '../../shared/rate-limit/rate-limit';
 import { recordAudit, userActor } from '../operations/audit.repository';
 import { authorise, can } from '../accounts/policy';
 import type { CurrentUser } from '../accounts/accounts.types';
-import type { FeedbackState } from './feedback.schemas';
+import { FEEDBACK_MAX_CHARS, type FeedbackState } from './feedback.schemas';
+
+export { FEEDBACK_MAX_CHARS };
 
 /** Messages accepted from one client address within the window before further ones are refused. */
 export const FEEDBACK_RATE = { perWindow: 5, windowMinutes: 60 } as const;
-export const FEEDBACK_MAX_CHARS = 2000;
 export const INBOX_PAGE_SIZE = 25;
 
 export interface FeedbackMessage {

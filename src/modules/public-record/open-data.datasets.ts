@@ -61,6 +61,59 @@ export interface Dataset<Row = never> {
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
+/** A row that belongs to one assignment: where it stands in the register. */
+interface PlacedRow {
+  recommendation_ref: string;
+  report_slug: string;
+  organisation_slug: string;
+  organisation_name: string;
+}
+
+/**
+ * The columns that say where a row stands, the same in every file that has them; `organisation`
+ * says what the organisation is to the row.
+ */
+function placeColumns<Row extends PlacedRow>(organisation: string): Column<Row>[] {
+  return [
+    {
+      name: 'recommendation_ref',
+      type: 'text',
+      meaning: 'The recommendation (see recommendations.ref).',
+      value: (r) => r.recommendation_ref,
+    },
+    {
+      name: 'report_slug',
+      type: 'text',
+      meaning: 'The report (see reports.slug).',
+      value: (r) => r.report_slug,
+    },
+    {
+      name: 'organisation_slug',
+      type: 'text',
+      meaning: organisation,
+      value: (r) => r.organisation_slug,
+    },
+    {
+      name: 'organisation_name',
+      type: 'text',
+      meaning: 'The organisation’s name.',
+      value: (r) => r.organisation_name,
+    },
+  ];
+}
+
+/** The last column of every file about a recommendation's addressees: its page. */
+function recommendationPageColumn<Row extends { recommendation_ref: string }>(
+  baseUrl: string,
+): Column<Row> {
+  return {
+    name: 'page_url',
+    type: 'url',
+    meaning: 'The recommendation’s page on this site.',
+    value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
+  };
+}
+
 const reports: Dataset<ReportDataRow> = {
   name: 'reports',
   title: 'Reports',
@@ -306,6 +359,183 @@ const assignmentFacts = (r: AssignmentDataRow) => ({
   responseDateConfirmed: r.response_date_confirmed,
 });
 
+/** Whether an assignment's formal response is published (its report publishes responses). */
+const responsePublished = (r: AssignmentDataRow) =>
+  r.report_publish_responses && r.response_stance !== null;
+
+const currentVersion = (r: AssignmentDataRow): { version: number; on: string } | null =>
+  typeof r.current_response === 'string'
+    ? (JSON.parse(r.current_response) as { version: number; on: string })
+    : r.current_response;
+
+type ClockOf = (r: AssignmentDataRow) => ReturnType<typeof clockFor>;
+
+/** The response deadline and the target date, for `today`. */
+function deadlineColumns(clock: ClockOf, today: CalendarDate): Column<AssignmentDataRow>[] {
+  return [
+    {
+      name: 'response_due_on',
+      type: 'date',
+      meaning:
+        'When the formal response is (or was) due, after any extension granted; empty when there is no statutory clock or its start is unknown.',
+      value: (r) => clock(r).dueOn,
+    },
+    {
+      name: 'response_clock',
+      type: 'text',
+      meaning:
+        'Why there is or is not a response deadline for this organisation: statutory (the law’s clock applies to it), recorded_date (a date recorded for it), not_this_addressee (the law places the duty on another addressee, e.g. only the local policing body for an HMICFRS report), overridden_off (an administrator removed it, with a reason) or no_statutory_clock.',
+      value: (r) => clock(r).basis,
+    },
+    {
+      name: 'committed_on',
+      type: 'date',
+      meaning: 'The date the organisation committed to implement by; empty when it gave none.',
+      value: (r) => r.committed_on,
+    },
+    {
+      name: 'past_target',
+      type: 'boolean',
+      meaning:
+        'true when the date it is held to (committed_on, else the recommendation’s implement_by) is before as_of and it is neither implemented nor closed.',
+      value: (r) =>
+        targetState(
+          {
+            implementBy: r.recommendation_implement_by,
+            committedOn: r.committed_on,
+            status: r.status,
+          },
+          today,
+        ).pastTarget,
+    },
+    {
+      name: 'days_remaining',
+      type: 'integer',
+      meaning:
+        'Days from as_of to the due date while no response is recorded (negative once overdue).',
+      value: (r) => clock(r).daysRemaining,
+    },
+    {
+      name: 'response_overdue',
+      type: 'boolean',
+      meaning:
+        'true when no response is recorded and the due date has passed (never for a closed assignment).',
+      value: (r) => clock(r).overdue,
+    },
+  ];
+}
+
+/** The formal response: its date and lateness always, its words only where published. */
+function responseColumns(clock: ClockOf): Column<AssignmentDataRow>[] {
+  return [
+    {
+      name: 'responded_on',
+      type: 'date',
+      meaning:
+        'When the first formal response was made (or, if not confirmed, reported); later versions keep this date for lateness.',
+      value: (r) => r.responded_on,
+    },
+    {
+      name: 'response_date_confirmed',
+      type: 'boolean',
+      meaning: 'false when only the date the response was reported is known.',
+      value: (r) => (r.responded_on ? r.response_date_confirmed : null),
+    },
+    {
+      name: 'response_late',
+      type: 'boolean',
+      meaning:
+        'true when the response was made after its due date; empty when that cannot be judged.',
+      value: (r) => clock(r).late,
+    },
+    {
+      name: 'response_published',
+      type: 'boolean',
+      meaning:
+        'true when the response’s stance and text are published (their report publishes responses).',
+      value: (r) => responsePublished(r),
+    },
+    {
+      name: 'response_stance',
+      type: 'text',
+      meaning: 'accepted, partially_accepted or not_accepted; only when published.',
+      value: (r) => (responsePublished(r) ? r.response_stance : null),
+    },
+    {
+      name: 'response_text',
+      type: 'text',
+      meaning: 'The formal response; only when published.',
+      value: (r) => (responsePublished(r) ? r.response_text : null),
+    },
+    {
+      name: 'response_source_url',
+      type: 'url',
+      meaning: 'Where the response is published; only when published.',
+      value: (r) => (responsePublished(r) ? r.response_source_url : null),
+    },
+    {
+      name: 'response_version',
+      type: 'integer',
+      meaning:
+        'Which version of the response the stance, text and source are (1 for the first); earlier versions are kept and shown on the recommendation’s page.',
+      value: (r) => currentVersion(r)?.version ?? null,
+    },
+    {
+      name: 'response_version_on',
+      type: 'date',
+      meaning:
+        'The date of that version (responded_on stays the date of the first response, which is what the deadline is judged by).',
+      value: (r) => currentVersion(r)?.on ?? null,
+    },
+  ];
+}
+
+/** What the page warns about, and the oversight office's last review and current note. */
+function reviewColumns(): Column<AssignmentDataRow>[] {
+  return [
+    {
+      name: 'recommendation_text_status',
+      type: 'text',
+      meaning:
+        'How sure the recommendation’s text is, as text_status in the recommendations file: verified, summary (our own summary of the source) or pending (not yet public in any copy available to us).',
+      value: (r) => r.recommendation_text_status,
+    },
+    {
+      name: 'recommendation_made_on_confirmed',
+      type: 'boolean',
+      meaning:
+        'false when the date the recommendation was made is not confirmed and the report’s date is used (the response deadline is counted from it).',
+      value: (r) => r.recommendation_made_on_confirmed,
+    },
+    {
+      name: 'last_reviewed_on',
+      type: 'date',
+      meaning:
+        'The last day the oversight office decided or published anything about this assignment (verifying, closing, reopening, reviewing an update, rating, deciding an extension, publishing or withdrawing); empty when it has not yet.',
+      value: (r) => (r.last_reviewed_at ? londonDate(new Date(r.last_reviewed_at)) : null),
+    },
+    {
+      name: 'status_note',
+      type: 'text',
+      meaning:
+        'The current public status note: the oversight office’s reason, in its own words, for where the assignment stands (see status-notes). Empty when there is none, or when the latest was withdrawn (the page then says when and why).',
+      value: (r) => r.status_note?.note ?? null,
+    },
+    {
+      name: 'status_note_published_on',
+      type: 'date',
+      meaning: 'When that status note was published.',
+      value: (r) => (r.status_note ? londonDate(new Date(r.status_note.publishedAt)) : null),
+    },
+    {
+      name: 'caveats',
+      type: 'text',
+      meaning: `What the public page warns about this row, in words, separated by "; ", in this order: "${CAVEAT_CODES.map((c) => CAVEAT_TEXT[c]).join('", "')}". Each is also a column of its own, above. Empty when there is nothing to warn about.`,
+      value: (r) => caveatWords(caveatsOf(assignmentFacts(r))),
+    },
+  ];
+}
+
 const assignments: Dataset<AssignmentDataRow> = {
   name: 'assignments',
   title: 'Assignments (who each recommendation is addressed to)',
@@ -319,12 +549,6 @@ const assignments: Dataset<AssignmentDataRow> = {
       if (!c) clocks.set(r, (c = clockFor(r, today)));
       return c;
     };
-    const published = (r: AssignmentDataRow) =>
-      r.report_publish_responses && r.response_stance !== null;
-    const currentVersion = (r: AssignmentDataRow): { version: number; on: string } | null =>
-      typeof r.current_response === 'string'
-        ? (JSON.parse(r.current_response) as { version: number; on: string })
-        : r.current_response;
     return [
       {
         name: 'id',
@@ -332,30 +556,7 @@ const assignments: Dataset<AssignmentDataRow> = {
         meaning: 'The assignment’s identifier; stable.',
         value: (r) => r.id,
       },
-      {
-        name: 'recommendation_ref',
-        type: 'text',
-        meaning: 'The recommendation (see recommendations.ref).',
-        value: (r) => r.recommendation_ref,
-      },
-      {
-        name: 'report_slug',
-        type: 'text',
-        meaning: 'The report (see reports.slug).',
-        value: (r) => r.report_slug,
-      },
-      {
-        name: 'organisation_slug',
-        type: 'text',
-        meaning: 'The organisation it is addressed to; stable.',
-        value: (r) => r.organisation_slug,
-      },
-      {
-        name: 'organisation_name',
-        type: 'text',
-        meaning: 'The organisation’s name.',
-        value: (r) => r.organisation_name,
-      },
+      ...placeColumns<AssignmentDataRow>('The organisation it is addressed to; stable.'),
       {
         name: 'organisation_kind',
         type: 'text',
@@ -383,160 +584,10 @@ const assignments: Dataset<AssignmentDataRow> = {
           'Why it was closed (not_accepted, overtaken_by_events, superseded, not_implemented); empty unless closed.',
         value: (r) => r.closure_reason,
       },
-      {
-        name: 'response_due_on',
-        type: 'date',
-        meaning:
-          'When the formal response is (or was) due, after any extension granted; empty when there is no statutory clock or its start is unknown.',
-        value: (r) => clock(r).dueOn,
-      },
-      {
-        name: 'response_clock',
-        type: 'text',
-        meaning:
-          'Why there is or is not a response deadline for this organisation: statutory (the law’s clock applies to it), recorded_date (a date recorded for it), not_this_addressee (the law places the duty on another addressee, e.g. only the local policing body for an HMICFRS report), overridden_off (an administrator removed it, with a reason) or no_statutory_clock.',
-        value: (r) => clock(r).basis,
-      },
-      {
-        name: 'committed_on',
-        type: 'date',
-        meaning: 'The date the organisation committed to implement by; empty when it gave none.',
-        value: (r) => r.committed_on,
-      },
-      {
-        name: 'past_target',
-        type: 'boolean',
-        meaning:
-          'true when the date it is held to (committed_on, else the recommendation’s implement_by) is before as_of and it is neither implemented nor closed.',
-        value: (r) =>
-          targetState(
-            {
-              implementBy: r.recommendation_implement_by,
-              committedOn: r.committed_on,
-              status: r.status,
-            },
-            today,
-          ).pastTarget,
-      },
-      {
-        name: 'days_remaining',
-        type: 'integer',
-        meaning:
-          'Days from as_of to the due date while no response is recorded (negative once overdue).',
-        value: (r) => clock(r).daysRemaining,
-      },
-      {
-        name: 'response_overdue',
-        type: 'boolean',
-        meaning:
-          'true when no response is recorded and the due date has passed (never for a closed assignment).',
-        value: (r) => clock(r).overdue,
-      },
-      {
-        name: 'responded_on',
-        type: 'date',
-        meaning:
-          'When the first formal response was made (or, if not confirmed, reported); later versions keep this date for lateness.',
-        value: (r) => r.responded_on,
-      },
-      {
-        name: 'response_date_confirmed',
-        type: 'boolean',
-        meaning: 'false when only the date the response was reported is known.',
-        value: (r) => (r.responded_on ? r.response_date_confirmed : null),
-      },
-      {
-        name: 'response_late',
-        type: 'boolean',
-        meaning:
-          'true when the response was made after its due date; empty when that cannot be judged.',
-        value: (r) => clock(r).late,
-      },
-      {
-        name: 'response_published',
-        type: 'boolean',
-        meaning:
-          'true when the response’s stance and text are published (their report publishes responses).',
-        value: (r) => published(r),
-      },
-      {
-        name: 'response_stance',
-        type: 'text',
-        meaning: 'accepted, partially_accepted or not_accepted; only when published.',
-        value: (r) => (published(r) ? r.response_stance : null),
-      },
-      {
-        name: 'response_text',
-        type: 'text',
-        meaning: 'The formal response; only when published.',
-        value: (r) => (published(r) ? r.response_text : null),
-      },
-      {
-        name: 'response_source_url',
-        type: 'url',
-        meaning: 'Where the response is published; only when published.',
-        value: (r) => (published(r) ? r.response_source_url : null),
-      },
-      {
-        name: 'response_version',
-        type: 'integer',
-        meaning:
-          'Which version of the response the stance, text and source are (1 for the first); earlier versions are kept and shown on the recommendation’s page.',
-        value: (r) => currentVersion(r)?.version ?? null,
-      },
-      {
-        name: 'response_version_on',
-        type: 'date',
-        meaning:
-          'The date of that version (responded_on stays the date of the first response, which is what the deadline is judged by).',
-        value: (r) => currentVersion(r)?.on ?? null,
-      },
-      {
-        name: 'recommendation_text_status',
-        type: 'text',
-        meaning:
-          'How sure the recommendation’s text is, as text_status in the recommendations file: verified, summary (our own summary of the source) or pending (not yet public in any copy available to us).',
-        value: (r) => r.recommendation_text_status,
-      },
-      {
-        name: 'recommendation_made_on_confirmed',
-        type: 'boolean',
-        meaning:
-          'false when the date the recommendation was made is not confirmed and the report’s date is used (the response deadline is counted from it).',
-        value: (r) => r.recommendation_made_on_confirmed,
-      },
-      {
-        name: 'last_reviewed_on',
-        type: 'date',
-        meaning:
-          'The last day the oversight office decided or published anything about this assignment (verifying, closing, reopening, reviewing an update, rating, deciding an extension, publishing or withdrawing); empty when it has not yet.',
-        value: (r) => (r.last_reviewed_at ? londonDate(new Date(r.last_reviewed_at)) : null),
-      },
-      {
-        name: 'status_note',
-        type: 'text',
-        meaning:
-          'The current public status note: the oversight office’s reason, in its own words, for where the assignment stands (see status-notes). Empty when there is none, or when the latest was withdrawn (the page then says when and why).',
-        value: (r) => r.status_note?.note ?? null,
-      },
-      {
-        name: 'status_note_published_on',
-        type: 'date',
-        meaning: 'When that status note was published.',
-        value: (r) => (r.status_note ? londonDate(new Date(r.status_note.publishedAt)) : null),
-      },
-      {
-        name: 'caveats',
-        type: 'text',
-        meaning: `What the public page warns about this row, in words, separated by "; ", in this order: "${CAVEAT_CODES.map((c) => CAVEAT_TEXT[c]).join('", "')}". Each is also a column of its own, above. Empty when there is nothing to warn about.`,
-        value: (r) => caveatWords(caveatsOf(assignmentFacts(r))),
-      },
-      {
-        name: 'page_url',
-        type: 'url',
-        meaning: 'The recommendation’s page on this site.',
-        value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
-      },
+      ...deadlineColumns(clock, today),
+      ...responseColumns(clock),
+      ...reviewColumns(),
+      recommendationPageColumn(baseUrl),
     ];
   },
   fetch: (repository, afterId, limit) => repository.assignments(afterId, limit),
@@ -562,30 +613,7 @@ const updates: Dataset<UpdateDataRow> = {
         'The assignment it reports on (see assignments.id; it may since have been withdrawn).',
       value: (r) => r.assignment_id,
     },
-    {
-      name: 'recommendation_ref',
-      type: 'text',
-      meaning: 'The recommendation (see recommendations.ref).',
-      value: (r) => r.recommendation_ref,
-    },
-    {
-      name: 'report_slug',
-      type: 'text',
-      meaning: 'The report (see reports.slug).',
-      value: (r) => r.report_slug,
-    },
-    {
-      name: 'organisation_slug',
-      type: 'text',
-      meaning: 'The organisation whose progress it describes.',
-      value: (r) => r.organisation_slug,
-    },
-    {
-      name: 'organisation_name',
-      type: 'text',
-      meaning: 'The organisation’s name.',
-      value: (r) => r.organisation_name,
-    },
+    ...placeColumns<UpdateDataRow>('The organisation whose progress it describes.'),
     {
       name: 'published_at',
       type: 'date-time',
@@ -593,12 +621,7 @@ const updates: Dataset<UpdateDataRow> = {
       value: (r) => iso(r.published_at),
     },
     { name: 'summary', type: 'text', meaning: 'The published summary.', value: (r) => r.summary },
-    {
-      name: 'page_url',
-      type: 'url',
-      meaning: 'The recommendation’s page on this site.',
-      value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
-    },
+    recommendationPageColumn(baseUrl),
   ],
   fetch: (repository, afterId, limit) => repository.updates(afterId, limit),
 };
@@ -622,30 +645,7 @@ const statusNotes: Dataset<StatusNoteDataRow> = {
       meaning: 'The assignment it is about (see assignments.id; it may since have been withdrawn).',
       value: (r) => r.assignment_id,
     },
-    {
-      name: 'recommendation_ref',
-      type: 'text',
-      meaning: 'The recommendation (see recommendations.ref).',
-      value: (r) => r.recommendation_ref,
-    },
-    {
-      name: 'report_slug',
-      type: 'text',
-      meaning: 'The report (see reports.slug).',
-      value: (r) => r.report_slug,
-    },
-    {
-      name: 'organisation_slug',
-      type: 'text',
-      meaning: 'The organisation the assignment is addressed to.',
-      value: (r) => r.organisation_slug,
-    },
-    {
-      name: 'organisation_name',
-      type: 'text',
-      meaning: 'The organisation’s name.',
-      value: (r) => r.organisation_name,
-    },
+    ...placeColumns<StatusNoteDataRow>('The organisation the assignment is addressed to.'),
     {
       name: 'occasion',
       type: 'text',
@@ -667,12 +667,7 @@ const statusNotes: Dataset<StatusNoteDataRow> = {
         'true when it is the note the assignment’s page shows now; false once a newer note was published (or a newer one was withdrawn, when the page says so instead).',
       value: (r) => r.current,
     },
-    {
-      name: 'page_url',
-      type: 'url',
-      meaning: 'The recommendation’s page on this site.',
-      value: (r) => baseUrl + paths.recommendations.show(r.recommendation_ref),
-    },
+    recommendationPageColumn(baseUrl),
   ],
   fetch: (repository, afterId, limit) => repository.statusNotes(afterId, limit),
 };

@@ -169,21 +169,48 @@ export interface FeedEventRow {
 
 export type OpenDataRepository = ReturnType<typeof createOpenDataRepository>;
 
+type Query = Knex.QueryBuilder;
+
+/** Newest first, then by id: the order of every kind of feed event. */
+const newestFirst = (at: string, id: string) => [
+  { column: at, order: 'desc' },
+  { column: id, order: 'desc' },
+];
+
 export function createOpenDataRepository(knex: Knex) {
   /** Restricts a query over assignment `a`, recommendation `r` and report `rp` to a feed's scope. */
-  const scoped = (query: Knex.QueryBuilder, scope: FeedScope) => {
+  const scoped = (query: Query, scope: FeedScope) => {
     if (scope.kind === 'report') query.where('r.report_id', scope.reportId);
     if (scope.kind === 'organisation') query.where('a.organisation_id', scope.organisationId);
     return query;
   };
 
-  /** The joins every assignment-level event needs, from assignment `a`. */
-  const fromAssignment = (table: string, alias: string, on: string) =>
-    knex(`${table} as ${alias}`)
-      .join('assignments as a', 'a.id', on)
+  /** From assignment `a`: its recommendation `r`, report `rp` and organisation `o`. */
+  const placed = (query: Query) =>
+    query
       .join('recommendations as r', 'r.id', 'a.recommendation_id')
       .join('reports as rp', 'rp.id', 'r.report_id')
       .join('organisations as o', 'o.id', 'a.organisation_id');
+
+  /** A query whose rows belong to an assignment (`on` names the row's assignment id), placed. */
+  const ofAssignment = (query: Query, on: string) =>
+    placed(query.join('assignments as a', 'a.id', on));
+
+  /** The rows of `table` that belong to an assignment directly, placed. */
+  const fromAssignment = (table: string, alias: string, on: string) =>
+    ofAssignment(knex(`${table} as ${alias}`), on);
+
+  /** The rows of `table` that belong to a progress update `pu`, placed. */
+  const fromUpdate = (query: Query) => ofAssignment(query, 'pu.assignment_id');
+
+  /** Where a download row stands: its assignment, recommendation, report and organisation. */
+  const placeColumns = [
+    'a.id as assignment_id',
+    'r.ref as recommendation_ref',
+    'rp.slug as report_slug',
+    'o.slug as organisation_slug',
+    'o.name as organisation_name',
+  ];
 
   /** What every feed entry needs to name the recommendation honestly and give its caveats. */
   const caveatColumns = (withAssignment = true) => [
@@ -193,6 +220,217 @@ export function createOpenDataRepository(knex: Knex) {
     'r.source_number as recommendation_source_number',
     'rp.title as report_title',
   ];
+
+  /** An assignment-level feed entry's own columns, then what names it. */
+  const eventColumns = (kind: FeedEventRow['kind'], ...own: (string | Knex.Raw)[]) => [
+    knex.raw(`'${kind}' as kind`),
+    ...own,
+    'r.ref as recommendation_ref',
+    'r.title as recommendation_title',
+    'o.name as organisation_name',
+    ...caveatColumns(),
+  ];
+
+  /** One kind of feed event: in scope, newest first, at most `limit`. */
+  const newest = (query: Query, scope: FeedScope, order: [string, string], limit: number) =>
+    scoped(query, scope)
+      .orderBy(newestFirst(...order))
+      .limit(limit);
+
+  /**
+   * The feed's event queries, one per kind: status changes (public fields only: never the note or
+   * who made it), responses where the report publishes them, published summaries and evidence (a
+   * withdrawn one as its withdrawal, without its text), live status notes, and withdrawals.
+   */
+  const feedQueries = {
+    statusChanges: (scope: FeedScope, limit: number) =>
+      newest(
+        fromAssignment('assignment_status_changes', 'sc', 'sc.assignment_id').select(
+          eventColumns(
+            'status_change',
+            'sc.id',
+            'sc.changed_at as at',
+            'sc.from_status',
+            'sc.to_status',
+            'sc.closure_reason',
+          ),
+        ),
+        scope,
+        ['sc.changed_at', 'sc.id'],
+        limit,
+      ),
+
+    // One entry per response version, each with its own date and words: a new version is news,
+    // and never changes what an earlier entry said.
+    responses: (scope: FeedScope, limit: number) =>
+      newest(
+        fromAssignment('assignment_responses', 'v', 'v.assignment_id')
+          .where('rp.publish_responses', true)
+          .select(
+            eventColumns(
+              'response',
+              'a.id',
+              'v.version as response_version',
+              'v.recorded_at as at',
+              'v.stance as response_stance',
+              'v.text as response_text',
+              'v.responded_on',
+              'v.responded_on_confirmed as response_date_confirmed',
+              'v.source_url as response_source_url',
+            ),
+          ),
+        scope,
+        ['v.recorded_at', 'v.id'],
+        limit,
+      ),
+
+    updatePublications: (scope: FeedScope, limit: number) =>
+      newest(
+        fromUpdate(
+          knex('update_publications as p').join(
+            'progress_updates as pu',
+            'pu.id',
+            'p.progress_update_id',
+          ),
+        ).select(
+          eventColumns(
+            'update_publication',
+            'p.id',
+            knex.raw('coalesce(p.withdrawn_at, p.published_at) as at'),
+            // A withdrawn summary's text is gone from the feed with it.
+            knex.raw('case when p.withdrawn_at is null then p.summary end as summary'),
+            'p.published_at',
+            'p.withdrawn_at',
+            'p.withdrawn_reason',
+          ),
+        ),
+        scope,
+        ['at', 'p.id'],
+        limit,
+      ),
+
+    evidencePublications: (scope: FeedScope, limit: number) =>
+      newest(
+        fromUpdate(
+          knex('evidence_publications as ep')
+            .join('evidence_files as f', 'f.id', 'ep.evidence_file_id')
+            .join('progress_updates as pu', 'pu.id', 'f.progress_update_id'),
+        ).select(
+          eventColumns(
+            'evidence_publication',
+            'ep.id',
+            knex.raw('coalesce(ep.withdrawn_at, ep.published_at) as at'),
+            knex.raw('case when ep.withdrawn_at is null then f.original_name end as file_name'),
+            'ep.published_at',
+            'ep.withdrawn_at',
+            'ep.withdrawn_reason',
+          ),
+        ),
+        scope,
+        ['at', 'ep.id'],
+        limit,
+      ),
+
+    // Live notes only: a withdrawn note leaves the feed (its words were withdrawn from public
+    // view); the page says it was withdrawn, and the last-reviewed date moves.
+    statusNotes: (scope: FeedScope, limit: number) =>
+      newest(
+        fromAssignment('status_notes', 'n', 'n.assignment_id')
+          .whereNull('n.withdrawn_at')
+          .select(eventColumns('status_note', 'n.id', 'n.published_at as at', 'n.note')),
+        scope,
+        ['n.published_at', 'n.id'],
+        limit,
+      ),
+
+    assignmentWithdrawals: (scope: FeedScope, limit: number) =>
+      newest(
+        placed(knex('assignments as a'))
+          .whereNotNull('a.withdrawn_at')
+          .select(
+            eventColumns(
+              'assignment_withdrawal',
+              'a.id',
+              'a.withdrawn_at as at',
+              'a.withdrawn_at',
+              'a.withdrawn_reason',
+            ),
+          ),
+        scope,
+        ['a.withdrawn_at', 'a.id'],
+        limit,
+      ),
+
+    // A recommendation belongs to no one organisation: its assignments' withdrawals (made with
+    // it) stand for it in an organisation's feed.
+    recommendationWithdrawals: (scope: FeedScope, limit: number) =>
+      scope.kind === 'organisation'
+        ? Promise.resolve([])
+        : knex('recommendations as r')
+            .join('reports as rp', 'rp.id', 'r.report_id')
+            .whereNotNull('r.withdrawn_at')
+            .modify((q) => {
+              if (scope.kind === 'report') q.where('r.report_id', scope.reportId);
+            })
+            .select(
+              knex.raw(`'recommendation_withdrawal' as kind`),
+              'r.id',
+              'r.withdrawn_at as at',
+              'r.withdrawn_at',
+              'r.withdrawn_reason',
+              'r.ref as recommendation_ref',
+              'r.title as recommendation_title',
+              knex.raw('null as organisation_name'),
+              ...caveatColumns(false),
+            )
+            .orderBy(newestFirst('r.withdrawn_at', 'r.id'))
+            .limit(limit),
+  };
+
+  /**
+   * The batch's last reviews and current notes, as the public pages work them out
+   * (register.repository.ts): one grouped query each over the batch's id range, which costs a
+   * third of a subquery per row.
+   */
+  const lastReviewsAndNotes = async (rows: AssignmentDataRow[]) => {
+    if (rows.length === 0) return rows;
+    const range = [rows[0]!.id, rows[rows.length - 1]!.id];
+    const acts = reviewActsSql(NO_END);
+    const [reviews, notes] = await Promise.all([
+      knex
+        .raw(
+          `select acts.assignment_id, max(acts.at) as at from (${acts.sql}) acts
+            where acts.assignment_id between ? and ? group by acts.assignment_id`,
+          [...acts.bindings, ...range],
+        )
+        .then((r: { rows: { assignment_id: number; at: Date }[] }) => r.rows),
+      // The latest note of each; its words and date only while it is not withdrawn.
+      knex
+        .raw(
+          `select distinct on (n.assignment_id) n.assignment_id, n.withdrawn_at is null as live,
+                  n.note, n.published_at
+             from status_notes n where n.assignment_id between ? and ?
+            order by n.assignment_id, n.published_at desc, n.id desc`,
+          range,
+        )
+        .then(
+          (r: {
+            rows: { assignment_id: number; live: boolean; note: string; published_at: Date }[];
+          }) => r.rows,
+        ),
+    ]);
+    const reviewed = new Map(reviews.map((r) => [r.assignment_id, r.at]));
+    const current = new Map(
+      notes
+        .filter((n) => n.live)
+        .map((n) => [n.assignment_id, { note: n.note, publishedAt: n.published_at }]),
+    );
+    for (const row of rows) {
+      row.last_reviewed_at = reviewed.get(row.id) ?? null;
+      row.status_note = current.get(row.id) ?? null;
+    }
+    return rows;
+  };
 
   return {
     async reports(afterId: number, limit: number): Promise<ReportDataRow[]> {
@@ -249,10 +487,7 @@ export function createOpenDataRepository(knex: Knex) {
     },
 
     async assignments(afterId: number, limit: number): Promise<AssignmentDataRow[]> {
-      const rows: AssignmentDataRow[] = await knex('assignments as a')
-        .join('organisations as o', 'o.id', 'a.organisation_id')
-        .join('recommendations as r', 'r.id', 'a.recommendation_id')
-        .join('reports as rp', 'rp.id', 'r.report_id')
+      const rows: AssignmentDataRow[] = await placed(knex('assignments as a'))
         .whereNull('a.withdrawn_at')
         .where('a.id', '>', afterId)
         .select(
@@ -294,87 +529,32 @@ export function createOpenDataRepository(knex: Knex) {
         )
         .orderBy('a.id')
         .limit(limit);
-      if (rows.length === 0) return rows;
-      // The batch's last reviews and current notes, as the public pages work them out
-      // (register.repository.ts): one grouped query each over the batch's id range, which costs a
-      // third of a subquery per row.
-      const range = [rows[0]!.id, rows[rows.length - 1]!.id];
-      const acts = reviewActsSql(NO_END);
-      const [reviews, notes] = await Promise.all([
-        knex
-          .raw(
-            `select acts.assignment_id, max(acts.at) as at from (${acts.sql}) acts
-              where acts.assignment_id between ? and ? group by acts.assignment_id`,
-            [...acts.bindings, ...range],
-          )
-          .then((r: { rows: { assignment_id: number; at: Date }[] }) => r.rows),
-        // The latest note of each; its words and date only while it is not withdrawn.
-        knex
-          .raw(
-            `select distinct on (n.assignment_id) n.assignment_id, n.withdrawn_at is null as live,
-                    n.note, n.published_at
-               from status_notes n where n.assignment_id between ? and ?
-              order by n.assignment_id, n.published_at desc, n.id desc`,
-            range,
-          )
-          .then(
-            (r: {
-              rows: { assignment_id: number; live: boolean; note: string; published_at: Date }[];
-            }) => r.rows,
-          ),
-      ]);
-      const reviewed = new Map(reviews.map((r) => [r.assignment_id, r.at]));
-      const current = new Map(
-        notes
-          .filter((n) => n.live)
-          .map((n) => [n.assignment_id, { note: n.note, publishedAt: n.published_at }]),
-      );
-      for (const row of rows) {
-        row.last_reviewed_at = reviewed.get(row.id) ?? null;
-        row.status_note = current.get(row.id) ?? null;
-      }
-      return rows;
+      return lastReviewsAndNotes(rows);
     },
 
     async updates(afterId: number, limit: number): Promise<UpdateDataRow[]> {
-      return knex('update_publications as p')
-        .join('progress_updates as pu', 'pu.id', 'p.progress_update_id')
-        .join('assignments as a', 'a.id', 'pu.assignment_id')
-        .join('recommendations as r', 'r.id', 'a.recommendation_id')
-        .join('reports as rp', 'rp.id', 'r.report_id')
-        .join('organisations as o', 'o.id', 'a.organisation_id')
+      return fromUpdate(
+        knex('update_publications as p').join(
+          'progress_updates as pu',
+          'pu.id',
+          'p.progress_update_id',
+        ),
+      )
         .whereNull('p.withdrawn_at')
         .where('p.id', '>', afterId)
-        .select(
-          'p.id',
-          'a.id as assignment_id',
-          'r.ref as recommendation_ref',
-          'rp.slug as report_slug',
-          'o.slug as organisation_slug',
-          'o.name as organisation_name',
-          'p.summary',
-          'p.published_at',
-        )
+        .select('p.id', ...placeColumns, 'p.summary', 'p.published_at')
         .orderBy('p.id')
         .limit(limit);
     },
 
     /** Live status notes (withdrawn ones are left out), in the order they were added. */
     async statusNotes(afterId: number, limit: number): Promise<StatusNoteDataRow[]> {
-      return knex('status_notes as n')
-        .join('assignments as a', 'a.id', 'n.assignment_id')
-        .join('recommendations as r', 'r.id', 'a.recommendation_id')
-        .join('reports as rp', 'rp.id', 'r.report_id')
-        .join('organisations as o', 'o.id', 'a.organisation_id')
+      return fromAssignment('status_notes', 'n', 'n.assignment_id')
         .whereNull('n.withdrawn_at')
         .where('n.id', '>', afterId)
         .select(
           'n.id',
-          'a.id as assignment_id',
-          'r.ref as recommendation_ref',
-          'rp.slug as report_slug',
-          'o.slug as organisation_slug',
-          'o.name as organisation_name',
+          ...placeColumns,
           'n.occasion',
           'n.note',
           'n.published_at',
@@ -387,208 +567,13 @@ export function createOpenDataRepository(knex: Knex) {
     },
 
     /**
-     * The newest `limit` published changes in a scope, newest first: status changes (public
-     * fields only: never the note or who made it), responses where the report publishes them,
-     * published summaries and evidence (a withdrawn one as its withdrawal, without its text), and
-     * withdrawals of recommendations and assignments. One query per kind, merged here.
+     * The newest `limit` published changes in a scope, newest first (see `feedQueries`). One query
+     * per kind, merged here.
      */
     async feedEvents(scope: FeedScope, limit: number): Promise<FeedEventRow[]> {
-      const statusChanges = scoped(
-        fromAssignment('assignment_status_changes', 'sc', 'sc.assignment_id').select(
-          knex.raw(`'status_change' as kind`),
-          'sc.id',
-          'sc.changed_at as at',
-          'sc.from_status',
-          'sc.to_status',
-          'sc.closure_reason',
-          'r.ref as recommendation_ref',
-          'r.title as recommendation_title',
-          'o.name as organisation_name',
-          ...caveatColumns(),
-        ),
-        scope,
-      )
-        .orderBy([
-          { column: 'sc.changed_at', order: 'desc' },
-          { column: 'sc.id', order: 'desc' },
-        ])
-        .limit(limit);
-
-      // One entry per response version, each with its own date and words: a new version is news,
-      // and never changes what an earlier entry said.
-      const responses = scoped(
-        knex('assignment_responses as v')
-          .join('assignments as a', 'a.id', 'v.assignment_id')
-          .join('recommendations as r', 'r.id', 'a.recommendation_id')
-          .join('reports as rp', 'rp.id', 'r.report_id')
-          .join('organisations as o', 'o.id', 'a.organisation_id')
-          .where('rp.publish_responses', true)
-          .select(
-            knex.raw(`'response' as kind`),
-            'a.id',
-            'v.version as response_version',
-            'v.recorded_at as at',
-            'v.stance as response_stance',
-            'v.text as response_text',
-            'v.responded_on',
-            'v.responded_on_confirmed as response_date_confirmed',
-            'v.source_url as response_source_url',
-            'r.ref as recommendation_ref',
-            'r.title as recommendation_title',
-            'o.name as organisation_name',
-            ...caveatColumns(),
-          ),
-        scope,
-      )
-        .orderBy([
-          { column: 'v.recorded_at', order: 'desc' },
-          { column: 'v.id', order: 'desc' },
-        ])
-        .limit(limit);
-
-      const updatePublications = scoped(
-        knex('update_publications as p')
-          .join('progress_updates as pu', 'pu.id', 'p.progress_update_id')
-          .join('assignments as a', 'a.id', 'pu.assignment_id')
-          .join('recommendations as r', 'r.id', 'a.recommendation_id')
-          .join('reports as rp', 'rp.id', 'r.report_id')
-          .join('organisations as o', 'o.id', 'a.organisation_id')
-          .select(
-            knex.raw(`'update_publication' as kind`),
-            'p.id',
-            knex.raw('coalesce(p.withdrawn_at, p.published_at) as at'),
-            // A withdrawn summary's text is gone from the feed with it.
-            knex.raw('case when p.withdrawn_at is null then p.summary end as summary'),
-            'p.published_at',
-            'p.withdrawn_at',
-            'p.withdrawn_reason',
-            'r.ref as recommendation_ref',
-            'r.title as recommendation_title',
-            'o.name as organisation_name',
-            ...caveatColumns(),
-          ),
-        scope,
-      )
-        .orderBy([
-          { column: 'at', order: 'desc' },
-          { column: 'p.id', order: 'desc' },
-        ])
-        .limit(limit);
-
-      const evidencePublications = scoped(
-        knex('evidence_publications as ep')
-          .join('evidence_files as f', 'f.id', 'ep.evidence_file_id')
-          .join('progress_updates as pu', 'pu.id', 'f.progress_update_id')
-          .join('assignments as a', 'a.id', 'pu.assignment_id')
-          .join('recommendations as r', 'r.id', 'a.recommendation_id')
-          .join('reports as rp', 'rp.id', 'r.report_id')
-          .join('organisations as o', 'o.id', 'a.organisation_id')
-          .select(
-            knex.raw(`'evidence_publication' as kind`),
-            'ep.id',
-            knex.raw('coalesce(ep.withdrawn_at, ep.published_at) as at'),
-            knex.raw('case when ep.withdrawn_at is null then f.original_name end as file_name'),
-            'ep.published_at',
-            'ep.withdrawn_at',
-            'ep.withdrawn_reason',
-            'r.ref as recommendation_ref',
-            'r.title as recommendation_title',
-            'o.name as organisation_name',
-            ...caveatColumns(),
-          ),
-        scope,
-      )
-        .orderBy([
-          { column: 'at', order: 'desc' },
-          { column: 'ep.id', order: 'desc' },
-        ])
-        .limit(limit);
-
-      // Live notes only: a withdrawn note leaves the feed (its words were withdrawn from public
-      // view); the page says it was withdrawn, and the last-reviewed date moves.
-      const statusNotes = scoped(
-        fromAssignment('status_notes', 'n', 'n.assignment_id')
-          .whereNull('n.withdrawn_at')
-          .select(
-            knex.raw(`'status_note' as kind`),
-            'n.id',
-            'n.published_at as at',
-            'n.note',
-            'r.ref as recommendation_ref',
-            'r.title as recommendation_title',
-            'o.name as organisation_name',
-            ...caveatColumns(),
-          ),
-        scope,
-      )
-        .orderBy([
-          { column: 'n.published_at', order: 'desc' },
-          { column: 'n.id', order: 'desc' },
-        ])
-        .limit(limit);
-
-      const assignmentWithdrawals = scoped(
-        knex('assignments as a')
-          .join('recommendations as r', 'r.id', 'a.recommendation_id')
-          .join('reports as rp', 'rp.id', 'r.report_id')
-          .join('organisations as o', 'o.id', 'a.organisation_id')
-          .whereNotNull('a.withdrawn_at')
-          .select(
-            knex.raw(`'assignment_withdrawal' as kind`),
-            'a.id',
-            'a.withdrawn_at as at',
-            'a.withdrawn_at',
-            'a.withdrawn_reason',
-            'r.ref as recommendation_ref',
-            'r.title as recommendation_title',
-            'o.name as organisation_name',
-            ...caveatColumns(),
-          ),
-        scope,
-      )
-        .orderBy([
-          { column: 'a.withdrawn_at', order: 'desc' },
-          { column: 'a.id', order: 'desc' },
-        ])
-        .limit(limit);
-
-      // A recommendation belongs to no one organisation: its assignments' withdrawals (made with
-      // it) stand for it in an organisation's feed.
-      const recommendationWithdrawals =
-        scope.kind === 'organisation'
-          ? Promise.resolve([])
-          : knex('recommendations as r')
-              .join('reports as rp', 'rp.id', 'r.report_id')
-              .whereNotNull('r.withdrawn_at')
-              .modify((q) => {
-                if (scope.kind === 'report') q.where('r.report_id', scope.reportId);
-              })
-              .select(
-                knex.raw(`'recommendation_withdrawal' as kind`),
-                'r.id',
-                'r.withdrawn_at as at',
-                'r.withdrawn_at',
-                'r.withdrawn_reason',
-                'r.ref as recommendation_ref',
-                'r.title as recommendation_title',
-                knex.raw('null as organisation_name'),
-                ...caveatColumns(false),
-              )
-              .orderBy([
-                { column: 'r.withdrawn_at', order: 'desc' },
-                { column: 'r.id', order: 'desc' },
-              ])
-              .limit(limit);
-
-      const lists = (await Promise.all([
-        statusChanges,
-        responses,
-        updatePublications,
-        evidencePublications,
-        statusNotes,
-        assignmentWithdrawals,
-        recommendationWithdrawals,
-      ])) as FeedEventRow[][];
+      const lists = (await Promise.all(
+        Object.values(feedQueries).map((query) => query(scope, limit)),
+      )) as FeedEventRow[][];
       return lists
         .flat()
         .map((e) => ({ ...e, at: new Date(e.at) }))

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { paths, routes } from '../../shared/paths';
 import { COLUMN_TYPES, DATASETS, DATASET_NAMES, type DatasetName } from './open-data.datasets';
+import { feedLinksFor } from './open-data.links';
 import { CHECKPOINT_COLUMNS } from '../operations/audit.routes';
 import type { ResponseCache } from '../../shared/response-cache/response-cache';
 import {
@@ -49,6 +50,7 @@ export function createOpenDataRouter(service: OpenDataService, cache: ResponseCa
   const undated = cache.publicResponse({ dated: false });
 
   router.get(routes.openData.index, undated, async (_req, res) => {
+    res.locals.feedLinks = feedLinksFor.site();
     const examples = await service.feedExamples();
     res.render('open-data/index', {
       pageTitle: 'Open data',
@@ -120,42 +122,5 @@ export function createOpenDataRouter(service: OpenDataService, cache: ResponseCa
   router.get(routes.openData.organisationFeed, undated, (req, res) =>
     sendFeed(req, res, 'organisation', String(req.params.slug)),
   );
-  return router;
-}
-
-/**
- * Adds `<link rel="alternate" type="application/atom+xml">` to the head of the pages that have a
- * feed (the layout renders `feedLinks`). Mounted before the register's pages; it only sets a
- * variable and passes the request on.
- */
-export function openDataPageLinks(): Router {
-  const router = Router();
-  const all = { title: 'All published changes (Atom)', href: paths.openData.feed() };
-  // One route each, not an array: the route lists in the tests read each path as one string.
-  for (const path of [routes.home, routes.openData.index])
-    router.get(path, (_req, res, next) => {
-      res.locals.feedLinks = [all];
-      next();
-    });
-  router.get(routes.report, (req, res, next) => {
-    res.locals.feedLinks = [
-      {
-        title: 'Published changes for this report (Atom)',
-        href: paths.openData.reportFeed(String(req.params.slug)),
-      },
-      all,
-    ];
-    next();
-  });
-  router.get(routes.organisation, (req, res, next) => {
-    res.locals.feedLinks = [
-      {
-        title: 'Published changes for this organisation (Atom)',
-        href: paths.openData.organisationFeed(String(req.params.slug)),
-      },
-      all,
-    ];
-    next();
-  });
   return router;
 }

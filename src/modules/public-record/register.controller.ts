@@ -30,6 +30,9 @@ import {
   timelineView,
   scorecardView,
 } from './register.view-model';
+import { feedLinksFor } from './open-data.links';
+import { feedbackLinkFor } from './feedback.links';
+import { followLinkFor } from '../notifications/notifications.panels';
 
 const validateRecommendationQuery = compileText<RecommendationQuery>(RecommendationQuery);
 const validateSuggestionQuery = compileText<OrganisationSuggestionQuery>(
@@ -68,6 +71,14 @@ export function asOfParam(req: Request, today: CalendarDate): CalendarDate | nul
   return raw;
 }
 
+/**
+ * The panels other contexts add to a page (feed links, the follow and feedback links), asked for by
+ * the page before anything else, so an error page at the same address carries them too.
+ */
+function withPanels(res: Response, ...panels: object[]): void {
+  Object.assign(res.locals, ...panels);
+}
+
 export interface RegisterControllerDeps {
   /** The site's own address, for canonical links. */
   publicBaseUrl?: string;
@@ -102,6 +113,7 @@ export function createRegisterController(
 
   return {
     async home(req: Request, res: Response) {
+      withPanels(res, { feedLinks: feedLinksFor.site() });
       const { view, locals, asOf } = dated(req, paths.home());
       const [data, months] = await Promise.all([
         view.overview(),
@@ -124,6 +136,7 @@ export function createRegisterController(
     },
 
     async report(req: Request, res: Response) {
+      withPanels(res, { feedLinks: feedLinksFor.report(String(req.params.slug)) });
       const { report, recommendations, headline } = await service.report(String(req.params.slug));
       res.render('register/report', {
         pageTitle: report.title,
@@ -194,6 +207,7 @@ export function createRegisterController(
 
     async recommendation(req: Request, res: Response) {
       const ref = String(req.params.ref);
+      withPanels(res, followLinkFor(ref), feedbackLinkFor(ref));
       const { view, locals } = dated(req, paths.recommendations.show(ref));
       const { recommendation, timelines } = await view.recommendationWithTimelines(ref);
       const shown = recommendationView(recommendation);
@@ -224,6 +238,7 @@ export function createRegisterController(
 
     async organisation(req: Request, res: Response) {
       const slug = String(req.params.slug);
+      withPanels(res, { feedLinks: feedLinksFor.organisation(slug) });
       const { view, locals } = dated(req, paths.organisations.show(slug));
       const data = await view.organisation(slug);
       res.render('register/organisation', {
