@@ -218,6 +218,57 @@ export async function recordImplementBy(
     .update({ implement_by: v.implementBy, implement_by_wording: v.wording, updated_at: v.at });
 }
 
+/** Both target dates' changes in one list, newest first. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- history rows as knex returns them
+function targetHistoryOf(implementHistory: any[], committedHistory: any[]) {
+  return [
+    ...implementHistory.map((t) => ({
+      what: 'implement_by' as const,
+      on: t.implement_by,
+      previous: t.previous_implement_by,
+      wording: t.wording,
+      reason: t.reason,
+      setBy: t.set_by_name ?? t.set_by_label,
+      setAt: new Date(t.set_at),
+    })),
+    ...committedHistory.map((t) => ({
+      what: 'committed' as const,
+      on: t.committed_on,
+      previous: t.previous_committed_on,
+      wording: null,
+      reason: t.reason,
+      setBy: t.set_by_name ?? t.set_by_label,
+      setAt: new Date(t.set_at),
+    })),
+  ].sort((x, y) => y.setAt.getTime() - x.setAt.getTime());
+}
+
+/** A judicial review pause as the page shows it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row as knex returns it
+const toPause = (p: any) => ({
+  id: p.id,
+  from: p.from_on,
+  to: p.to_on,
+  reason: p.reason,
+  recordedBy: p.recorded_by_name,
+  recordedAt: new Date(p.recorded_at),
+  endedBy: p.ended_by_name,
+  endedAt: p.ended_at ? new Date(p.ended_at) : null,
+});
+
+/** Which of the deadline forms the actor may use on this assignment. */
+function mayOf(actor: CurrentUser, a: AssignmentRow, checkOpen: boolean, rule: DeadlineRule) {
+  return {
+    check: can(actor, 'oversight.decide') && checkOpen,
+    pause: can(actor, 'oversight.decide') && rule.judicialReviewPausesClock,
+    override: can(actor, 'register.manage'),
+    commit:
+      can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
+      can(actor, 'oversight.decide'),
+    implementBy: can(actor, 'register.manage'),
+  };
+}
+
 export type AssignmentDeadlinesService = ReturnType<typeof createAssignmentDeadlinesService>;
 
 export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Clock }) {
@@ -243,6 +294,37 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
     await recomputeResponseDue(trx, [a.id], clock.today(), now);
     const after = await clockOf(trx, a.id, a.responded_on);
     return { before, after, result };
+  }
+
+  /** The assignment's target dates with their history, its pauses and its sustainment checks. */
+  async function datesOf(a: AssignmentRow) {
+    const [rec, implementHistory, committedHistory, pauseRows, checkRows] = await Promise.all([
+      knex('recommendations')
+        .where({ id: a.recommendation_id })
+        .first('implement_by', 'implement_by_wording'),
+      knex('recommendation_target_dates as t')
+        .leftJoin('users as u', 'u.id', 't.set_by')
+        .where('t.recommendation_id', a.recommendation_id)
+        .select('t.*', 'u.name as set_by_name'),
+      knex('assignment_committed_dates as t')
+        .leftJoin('users as u', 'u.id', 't.set_by')
+        .where('t.assignment_id', a.id)
+        .select('t.*', 'u.name as set_by_name'),
+      knex('assignment_pauses as p')
+        .leftJoin('users as r', 'r.id', 'p.recorded_by')
+        .leftJoin('users as e', 'e.id', 'p.ended_by')
+        .where('p.assignment_id', a.id)
+        .orderBy([{ column: 'p.from_on' }, { column: 'p.id' }])
+        .select('p.*', 'r.name as recorded_by_name', 'e.name as ended_by_name'),
+      knex('sustainment_checks')
+        .where({ assignment_id: a.id })
+        .orderBy([
+          { column: 'set_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .select('*'),
+    ]);
+    return { rec, implementHistory, committedHistory, pauseRows, checkRows };
   }
 
   return {
@@ -273,32 +355,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .select('c.mode', 'c.due_on', 'c.reason', 'c.set_at', 'u.name as set_by_name'),
         clockOf(knex, a.id, a.responded_on),
       ]);
-      const [rec, implementHistory, committedHistory, pauseRows, checkRows] = await Promise.all([
-        knex('recommendations')
-          .where({ id: a.recommendation_id })
-          .first('implement_by', 'implement_by_wording'),
-        knex('recommendation_target_dates as t')
-          .leftJoin('users as u', 'u.id', 't.set_by')
-          .where('t.recommendation_id', a.recommendation_id)
-          .select('t.*', 'u.name as set_by_name'),
-        knex('assignment_committed_dates as t')
-          .leftJoin('users as u', 'u.id', 't.set_by')
-          .where('t.assignment_id', a.id)
-          .select('t.*', 'u.name as set_by_name'),
-        knex('assignment_pauses as p')
-          .leftJoin('users as r', 'r.id', 'p.recorded_by')
-          .leftJoin('users as e', 'e.id', 'p.ended_by')
-          .where('p.assignment_id', a.id)
-          .orderBy([{ column: 'p.from_on' }, { column: 'p.id' }])
-          .select('p.*', 'r.name as recorded_by_name', 'e.name as ended_by_name'),
-        knex('sustainment_checks')
-          .where({ assignment_id: a.id })
-          .orderBy([
-            { column: 'set_at', order: 'desc' },
-            { column: 'id', order: 'desc' },
-          ])
-          .select('*'),
-      ]);
+      const { rec, implementHistory, committedHistory, pauseRows, checkRows } = await datesOf(a);
       const open = checkRows.find((c) => c.outcome === null);
       const evidenceChoices: { id: number; created_at: Date | string; narrative: string }[] = open
         ? await knex('progress_updates')
@@ -308,26 +365,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
             .limit(50)
             .select('id', 'created_at', 'narrative')
         : [];
-      const targetHistory = [
-        ...implementHistory.map((t) => ({
-          what: 'implement_by' as const,
-          on: t.implement_by,
-          previous: t.previous_implement_by,
-          wording: t.wording,
-          reason: t.reason,
-          setBy: t.set_by_name ?? t.set_by_label,
-          setAt: new Date(t.set_at),
-        })),
-        ...committedHistory.map((t) => ({
-          what: 'committed' as const,
-          on: t.committed_on,
-          previous: t.previous_committed_on,
-          wording: null,
-          reason: t.reason,
-          setBy: t.set_by_name ?? t.set_by_label,
-          setAt: new Date(t.set_at),
-        })),
-      ].sort((x, y) => y.setAt.getTime() - x.setAt.getTime());
+      const targetHistory = targetHistoryOf(implementHistory, committedHistory);
       return {
         id: a.id,
         ref: context.ref,
@@ -353,16 +391,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           wording: rec.implement_by_wording,
         },
         targetHistory,
-        pauses: pauseRows.map((p) => ({
-          id: p.id,
-          from: p.from_on,
-          to: p.to_on,
-          reason: p.reason,
-          recordedBy: p.recorded_by_name,
-          recordedAt: new Date(p.recorded_at),
-          endedBy: p.ended_by_name,
-          endedAt: p.ended_at ? new Date(p.ended_at) : null,
-        })),
+        pauses: pauseRows.map(toPause),
         checks: checkRows.map((c) => ({
           id: c.id,
           dueOn: c.due_on,
@@ -377,17 +406,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           postedAt: new Date(u.created_at),
           summary: u.narrative.length > 120 ? `${u.narrative.slice(0, 119)}…` : u.narrative,
         })),
-        may: {
-          check: can(actor, 'oversight.decide') && open !== undefined,
-          pause:
-            can(actor, 'oversight.decide') &&
-            DEADLINE_RULES[state.input.legalBasis].judicialReviewPausesClock,
-          override: can(actor, 'register.manage'),
-          commit:
-            can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
-            can(actor, 'oversight.decide'),
-          implementBy: can(actor, 'register.manage'),
-        },
+        may: mayOf(actor, a, open !== undefined, DEADLINE_RULES[state.input.legalBasis]),
       };
     },
 
