@@ -3,8 +3,8 @@
  * parts of issue 15, judicial review pauses and target dates). The same schemas serve the HTML
  * forms and the JSON API.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../shared/validation';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { StringEnum, ajv, withMessages, type FieldMessages } from '../../shared/validation';
 
 export const REASON_MAX = 2000;
 
@@ -81,3 +81,37 @@ export const CheckOutcomeInput = Type.Object(
   { additionalProperties: false },
 );
 export type CheckOutcomeInput = Static<typeof CheckOutcomeInput>;
+
+/** The words for the date forms' fields (committed date, implement-by, pauses, checks). */
+export const DATE_FORM_MESSAGES: FieldMessages = {
+  committedOn: 'Enter the committed date as a real date, like 2025-03-31, or leave it empty',
+  fromOn: 'Enter the day the proceedings began as a real date, like 2022-01-10',
+  outcome: 'Select whether the change has lasted or the assignment is reopened',
+  note: 'Enter what the check found (up to 2,000 characters)',
+  evidenceUpdateId: 'Select the progress update that shows the change has lasted',
+  toOn: 'Enter the day the proceedings ended as a real date, like 2022-02-10, or leave it empty if they are still in progress',
+  implementBy: 'Enter the date as a real date, like 2024-12-31, or leave it empty',
+  wording: 'The wording must be 300 characters or fewer',
+  reason: 'The reason must be 2,000 characters or fewer',
+};
+
+/** The words for the clock override form's fields. */
+export const OVERRIDE_MESSAGES: FieldMessages = {
+  mode: 'Select how the response clock should apply to this organisation',
+  dueOn: 'Enter the due date as a real date, like 2024-12-31',
+  reason: `Enter the reason (up to 2,000 characters)`,
+};
+
+const dateForm = <T extends TSchema>(schema: T) =>
+  withMessages(ajv.compile<Static<T>>(schema), DATE_FORM_MESSAGES);
+
+/** The deadline forms' schemas with their messages. */
+export const checkOverride = withMessages(
+  ajv.compile<ClockOverrideInput>(ClockOverrideInput),
+  OVERRIDE_MESSAGES,
+);
+export const checkCommittedDate = dateForm(CommittedDateInput);
+export const checkImplementBy = dateForm(ImplementByInput);
+export const checkPause = dateForm(PauseInput);
+export const checkEndPause = dateForm(EndPauseInput);
+export const checkOutcome = dateForm(CheckOutcomeInput);

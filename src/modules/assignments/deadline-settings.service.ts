@@ -2,68 +2,36 @@
  * An assignment's deadlines: why it has (or has not) a statutory response clock, and the
  * administrator's override of it with every earlier override and its reason.
  *
- * Writes follow the workspace's shape: who may act is settled before the input is looked at; then
- * one transaction locks the assignment, makes the change, stores the due date the deadlines module
- * now gives (ADR 0003) and writes one audit event.
+ * Every write is an assignment write (`writeAssignment`: who may act settled before the input is
+ * looked at, the row locked, one audit event); a change that can move the due date stores the date
+ * the deadlines module now gives (ADR 0003, `movingDueDate`).
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import type { CalendarDate } from '../../shared/calendar-date';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
-import { ajv, toFieldErrors } from '../../shared/validation';
+import type { AssignmentRow } from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { authorise, can } from '../accounts/policy';
 import { applyTransition, statusActor } from './status-history';
-import { recordAudit, userActor } from '../operations/audit.repository';
+import { writeAssignment } from './assignment-write';
 import { authorisedAssignment } from './assignments.access';
 import { responseClock, type ClockOverride, type ResponseClock } from './deadlines';
 import { DEADLINE_RULES, type DeadlineRule } from './deadlines.rules';
 import { clockInputsFor, recomputeResponseDue } from './deadlines.repository';
 import {
-  ClockOverrideInput,
-  CommittedDateInput,
-  ImplementByInput,
-  PauseInput,
-  EndPauseInput,
-  CheckOutcomeInput,
+  checkCommittedDate,
+  checkEndPause,
+  checkImplementBy,
+  checkOutcome,
+  checkOverride,
+  checkPause,
+  type ClockOverrideInput,
+  type CommittedDateInput,
+  type ImplementByInput,
   type OverrideChoice,
 } from './deadline-settings.schemas';
 import { targetState, type TargetState } from './deadlines.targets';
-
-const compiled = {
-  override: ajv.compile<ClockOverrideInput>(ClockOverrideInput),
-  committed: ajv.compile<CommittedDateInput>(CommittedDateInput),
-  implementBy: ajv.compile<ImplementByInput>(ImplementByInput),
-  pause: ajv.compile<PauseInput>(PauseInput),
-  endPause: ajv.compile<EndPauseInput>(EndPauseInput),
-  outcome: ajv.compile<CheckOutcomeInput>(CheckOutcomeInput),
-};
-
-const DATE_MESSAGES: Record<string, string> = {
-  committedOn: 'Enter the committed date as a real date, like 2025-03-31, or leave it empty',
-  fromOn: 'Enter the day the proceedings began as a real date, like 2022-01-10',
-  outcome: 'Select whether the change has lasted or the assignment is reopened',
-  note: 'Enter what the check found (up to 2,000 characters)',
-  evidenceUpdateId: 'Select the progress update that shows the change has lasted',
-  toOn: 'Enter the day the proceedings ended as a real date, like 2022-02-10, or leave it empty if they are still in progress',
-  implementBy: 'Enter the date as a real date, like 2024-12-31, or leave it empty',
-  wording: 'The wording must be 300 characters or fewer',
-  reason: 'The reason must be 2,000 characters or fewer',
-};
-
-/** Schema errors for a date form, in words, plus "a moved date needs a reason". */
-function checkedDateForm<T>(
-  validate: ((x: unknown) => boolean) & { errors?: unknown },
-  input: unknown,
-): T {
-  if (validate(input)) return input as T;
-  throw new ValidationError(
-    toFieldErrors(validate.errors as Parameters<typeof toFieldErrors>[0]).map((e) => ({
-      field: e.field,
-      message: DATE_MESSAGES[e.field] ?? e.message,
-    })),
-  );
-}
 
 const MESSAGES_CHECK = {
   evidence:
@@ -72,22 +40,15 @@ const MESSAGES_CHECK = {
 
 const reasonOf = (r: string | undefined) => (r && r.trim() ? r.trim() : null);
 const MOVE_NEEDS_REASON = 'Give the reason the date is changing';
-
-const MESSAGES: Record<string, string> = {
-  mode: 'Select how the response clock should apply to this organisation',
-  dueOn: 'Enter the due date as a real date, like 2024-12-31',
-  reason: `Enter the reason (up to 2,000 characters)`,
-};
+const NO_CLOCK_TO_APPLY =
+  'The report’s legal basis sets no response clock to apply. Record a due date instead.';
+const NO_PAUSE_FOR_THIS_BASIS =
+  'Judicial review proceedings do not stop the response clock for this kind of report, so no pause can be recorded.';
+const ENDED_BEFORE_BEGAN = 'The day the proceedings ended must be on or after the day they began';
 
 /** Checks the override form: the schema, and a date exactly when one is being recorded. */
 function validatedOverride(input: unknown): ClockOverrideInput {
-  const ok = compiled.override(input);
-  const errors = ok
-    ? []
-    : toFieldErrors(compiled.override.errors).map((e) => ({
-        field: e.field,
-        message: MESSAGES[e.field] ?? e.message,
-      }));
+  const errors = checkOverride.errors(input);
   const fields = (input ?? {}) as Record<string, unknown>;
   const dueOn = typeof fields.dueOn === 'string' ? fields.dueOn : '';
   if (!errors.some((e) => e.field === 'dueOn')) {
@@ -101,6 +62,70 @@ function validatedOverride(input: unknown): ClockOverrideInput {
   }
   if (errors.length) throw new ValidationError(errors);
   return input as ClockOverrideInput;
+}
+
+/** Checks the pause form: the schema, an end on or after the start, and a start not in the future. */
+function checkedPause(input: unknown, today: CalendarDate) {
+  const valid = checkPause(input);
+  const toOn = valid.toOn || null;
+  if (toOn && toOn < valid.fromOn)
+    throw new ValidationError([{ field: 'toOn', message: ENDED_BEFORE_BEGAN }]);
+  if (valid.fromOn > today)
+    throw new ValidationError([
+      { field: 'fromOn', message: 'The day the proceedings began cannot be in the future' },
+    ]);
+  return { fromOn: valid.fromOn, toOn, reason: valid.reason.trim() };
+}
+
+/** The still-open pause `pauseId` of the assignment, if `toOn` may end it (404, 409 or 400 if not). */
+async function openPause(
+  trx: Knex.Transaction,
+  a: AssignmentRow,
+  pauseId: number,
+  toOn: CalendarDate,
+  today: CalendarDate,
+) {
+  const pause = Number.isSafeInteger(pauseId)
+    ? await trx('assignment_pauses').where({ id: pauseId, assignment_id: a.id }).first()
+    : undefined;
+  if (!pause) throw new NotFoundError('There is no such pause on this assignment.');
+  if (pause.to_on !== null)
+    throw new ConflictError('This pause already has an end date, so it cannot be ended again.');
+  if (toOn < pause.from_on)
+    throw new ValidationError([{ field: 'toOn', message: ENDED_BEFORE_BEGAN }]);
+  if (toOn > today)
+    throw new ValidationError([
+      { field: 'toOn', message: 'The day the proceedings ended cannot be in the future' },
+    ]);
+  return pause as { id: number };
+}
+
+/** Checks the check outcome form: the schema, and evidence cited when the change has lasted. */
+function checkedOutcome(input: unknown) {
+  const valid = checkOutcome(input);
+  const evidenceId = valid.evidenceUpdateId ? Number(valid.evidenceUpdateId) : null;
+  if (valid.outcome === 'sustained' && evidenceId === null)
+    throw new ValidationError([{ field: 'evidenceUpdateId', message: MESSAGES_CHECK.evidence }]);
+  return { outcome: valid.outcome, evidenceId, note: valid.note.trim() };
+}
+
+/** The open sustainment check (409 if none), and the cited update posted since it was set (400). */
+async function openCheck(trx: Knex.Transaction, a: AssignmentRow, evidenceId: number | null) {
+  const check = await trx('sustainment_checks')
+    .where({ assignment_id: a.id })
+    .whereNull('outcome')
+    .forUpdate()
+    .first();
+  if (!check) throw new ConflictError('There is no sustainment check waiting for an outcome.');
+  if (evidenceId !== null) {
+    const update = await trx('progress_updates')
+      .where({ id: evidenceId, assignment_id: a.id })
+      .where('created_at', '>=', check.set_at)
+      .first('id');
+    if (!update)
+      throw new ValidationError([{ field: 'evidenceUpdateId', message: MESSAGES_CHECK.evidence }]);
+  }
+  return check as { id: number; due_on: CalendarDate };
 }
 
 export interface OverrideRecord {
@@ -193,6 +218,57 @@ export async function recordImplementBy(
     .update({ implement_by: v.implementBy, implement_by_wording: v.wording, updated_at: v.at });
 }
 
+/** Both target dates' changes in one list, newest first. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- history rows as knex returns them
+function targetHistoryOf(implementHistory: any[], committedHistory: any[]) {
+  return [
+    ...implementHistory.map((t) => ({
+      what: 'implement_by' as const,
+      on: t.implement_by,
+      previous: t.previous_implement_by,
+      wording: t.wording,
+      reason: t.reason,
+      setBy: t.set_by_name ?? t.set_by_label,
+      setAt: new Date(t.set_at),
+    })),
+    ...committedHistory.map((t) => ({
+      what: 'committed' as const,
+      on: t.committed_on,
+      previous: t.previous_committed_on,
+      wording: null,
+      reason: t.reason,
+      setBy: t.set_by_name ?? t.set_by_label,
+      setAt: new Date(t.set_at),
+    })),
+  ].sort((x, y) => y.setAt.getTime() - x.setAt.getTime());
+}
+
+/** A judicial review pause as the page shows it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row as knex returns it
+const toPause = (p: any) => ({
+  id: p.id,
+  from: p.from_on,
+  to: p.to_on,
+  reason: p.reason,
+  recordedBy: p.recorded_by_name,
+  recordedAt: new Date(p.recorded_at),
+  endedBy: p.ended_by_name,
+  endedAt: p.ended_at ? new Date(p.ended_at) : null,
+});
+
+/** Which of the deadline forms the actor may use on this assignment. */
+function mayOf(actor: CurrentUser, a: AssignmentRow, checkOpen: boolean, rule: DeadlineRule) {
+  return {
+    check: can(actor, 'oversight.decide') && checkOpen,
+    pause: can(actor, 'oversight.decide') && rule.judicialReviewPausesClock,
+    override: can(actor, 'register.manage'),
+    commit:
+      can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
+      can(actor, 'oversight.decide'),
+    implementBy: can(actor, 'register.manage'),
+  };
+}
+
 export type AssignmentDeadlinesService = ReturnType<typeof createAssignmentDeadlinesService>;
 
 export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Clock }) {
@@ -201,6 +277,54 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
   async function clockOf(db: Knex | Knex.Transaction, id: number, respondedOn: string | null) {
     const input = (await clockInputsFor(db, [id])).get(id)!;
     return { input, clock: responseClock(input, { today: clock.today(), respondedOn }) };
+  }
+
+  /**
+   * Makes a change that can move the response due date, then stores the date the deadlines module
+   * now gives (ADR 0003): the clock before and after, for the audit event, and the change's result.
+   */
+  async function movingDueDate<T>(
+    trx: Knex.Transaction,
+    a: AssignmentRow,
+    change: (now: Date, before: Awaited<ReturnType<typeof clockOf>>) => Promise<T>,
+  ) {
+    const before = await clockOf(trx, a.id, a.responded_on);
+    const now = clock.now();
+    const result = await change(now, before);
+    await recomputeResponseDue(trx, [a.id], clock.today(), now);
+    const after = await clockOf(trx, a.id, a.responded_on);
+    return { before, after, result };
+  }
+
+  /** The assignment's target dates with their history, its pauses and its sustainment checks. */
+  async function datesOf(a: AssignmentRow) {
+    const [rec, implementHistory, committedHistory, pauseRows, checkRows] = await Promise.all([
+      knex('recommendations')
+        .where({ id: a.recommendation_id })
+        .first('implement_by', 'implement_by_wording'),
+      knex('recommendation_target_dates as t')
+        .leftJoin('users as u', 'u.id', 't.set_by')
+        .where('t.recommendation_id', a.recommendation_id)
+        .select('t.*', 'u.name as set_by_name'),
+      knex('assignment_committed_dates as t')
+        .leftJoin('users as u', 'u.id', 't.set_by')
+        .where('t.assignment_id', a.id)
+        .select('t.*', 'u.name as set_by_name'),
+      knex('assignment_pauses as p')
+        .leftJoin('users as r', 'r.id', 'p.recorded_by')
+        .leftJoin('users as e', 'e.id', 'p.ended_by')
+        .where('p.assignment_id', a.id)
+        .orderBy([{ column: 'p.from_on' }, { column: 'p.id' }])
+        .select('p.*', 'r.name as recorded_by_name', 'e.name as ended_by_name'),
+      knex('sustainment_checks')
+        .where({ assignment_id: a.id })
+        .orderBy([
+          { column: 'set_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .select('*'),
+    ]);
+    return { rec, implementHistory, committedHistory, pauseRows, checkRows };
   }
 
   return {
@@ -231,32 +355,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           .select('c.mode', 'c.due_on', 'c.reason', 'c.set_at', 'u.name as set_by_name'),
         clockOf(knex, a.id, a.responded_on),
       ]);
-      const [rec, implementHistory, committedHistory, pauseRows, checkRows] = await Promise.all([
-        knex('recommendations')
-          .where({ id: a.recommendation_id })
-          .first('implement_by', 'implement_by_wording'),
-        knex('recommendation_target_dates as t')
-          .leftJoin('users as u', 'u.id', 't.set_by')
-          .where('t.recommendation_id', a.recommendation_id)
-          .select('t.*', 'u.name as set_by_name'),
-        knex('assignment_committed_dates as t')
-          .leftJoin('users as u', 'u.id', 't.set_by')
-          .where('t.assignment_id', a.id)
-          .select('t.*', 'u.name as set_by_name'),
-        knex('assignment_pauses as p')
-          .leftJoin('users as r', 'r.id', 'p.recorded_by')
-          .leftJoin('users as e', 'e.id', 'p.ended_by')
-          .where('p.assignment_id', a.id)
-          .orderBy([{ column: 'p.from_on' }, { column: 'p.id' }])
-          .select('p.*', 'r.name as recorded_by_name', 'e.name as ended_by_name'),
-        knex('sustainment_checks')
-          .where({ assignment_id: a.id })
-          .orderBy([
-            { column: 'set_at', order: 'desc' },
-            { column: 'id', order: 'desc' },
-          ])
-          .select('*'),
-      ]);
+      const { rec, implementHistory, committedHistory, pauseRows, checkRows } = await datesOf(a);
       const open = checkRows.find((c) => c.outcome === null);
       const evidenceChoices: { id: number; created_at: Date | string; narrative: string }[] = open
         ? await knex('progress_updates')
@@ -266,26 +365,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
             .limit(50)
             .select('id', 'created_at', 'narrative')
         : [];
-      const targetHistory = [
-        ...implementHistory.map((t) => ({
-          what: 'implement_by' as const,
-          on: t.implement_by,
-          previous: t.previous_implement_by,
-          wording: t.wording,
-          reason: t.reason,
-          setBy: t.set_by_name ?? t.set_by_label,
-          setAt: new Date(t.set_at),
-        })),
-        ...committedHistory.map((t) => ({
-          what: 'committed' as const,
-          on: t.committed_on,
-          previous: t.previous_committed_on,
-          wording: null,
-          reason: t.reason,
-          setBy: t.set_by_name ?? t.set_by_label,
-          setAt: new Date(t.set_at),
-        })),
-      ].sort((x, y) => y.setAt.getTime() - x.setAt.getTime());
+      const targetHistory = targetHistoryOf(implementHistory, committedHistory);
       return {
         id: a.id,
         ref: context.ref,
@@ -311,16 +391,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           wording: rec.implement_by_wording,
         },
         targetHistory,
-        pauses: pauseRows.map((p) => ({
-          id: p.id,
-          from: p.from_on,
-          to: p.to_on,
-          reason: p.reason,
-          recordedBy: p.recorded_by_name,
-          recordedAt: new Date(p.recorded_at),
-          endedBy: p.ended_by_name,
-          endedAt: p.ended_at ? new Date(p.ended_at) : null,
-        })),
+        pauses: pauseRows.map(toPause),
         checks: checkRows.map((c) => ({
           id: c.id,
           dueOn: c.due_on,
@@ -335,17 +406,7 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
           postedAt: new Date(u.created_at),
           summary: u.narrative.length > 120 ? `${u.narrative.slice(0, 119)}…` : u.narrative,
         })),
-        may: {
-          check: can(actor, 'oversight.decide') && open !== undefined,
-          pause:
-            can(actor, 'oversight.decide') &&
-            DEADLINE_RULES[state.input.legalBasis].judicialReviewPausesClock,
-          override: can(actor, 'register.manage'),
-          commit:
-            can(actor, 'assignment.act', { organisationId: a.organisation_id }) ||
-            can(actor, 'oversight.decide'),
-          implementBy: can(actor, 'register.manage'),
-        },
+        may: mayOf(actor, a, open !== undefined, DEADLINE_RULES[state.input.legalBasis]),
       };
     },
 
@@ -360,60 +421,46 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
       input: unknown,
       context?: RequestContext,
     ): Promise<{ dueOn: CalendarDate | null }> {
-      await authorisedAssignment(knex, actor, id, 'register.manage');
-      const valid = validatedOverride(input);
-      const dueOn = valid.dueOn ? valid.dueOn : null;
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, id, 'register.manage', {
-          forUpdate: true,
-        });
-        const before = await clockOf(trx, a.id, a.responded_on);
-        if (valid.mode === 'statutory' && !DEADLINE_RULES[before.input.legalBasis].clock)
-          throw new ValidationError([
-            {
-              field: 'mode',
-              message:
-                'The report’s legal basis sets no response clock to apply. Record a due date instead.',
-            },
-          ]);
-        const now = clock.now();
-        await trx('assignment_clock_overrides').insert({
-          assignment_id: a.id,
-          mode: valid.mode,
-          due_on: dueOn,
-          reason: valid.reason.trim(),
-          set_by: actor.id,
-          set_at: now,
-        });
-        await trx('assignments')
-          .where({ id: a.id })
-          .update({
-            clock_override: valid.mode === 'rules' ? null : valid.mode,
-            clock_override_due_on: dueOn,
-            updated_at: now,
+      return writeAssignment(knex, {
+        actor,
+        assignmentId: id,
+        permission: 'register.manage',
+        context,
+        input: () => validatedOverride(input),
+        change: async (trx, a, valid) => {
+          const dueOn = valid.dueOn ? valid.dueOn : null;
+          const reason = valid.reason.trim();
+          const { before, after } = await movingDueDate(trx, a, async (now, before) => {
+            if (valid.mode === 'statutory' && !DEADLINE_RULES[before.input.legalBasis].clock)
+              throw new ValidationError([{ field: 'mode', message: NO_CLOCK_TO_APPLY }]);
+            await trx('assignment_clock_overrides').insert({
+              assignment_id: a.id,
+              mode: valid.mode,
+              due_on: dueOn,
+              reason,
+              set_by: actor.id,
+              set_at: now,
+            });
+            await trx('assignments')
+              .where({ id: a.id })
+              .update({
+                clock_override: valid.mode === 'rules' ? null : valid.mode,
+                clock_override_due_on: dueOn,
+                updated_at: now,
+              });
           });
-        await recomputeResponseDue(trx, [a.id], clock.today(), now);
-        const after = await clockOf(trx, a.id, a.responded_on);
-        await recordAudit(trx, {
-          actor: userActor(actor),
-          action: 'assignment.clock_override_set',
-          subjectType: 'assignment',
-          subjectId: a.id,
-          before: {
-            override: before.input.override ?? null,
-            basis: before.clock.basis,
-            dueOn: before.clock.dueOn,
-          },
-          after: {
-            override: after.input.override ?? null,
-            basis: after.clock.basis,
-            dueOn: after.clock.dueOn,
-            reason: valid.reason.trim(),
-          },
-          ipAddress: context?.ip ?? null,
-          requestId: context?.requestId ?? null,
-        });
-        return { dueOn: after.clock.dueOn };
+          const overrideOf = (c: typeof before) => ({
+            override: c.input.override ?? null,
+            basis: c.clock.basis,
+            dueOn: c.clock.dueOn,
+          });
+          return {
+            action: 'assignment.clock_override_set',
+            before: overrideOf(before),
+            after: { ...overrideOf(after), reason },
+            result: { dueOn: after.clock.dueOn },
+          };
+        },
       });
     },
 
@@ -428,41 +475,40 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
       context?: RequestContext,
     ): Promise<{ changed: boolean }> {
       const first = await authorisedAssignment(knex, actor, id, 'assignment.read_private');
-      const action = can(actor, 'assignment.act', { organisationId: first.organisation_id })
+      const permission = can(actor, 'assignment.act', { organisationId: first.organisation_id })
         ? 'assignment.act'
         : 'oversight.decide';
-      await authorisedAssignment(knex, actor, id, action);
-      const valid = checkedDateForm<CommittedDateInput>(compiled.committed, input);
-      const next = valid.committedOn || null;
-      const reason = reasonOf(valid.reason);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, id, action, { forUpdate: true });
-        if (a.committed_on === next) return { changed: false };
-        if (a.committed_on !== null && !reason)
-          throw new ValidationError([{ field: 'reason', message: MOVE_NEEDS_REASON }]);
-        const now = clock.now();
-        await trx('assignment_committed_dates').insert({
-          assignment_id: a.id,
-          committed_on: next,
-          previous_committed_on: a.committed_on,
-          reason,
-          set_by: actor.id,
-          set_at: now,
-        });
-        await trx('assignments')
-          .where({ id: a.id })
-          .update({ committed_on: next, updated_at: now });
-        await recordAudit(trx, {
-          actor: userActor(actor),
-          action: 'assignment.committed_date_set',
-          subjectType: 'assignment',
-          subjectId: a.id,
-          before: { committedOn: a.committed_on },
-          after: { committedOn: next, reason },
-          ipAddress: context?.ip ?? null,
-          requestId: context?.requestId ?? null,
-        });
-        return { changed: true };
+      return writeAssignment<CommittedDateInput, { changed: boolean }>(knex, {
+        actor,
+        assignmentId: id,
+        permission,
+        context,
+        input: () => checkCommittedDate(input),
+        change: async (trx, a, valid) => {
+          const next = valid.committedOn || null;
+          const reason = reasonOf(valid.reason);
+          if (a.committed_on === next) return { unchanged: true, result: { changed: false } };
+          if (a.committed_on !== null && !reason)
+            throw new ValidationError([{ field: 'reason', message: MOVE_NEEDS_REASON }]);
+          const now = clock.now();
+          await trx('assignment_committed_dates').insert({
+            assignment_id: a.id,
+            committed_on: next,
+            previous_committed_on: a.committed_on,
+            reason,
+            set_by: actor.id,
+            set_at: now,
+          });
+          await trx('assignments')
+            .where({ id: a.id })
+            .update({ committed_on: next, updated_at: now });
+          return {
+            action: 'assignment.committed_date_set',
+            before: { committedOn: a.committed_on },
+            after: { committedOn: next, reason },
+            result: { changed: true },
+          };
+        },
       });
     },
 
@@ -476,44 +522,41 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
       input: unknown,
       context?: RequestContext,
     ): Promise<{ changed: boolean }> {
-      await authorisedAssignment(knex, actor, id, 'register.manage');
-      const valid = checkedDateForm<ImplementByInput>(compiled.implementBy, input);
-      const next = valid.implementBy || null;
-      const wording = valid.wording?.trim() ? valid.wording.trim() : null;
-      const reason = reasonOf(valid.reason);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, id, 'register.manage', {
-          forUpdate: true,
-        });
-        const rec = await trx('recommendations')
-          .where({ id: a.recommendation_id })
-          .forUpdate()
-          .first('id', 'implement_by', 'implement_by_wording');
-        if (rec.implement_by === next && rec.implement_by_wording === wording)
-          return { changed: false };
-        if (rec.implement_by !== null && rec.implement_by !== next && !reason)
-          throw new ValidationError([{ field: 'reason', message: MOVE_NEEDS_REASON }]);
-        const now = clock.now();
-        await recordImplementBy(trx, {
-          recommendationId: rec.id,
-          previous: rec.implement_by,
-          implementBy: next,
-          wording,
-          reason,
-          setBy: { userId: actor.id },
-          at: now,
-        });
-        await recordAudit(trx, {
-          actor: userActor(actor),
-          action: 'recommendation.implement_by_set',
-          subjectType: 'recommendation',
-          subjectId: rec.id,
-          before: { implementBy: rec.implement_by, wording: rec.implement_by_wording },
-          after: { implementBy: next, wording, reason },
-          ipAddress: context?.ip ?? null,
-          requestId: context?.requestId ?? null,
-        });
-        return { changed: true };
+      return writeAssignment<ImplementByInput, { changed: boolean }>(knex, {
+        actor,
+        assignmentId: id,
+        permission: 'register.manage',
+        context,
+        input: () => checkImplementBy(input),
+        change: async (trx, a, valid) => {
+          const next = valid.implementBy || null;
+          const wording = valid.wording?.trim() ? valid.wording.trim() : null;
+          const reason = reasonOf(valid.reason);
+          const rec = await trx('recommendations')
+            .where({ id: a.recommendation_id })
+            .forUpdate()
+            .first('id', 'implement_by', 'implement_by_wording');
+          if (rec.implement_by === next && rec.implement_by_wording === wording)
+            return { unchanged: true, result: { changed: false } };
+          if (rec.implement_by !== null && rec.implement_by !== next && !reason)
+            throw new ValidationError([{ field: 'reason', message: MOVE_NEEDS_REASON }]);
+          await recordImplementBy(trx, {
+            recommendationId: rec.id,
+            previous: rec.implement_by,
+            implementBy: next,
+            wording,
+            reason,
+            setBy: { userId: actor.id },
+            at: clock.now(),
+          });
+          return {
+            action: 'recommendation.implement_by_set',
+            subject: { type: 'recommendation', id: rec.id },
+            before: { implementBy: rec.implement_by, wording: rec.implement_by_wording },
+            after: { implementBy: next, wording, reason },
+            result: { changed: true },
+          };
+        },
       });
     },
 
@@ -527,60 +570,35 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
       input: unknown,
       context?: RequestContext,
     ): Promise<{ pauseId: number; dueOn: CalendarDate | null }> {
-      await authorisedAssignment(knex, actor, id, 'oversight.decide');
-      const valid = checkedDateForm<PauseInput>(compiled.pause, input);
-      const toOn = valid.toOn || null;
-      if (toOn && toOn < valid.fromOn)
-        throw new ValidationError([
-          {
-            field: 'toOn',
-            message: 'The day the proceedings ended must be on or after the day they began',
-          },
-        ]);
-      if (valid.fromOn > clock.today())
-        throw new ValidationError([
-          { field: 'fromOn', message: 'The day the proceedings began cannot be in the future' },
-        ]);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
-          forUpdate: true,
-        });
-        const before = await clockOf(trx, a.id, a.responded_on);
-        if (!DEADLINE_RULES[before.input.legalBasis].judicialReviewPausesClock)
-          throw new ConflictError(
-            'Judicial review proceedings do not stop the response clock for this kind of report, so no pause can be recorded.',
-          );
-        const now = clock.now();
-        const [row] = await trx('assignment_pauses')
-          .insert({
-            assignment_id: a.id,
-            from_on: valid.fromOn,
-            to_on: toOn,
-            reason: valid.reason.trim(),
-            recorded_by: actor.id,
-            recorded_at: now,
-          })
-          .returning('id');
-        const pauseId = Number(typeof row === 'object' ? row.id : row);
-        await recomputeResponseDue(trx, [a.id], clock.today(), now);
-        const after = await clockOf(trx, a.id, a.responded_on);
-        await recordAudit(trx, {
-          actor: userActor(actor),
-          action: 'assignment.pause_recorded',
-          subjectType: 'assignment',
-          subjectId: a.id,
-          before: { dueOn: before.clock.dueOn },
-          after: {
-            pauseId,
-            from: valid.fromOn,
-            to: toOn,
-            reason: valid.reason.trim(),
-            dueOn: after.clock.dueOn,
-          },
-          ipAddress: context?.ip ?? null,
-          requestId: context?.requestId ?? null,
-        });
-        return { pauseId, dueOn: after.clock.dueOn };
+      return writeAssignment(knex, {
+        actor,
+        assignmentId: id,
+        permission: 'oversight.decide',
+        context,
+        input: () => checkedPause(input, clock.today()),
+        change: async (trx, a, { fromOn, toOn, reason }) => {
+          const { before, after, result } = await movingDueDate(trx, a, async (now, before) => {
+            if (!DEADLINE_RULES[before.input.legalBasis].judicialReviewPausesClock)
+              throw new ConflictError(NO_PAUSE_FOR_THIS_BASIS);
+            const [row] = await trx('assignment_pauses')
+              .insert({
+                assignment_id: a.id,
+                from_on: fromOn,
+                to_on: toOn,
+                reason,
+                recorded_by: actor.id,
+                recorded_at: now,
+              })
+              .returning('id');
+            return Number(typeof row === 'object' ? row.id : row);
+          });
+          return {
+            action: 'assignment.pause_recorded',
+            before: { dueOn: before.clock.dueOn },
+            after: { pauseId: result, from: fromOn, to: toOn, reason, dueOn: after.clock.dueOn },
+            result: { pauseId: result, dueOn: after.clock.dueOn },
+          };
+        },
       });
     },
 
@@ -592,49 +610,26 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
       input: unknown,
       context?: RequestContext,
     ): Promise<{ dueOn: CalendarDate | null }> {
-      await authorisedAssignment(knex, actor, id, 'oversight.decide');
-      const valid = checkedDateForm<EndPauseInput>(compiled.endPause, input);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
-          forUpdate: true,
-        });
-        const pause = Number.isSafeInteger(pauseId)
-          ? await trx('assignment_pauses').where({ id: pauseId, assignment_id: a.id }).first()
-          : undefined;
-        if (!pause) throw new NotFoundError('There is no such pause on this assignment.');
-        if (pause.to_on !== null)
-          throw new ConflictError(
-            'This pause already has an end date, so it cannot be ended again.',
-          );
-        if (valid.toOn < pause.from_on)
-          throw new ValidationError([
-            {
-              field: 'toOn',
-              message: 'The day the proceedings ended must be on or after the day they began',
-            },
-          ]);
-        if (valid.toOn > clock.today())
-          throw new ValidationError([
-            { field: 'toOn', message: 'The day the proceedings ended cannot be in the future' },
-          ]);
-        const before = await clockOf(trx, a.id, a.responded_on);
-        const now = clock.now();
-        await trx('assignment_pauses')
-          .where({ id: pause.id })
-          .update({ to_on: valid.toOn, ended_by: actor.id, ended_at: now });
-        await recomputeResponseDue(trx, [a.id], clock.today(), now);
-        const after = await clockOf(trx, a.id, a.responded_on);
-        await recordAudit(trx, {
-          actor: userActor(actor),
-          action: 'assignment.pause_ended',
-          subjectType: 'assignment',
-          subjectId: a.id,
-          before: { pauseId: pause.id, to: null, dueOn: before.clock.dueOn },
-          after: { pauseId: pause.id, to: valid.toOn, dueOn: after.clock.dueOn },
-          ipAddress: context?.ip ?? null,
-          requestId: context?.requestId ?? null,
-        });
-        return { dueOn: after.clock.dueOn };
+      return writeAssignment(knex, {
+        actor,
+        assignmentId: id,
+        permission: 'oversight.decide',
+        context,
+        input: () => checkEndPause(input),
+        change: async (trx, a, valid) => {
+          const pause = await openPause(trx, a, pauseId, valid.toOn, clock.today());
+          const { before, after } = await movingDueDate(trx, a, async (now) => {
+            await trx('assignment_pauses')
+              .where({ id: pause.id })
+              .update({ to_on: valid.toOn, ended_by: actor.id, ended_at: now });
+          });
+          return {
+            action: 'assignment.pause_ended',
+            before: { pauseId: pause.id, to: null, dueOn: before.clock.dueOn },
+            after: { pauseId: pause.id, to: valid.toOn, dueOn: after.clock.dueOn },
+            result: { dueOn: after.clock.dueOn },
+          };
+        },
       });
     },
 
@@ -648,72 +643,45 @@ export function createAssignmentDeadlinesService(deps: { knex: Knex; clock: Cloc
       input: unknown,
       context?: RequestContext,
     ): Promise<{ outcome: 'sustained' | 'reopened' }> {
-      await authorisedAssignment(knex, actor, id, 'oversight.decide');
-      const valid = checkedDateForm<CheckOutcomeInput>(compiled.outcome, input);
-      const evidenceId = valid.evidenceUpdateId ? Number(valid.evidenceUpdateId) : null;
-      if (valid.outcome === 'sustained' && evidenceId === null)
-        throw new ValidationError([
-          { field: 'evidenceUpdateId', message: MESSAGES_CHECK.evidence },
-        ]);
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, id, 'oversight.decide', {
-          forUpdate: true,
-        });
-        const check = await trx('sustainment_checks')
-          .where({ assignment_id: a.id })
-          .whereNull('outcome')
-          .forUpdate()
-          .first();
-        if (!check)
-          throw new ConflictError('There is no sustainment check waiting for an outcome.');
-        if (evidenceId !== null) {
-          const update = await trx('progress_updates')
-            .where({ id: evidenceId, assignment_id: a.id })
-            .where('created_at', '>=', check.set_at)
-            .first('id');
-          if (!update)
-            throw new ValidationError([
-              { field: 'evidenceUpdateId', message: MESSAGES_CHECK.evidence },
-            ]);
-        }
-        const now = clock.now();
-        const note = valid.note.trim();
-        if (valid.outcome === 'reopened')
-          await applyTransition(
-            trx,
-            a,
-            { kind: 'reopen' },
-            { actor: statusActor(actor), at: now, note },
-          );
-        else if (a.status !== 'implemented')
-          throw new ConflictError('Only an implemented assignment can be found to have lasted.');
-        await trx('sustainment_checks').where({ id: check.id }).update({
-          outcome: valid.outcome,
-          outcome_note: note,
-          evidence_update_id: evidenceId,
-          decided_by: actor.id,
-          decided_at: now,
-          decided_on: clock.today(),
-        });
-        await recordAudit(trx, {
-          actor: userActor(actor),
-          action:
-            valid.outcome === 'sustained'
-              ? 'assignment.sustained'
-              : 'assignment.reopened_after_check',
-          subjectType: 'assignment',
-          subjectId: a.id,
-          before: { status: a.status, checkId: check.id, dueOn: check.due_on },
-          after: {
-            status: valid.outcome === 'reopened' ? 'in_progress' : a.status,
-            outcome: valid.outcome,
-            note,
-            evidenceUpdateId: evidenceId,
-          },
-          ipAddress: context?.ip ?? null,
-          requestId: context?.requestId ?? null,
-        });
-        return { outcome: valid.outcome };
+      return writeAssignment(knex, {
+        actor,
+        assignmentId: id,
+        permission: 'oversight.decide',
+        context,
+        input: () => checkedOutcome(input),
+        change: async (trx, a, { outcome, evidenceId, note }) => {
+          const check = await openCheck(trx, a, evidenceId);
+          const now = clock.now();
+          if (outcome === 'reopened')
+            await applyTransition(
+              trx,
+              a,
+              { kind: 'reopen' },
+              { actor: statusActor(actor), at: now, note },
+            );
+          else if (a.status !== 'implemented')
+            throw new ConflictError('Only an implemented assignment can be found to have lasted.');
+          await trx('sustainment_checks').where({ id: check.id }).update({
+            outcome,
+            outcome_note: note,
+            evidence_update_id: evidenceId,
+            decided_by: actor.id,
+            decided_at: now,
+            decided_on: clock.today(),
+          });
+          return {
+            action:
+              outcome === 'sustained' ? 'assignment.sustained' : 'assignment.reopened_after_check',
+            before: { status: a.status, checkId: check.id, dueOn: check.due_on },
+            after: {
+              status: outcome === 'reopened' ? 'in_progress' : a.status,
+              outcome,
+              note,
+              evidenceUpdateId: evidenceId,
+            },
+            result: { outcome },
+          };
+        },
       });
     },
 

@@ -3,8 +3,8 @@
  * closure, reopening and a delivery confidence rating, and the review queue's filters. The same
  * schemas serve the HTML forms and the JSON API.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../shared/validation';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { StringEnum, ajv, withMessages, type FieldMessages } from '../../shared/validation';
 import { paginationQuery } from '../../shared/api/pagination';
 import { CLOSURE_REASONS } from '../../db/tables';
 
@@ -118,3 +118,47 @@ export const IdParams = Type.Object(
   { id: Type.Integer({ minimum: 1, maximum: 2147483647 }) },
   { additionalProperties: false },
 );
+
+/** What the office is told when a decision cannot be made as sent. */
+export const OVERSIGHT_MESSAGES = Object.freeze({
+  alreadyReviewed:
+    'This update has already been reviewed. Each update has one review; the decision stands as recorded.',
+  feedbackNeeded: 'Enter feedback for the organisation: say what is missing or needs to change',
+  noteNeeded: 'Enter an explanation',
+  reasonNeeded: 'Select the reason for closing',
+  ratingNeeded: 'Select red, amber or green',
+  commentaryNeeded: 'Enter a commentary on the rating',
+  ratedOnBad: 'Enter the date of the rating as a real date, like 2022-03-01',
+  ratedOnFuture: 'The date of the rating cannot be in the future',
+  decisionNeeded: 'Select whether to accept the update or return it with feedback',
+});
+
+const isEmpty = (given: unknown) => String(given ?? '').trim() === '';
+
+/** The words for the decision forms' fields, in terms a person can act on. */
+export const DECISION_FIELD_MESSAGES: FieldMessages = {
+  decision: OVERSIGHT_MESSAGES.decisionNeeded,
+  feedback: 'Feedback must be 5,000 characters or fewer',
+  note: (v) =>
+    isEmpty(v)
+      ? OVERSIGHT_MESSAGES.noteNeeded
+      : 'The explanation must be 5,000 characters or fewer',
+  reason: OVERSIGHT_MESSAGES.reasonNeeded,
+  rating: OVERSIGHT_MESSAGES.ratingNeeded,
+  commentary: (v) =>
+    isEmpty(v)
+      ? OVERSIGHT_MESSAGES.commentaryNeeded
+      : 'The commentary must be 5,000 characters or fewer',
+  ratedOn: OVERSIGHT_MESSAGES.ratedOnBad,
+  checkOn: 'Enter the date to check that the change has lasted as a real date, like 2026-06-30',
+};
+
+const checked = <T extends TSchema>(schema: T) =>
+  withMessages(ajv.compile<Static<T>>(schema), DECISION_FIELD_MESSAGES);
+
+/** The decision forms' schemas with their messages. */
+export const checkReview = checked(ReviewInput);
+export const checkVerification = checked(VerificationInput);
+export const checkClosure = checked(ClosureInput);
+export const checkReopening = checked(ReopeningInput);
+export const checkConfidence = checked(ConfidenceInput);

@@ -6,9 +6,9 @@
  *
  * Every function takes the acting user first and reaches an assignment only through
  * `authorisedAssignment`, so another organisation's lead gets the same 404 as a missing id. Every
- * write is one transaction that locks the assignment row, decides any status change with the
- * lifecycle (`applyTransition`, which also writes the status history) and writes exactly one audit
- * event. Who may act is settled before what they sent is looked at.
+ * write goes through `writeAssignment` (who may act settled before what they sent is looked at;
+ * the row locked; exactly one audit event) and decides any status change with the lifecycle
+ * (`applyTransition`, which also writes the status history).
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
@@ -20,22 +20,21 @@ import {
   type CalendarDate,
 } from '../../shared/calendar-date';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
-import { check } from '../../shared/validation';
-import { ajv } from '../../shared/validation';
 import type { AssignmentRow, AssignmentStatus, ClosureReason } from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { authorise, can, type Action } from '../accounts/policy';
 import { authorisedAssignment } from './assignments.access';
 import { applyTransition, statusActor, type StatusEvent } from './status-history';
-import { recordAudit, userActor } from '../operations/audit.repository';
+import { writeAssignment } from './assignment-write';
 import type { SelfAssessment } from './progress-updates.service';
 import {
-  ClosureInput,
-  ConfidenceInput,
+  OVERSIGHT_MESSAGES,
   QUEUE_PAGE_SIZE,
-  ReopeningInput,
-  ReviewInput,
-  VerificationInput,
+  checkClosure,
+  checkConfidence,
+  checkReopening,
+  checkReview,
+  checkVerification,
   type Rating,
   type ReviewDecision,
 } from './decisions.schemas';
@@ -43,61 +42,7 @@ import {
 export const NO_SUCH_UPDATE =
   'There is no progress update with that number, or it is not yours to see.';
 
-export const OVERSIGHT_MESSAGES = Object.freeze({
-  alreadyReviewed:
-    'This update has already been reviewed. Each update has one review; the decision stands as recorded.',
-  feedbackNeeded: 'Enter feedback for the organisation: say what is missing or needs to change',
-  noteNeeded: 'Enter an explanation',
-  reasonNeeded: 'Select the reason for closing',
-  ratingNeeded: 'Select red, amber or green',
-  commentaryNeeded: 'Enter a commentary on the rating',
-  ratedOnBad: 'Enter the date of the rating as a real date, like 2022-03-01',
-  ratedOnFuture: 'The date of the rating cannot be in the future',
-  decisionNeeded: 'Select whether to accept the update or return it with feedback',
-});
-
-/** Field messages in words a person can act on, for the fields Ajv refuses. */
-const LABELS: Record<string, (value: unknown) => string> = {
-  decision: () => OVERSIGHT_MESSAGES.decisionNeeded,
-  feedback: () => 'Feedback must be 5,000 characters or fewer',
-  note: (v) =>
-    String(v ?? '').trim() === ''
-      ? OVERSIGHT_MESSAGES.noteNeeded
-      : 'The explanation must be 5,000 characters or fewer',
-  reason: () => OVERSIGHT_MESSAGES.reasonNeeded,
-  rating: () => OVERSIGHT_MESSAGES.ratingNeeded,
-  commentary: (v) =>
-    String(v ?? '').trim() === ''
-      ? OVERSIGHT_MESSAGES.commentaryNeeded
-      : 'The commentary must be 5,000 characters or fewer',
-  ratedOn: () => OVERSIGHT_MESSAGES.ratedOnBad,
-  checkOn: () =>
-    'Enter the date to check that the change has lasted as a real date, like 2026-06-30',
-};
-
-const validators = {
-  review: ajv.compile<ReviewInput>(ReviewInput),
-  verification: ajv.compile<VerificationInput>(VerificationInput),
-  closure: ajv.compile<ClosureInput>(ClosureInput),
-  reopening: ajv.compile<ReopeningInput>(ReopeningInput),
-  confidence: ajv.compile<ConfidenceInput>(ConfidenceInput),
-};
-
-/** Checks `input` against a schema, naming each bad field with a message from LABELS. */
-function validate<T>(validator: (typeof validators)[keyof typeof validators], input: unknown): T {
-  try {
-    return check(validator as never, input) as T;
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    const data = (input ?? {}) as Record<string, unknown>;
-    throw new ValidationError(
-      err.errors.map((e) => ({
-        field: e.field,
-        message: LABELS[e.field]?.(data[e.field]) ?? e.message,
-      })),
-    );
-  }
-}
+export { OVERSIGHT_MESSAGES };
 
 const clean = (text: string | undefined) => {
   const t = (text ?? '').replace(/\r\n?/g, '\n').trim();
@@ -105,6 +50,40 @@ const clean = (text: string | undefined) => {
 };
 
 type Db = Knex | Knex.Transaction;
+
+interface UpdateRow {
+  id: number;
+  assignment_id: number;
+  author_label: string;
+  self_assessment: SelfAssessment;
+  narrative: string;
+  created_at: Date | string;
+}
+
+/** The progress update `updateId` (404 with the update's own words when there is none). */
+async function updateRow(db: Db, updateId: number): Promise<UpdateRow> {
+  if (!Number.isSafeInteger(updateId) || updateId < 1 || updateId > 2147483647)
+    throw new NotFoundError(NO_SUCH_UPDATE);
+  const update = await db('progress_updates').where({ id: updateId }).first();
+  if (!update) throw new NotFoundError(NO_SUCH_UPDATE);
+  return update as UpdateRow;
+}
+
+/** A rating as sent, checked: an empty date means today (as leaving it out does), never later. */
+function checkedRating(input: unknown, today: CalendarDate) {
+  const raw = { ...((input ?? {}) as Record<string, unknown>) };
+  if (raw.ratedOn === '') delete raw.ratedOn;
+  const valid = checkConfidence(raw);
+  const ratedOn = valid.ratedOn ?? today;
+  if (compareDates(ratedOn, today) > 0)
+    throw new ValidationError([
+      {
+        field: 'ratedOn',
+        message: `${OVERSIGHT_MESSAGES.ratedOnFuture} (today is ${formatLongDate(today)})`,
+      },
+    ]);
+  return { rating: valid.rating, commentary: clean(valid.commentary)!, ratedOn };
+}
 
 export interface QueueFilters {
   organisation?: string;
@@ -255,35 +234,15 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
   }
 
   /** The update `updateId` and its assignment, if `user` may do `action` there (404 otherwise). */
-  async function authorisedUpdate(
-    db: Db,
-    user: CurrentUser,
-    updateId: number,
-    action: Action,
-    options: { forUpdate?: boolean } = {},
-  ) {
-    if (!Number.isSafeInteger(updateId) || updateId < 1 || updateId > 2147483647)
-      throw new NotFoundError(NO_SUCH_UPDATE);
-    const update = await db('progress_updates').where({ id: updateId }).first();
-    if (!update) throw new NotFoundError(NO_SUCH_UPDATE);
-    let assignment: AssignmentRow;
+  async function authorisedUpdate(db: Db, user: CurrentUser, updateId: number, action: Action) {
+    const update = await updateRow(db, updateId);
     try {
-      assignment = await authorisedAssignment(db, user, update.assignment_id, action, options);
+      const assignment = await authorisedAssignment(db, user, update.assignment_id, action);
+      return { update, assignment };
     } catch (err) {
       if (err instanceof NotFoundError) throw new NotFoundError(NO_SUCH_UPDATE);
       throw err;
     }
-    return {
-      update: update as {
-        id: number;
-        assignment_id: number;
-        author_label: string;
-        self_assessment: SelfAssessment;
-        narrative: string;
-        created_at: Date | string;
-      },
-      assignment,
-    };
   }
 
   async function reviewOf(db: Db, updateId: number): Promise<Review | null> {
@@ -334,35 +293,18 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
     }));
   }
 
-  const audit = (
-    trx: Knex.Transaction,
-    actor: CurrentUser,
-    event: {
-      action: string;
-      subjectType: string;
-      subjectId: number;
-      before?: unknown;
-      after?: unknown;
-    },
-    context?: RequestContext,
-  ) =>
-    recordAudit(trx, {
-      actor: userActor(actor),
-      ...event,
-      ipAddress: context?.ip ?? null,
-      requestId: context?.requestId ?? null,
-    });
-
   /**
-   * One status decision (verify, close, reopen) on an assignment: locked, decided by the
-   * lifecycle, recorded with its note, audited.
+   * One status decision (verify, close, reopen) on an assignment: an assignment write whose change
+   * is decided by the lifecycle and recorded with its note.
    */
-  async function transition(
+  function transition<I>(
     actor: CurrentUser,
     assignmentId: number,
+    input: () => I,
     decide: (
       trx: Knex.Transaction,
       a: AssignmentRow,
+      valid: I,
     ) => Promise<{
       event: Parameters<typeof applyTransition>[2];
       note: string | null;
@@ -371,23 +313,21 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
     }>,
     context?: RequestContext,
   ) {
-    return knex.transaction(async (trx) => {
-      const a = await authorisedAssignment(trx, actor, assignmentId, 'oversight.decide', {
-        forUpdate: true,
-      });
-      const plan = await decide(trx, a);
-      const next = await applyTransition(trx, a, plan.event, {
-        actor: statusActor(actor),
-        at: clock.now(),
-        note: plan.note,
-      });
-      await audit(
-        trx,
-        actor,
-        {
+    return writeAssignment(knex, {
+      actor,
+      assignmentId,
+      permission: 'oversight.decide',
+      context,
+      input,
+      change: async (trx, a, valid) => {
+        const plan = await decide(trx, a, valid);
+        const next = await applyTransition(trx, a, plan.event, {
+          actor: statusActor(actor),
+          at: clock.now(),
+          note: plan.note,
+        });
+        return {
           action: plan.audit,
-          subjectType: 'assignment',
-          subjectId: a.id,
           before: { status: a.status, closureReason: a.closure_reason },
           after: {
             status: next.status,
@@ -395,10 +335,9 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
             note: plan.note,
             ...plan.extra,
           },
-        },
-        context,
-      );
-      return { status: next.status, closureReason: next.closureReason };
+          result: { status: next.status, closureReason: next.closureReason },
+        };
+      },
     });
   }
 
@@ -504,64 +443,57 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
       input: unknown,
       context?: RequestContext,
     ): Promise<Review & { status: AssignmentStatus }> {
-      await authorisedUpdate(knex, actor, updateId, 'oversight.decide');
-      const valid = validate<ReviewInput>(validators.review, input);
-      const feedback = clean(valid.feedback);
-      if (valid.decision === 'returned' && !feedback)
-        throw new ValidationError([
-          { field: 'feedback', message: OVERSIGHT_MESSAGES.feedbackNeeded },
-        ]);
-      return knex.transaction(async (trx) => {
-        const { update, assignment } = await authorisedUpdate(
-          trx,
-          actor,
-          updateId,
-          'oversight.decide',
-          { forUpdate: true },
-        );
-        if (await reviewOf(trx, update.id))
-          throw new ConflictError(OVERSIGHT_MESSAGES.alreadyReviewed);
-        const now = clock.now();
-        const label = statusActor(actor).label;
-        let status = assignment.status;
-        if (valid.decision === 'returned') {
-          const next = await applyTransition(
-            trx,
-            assignment,
-            { kind: 'return_update', claimedComplete: update.self_assessment === 'complete' },
-            { actor: statusActor(actor), at: now, note: feedback },
-          );
-          status = next.status;
-        }
-        await trx('progress_update_reviews').insert({
-          progress_update_id: update.id,
-          decision: valid.decision,
-          feedback,
-          reviewer_id: actor.id,
-          reviewer_label: label,
-          created_at: now,
-        });
-        await audit(
-          trx,
-          actor,
-          {
+      // The update as read with its assignment locked: the one the review is decided on.
+      let update: UpdateRow;
+      return writeAssignment(knex, {
+        actor,
+        permission: 'oversight.decide',
+        context,
+        through: {
+          assignmentOf: async (db) => (update = await updateRow(db, updateId)).assignment_id,
+          notFound: NO_SUCH_UPDATE,
+        },
+        input: () => {
+          const valid = checkReview(input);
+          const feedback = clean(valid.feedback);
+          if (valid.decision === 'returned' && !feedback)
+            throw new ValidationError([
+              { field: 'feedback', message: OVERSIGHT_MESSAGES.feedbackNeeded },
+            ]);
+          return { decision: valid.decision, feedback };
+        },
+        change: async (trx, assignment, { decision, feedback }) => {
+          if (await reviewOf(trx, update.id))
+            throw new ConflictError(OVERSIGHT_MESSAGES.alreadyReviewed);
+          const now = clock.now();
+          const label = statusActor(actor).label;
+          let status = assignment.status;
+          if (decision === 'returned') {
+            const next = await applyTransition(
+              trx,
+              assignment,
+              { kind: 'return_update', claimedComplete: update.self_assessment === 'complete' },
+              { actor: statusActor(actor), at: now, note: feedback },
+            );
+            status = next.status;
+          }
+          await trx('progress_update_reviews').insert({
+            progress_update_id: update.id,
+            decision,
+            feedback,
+            reviewer_id: actor.id,
+            reviewer_label: label,
+            created_at: now,
+          });
+          return {
             action:
-              valid.decision === 'accepted'
-                ? 'progress_update.accepted'
-                : 'progress_update.returned',
-            subjectType: 'progress_update',
-            subjectId: update.id,
+              decision === 'accepted' ? 'progress_update.accepted' : 'progress_update.returned',
+            subject: { type: 'progress_update', id: update.id },
             before: { status: assignment.status, review: null },
-            after: {
-              assignmentId: assignment.id,
-              status,
-              decision: valid.decision,
-              feedback,
-            },
-          },
-          context,
-        );
-        return { decision: valid.decision, feedback, reviewer: label, reviewedAt: now, status };
+            after: { assignmentId: assignment.id, status, decision, feedback },
+            result: { decision, feedback, reviewer: label, reviewedAt: now, status },
+          };
+        },
       });
     },
 
@@ -572,20 +504,23 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
       input: unknown,
       context?: RequestContext,
     ) {
-      await authorisedAssignment(knex, actor, assignmentId, 'oversight.decide');
-      const valid = validate<VerificationInput>(validators.verification, input ?? {});
-      const checkOn = valid.checkOn ? valid.checkOn : null;
-      if (checkOn && compareDates(checkOn, clock.today()) <= 0)
-        throw new ValidationError([
-          {
-            field: 'checkOn',
-            message: 'The date of the sustainment check must be in the future',
-          },
-        ]);
+      const checked = () => {
+        const valid = checkVerification(input ?? {});
+        const checkOn = valid.checkOn ? valid.checkOn : null;
+        if (checkOn && compareDates(checkOn, clock.today()) <= 0)
+          throw new ValidationError([
+            {
+              field: 'checkOn',
+              message: 'The date of the sustainment check must be in the future',
+            },
+          ]);
+        return { note: clean(valid.note), checkOn };
+      };
       return transition(
         actor,
         assignmentId,
-        async (trx, a) => {
+        checked,
+        async (trx, a, { note, checkOn }) => {
           // Refused with the transition (and rolled back with it) if verifying is not allowed.
           if (checkOn)
             await trx('sustainment_checks').insert({
@@ -606,7 +541,7 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
             .first('u.id', 'v.decision');
           return {
             event: { kind: 'verify', hasAcceptedComplete: latest?.decision === 'accepted' },
-            note: clean(valid.note),
+            note,
             audit: 'assignment.verified',
             extra: {
               ...(latest ? { progressUpdateId: latest.id } : {}),
@@ -625,12 +560,11 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
       input: unknown,
       context?: RequestContext,
     ) {
-      await authorisedAssignment(knex, actor, assignmentId, 'oversight.decide');
-      const valid = validate<ClosureInput>(validators.closure, input);
       return transition(
         actor,
         assignmentId,
-        async () => ({
+        () => checkClosure(input),
+        async (_trx, _a, valid) => ({
           event: { kind: 'close', reason: valid.reason },
           note: clean(valid.note),
           audit: 'assignment.closed',
@@ -646,12 +580,11 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
       input: unknown,
       context?: RequestContext,
     ) {
-      await authorisedAssignment(knex, actor, assignmentId, 'oversight.decide');
-      const valid = validate<ReopeningInput>(validators.reopening, input);
       return transition(
         actor,
         assignmentId,
-        async () => ({
+        () => checkReopening(input),
+        async (_trx, _a, valid) => ({
           event: { kind: 'reopen' },
           note: clean(valid.note),
           audit: 'assignment.reopened',
@@ -667,66 +600,41 @@ export function createOversightService(deps: { knex: Knex; clock: Clock }) {
       input: unknown,
       context?: RequestContext,
     ): Promise<ConfidenceRating> {
-      await authorisedAssignment(knex, actor, assignmentId, 'oversight.decide');
-      const raw = { ...((input ?? {}) as Record<string, unknown>) };
-      // An empty date field on the form means "today", as leaving it out does in the API.
-      if (raw.ratedOn === '') delete raw.ratedOn;
-      const valid = validate<ConfidenceInput>(validators.confidence, raw);
-      const today = clock.today();
-      const ratedOn = valid.ratedOn ?? today;
-      if (compareDates(ratedOn, today) > 0)
-        throw new ValidationError([
-          {
-            field: 'ratedOn',
-            message: `${OVERSIGHT_MESSAGES.ratedOnFuture} (today is ${formatLongDate(today)})`,
-          },
-        ]);
-      const commentary = clean(valid.commentary)!;
-      return knex.transaction(async (trx) => {
-        const a = await authorisedAssignment(trx, actor, assignmentId, 'oversight.decide', {
-          forUpdate: true,
-        });
-        const now = clock.now();
-        const label = statusActor(actor).label;
-        const previous = await trx('delivery_confidence_ratings')
-          .where({ assignment_id: a.id })
-          .orderBy([
-            { column: 'created_at', order: 'desc' },
-            { column: 'id', order: 'desc' },
-          ])
-          .first('rating', 'rated_on');
-        const [row] = await trx('delivery_confidence_ratings')
-          .insert({
-            assignment_id: a.id,
-            rating: valid.rating,
-            commentary,
-            rated_on: ratedOn,
-            rated_by: actor.id,
-            rater_label: label,
-            created_at: now,
-          })
-          .returning(['id']);
-        const id = Number(typeof row === 'object' ? row.id : row);
-        await audit(
-          trx,
-          actor,
-          {
+      return writeAssignment(knex, {
+        actor,
+        assignmentId,
+        permission: 'oversight.decide',
+        context,
+        input: () => checkedRating(input, clock.today()),
+        change: async (trx, a, { rating, commentary, ratedOn }) => {
+          const now = clock.now();
+          const label = statusActor(actor).label;
+          const previous = await trx('delivery_confidence_ratings')
+            .where({ assignment_id: a.id })
+            .orderBy([
+              { column: 'created_at', order: 'desc' },
+              { column: 'id', order: 'desc' },
+            ])
+            .first('rating', 'rated_on');
+          const [row] = await trx('delivery_confidence_ratings')
+            .insert({
+              assignment_id: a.id,
+              rating,
+              commentary,
+              rated_on: ratedOn,
+              rated_by: actor.id,
+              rater_label: label,
+              created_at: now,
+            })
+            .returning(['id']);
+          const id = Number(typeof row === 'object' ? row.id : row);
+          return {
             action: 'assignment.confidence_rated',
-            subjectType: 'assignment',
-            subjectId: a.id,
             before: previous ? { rating: previous.rating, ratedOn: previous.rated_on } : null,
-            after: { ratingId: id, rating: valid.rating, ratedOn, commentary },
-          },
-          context,
-        );
-        return {
-          id,
-          rating: valid.rating,
-          commentary,
-          ratedOn,
-          rater: label,
-          createdAt: now,
-        };
+            after: { ratingId: id, rating, ratedOn, commentary },
+            result: { id, rating, commentary, ratedOn, rater: label, createdAt: now },
+          };
+        },
       });
     },
 

@@ -3,6 +3,7 @@
  * organisation; its evidence streams in with the form and is stored in chunks inside the one
  * transaction that also stores the update, its file rows, any status change and its audit event, so
  * a refusal, a limit, a scanner verdict or the client going away part-way leaves nothing behind.
+ * That transaction is the write path's streaming entry point, `beginAssignmentWrite`.
  * Updates are append-only: there is no way to edit or delete one.
  */
 import { createHash } from 'node:crypto';
@@ -11,10 +12,11 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { NotFoundError, ValidationError, type FieldError } from '../../shared/errors';
 import { PayloadTooLargeError, UnprocessableError } from '../../shared/api/api-errors';
-import type { AssignmentRow, AssignmentStatus } from '../../db/tables';
+import type { AssignmentStatus } from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { can } from '../accounts/policy';
 import { authorisedAssignment } from './assignments.access';
+import { beginAssignmentWrite } from './assignment-write';
 import { nextState } from './lifecycle';
 import { changeStatus, statusActor } from './status-history';
 import { recordAudit, userActor } from '../operations/audit.repository';
@@ -193,17 +195,13 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
      * streams in, then commit(); on any failure, rollback().
      */
     async beginUpload(user: CurrentUser, context: RequestContext, assignmentId: number) {
-      await authorisedAssignment(knex, user, assignmentId, 'assignment.act');
-      const trx = await knex.transaction();
-      let assignment: AssignmentRow;
-      try {
-        assignment = await authorisedAssignment(trx, user, assignmentId, 'assignment.act', {
-          forUpdate: true,
-        });
-      } catch (err) {
-        await trx.rollback();
-        throw err;
-      }
+      const write = await beginAssignmentWrite(knex, {
+        actor: user,
+        assignmentId,
+        permission: 'assignment.act',
+        context,
+      });
+      const { trx, assignment } = write;
       const now = clock.now();
       const fields: Partial<UploadFields> = {};
       const stored: (EvidenceFileSummary & { fileId: number })[] = [];
@@ -312,7 +310,6 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
         });
       }
 
-      let settled = false;
       return {
         fields,
         onField(name: string, value: string) {
@@ -351,11 +348,9 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
               'claim_complete',
               { actor: statusActor(user), at: now },
             );
-          await recordAudit(trx, {
-            actor: userActor(user),
+          await write.finish({
             action: 'progress_update.create',
-            subjectType: 'progress_update',
-            subjectId: saved.id,
+            subject: { type: 'progress_update', id: saved.id },
             before: saved.newStatus ? { status: assignment.status } : undefined,
             after: {
               assignmentId: assignment.id,
@@ -369,11 +364,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
               })),
               ...(saved.newStatus ? { status: saved.newStatus } : {}),
             },
-            ipAddress: context.ip,
-            requestId: context.requestId,
           });
-          await trx.commit();
-          settled = true;
           return {
             id: saved.id,
             status: saved.newStatus ?? assignment.status,
@@ -381,9 +372,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
           };
         },
         async rollback() {
-          if (settled) return;
-          settled = true;
-          if (!trx.isCompleted()) await trx.rollback();
+          await write.abandon();
         },
       };
     },

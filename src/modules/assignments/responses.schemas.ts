@@ -2,8 +2,14 @@
  * Inputs for the force leads' workspace: the list's query, and the response, extension and action
  * plan forms. The same schemas serve the HTML forms and (later) the JSON API.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from '../../shared/validation';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  StringEnum,
+  ajv,
+  withMessages,
+  type FieldMessage,
+  type FieldMessages,
+} from '../../shared/validation';
 import { ASSIGNMENT_STATUSES, RESPONSE_STANCES } from '../../db/tables';
 
 export const ASSIGNMENTS_PAGE_SIZE = 50;
@@ -96,12 +102,62 @@ export type ActionInput = Static<typeof ActionInput>;
 /** A change to an action: the same fields, and a reason, required when the target date moves. */
 export const ActionRevisionInput = Type.Object(
   {
-    description: Narrative(ACTION_DESCRIPTION_MAX),
-    owner: Narrative(ACTION_OWNER_MAX),
-    targetOn: CalendarDateText('the target date'),
-    state: StringEnum(ACTION_STATES),
+    ...ActionInput.properties,
     reason: Type.Optional(Type.String({ maxLength: ACTION_REASON_MAX })),
   },
   { additionalProperties: false },
 );
 export type ActionRevisionInput = Static<typeof ActionRevisionInput>;
+
+const emptyOr = (given: unknown) => String(given ?? '').trim() === '';
+
+/**
+ * The words for each field of the forms above, in terms a person can act on: one for a field left
+ * empty or missing, another for one too long or malformed. A field none of these schemas knows is
+ * named as not recognised.
+ */
+export const RESPONSE_FIELD_MESSAGES: FieldMessages = new Proxy(
+  {
+    text: (v) =>
+      emptyOr(v)
+        ? 'Enter the response'
+        : `The response must be ${RESPONSE_MAX} characters or fewer`,
+    stance: 'Select whether the recommendation is accepted, partially accepted or not accepted',
+    sourceUrl:
+      'Enter where the response was published as a web address starting with http:// or https://, or leave it empty',
+    newDueOn: (v) =>
+      emptyOr(v)
+        ? 'Enter the date you are asking for'
+        : 'Enter the date you are asking for as a real date, like 2022-02-14',
+    reason: (v) =>
+      emptyOr(v) ? 'Enter a reason' : `The reason must be ${REASON_MAX} characters or fewer`,
+    decision: 'Select whether to grant or refuse the request',
+    description: (v) =>
+      emptyOr(v)
+        ? 'Enter what the action is'
+        : `The description must be ${ACTION_DESCRIPTION_MAX} characters or fewer`,
+    owner: (v) =>
+      emptyOr(v)
+        ? 'Enter who owns the action (a name or role)'
+        : `The owner must be ${ACTION_OWNER_MAX} characters or fewer`,
+    targetOn: (v) =>
+      emptyOr(v)
+        ? 'Enter the target date'
+        : 'Enter the target date as a real date, like 2022-03-31',
+    state: 'Select the state of the action',
+  } satisfies Record<string, FieldMessage>,
+  {
+    get: (known: Record<string, FieldMessage>, field: string) =>
+      known[field] ?? `${field} is not a recognised field`,
+  },
+);
+
+const checked = <T extends TSchema>(schema: T) =>
+  withMessages(ajv.compile<Static<T>>(schema), RESPONSE_FIELD_MESSAGES);
+
+/** The forms' schemas with their messages: call one to get the checked input or a ValidationError. */
+export const checkResponse = checked(ResponseInput);
+export const checkExtensionRequest = checked(ExtensionRequestInput);
+export const checkExtensionDecision = checked(ExtensionDecisionInput);
+export const checkAction = checked(ActionInput);
+export const checkActionRevision = checked(ActionRevisionInput);

@@ -4,21 +4,16 @@
  * action's revisions.
  *
  * Every function takes the acting user first and reaches the assignment only through
- * `authorisedAssignment`, so the per-object policy is never skipped. Every write is one
- * transaction that locks the assignment row first, makes the change and writes exactly one audit
- * event. Derived facts (days left, overdue) are worked out on each read, never stored.
+ * `authorisedAssignment`, so the per-object policy is never skipped. Every write goes through
+ * `writeAssignment` (one transaction, the row locked, exactly one audit event); the writes for
+ * extensions and the action plan live in `extensions.service.ts` and `actions.service.ts` and are
+ * part of the service this file composes. Derived facts (days left, overdue) are worked out on each
+ * read, never stored.
  */
 import type { Knex } from 'knex';
-import type { ValidateFunction } from 'ajv';
 import type { Clock } from '../../shared/clock';
-import { compareDates, formatLongDate, type CalendarDate } from '../../shared/calendar-date';
-import {
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../shared/errors';
-import { ajv } from '../../shared/validation';
+import { compareDates, type CalendarDate } from '../../shared/calendar-date';
+import { NotFoundError } from '../../shared/errors';
 import {
   ASSIGNMENT_STATUSES,
   type AssignmentRow,
@@ -28,43 +23,30 @@ import {
 } from '../../db/tables';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { can } from '../accounts/policy';
-import { recordAudit, userActor } from '../operations/audit.repository';
+import { writeAssignment } from './assignment-write';
 import { authorisedAssignment } from './assignments.access';
 import { applyTransition, statusActor } from './status-history';
+import { appendResponseVersion, currentCopy, responseVersionsFor } from './response-versions';
 import {
-  appendResponseVersion,
-  currentCopy,
-  responseVersionsFor,
-} from './response-versions';
-import {
-  canRequestExtension,
   responseClock,
-  responseDueDate,
   type ClockInput,
   type GrantedExtension,
   type JudicialReviewPause,
   type ResponseClock,
 } from './deadlines';
 import type { LegalBasis } from './deadlines.rules';
-import {
-  clockInputsFor,
-  overrideFrom,
-  pausesFor,
-  recomputeResponseDue,
-} from './deadlines.repository';
+import { clockInputsFor, overrideFrom, pausesFor } from './deadlines.repository';
 import { targetState, type TargetState } from './deadlines.targets';
+import { ACTION_REFUSALS, createActionsService } from './actions.service';
 import {
-  ACTION_DESCRIPTION_MAX,
-  ACTION_OWNER_MAX,
+  EXTENSION_REFUSALS,
+  createExtensionsService,
+  extensionRefusal,
+} from './extensions.service';
+import {
   ACTION_REASON_MAX,
   ASSIGNMENTS_PAGE_SIZE,
-  ActionInput,
-  ActionRevisionInput,
-  ExtensionDecisionInput,
-  ExtensionRequestInput,
-  REASON_MAX,
-  RESPONSE_MAX,
-  ResponseInput,
+  checkResponse,
   type ActionState,
   type ExtensionState,
   type SortKey,
@@ -72,80 +54,8 @@ import {
 
 type Db = Knex | Knex.Transaction;
 
-export const REFUSALS = Object.freeze({
-  alreadyResponded:
-    'A formal response has already been recorded, so there is no response deadline left to extend.',
-  pendingExtension:
-    'A request for more time is already waiting for a decision. Wait for the overseer to decide it before asking again.',
-  notLater: 'The date you ask for must be later than the current due date',
-  notPending: 'This request has already been decided, so it cannot be decided again.',
-  closed: 'This assignment is closed, so its action plan can no longer be changed.',
-  reasonNeeded: 'Give a reason for changing the target date',
-});
-
-/** Field messages in words a person can act on, by field: [empty or missing, too long or malformed]. */
-const MESSAGES: Record<string, (value: unknown) => string> = {
-  text: (v) =>
-    String(v ?? '').trim() === ''
-      ? 'Enter the response'
-      : `The response must be ${RESPONSE_MAX} characters or fewer`,
-  stance: () => 'Select whether the recommendation is accepted, partially accepted or not accepted',
-  sourceUrl: () =>
-    'Enter where the response was published as a web address starting with http:// or https://, or leave it empty',
-  newDueOn: (v) =>
-    String(v ?? '').trim() === ''
-      ? 'Enter the date you are asking for'
-      : 'Enter the date you are asking for as a real date, like 2022-02-14',
-  reason: (v) =>
-    String(v ?? '').trim() === ''
-      ? 'Enter a reason'
-      : `The reason must be ${REASON_MAX} characters or fewer`,
-  decision: () => 'Select whether to grant or refuse the request',
-  description: (v) =>
-    String(v ?? '').trim() === ''
-      ? 'Enter what the action is'
-      : `The description must be ${ACTION_DESCRIPTION_MAX} characters or fewer`,
-  owner: (v) =>
-    String(v ?? '').trim() === ''
-      ? 'Enter who owns the action (a name or role)'
-      : `The owner must be ${ACTION_OWNER_MAX} characters or fewer`,
-  targetOn: (v) =>
-    String(v ?? '').trim() === ''
-      ? 'Enter the target date'
-      : 'Enter the target date as a real date, like 2022-03-31',
-  state: () => 'Select the state of the action',
-};
-
-function validate<T>(validator: ValidateFunction, input: unknown): T {
-  if (validator(input)) return input as T;
-  const data = (input ?? {}) as Record<string, unknown>;
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const e of validator.errors ?? []) {
-    const field =
-      e.keyword === 'required'
-        ? String(e.params.missingProperty)
-        : e.keyword === 'additionalProperties'
-          ? String(e.params.additionalProperty)
-          : e.instancePath.replace(/^\//, '').split('/')[0] || '(root)';
-    if (seen.has(field)) continue;
-    seen.add(field);
-    const message = MESSAGES[field];
-    errors.push({
-      field,
-      message: message ? message(data[field]) : `${field} is not a recognised field`,
-    });
-  }
-  throw new ValidationError(errors);
-}
-
-const check = {
-  response: ajv.compile(ResponseInput),
-  extension: ajv.compile(ExtensionRequestInput),
-  decision: ajv.compile(ExtensionDecisionInput),
-  action: ajv.compile(ActionInput),
-  revision: ajv.compile(ActionRevisionInput),
-};
+/** The refusals of every workspace write, by name (the extension and action plan ones). */
+export const REFUSALS = Object.freeze({ ...EXTENSION_REFUSALS, ...ACTION_REFUSALS });
 
 interface ClockRow {
   legal_basis: LegalBasis;
@@ -306,48 +216,59 @@ const STATUS_ORDER = `array_position(array[${ASSIGNMENT_STATUSES.map((x) => `'${
 const isActionOverdue = (state: ActionState, targetOn: CalendarDate, today: CalendarDate) =>
   (state === 'planned' || state === 'in_progress') && compareDates(targetOn, today) < 0;
 
+const toExtension = (e: ExtensionRowDb): ExtensionRequest => ({
+  id: e.id,
+  dueOnWhenRequested: e.due_on_when_requested,
+  requestedDueOn: e.requested_due_on,
+  reason: e.reason,
+  requestedBy: e.requested_by_name,
+  requestedAt: new Date(e.requested_at),
+  state: e.state,
+  decidedBy: e.decided_by_name,
+  decidedAt: e.decided_at ? new Date(e.decided_at) : null,
+  decidedOn: e.decided_on,
+  decisionReason: e.decision_reason,
+});
+
+const toVersion = (v: ResponseVersion): ResponseVersion => ({
+  version: v.version,
+  stance: v.stance,
+  text: v.text,
+  respondedOn: v.respondedOn,
+  respondedOnConfirmed: v.respondedOnConfirmed,
+  sourceUrl: v.sourceUrl,
+  recordedBy: v.recordedBy,
+  recordedAt: v.recordedAt,
+});
+
+/** An action of the plan, with its revisions (newest first) and whether it is overdue today. */
+const toPlanAction = (
+  x: ActionRowDb,
+  revisions: RevisionRowDb[],
+  today: CalendarDate,
+): PlanAction => ({
+  id: x.id,
+  description: x.description,
+  owner: x.owner,
+  targetOn: x.target_on,
+  state: x.state,
+  overdue: isActionOverdue(x.state, x.target_on, today),
+  revisions: revisions
+    .filter((rv) => rv.action_id === x.id)
+    .map((rv) => ({
+      description: rv.description,
+      owner: rv.owner,
+      previousTargetOn: rv.previous_target_on,
+      targetOn: rv.target_on,
+      state: rv.state,
+      reason: rv.reason,
+      revisedBy: rv.revised_by_name,
+      revisedAt: new Date(rv.revised_at),
+    })),
+});
+
 export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clock }) {
   const { knex, clock } = deps;
-
-  const audit = (
-    trx: Knex.Transaction,
-    actor: CurrentUser,
-    assignmentId: number,
-    action: string,
-    before: unknown,
-    after: unknown,
-    context?: RequestContext,
-  ) =>
-    recordAudit(trx, {
-      actor: userActor(actor),
-      action,
-      subjectType: 'assignment',
-      subjectId: assignmentId,
-      before,
-      after,
-      ipAddress: context?.ip ?? null,
-      requestId: context?.requestId ?? null,
-    });
-
-  /**
-   * The shape of every write here: who may act is settled before what they sent is looked at (so a
-   * stranger learns nothing from validation messages); then, in one transaction, the assignment is
-   * locked and checked again, so the write is decided on its current state.
-   */
-  async function lockedWrite<I, R>(
-    actor: CurrentUser,
-    assignmentId: number,
-    action: 'assignment.act' | 'oversight.decide',
-    validateInput: () => I,
-    write: (trx: Knex.Transaction, assignment: AssignmentRow, valid: I) => Promise<R>,
-  ): Promise<R> {
-    await authorisedAssignment(knex, actor, assignmentId, action);
-    const valid = validateInput();
-    return knex.transaction(async (trx) => {
-      const a = await authorisedAssignment(trx, actor, assignmentId, action, { forUpdate: true });
-      return write(trx, a, valid);
-    });
-  }
 
   /** Live assignments the actor may list: an org_lead's own organisation's; all for readers. */
   function scope(actor: CurrentUser, query: { status?: AssignmentStatus; organisation?: string }) {
@@ -420,6 +341,62 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       nextActionOn: r.next_action_on,
       lastChangedAt: r.last_changed_at ? new Date(r.last_changed_at) : null,
     }));
+  }
+
+  /** The rows the assignment page is built from: a few queries, whatever the plan's size. */
+  async function detailRows(a: AssignmentRow) {
+    const [clock, organisation, recommendation, versions, extensions, actions, pauses] =
+      await Promise.all([
+        clockRow(knex, a),
+        knex('organisations').where({ id: a.organisation_id }).first('id', 'name', 'slug'),
+        knex('recommendations as r')
+          .join('reports as p', 'p.id', 'r.report_id')
+          .where('r.id', a.recommendation_id)
+          .first(
+            'r.ref',
+            'r.title',
+            'r.body',
+            'r.implement_by',
+            'p.title as report_title',
+            'p.slug as report_slug',
+          ),
+        responseVersionsFor(knex, [a.id]),
+        knex('extension_requests as e')
+          .leftJoin('users as rq', 'rq.id', 'e.requested_by')
+          .leftJoin('users as dc', 'dc.id', 'e.decided_by')
+          .where('e.assignment_id', a.id)
+          .orderBy('e.id', 'desc')
+          .select<ExtensionRowDb[]>(
+            'e.*',
+            'rq.name as requested_by_name',
+            'dc.name as decided_by_name',
+          ),
+        knex('assignment_actions')
+          .where({ assignment_id: a.id })
+          .orderBy(['target_on', 'id'])
+          .select<ActionRowDb[]>('*'),
+        pausesFor(knex, [a.id]),
+      ]);
+    const revisions = actions.length
+      ? await knex('assignment_action_revisions as rv')
+          .leftJoin('users as u', 'u.id', 'rv.revised_by')
+          .whereIn(
+            'rv.action_id',
+            actions.map((x) => x.id),
+          )
+          .orderBy('rv.id', 'desc')
+          .select<RevisionRowDb[]>('rv.*', 'u.name as revised_by_name')
+      : ([] as RevisionRowDb[]);
+    return {
+      clock,
+      organisation,
+      recommendation,
+      versions,
+      extensions,
+      actions,
+      pauses,
+      revisions,
+    };
   }
 
   return {
@@ -498,80 +475,17 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
     /** Everything the assignment page shows, for a user who may read it (404 otherwise). */
     async get(actor: CurrentUser, assignmentId: number): Promise<AssignmentDetail> {
       const a = await authorisedAssignment(knex, actor, assignmentId, 'assignment.read_private');
-      const [context, organisation, recommendation, versions, extensionRows, actionRows, pauses] =
-        await Promise.all([
-          clockRow(knex, a),
-          knex('organisations').where({ id: a.organisation_id }).first('id', 'name', 'slug'),
-          knex('recommendations as r')
-            .join('reports as p', 'p.id', 'r.report_id')
-            .where('r.id', a.recommendation_id)
-            .first(
-              'r.ref',
-              'r.title',
-              'r.body',
-              'r.implement_by',
-              'p.title as report_title',
-              'p.slug as report_slug',
-            ),
-          responseVersionsFor(knex, [a.id]),
-          knex('extension_requests as e')
-            .leftJoin('users as rq', 'rq.id', 'e.requested_by')
-            .leftJoin('users as dc', 'dc.id', 'e.decided_by')
-            .where('e.assignment_id', a.id)
-            .orderBy('e.id', 'desc')
-            .select<ExtensionRowDb[]>(
-              'e.*',
-              'rq.name as requested_by_name',
-              'dc.name as decided_by_name',
-            ),
-          knex('assignment_actions')
-            .where({ assignment_id: a.id })
-            .orderBy(['target_on', 'id'])
-            .select<ActionRowDb[]>('*'),
-          pausesFor(knex, [a.id]),
-        ]);
-      const revisionRows = actionRows.length
-        ? await knex('assignment_action_revisions as rv')
-            .leftJoin('users as u', 'u.id', 'rv.revised_by')
-            .whereIn(
-              'rv.action_id',
-              actionRows.map((x) => x.id),
-            )
-            .orderBy('rv.id', 'desc')
-            .select<RevisionRowDb[]>('rv.*', 'u.name as revised_by_name')
-        : ([] as RevisionRowDb[]);
+      const rows = await detailRows(a);
+      const { recommendation } = rows;
       const today = clock.today();
-      const extensions: ExtensionRequest[] = extensionRows.map((e) => ({
-        id: e.id,
-        dueOnWhenRequested: e.due_on_when_requested,
-        requestedDueOn: e.requested_due_on,
-        reason: e.reason,
-        requestedBy: e.requested_by_name,
-        requestedAt: new Date(e.requested_at),
-        state: e.state,
-        decidedBy: e.decided_by_name,
-        decidedAt: e.decided_at ? new Date(e.decided_at) : null,
-        decidedOn: e.decided_on,
-        decisionReason: e.decision_reason,
-      }));
+      const extensions = rows.extensions.map(toExtension);
       const granted = extensions
         .filter((e) => e.state === 'granted' && e.decidedOn)
         .map((e) => ({ newDueOn: e.requestedDueOn, grantedOn: e.decidedOn! }));
       // With the judicial review pauses as well as the extensions shown on this page.
-      const input = { ...toClockInput(context, granted), pauses: pauses.get(a.id) ?? [] };
+      const input = { ...toClockInput(rows.clock, granted), pauses: rows.pauses.get(a.id) ?? [] };
       const clockState = responseClock(input, { today, respondedOn: a.responded_on });
-      const responseVersions: ResponseVersion[] = (versions.get(a.id) ?? [])
-        .map((v) => ({
-          version: v.version,
-          stance: v.stance,
-          text: v.text,
-          respondedOn: v.respondedOn,
-          respondedOnConfirmed: v.respondedOnConfirmed,
-          sourceUrl: v.sourceUrl,
-          recordedBy: v.recordedBy,
-          recordedAt: v.recordedAt,
-        }))
-        .reverse();
+      const responseVersions = (rows.versions.get(a.id) ?? []).map(toVersion).reverse();
       const latest = responseVersions[0];
       // Lateness is the first response's: a later version does not make an on-time answer late.
       const current = latest
@@ -581,7 +495,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       return {
         id: a.id,
         status: a.status,
-        organisation,
+        organisation: rows.organisation,
         recommendation: {
           ref: recommendation.ref,
           title: recommendation.title,
@@ -601,26 +515,7 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
         response: current,
         responseVersions,
         extensions,
-        actions: actionRows.map((x) => ({
-          id: x.id,
-          description: x.description,
-          owner: x.owner,
-          targetOn: x.target_on,
-          state: x.state,
-          overdue: isActionOverdue(x.state, x.target_on, today),
-          revisions: revisionRows
-            .filter((rv) => rv.action_id === x.id)
-            .map((rv) => ({
-              description: rv.description,
-              owner: rv.owner,
-              previousTargetOn: rv.previous_target_on,
-              targetOn: rv.target_on,
-              state: rv.state,
-              reason: rv.reason,
-              revisedBy: rv.revised_by_name,
-              revisedAt: new Date(rv.revised_at),
-            })),
-        })),
+        actions: rows.actions.map((x) => toPlanAction(x, rows.revisions, today)),
         may: {
           act: mayAct,
           decide: can(actor, 'oversight.decide'),
@@ -643,12 +538,13 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
       input: unknown,
       context?: RequestContext,
     ): Promise<{ version: number }> {
-      return lockedWrite(
+      return writeAssignment(knex, {
         actor,
         assignmentId,
-        'assignment.act',
-        () => validate<ResponseInput>(check.response, input),
-        async (trx, a, valid) => {
+        permission: 'assignment.act',
+        context,
+        input: () => checkResponse(input),
+        change: async (trx, a, valid) => {
           const today = clock.today();
           // The first response's day stops the statutory clock; later versions keep it.
           const respondedOn = a.responded_on ?? today;
@@ -676,272 +572,25 @@ export function createWorkspaceAssignmentsService(deps: { knex: Knex; clock: Clo
               response_date_confirmed: a.responded_on ? a.response_date_confirmed : true,
             },
           );
-          await audit(
-            trx,
-            actor,
-            a.id,
-            version === 1 ? 'assignment.response_recorded' : 'assignment.response_revised',
-            { status: a.status, stance: a.response_stance, respondedOn: a.responded_on },
-            {
+          return {
+            action: version === 1 ? 'assignment.response_recorded' : 'assignment.response_revised',
+            before: { status: a.status, stance: a.response_stance, respondedOn: a.responded_on },
+            after: {
               status: next.status,
               stance: valid.stance,
               respondedOn,
               version,
               textLength: valid.text.length,
             },
-            context,
-          );
-          return { version };
+            result: { version },
+          };
         },
-      );
+      });
     },
 
-    /** Asks for more time: only before the response is due, before a response, one at a time. */
-    async requestExtension(
-      actor: CurrentUser,
-      assignmentId: number,
-      input: unknown,
-      context?: RequestContext,
-    ): Promise<{ id: number }> {
-      return lockedWrite(
-        actor,
-        assignmentId,
-        'assignment.act',
-        () => validate<ExtensionRequestInput>(check.extension, input),
-        async (trx, a, valid) => {
-          const today = clock.today();
-          const existing = await trx('extension_requests')
-            .where({ assignment_id: a.id })
-            .select('state', 'requested_due_on', 'decided_on');
-          const granted = existing
-            .filter((e) => e.state === 'granted')
-            .map((e) => ({ newDueOn: e.requested_due_on, grantedOn: e.decided_on }));
-          const clockInput = {
-            ...toClockInput(await clockRow(trx, a), granted),
-            pauses: (await pausesFor(trx, [a.id])).get(a.id) ?? [],
-          };
-          const refusal = extensionRefusal(
-            a,
-            clockInput,
-            today,
-            existing.map((e) => ({ state: e.state as ExtensionState })),
-          );
-          if (!refusal.allowed) throw new ConflictError(refusal.reason!);
-          const dueOn = responseDueDate(clockInput, today)!;
-          if (compareDates(valid.newDueOn, dueOn) <= 0)
-            throw new ValidationError([
-              {
-                field: 'newDueOn',
-                message: `${REFUSALS.notLater} (${formatLongDate(dueOn)})`,
-              },
-            ]);
-          const [row] = await trx('extension_requests')
-            .insert({
-              assignment_id: a.id,
-              due_on_when_requested: dueOn,
-              requested_due_on: valid.newDueOn,
-              reason: valid.reason,
-              requested_by: actor.id,
-              requested_at: clock.now(),
-            })
-            .returning('id');
-          const id = Number(typeof row === 'object' ? row.id : row);
-          await audit(
-            trx,
-            actor,
-            a.id,
-            'assignment.extension_requested',
-            { dueOn },
-            { extensionRequestId: id, requestedDueOn: valid.newDueOn, reason: valid.reason },
-            context,
-          );
-          return { id };
-        },
-      );
-    },
-
-    /** An overseer grants or refuses a pending request; a granted one moves the due date. */
-    async decideExtension(
-      actor: CurrentUser,
-      assignmentId: number,
-      input: { extensionId: number } & Record<string, unknown>,
-      context?: RequestContext,
-    ): Promise<{ dueOn: CalendarDate | null }> {
-      const { extensionId, ...fields } = input;
-      return lockedWrite(
-        actor,
-        assignmentId,
-        'oversight.decide',
-        () => validate<ExtensionDecisionInput>(check.decision, fields),
-        async (trx, a, valid) => {
-          const request = Number.isSafeInteger(extensionId)
-            ? await trx('extension_requests')
-                .where({ id: extensionId, assignment_id: a.id })
-                .forUpdate()
-                .first()
-            : undefined;
-          if (!request) throw new NotFoundError('There is no such request for more time.');
-          if (request.state !== 'pending') throw new ConflictError(REFUSALS.notPending);
-          const today = clock.today();
-          const state: ExtensionState = valid.decision === 'grant' ? 'granted' : 'refused';
-          await trx('extension_requests').where({ id: request.id }).update({
-            state,
-            decided_by: actor.id,
-            decided_at: clock.now(),
-            decided_on: today,
-            decision_reason: valid.reason,
-          });
-          const input = (await clockInputsFor(trx, [a.id])).get(a.id)!;
-          const dueOn = responseDueDate(input, today);
-          if (state === 'granted') await recomputeResponseDue(trx, [a.id], today, clock.now());
-          await audit(
-            trx,
-            actor,
-            a.id,
-            state === 'granted' ? 'assignment.extension_granted' : 'assignment.extension_refused',
-            { extensionRequestId: request.id, state: 'pending', dueOn: a.response_due_on },
-            {
-              extensionRequestId: request.id,
-              state,
-              reason: valid.reason,
-              dueOn: state === 'granted' ? dueOn : a.response_due_on,
-            },
-            context,
-          );
-          return { dueOn: state === 'granted' ? dueOn : a.response_due_on };
-        },
-      );
-    },
-
-    /** Adds a step to the action plan. */
-    async addAction(
-      actor: CurrentUser,
-      assignmentId: number,
-      input: unknown,
-      context?: RequestContext,
-    ): Promise<{ id: number }> {
-      return lockedWrite(
-        actor,
-        assignmentId,
-        'assignment.act',
-        () => validate<ActionInput>(check.action, input),
-        async (trx, a, valid) => {
-          if (a.status === 'closed') throw new ConflictError(REFUSALS.closed);
-          const now = clock.now();
-          const fields = {
-            description: valid.description,
-            owner: valid.owner,
-            target_on: valid.targetOn,
-            state: valid.state,
-          };
-          const [row] = await trx('assignment_actions')
-            .insert({ assignment_id: a.id, ...fields, created_at: now, updated_at: now })
-            .returning('id');
-          const id = Number(typeof row === 'object' ? row.id : row);
-          await trx('assignment_action_revisions').insert({
-            action_id: id,
-            ...fields,
-            previous_target_on: null,
-            reason: null,
-            revised_by: actor.id,
-            revised_at: now,
-          });
-          await audit(
-            trx,
-            actor,
-            a.id,
-            'assignment.action_added',
-            null,
-            { actionId: id, ...valid },
-            context,
-          );
-          return { id };
-        },
-      );
-    },
-
-    /** Changes an action; a new target date needs a reason, and the old date stays in the history. */
-    async reviseAction(
-      actor: CurrentUser,
-      assignmentId: number,
-      input: { actionId: number } & Record<string, unknown>,
-      context?: RequestContext,
-    ): Promise<{ changed: boolean }> {
-      const { actionId, ...fields } = input;
-      return lockedWrite(
-        actor,
-        assignmentId,
-        'assignment.act',
-        () => validate<ActionRevisionInput>(check.revision, fields),
-        async (trx, a, valid) => {
-          const reason = valid.reason?.trim() ? valid.reason.trim() : null;
-          const action = Number.isSafeInteger(actionId)
-            ? await trx('assignment_actions').where({ id: actionId, assignment_id: a.id }).first()
-            : undefined;
-          if (!action) throw new NotFoundError('There is no such action in this plan.');
-          if (a.status === 'closed') throw new ConflictError(REFUSALS.closed);
-          const dateMoved = action.target_on !== valid.targetOn;
-          if (dateMoved && !reason)
-            throw new ValidationError([{ field: 'reason', message: REFUSALS.reasonNeeded }]);
-          const before = {
-            description: action.description,
-            owner: action.owner,
-            targetOn: action.target_on,
-            state: action.state,
-          };
-          const after = {
-            description: valid.description,
-            owner: valid.owner,
-            targetOn: valid.targetOn,
-            state: valid.state,
-          };
-          if (JSON.stringify(before) === JSON.stringify(after)) return { changed: false };
-          const now = clock.now();
-          await trx('assignment_actions').where({ id: action.id }).update({
-            description: after.description,
-            owner: after.owner,
-            target_on: after.targetOn,
-            state: after.state,
-            updated_at: now,
-          });
-          await trx('assignment_action_revisions').insert({
-            action_id: action.id,
-            description: after.description,
-            owner: after.owner,
-            previous_target_on: action.target_on,
-            target_on: after.targetOn,
-            state: after.state,
-            reason,
-            revised_by: actor.id,
-            revised_at: now,
-          });
-          await audit(
-            trx,
-            actor,
-            a.id,
-            'assignment.action_revised',
-            { actionId: action.id, ...before },
-            { actionId: action.id, ...after, reason },
-            context,
-          );
-          return { changed: true };
-        },
-      );
-    },
+    ...createExtensionsService(deps),
+    ...createActionsService(deps),
   };
-}
-
-/** Whether the lead may ask for more time now, with the reason in words when not. */
-function extensionRefusal(
-  a: AssignmentRow,
-  input: ClockInput,
-  today: CalendarDate,
-  extensions: { state: ExtensionState }[],
-): { allowed: boolean; reason?: string } {
-  if (a.responded_on) return { allowed: false, reason: REFUSALS.alreadyResponded };
-  if (extensions.some((e) => e.state === 'pending'))
-    return { allowed: false, reason: REFUSALS.pendingExtension };
-  return canRequestExtension(input, today);
 }
 
 export const ACTION_REASON_LIMIT = ACTION_REASON_MAX;

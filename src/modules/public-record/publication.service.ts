@@ -3,15 +3,16 @@
  * writes (or approves the update's own words as) a public summary of a progress update, or makes an
  * evidence file downloadable; either can be withdrawn with a reason, and the public page then says
  * that something was withdrawn. A publication is never edited: a correction is a withdrawal and a
- * new publication, so nothing published is silently changed. Every publish and withdrawal is one
- * transaction with its audit event.
+ * new publication, so nothing published is silently changed. Every publish and withdrawal is an
+ * assignment write (`writeAssignment`, reached through the update or file) with its audit event.
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { authorisedAssignment } from '../assignments/assignments.access';
-import { recordAudit, userActor } from '../operations/audit.repository';
+import { userActor } from '../operations/audit.repository';
+import { writeAssignment, type AuditedChange } from '../assignments/assignment-write';
 
 export const SUMMARY_MAX = 5000;
 export const REASON_MAX = 2000;
@@ -42,6 +43,21 @@ function text(value: unknown, field: string, max: number, empty: string, long: s
   return s;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as knex returns them
+type Row = Record<string, any>;
+
+/** The progress update `updateId` (404 with the update's own words when there is none). */
+async function updateRow(db: Knex | Knex.Transaction, updateId: number) {
+  validId(updateId, NO_SUCH_UPDATE);
+  const update = await db('progress_updates').where({ id: updateId }).first();
+  if (!update) throw new NotFoundError(NO_SUCH_UPDATE);
+  return update as Row & { assignment_id: number };
+}
+
+/** The reason for a withdrawal, as the public page will show it. */
+const withdrawalReason = (value: unknown, field: string, empty: string) =>
+  text(value, field, REASON_MAX, empty, `The reason must be ${REASON_MAX} characters or fewer`);
+
 export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
   const { knex, clock } = deps;
 
@@ -50,22 +66,14 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
    * 'oversight.decide': another organisation's lead gets the same 404 as a missing id, a reader a
    * 403, and an update of a withdrawn assignment is 404 for everyone.
    */
-  async function authorisedUpdate(
-    db: Knex | Knex.Transaction,
-    user: CurrentUser,
-    updateId: number,
-    forUpdate = false,
-  ) {
-    validId(updateId, NO_SUCH_UPDATE);
-    const update = await db('progress_updates').where({ id: updateId }).first();
-    if (!update) throw new NotFoundError(NO_SUCH_UPDATE);
+  async function authorisedUpdate(user: CurrentUser, updateId: number) {
+    const update = await updateRow(knex, updateId);
     try {
       const assignment = await authorisedAssignment(
-        db,
+        knex,
         user,
         update.assignment_id,
         'oversight.decide',
-        { forUpdate },
       );
       return { update, assignment };
     } catch (err) {
@@ -74,17 +82,38 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
     }
   }
 
-  async function authorisedFile(trx: Knex.Transaction, user: CurrentUser, fileId: number) {
+  /**
+   * A publication write (see `writeAssignment`), reached through the update or file it is about:
+   * `found` holds that row as read with the assignment locked.
+   */
+  function publicationWrite<I, R>(
+    user: CurrentUser,
+    context: RequestContext,
+    lookup: (db: Knex | Knex.Transaction) => Promise<Row & { assignment_id: number }>,
+    notFound: string,
+    input: () => I,
+    change: (trx: Knex.Transaction, found: Row, valid: I) => Promise<AuditedChange<R>>,
+  ): Promise<R> {
+    let found: Row;
+    return writeAssignment(knex, {
+      actor: user,
+      permission: 'oversight.decide',
+      context,
+      through: { assignmentOf: async (db) => (found = await lookup(db)).assignment_id, notFound },
+      input,
+      change: (trx, _assignment, valid) => change(trx, found, valid),
+    });
+  }
+
+  /** The evidence file `fileId` with its update's assignment (404 with the file's words if none). */
+  async function fileRow(db: Knex | Knex.Transaction, fileId: number) {
     validId(fileId, NO_SUCH_FILE);
-    const file = await trx('evidence_files').where({ id: fileId }).first();
+    const file = await db('evidence_files as f')
+      .join('progress_updates as u', 'u.id', 'f.progress_update_id')
+      .where('f.id', fileId)
+      .first('f.*', 'u.assignment_id');
     if (!file) throw new NotFoundError(NO_SUCH_FILE);
-    try {
-      const { update } = await authorisedUpdate(trx, user, file.progress_update_id, true);
-      return { file, update };
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new NotFoundError(NO_SUCH_FILE);
-      throw err;
-    }
+    return file as Row & { assignment_id: number };
   }
 
   const toRecord = (row: Record<string, unknown>): PublicationRecord => ({
@@ -93,23 +122,6 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
     publisher: row.publisher_label as string,
     withdrawnAt: (row.withdrawn_at as Date | null) ?? null,
     withdrawnReason: (row.withdrawn_reason as string | null) ?? null,
-  });
-
-  const audit = (
-    user: CurrentUser,
-    context: RequestContext,
-    action: string,
-    subjectType: string,
-    subjectId: number,
-    after: unknown,
-  ) => ({
-    actor: userActor(user),
-    action,
-    subjectType,
-    subjectId,
-    after,
-    ipAddress: context.ip,
-    requestId: context.requestId,
   });
 
   /**
@@ -134,10 +146,28 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
     return live;
   }
 
+  /** A new publication (of a summary or a file), published now by `user`. */
+  async function insertPublication(
+    trx: Knex.Transaction,
+    table: 'update_publications' | 'evidence_publications',
+    user: CurrentUser,
+    what: Record<string, unknown>,
+  ): Promise<{ id: number }> {
+    const [row] = await trx(table)
+      .insert({
+        ...what,
+        published_at: clock.now(),
+        published_by: user.id,
+        publisher_label: userActor(user).label ?? user.email,
+      })
+      .returning(['id']);
+    return row;
+  }
+
   return {
     /** Everything the publication page shows for one update. */
     async forUpdate(user: CurrentUser, updateId: number) {
-      const { update, assignment } = await authorisedUpdate(knex, user, updateId);
+      const { update, assignment } = await authorisedUpdate(user, updateId);
       const [recommendation, organisation, files, publications, filePublications] =
         await Promise.all([
           knex('recommendations').where({ id: assignment.recommendation_id }).first('ref', 'title'),
@@ -205,53 +235,58 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
       updateId: number,
       input: { summary?: unknown; useNarrative?: boolean },
     ): Promise<number> {
-      return knex.transaction(async (trx) => {
-        const { update, assignment } = await authorisedUpdate(trx, user, updateId, true);
-        const summary = input.useNarrative
-          ? text(
+      const written = () =>
+        text(
+          input.summary,
+          'summary',
+          SUMMARY_MAX,
+          'Enter the summary the public will see',
+          `The summary must be ${SUMMARY_MAX} characters or fewer`,
+        );
+      return publicationWrite(
+        user,
+        context,
+        (db) => updateRow(db, updateId),
+        NO_SUCH_UPDATE,
+        // The update's own words are checked once it is read, under the lock.
+        () => (input.useNarrative ? null : written()),
+        async (trx, update, checked) => {
+          const summary =
+            checked ??
+            text(
               update.narrative,
               'summary',
               SUMMARY_MAX,
               'The update has no text to publish',
               `The update’s own text is longer than ${SUMMARY_MAX} characters: write a shorter summary instead`,
-            )
-          : text(
-              input.summary,
-              'summary',
-              SUMMARY_MAX,
-              'Enter the summary the public will see',
-              `The summary must be ${SUMMARY_MAX} characters or fewer`,
             );
-        const live = await trx('update_publications')
-          .where({ progress_update_id: update.id })
-          .whereNull('withdrawn_at')
-          .first('id');
-        if (live)
-          throw new ConflictError(
-            'A summary of this update is already published. Withdraw it, giving a reason, before publishing a corrected one.',
-            [{ field: 'summary', message: 'A summary of this update is already published' }],
-          );
-        const actor = userActor(user);
-        const [row] = await trx('update_publications')
-          .insert({
+          const live = await trx('update_publications')
+            .where({ progress_update_id: update.id })
+            .whereNull('withdrawn_at')
+            .first('id');
+          if (live)
+            throw new ConflictError(
+              'A summary of this update is already published. Withdraw it, giving a reason, before publishing a corrected one.',
+              [{ field: 'summary', message: 'A summary of this update is already published' }],
+            );
+          const row = await insertPublication(trx, 'update_publications', user, {
             progress_update_id: update.id,
             summary,
-            published_at: clock.now(),
-            published_by: user.id,
-            publisher_label: actor.label ?? user.email,
-          })
-          .returning(['id']);
-        await recordAudit(
-          trx,
-          audit(user, context, 'update_publication.publish', 'update_publication', row.id, {
-            progressUpdateId: update.id,
-            assignmentId: assignment.id,
-            summary,
-            source: input.useNarrative ? 'update_text' : 'written',
-          }),
-        );
-        return row.id as number;
-      });
+          });
+          return {
+            action: 'update_publication.publish',
+            subject: { type: 'update_publication', id: row.id },
+            before: undefined,
+            after: {
+              progressUpdateId: update.id,
+              assignmentId: update.assignment_id,
+              summary,
+              source: input.useNarrative ? 'update_text' : 'written',
+            },
+            result: row.id as number,
+          };
+        },
+      );
     },
 
     /** Withdraws the live summary of the update, with the reason the public page will show. */
@@ -261,32 +296,30 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
       updateId: number,
       input: { reason?: unknown },
     ): Promise<void> {
-      await knex.transaction(async (trx) => {
-        const { update, assignment } = await authorisedUpdate(trx, user, updateId, true);
-        const reason = text(
-          input.reason,
-          'reason',
-          REASON_MAX,
-          'Enter why the summary is being withdrawn',
-          `The reason must be ${REASON_MAX} characters or fewer`,
-        );
-        const live = await withdrawLive(
-          trx,
-          'update_publications',
-          { progress_update_id: update.id },
-          user,
-          reason,
-          'No summary of this update is published.',
-        );
-        await recordAudit(
-          trx,
-          audit(user, context, 'update_publication.withdraw', 'update_publication', live.id, {
-            progressUpdateId: update.id,
-            assignmentId: assignment.id,
+      await publicationWrite(
+        user,
+        context,
+        (db) => updateRow(db, updateId),
+        NO_SUCH_UPDATE,
+        () => withdrawalReason(input.reason, 'reason', 'Enter why the summary is being withdrawn'),
+        async (trx, update, reason) => {
+          const live = await withdrawLive(
+            trx,
+            'update_publications',
+            { progress_update_id: update.id },
+            user,
             reason,
-          }),
-        );
-      });
+            'No summary of this update is published.',
+          );
+          return {
+            action: 'update_publication.withdraw',
+            subject: { type: 'update_publication', id: live.id },
+            before: undefined,
+            after: { progressUpdateId: update.id, assignmentId: update.assignment_id, reason },
+            result: undefined,
+          };
+        },
+      );
     },
 
     /** Makes an evidence file downloadable by anyone. Returns its update's id (for the redirect). */
@@ -295,33 +328,35 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
       context: RequestContext,
       fileId: number,
     ): Promise<number> {
-      return knex.transaction(async (trx) => {
-        const { file, update } = await authorisedFile(trx, user, fileId);
-        const live = await trx('evidence_publications')
-          .where({ evidence_file_id: file.id })
-          .whereNull('withdrawn_at')
-          .first('id');
-        if (live) throw new ConflictError('This evidence file is already published.');
-        const actor = userActor(user);
-        const [row] = await trx('evidence_publications')
-          .insert({
+      return publicationWrite(
+        user,
+        context,
+        (db) => fileRow(db, fileId),
+        NO_SUCH_FILE,
+        () => null,
+        async (trx, file) => {
+          const live = await trx('evidence_publications')
+            .where({ evidence_file_id: file.id })
+            .whereNull('withdrawn_at')
+            .first('id');
+          if (live) throw new ConflictError('This evidence file is already published.');
+          const row = await insertPublication(trx, 'evidence_publications', user, {
             evidence_file_id: file.id,
-            published_at: clock.now(),
-            published_by: user.id,
-            publisher_label: actor.label ?? user.email,
-          })
-          .returning(['id']);
-        await recordAudit(
-          trx,
-          audit(user, context, 'evidence_publication.publish', 'evidence_publication', row.id, {
-            evidenceFileId: file.id,
-            progressUpdateId: update.id,
-            name: file.original_name,
-            sha256: file.sha256,
-          }),
-        );
-        return update.id as number;
-      });
+          });
+          return {
+            action: 'evidence_publication.publish',
+            subject: { type: 'evidence_publication', id: row.id },
+            before: undefined,
+            after: {
+              evidenceFileId: file.id,
+              progressUpdateId: file.progress_update_id,
+              name: file.original_name,
+              sha256: file.sha256,
+            },
+            result: file.progress_update_id as number,
+          };
+        },
+      );
     },
 
     /** Stops the public download of an evidence file, with a reason. Returns its update's id. */
@@ -331,33 +366,35 @@ export function createPublicationService(deps: { knex: Knex; clock: Clock }) {
       fileId: number,
       input: { reason?: unknown },
     ): Promise<number> {
-      return knex.transaction(async (trx) => {
-        const { file, update } = await authorisedFile(trx, user, fileId);
-        const reason = text(
-          input.reason,
-          `reason-${file.id}`,
-          REASON_MAX,
-          'Enter why the file is being withdrawn',
-          `The reason must be ${REASON_MAX} characters or fewer`,
-        );
-        const live = await withdrawLive(
-          trx,
-          'evidence_publications',
-          { evidence_file_id: file.id },
-          user,
-          reason,
-          'This evidence file is not published.',
-        );
-        await recordAudit(
-          trx,
-          audit(user, context, 'evidence_publication.withdraw', 'evidence_publication', live.id, {
-            evidenceFileId: file.id,
-            progressUpdateId: update.id,
+      return publicationWrite(
+        user,
+        context,
+        (db) => fileRow(db, fileId),
+        NO_SUCH_FILE,
+        () =>
+          withdrawalReason(
+            input.reason,
+            `reason-${fileId}`,
+            'Enter why the file is being withdrawn',
+          ),
+        async (trx, file, reason) => {
+          const live = await withdrawLive(
+            trx,
+            'evidence_publications',
+            { evidence_file_id: file.id },
+            user,
             reason,
-          }),
-        );
-        return update.id as number;
-      });
+            'This evidence file is not published.',
+          );
+          return {
+            action: 'evidence_publication.withdraw',
+            subject: { type: 'evidence_publication', id: live.id },
+            before: undefined,
+            after: { evidenceFileId: file.id, progressUpdateId: file.progress_update_id, reason },
+            result: file.progress_update_id as number,
+          };
+        },
+      );
     },
 
     /** The update an evidence file belongs to, for re-showing the page after a refused form. */

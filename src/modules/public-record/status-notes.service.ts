@@ -4,14 +4,16 @@
  * from the private commentary of status changes and ratings, and published like any public text:
  * a note is never edited; publishing a new one replaces the old on the page (the old stays in the
  * record, so the page as of a past date shows the note current then); a withdrawal keeps the row,
- * with a reason the public page shows. Each act is one transaction with its audit event.
+ * with a reason the public page shows. Each act is an assignment write (`writeAssignment`) with its
+ * audit event.
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import type { CurrentUser, RequestContext } from '../accounts/accounts.types';
 import { authorisedAssignment } from '../assignments/assignments.access';
-import { recordAudit, userActor } from '../operations/audit.repository';
+import { userActor } from '../operations/audit.repository';
+import { writeAssignment } from '../assignments/assignment-write';
 
 export const NOTE_MAX = 2000;
 export const NOTE_REASON_MAX = 2000;
@@ -57,6 +59,22 @@ const toNote = (row: Record<string, unknown>): StatusNote => ({
   withdrawnReason: (row.withdrawn_reason as string | null) ?? null,
 });
 
+/** A note as sent, checked: its words and the occasion it was written for. */
+function checkedNote(input: { note?: unknown; occasion?: unknown }) {
+  const occasion = STATUS_NOTE_OCCASIONS.find((o) => o === input.occasion);
+  const errors = [];
+  let note = '';
+  try {
+    note = cleanText(input.note, 'note', NOTE_MAX, 'Enter the note the public will see');
+  } catch (err) {
+    if (err instanceof ValidationError) errors.push(...err.errors);
+    else throw err;
+  }
+  if (!occasion) errors.push({ field: 'occasion', message: 'Select when you are writing it' });
+  if (errors.length) throw new ValidationError(errors);
+  return { note, occasion: occasion! };
+}
+
 export type StatusNotesService = ReturnType<typeof createStatusNotesService>;
 
 export function createStatusNotesService(deps: { knex: Knex; clock: Clock }) {
@@ -101,42 +119,31 @@ export function createStatusNotesService(deps: { knex: Knex; clock: Clock }) {
       assignmentId: number,
       input: { note?: unknown; occasion?: unknown },
     ): Promise<number> {
-      const occasion = STATUS_NOTE_OCCASIONS.find((o) => o === input.occasion);
-      const errors = [];
-      let note = '';
-      try {
-        note = cleanText(input.note, 'note', NOTE_MAX, 'Enter the note the public will see');
-      } catch (err) {
-        if (err instanceof ValidationError) errors.push(...err.errors);
-        else throw err;
-      }
-      if (!occasion) errors.push({ field: 'occasion', message: 'Select when you are writing it' });
-      if (errors.length) throw new ValidationError(errors);
-      return knex.transaction(async (trx) => {
-        const assignment = await authorisedAssignment(trx, user, assignmentId, 'oversight.decide', {
-          forUpdate: true,
-        });
-        const actor = userActor(user);
-        const [row] = await trx('status_notes')
-          .insert({
-            assignment_id: assignment.id,
-            occasion,
-            note,
-            published_at: clock.now(),
-            published_by: user.id,
-            publisher_label: actor.label ?? user.email,
-          })
-          .returning(['id']);
-        await recordAudit(trx, {
-          actor,
-          action: 'status_note.publish',
-          subjectType: 'status_note',
-          subjectId: row.id,
-          after: { assignmentId: assignment.id, occasion, note, status: assignment.status },
-          ipAddress: context.ip,
-          requestId: context.requestId,
-        });
-        return row.id as number;
+      return writeAssignment(knex, {
+        actor: user,
+        assignmentId,
+        permission: 'oversight.decide',
+        context,
+        input: () => checkedNote(input),
+        change: async (trx, assignment, { note, occasion }) => {
+          const [row] = await trx('status_notes')
+            .insert({
+              assignment_id: assignment.id,
+              occasion,
+              note,
+              published_at: clock.now(),
+              published_by: user.id,
+              publisher_label: userActor(user).label ?? user.email,
+            })
+            .returning(['id']);
+          return {
+            action: 'status_note.publish',
+            subject: { type: 'status_note', id: row.id },
+            before: undefined,
+            after: { assignmentId: assignment.id, occasion, note, status: assignment.status },
+            result: row.id as number,
+          };
+        },
       });
     },
 
@@ -147,40 +154,42 @@ export function createStatusNotesService(deps: { knex: Knex; clock: Clock }) {
       noteId: number,
       input: { reason?: unknown },
     ): Promise<number> {
-      const reason = cleanText(
-        input.reason,
-        'reason',
-        NOTE_REASON_MAX,
-        'Enter why the note is being withdrawn',
-      );
-      return knex.transaction(async (trx) => {
+      // The note as read with its assignment locked (every note write takes that lock).
+      let note: Record<string, unknown> = {};
+      const noteOf = async (db: Knex | Knex.Transaction) => {
         if (!Number.isSafeInteger(noteId) || noteId < 1 || noteId > 2147483647)
           throw new NotFoundError(NO_SUCH_NOTE);
-        const note = await trx('status_notes').where({ id: noteId }).forUpdate().first();
+        note = await db('status_notes').where({ id: noteId }).first();
         if (!note) throw new NotFoundError(NO_SUCH_NOTE);
-        try {
-          await authorisedAssignment(trx, user, note.assignment_id, 'oversight.decide');
-        } catch (err) {
-          if (err instanceof NotFoundError) throw new NotFoundError(NO_SUCH_NOTE);
-          throw err;
-        }
-        if (note.withdrawn_at) throw new ConflictError('This note has already been withdrawn.');
-        await trx('status_notes').where({ id: noteId }).update({
-          withdrawn_at: clock.now(),
-          withdrawn_by: user.id,
-          withdrawn_reason: reason,
-        });
-        await recordAudit(trx, {
-          actor: userActor(user),
-          action: 'status_note.withdraw',
-          subjectType: 'status_note',
-          subjectId: noteId,
-          before: { note: note.note },
-          after: { assignmentId: note.assignment_id, reason },
-          ipAddress: context.ip,
-          requestId: context.requestId,
-        });
         return note.assignment_id as number;
+      };
+      return writeAssignment(knex, {
+        actor: user,
+        permission: 'oversight.decide',
+        context,
+        through: { assignmentOf: noteOf, notFound: NO_SUCH_NOTE },
+        input: () =>
+          cleanText(
+            input.reason,
+            'reason',
+            NOTE_REASON_MAX,
+            'Enter why the note is being withdrawn',
+          ),
+        change: async (trx, _assignment, reason) => {
+          if (note.withdrawn_at) throw new ConflictError('This note has already been withdrawn.');
+          await trx('status_notes').where({ id: noteId }).update({
+            withdrawn_at: clock.now(),
+            withdrawn_by: user.id,
+            withdrawn_reason: reason,
+          });
+          return {
+            action: 'status_note.withdraw',
+            subject: { type: 'status_note', id: noteId },
+            before: { note: note.note },
+            after: { assignmentId: note.assignment_id, reason },
+            result: note.assignment_id as number,
+          };
+        },
       });
     },
   };
