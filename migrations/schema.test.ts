@@ -1,5 +1,9 @@
 import { migrateToLatest, pendingMigrations } from '../src/db/migrate';
-import { recordAudit, SYSTEM_ACTOR, verifyAuditChain } from '../src/modules/operations/audit.repository';
+import {
+  recordAudit,
+  SYSTEM_ACTOR,
+  verifyAuditChain,
+} from '../src/modules/operations/audit.repository';
 import { createTestDatabase, type TestDatabase } from '../test/db';
 import {
   createAssignment,

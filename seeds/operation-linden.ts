@@ -7,7 +7,11 @@
  * already exist (matched by slug, reference, or recommendation and organisation) are left as they are.
  */
 import type { Knex } from 'knex';
-import { recordAudit, SYSTEM_ACTOR, type AuditEvent } from '../src/modules/operations/audit.repository';
+import {
+  recordAudit,
+  SYSTEM_ACTOR,
+  type AuditEvent,
+} from '../src/modules/operations/audit.repository';
 import { statutoryDueDate } from '../src/modules/assignments/deadlines';
 import {
   LINDEN_ORGANISATIONS,
