@@ -94,6 +94,117 @@ export interface ProgressUpdatesDeps {
   evidenceStore?: EvidenceStore;
 }
 
+/** A stored evidence file, with the id of its row. */
+type StoredFile = EvidenceFileSummary & { fileId: number };
+
+/**
+ * Streams one evidence file into the store inside the update's transaction: sniffs its type from
+ * the first bytes (refusing an empty file or a type the tracker does not take), writes it in chunks
+ * while hashing it, and refuses it whole if the upload limit cut it short.
+ */
+async function storeFile(
+  where: { trx: Knex.Transaction; store: EvidenceStore; now: Date },
+  updateId: number,
+  filename: string,
+  stream: Readable,
+): Promise<StoredFile> {
+  const { trx, store, now } = where;
+  const name = sanitiseFilename(filename);
+  const hash = createHash('sha256');
+  let buffered: Buffer[] = [];
+  let bufferedBytes = 0;
+  let size = 0;
+  let fileId: number | null = null;
+  let writer: EvidenceWriter | null = null;
+
+  const start = async () => {
+    const head = Buffer.concat(buffered).subarray(0, SNIFF_BYTES);
+    if (head.length === 0)
+      throw new UnprocessableError(
+        `The file “${name}” is empty. Choose a file with something in it.`,
+      );
+    const type = sniffType(head, filename);
+    if (!type)
+      throw new UnprocessableError(
+        `The file “${name}” is not a type the tracker accepts. Upload a PDF, Word, Excel, CSV, plain text, PNG or JPEG file.`,
+      );
+    const [row] = await trx('evidence_files')
+      .insert({
+        progress_update_id: updateId,
+        original_name: name,
+        content_type: type.contentType,
+        created_at: now,
+      })
+      .returning(['id']);
+    fileId = row.id as number;
+    writer = store.begin(trx, fileId);
+    return type;
+  };
+  const flush = async (all: boolean) => {
+    if (fileId === null) return;
+    while (bufferedBytes >= CHUNK_BYTES || (all && bufferedBytes > 0)) {
+      const joined = Buffer.concat(buffered);
+      const piece = joined.subarray(0, Math.min(CHUNK_BYTES, joined.length));
+      const rest = joined.subarray(piece.length);
+      buffered = rest.length ? [rest] : [];
+      bufferedBytes = rest.length;
+      await writer!.write(piece);
+    }
+  };
+
+  let type = null;
+  let sha256: string;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+      buffered.push(chunk);
+      bufferedBytes += chunk.length;
+      if (fileId === null && bufferedBytes >= SNIFF_BYTES) type = await start();
+      if (bufferedBytes >= CHUNK_BYTES) await flush(false);
+    }
+    if ((stream as unknown as { truncated?: boolean }).truncated)
+      throw new PayloadTooLargeError('A file is too large.');
+    if (fileId === null) type = await start();
+    await flush(true);
+    sha256 = hash.digest('hex');
+    await (writer as EvidenceWriter | null)?.finish(sha256);
+  } catch (err) {
+    await (writer as EvidenceWriter | null)?.abort();
+    throw err;
+  }
+  await trx('evidence_files').where({ id: fileId }).update({ size_bytes: size, sha256 });
+  return {
+    id: fileId!,
+    fileId: fileId!,
+    name,
+    contentType: type!.contentType,
+    sizeBytes: size,
+    sha256,
+  };
+}
+
+/** Asks the scanner about every stored file; the first one refused refuses the whole update. */
+async function scanAll(
+  scanner: EvidenceScanner,
+  where: { trx: Knex.Transaction; store: EvidenceStore },
+  stored: StoredFile[],
+): Promise<void> {
+  for (const file of stored) {
+    const verdict = await scanner.scan({
+      name: file.name,
+      contentType: file.contentType,
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      readBytes: () => where.store.read(where.trx, { id: file.fileId, sha256: file.sha256 }),
+    });
+    if (!verdict.clean)
+      throw new UnprocessableError(
+        `The file “${file.name}” was refused by the virus scanner: ${verdict.reason}`,
+      );
+  }
+}
+
 export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
   const { knex, clock } = deps;
   const scanner = deps.scanner ?? noScanner;
@@ -204,7 +315,7 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
       const { trx, assignment } = write;
       const now = clock.now();
       const fields: Partial<UploadFields> = {};
-      const stored: (EvidenceFileSummary & { fileId: number })[] = [];
+      const stored: StoredFile[] = [];
       let update: Promise<{
         id: number;
         narrative: string;
@@ -234,82 +345,6 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
         return update;
       };
 
-      async function storeFile(updateId: number, filename: string, stream: Readable) {
-        const name = sanitiseFilename(filename);
-        const hash = createHash('sha256');
-        let buffered: Buffer[] = [];
-        let bufferedBytes = 0;
-        let size = 0;
-        let fileId: number | null = null;
-        let writer: EvidenceWriter | null = null;
-
-        const start = async () => {
-          const head = Buffer.concat(buffered).subarray(0, SNIFF_BYTES);
-          if (head.length === 0)
-            throw new UnprocessableError(
-              `The file “${name}” is empty. Choose a file with something in it.`,
-            );
-          const type = sniffType(head, filename);
-          if (!type)
-            throw new UnprocessableError(
-              `The file “${name}” is not a type the tracker accepts. Upload a PDF, Word, Excel, CSV, plain text, PNG or JPEG file.`,
-            );
-          const [row] = await trx('evidence_files')
-            .insert({
-              progress_update_id: updateId,
-              original_name: name,
-              content_type: type.contentType,
-              created_at: now,
-            })
-            .returning(['id']);
-          fileId = row.id as number;
-          writer = store.begin(trx, fileId);
-          return type;
-        };
-        const flush = async (all: boolean) => {
-          if (fileId === null) return;
-          while (bufferedBytes >= CHUNK_BYTES || (all && bufferedBytes > 0)) {
-            const joined = Buffer.concat(buffered);
-            const piece = joined.subarray(0, Math.min(CHUNK_BYTES, joined.length));
-            const rest = joined.subarray(piece.length);
-            buffered = rest.length ? [rest] : [];
-            bufferedBytes = rest.length;
-            await writer!.write(piece);
-          }
-        };
-
-        let type = null;
-        let sha256: string;
-        try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            hash.update(chunk);
-            size += chunk.length;
-            buffered.push(chunk);
-            bufferedBytes += chunk.length;
-            if (fileId === null && bufferedBytes >= SNIFF_BYTES) type = await start();
-            if (bufferedBytes >= CHUNK_BYTES) await flush(false);
-          }
-          if ((stream as unknown as { truncated?: boolean }).truncated)
-            throw new PayloadTooLargeError('A file is too large.');
-          if (fileId === null) type = await start();
-          await flush(true);
-          sha256 = hash.digest('hex');
-          await (writer as EvidenceWriter | null)?.finish(sha256);
-        } catch (err) {
-          await (writer as EvidenceWriter | null)?.abort();
-          throw err;
-        }
-        await trx('evidence_files').where({ id: fileId }).update({ size_bytes: size, sha256 });
-        stored.push({
-          id: fileId!,
-          fileId: fileId!,
-          name,
-          contentType: type!.contentType,
-          sizeBytes: size,
-          sha256,
-        });
-      }
-
       return {
         fields,
         onField(name: string, value: string) {
@@ -323,23 +358,11 @@ export function createProgressUpdatesService(deps: ProgressUpdatesDeps) {
             return;
           }
           const { id } = await ensureUpdate();
-          await storeFile(id, info.filename, stream);
+          stored.push(await storeFile({ trx, store, now }, id, info.filename, stream));
         },
         async commit() {
           const saved = await ensureUpdate();
-          for (const file of stored) {
-            const verdict = await scanner.scan({
-              name: file.name,
-              contentType: file.contentType,
-              sizeBytes: file.sizeBytes,
-              sha256: file.sha256,
-              readBytes: () => store.read(trx, { id: file.fileId, sha256: file.sha256 }),
-            });
-            if (!verdict.clean)
-              throw new UnprocessableError(
-                `The file “${file.name}” was refused by the virus scanner: ${verdict.reason}`,
-              );
-          }
+          await scanAll(scanner, { trx, store }, stored);
           if (saved.newStatus)
             await changeStatus(
               trx,
