@@ -210,182 +210,201 @@ const FILTERS_NOTE =
 
 export function dashboardsApiRoutes(service: DashboardsService, cursors: CursorCodec): ApiRoute[] {
   return [
-    defineApiRoute({
-      method: 'get',
-      path: routes.dashboards.api.matrix,
-      operationId: 'getDashboardMatrix',
-      summary: 'Where each recommendation stands with each organisation',
-      description: `Recommendations in report order (newest report first, then position), each with the status and current delivery confidence of every live assignment. ${FILTERS_NOTE}`,
-      tags: TAGS,
-      auth: { action: 'oversight.view' },
-      query: MatrixApiQuery,
-      paginated: true,
-      responses: {
-        200: { description: 'A page of the matrix', schema: pageOf(MatrixRowSchema) },
-      },
-      handler: async ({ query, user }) => {
-        const limit = query.limit ?? DEFAULT_LIMIT;
-        const filters = filtersOf(query);
-        const after = query.cursor
-          ? (cursors.decode('dashboard-matrix', query.cursor, 4) as MatrixKey)
-          : null;
-        const m = await service.matrixAfter(user, filters, after, limit + 1);
-        const rows = m.rows.slice(0, limit);
-        const last = rows[rows.length - 1];
-        const next =
-          m.rows.length > limit && last ? cursors.encode('dashboard-matrix', last.key) : null;
-        const link = (cursor: string | undefined) =>
-          paths.dashboards.api.matrix({ ...filters, limit: query.limit, cursor });
-        return {
-          body: {
-            items: rows.map((r) => ({
+    matrixRoute(service, cursors),
+    overdueRoute(service),
+    progressRoute(service),
+    summaryRoute(service, cursors),
+  ];
+}
+
+/** The matrix, a page of recommendations at a time. */
+function matrixRoute(service: DashboardsService, cursors: CursorCodec): ApiRoute {
+  return defineApiRoute({
+    method: 'get',
+    path: routes.dashboards.api.matrix,
+    operationId: 'getDashboardMatrix',
+    summary: 'Where each recommendation stands with each organisation',
+    description: `Recommendations in report order (newest report first, then position), each with the status and current delivery confidence of every live assignment. ${FILTERS_NOTE}`,
+    tags: TAGS,
+    auth: { action: 'oversight.view' },
+    query: MatrixApiQuery,
+    paginated: true,
+    responses: {
+      200: { description: 'A page of the matrix', schema: pageOf(MatrixRowSchema) },
+    },
+    handler: async ({ query, user }) => {
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const filters = filtersOf(query);
+      const after = query.cursor
+        ? (cursors.decode('dashboard-matrix', query.cursor, 4) as MatrixKey)
+        : null;
+      const m = await service.matrixAfter(user, filters, after, limit + 1);
+      const rows = m.rows.slice(0, limit);
+      const last = rows[rows.length - 1];
+      const next =
+        m.rows.length > limit && last ? cursors.encode('dashboard-matrix', last.key) : null;
+      const link = (cursor: string | undefined) =>
+        paths.dashboards.api.matrix({ ...filters, limit: query.limit, cursor });
+      return {
+        body: {
+          items: rows.map((r) => ({
+            ref: r.ref,
+            title: r.title,
+            report: r.report,
+            assignments: r.assignments.map((a) => ({
+              id: a.assignmentId,
+              organisation: a.organisation,
+              status: a.status,
+              closureReason: a.closureReason,
+              rag: a.rag,
+              responseDueOn: a.dueOn,
+              responseOverdue: a.responseOverdue,
+              links: { html: paths.assignments.show(a.assignmentId) },
+            })),
+          })),
+          limit,
+          total: m.totalRows,
+          links: {
+            self: link(query.cursor),
+            next: next ? link(next) : null,
+            prev: null,
+          },
+        },
+      };
+    },
+  });
+}
+
+/** What is late: responses, actions, past targets and updates waiting for review. */
+function overdueRoute(service: DashboardsService): ApiRoute {
+  return defineApiRoute({
+    method: 'get',
+    path: routes.dashboards.api.overdue,
+    operationId: 'getDashboardOverdue',
+    summary: 'What is late: responses, actions and updates waiting for review',
+    description: `Responses past their due date (which includes any granted extension) with none recorded; planned or in-progress actions past their target date; progress updates waiting for review longer than the configured number of days. Each list is longest overdue first, at most \`limit\` items (default ${OVERDUE_LIST_LIMIT}), with its full total. ${FILTERS_NOTE}`,
+    tags: TAGS,
+    auth: { action: 'oversight.view' },
+    query: OverdueApiQuery,
+    responses: { 200: { description: 'The late items', schema: OverdueSchema } },
+    handler: async ({ query, user }) => {
+      const d = await service.overdue(user, filtersOf(query), query.limit ?? OVERDUE_LIST_LIMIT);
+      return {
+        body: {
+          today: d.today,
+          reviewWaitingDays: d.reviewWaitingDays,
+          responses: {
+            total: d.responses.total,
+            items: d.responses.items.map((r) => ({
+              assignmentId: r.assignmentId,
               ref: r.ref,
               title: r.title,
-              report: r.report,
-              assignments: r.assignments.map((a) => ({
-                id: a.assignmentId,
-                organisation: a.organisation,
-                status: a.status,
-                closureReason: a.closureReason,
-                rag: a.rag,
-                responseDueOn: a.dueOn,
-                responseOverdue: a.responseOverdue,
-                links: { html: paths.assignments.show(a.assignmentId) },
-              })),
-            })),
-            limit,
-            total: m.totalRows,
-            links: {
-              self: link(query.cursor),
-              next: next ? link(next) : null,
-              prev: null,
-            },
-          },
-        };
-      },
-    }),
-    defineApiRoute({
-      method: 'get',
-      path: routes.dashboards.api.overdue,
-      operationId: 'getDashboardOverdue',
-      summary: 'What is late: responses, actions and updates waiting for review',
-      description: `Responses past their due date (which includes any granted extension) with none recorded; planned or in-progress actions past their target date; progress updates waiting for review longer than the configured number of days. Each list is longest overdue first, at most \`limit\` items (default ${OVERDUE_LIST_LIMIT}), with its full total. ${FILTERS_NOTE}`,
-      tags: TAGS,
-      auth: { action: 'oversight.view' },
-      query: OverdueApiQuery,
-      responses: { 200: { description: 'The late items', schema: OverdueSchema } },
-      handler: async ({ query, user }) => {
-        const d = await service.overdue(user, filtersOf(query), query.limit ?? OVERDUE_LIST_LIMIT);
-        return {
-          body: {
-            today: d.today,
-            reviewWaitingDays: d.reviewWaitingDays,
-            responses: {
-              total: d.responses.total,
-              items: d.responses.items.map((r) => ({
-                assignmentId: r.assignmentId,
-                ref: r.ref,
-                title: r.title,
-                report: r.reportTitle,
-                organisation: r.organisationName,
-                dueOn: r.dueOn,
-                extended: r.extended,
-                daysOverdue: r.daysOverdue,
-              })),
-            },
-            actions: {
-              total: d.actions.total,
-              items: d.actions.items.map((x) => ({
-                actionId: x.actionId,
-                assignmentId: x.assignmentId,
-                ref: x.ref,
-                title: x.title,
-                organisation: x.organisationName,
-                description: x.description,
-                owner: x.owner,
-                state: x.state,
-                targetOn: x.targetOn,
-                daysOverdue: x.daysOverdue,
-              })),
-            },
-            updates: {
-              total: d.updates.total,
-              items: d.updates.items.map((u) => ({
-                updateId: u.updateId,
-                assignmentId: u.assignmentId,
-                ref: u.ref,
-                title: u.title,
-                organisation: u.organisationName,
-                author: u.author,
-                postedAt: u.postedAt.toISOString(),
-                daysWaiting: u.daysWaiting,
-                daysOverdue: u.daysOverdue,
-              })),
-            },
-          },
-        };
-      },
-    }),
-    defineApiRoute({
-      method: 'get',
-      path: routes.dashboards.api.progress,
-      operationId: 'getDashboardProgress',
-      summary: 'Assignments by status at the end of each month',
-      description: `From the month of the earliest recommendation among the filtered assignments to this month (as of today), rebuilt from the history of status changes. An assignment counts from the day its recommendation was made until it was withdrawn. ${FILTERS_NOTE}`,
-      tags: TAGS,
-      auth: { action: 'oversight.view' },
-      query: DashboardQuery,
-      responses: { 200: { description: 'Counts per month', schema: ProgressSchema } },
-      handler: async ({ query, user }) => {
-        const months = await service.progress(user, filtersOf(query));
-        return {
-          body: {
-            months: months.map((m) => ({
-              month: m.month,
-              asOf: m.asOf,
-              current: m.current,
-              counts: counts(m.counts),
+              report: r.reportTitle,
+              organisation: r.organisationName,
+              dueOn: r.dueOn,
+              extended: r.extended,
+              daysOverdue: r.daysOverdue,
             })),
           },
-        };
-      },
-    }),
-    defineApiRoute({
-      method: 'get',
-      path: routes.dashboards.api.summary,
-      operationId: 'getDashboardSummary',
-      summary: 'Totals per organisation and per theme',
-      description: `Counts by status, responses and actions overdue today, and current delivery confidence (RAG) counts, per organisation and per theme (a recommendation with several themes counts under each; slug null: no theme). Organisations come a page at a time (\`limit\`, \`cursor\`), every theme with each page. ${FILTERS_NOTE}`,
-      tags: TAGS,
-      auth: { action: 'oversight.view' },
-      query: SummaryApiQuery,
-      paginated: true,
-      responses: { 200: { description: 'The totals', schema: SummarySchema } },
-      handler: async ({ query, user }) => {
-        const filters = filtersOf(query);
-        const limit = query.limit ?? DEFAULT_LIMIT;
-        const s = await service.summary(user, filters);
-        const page = summaryPageAfter(
-          s.organisations,
-          query.cursor ? cursors.decode('dashboard-summary', query.cursor, 2) : null,
+          actions: {
+            total: d.actions.total,
+            items: d.actions.items.map((x) => ({
+              actionId: x.actionId,
+              assignmentId: x.assignmentId,
+              ref: x.ref,
+              title: x.title,
+              organisation: x.organisationName,
+              description: x.description,
+              owner: x.owner,
+              state: x.state,
+              targetOn: x.targetOn,
+              daysOverdue: x.daysOverdue,
+            })),
+          },
+          updates: {
+            total: d.updates.total,
+            items: d.updates.items.map((u) => ({
+              updateId: u.updateId,
+              assignmentId: u.assignmentId,
+              ref: u.ref,
+              title: u.title,
+              organisation: u.organisationName,
+              author: u.author,
+              postedAt: u.postedAt.toISOString(),
+              daysWaiting: u.daysWaiting,
+              daysOverdue: u.daysOverdue,
+            })),
+          },
+        },
+      };
+    },
+  });
+}
+
+/** Counts by status at the end of each month. */
+function progressRoute(service: DashboardsService): ApiRoute {
+  return defineApiRoute({
+    method: 'get',
+    path: routes.dashboards.api.progress,
+    operationId: 'getDashboardProgress',
+    summary: 'Assignments by status at the end of each month',
+    description: `From the month of the earliest recommendation among the filtered assignments to this month (as of today), rebuilt from the history of status changes. An assignment counts from the day its recommendation was made until it was withdrawn. ${FILTERS_NOTE}`,
+    tags: TAGS,
+    auth: { action: 'oversight.view' },
+    query: DashboardQuery,
+    responses: { 200: { description: 'Counts per month', schema: ProgressSchema } },
+    handler: async ({ query, user }) => {
+      const months = await service.progress(user, filtersOf(query));
+      return {
+        body: {
+          months: months.map((m) => ({
+            month: m.month,
+            asOf: m.asOf,
+            current: m.current,
+            counts: counts(m.counts),
+          })),
+        },
+      };
+    },
+  });
+}
+
+/** Totals per organisation (paged) and per theme. */
+function summaryRoute(service: DashboardsService, cursors: CursorCodec): ApiRoute {
+  return defineApiRoute({
+    method: 'get',
+    path: routes.dashboards.api.summary,
+    operationId: 'getDashboardSummary',
+    summary: 'Totals per organisation and per theme',
+    description: `Counts by status, responses and actions overdue today, and current delivery confidence (RAG) counts, per organisation and per theme (a recommendation with several themes counts under each; slug null: no theme). Organisations come a page at a time (\`limit\`, \`cursor\`), every theme with each page. ${FILTERS_NOTE}`,
+    tags: TAGS,
+    auth: { action: 'oversight.view' },
+    query: SummaryApiQuery,
+    paginated: true,
+    responses: { 200: { description: 'The totals', schema: SummarySchema } },
+    handler: async ({ query, user }) => {
+      const filters = filtersOf(query);
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const s = await service.summary(user, filters);
+      const page = summaryPageAfter(
+        s.organisations,
+        query.cursor ? cursors.decode('dashboard-summary', query.cursor, 2) : null,
+        limit,
+      );
+      const last = page.items[page.items.length - 1];
+      const next = page.more && last ? cursors.encode('dashboard-summary', summaryKey(last)) : null;
+      const link = (cursor: string | undefined) =>
+        paths.dashboards.api.summary({ ...filters, limit: query.limit, cursor });
+      return {
+        body: {
+          today: s.today,
+          organisations: page.items.map(summaryLine),
+          organisationsTotal: s.organisations.length,
           limit,
-        );
-        const last = page.items[page.items.length - 1];
-        const next =
-          page.more && last ? cursors.encode('dashboard-summary', summaryKey(last)) : null;
-        const link = (cursor: string | undefined) =>
-          paths.dashboards.api.summary({ ...filters, limit: query.limit, cursor });
-        return {
-          body: {
-            today: s.today,
-            organisations: page.items.map(summaryLine),
-            organisationsTotal: s.organisations.length,
-            limit,
-            links: { self: link(query.cursor), next: next ? link(next) : null, prev: null },
-            themes: s.themes.map(summaryLine),
-          },
-        };
-      },
-    }),
-  ];
+          links: { self: link(query.cursor), next: next ? link(next) : null, prev: null },
+          themes: s.themes.map(summaryLine),
+        },
+      };
+    },
+  });
 }
