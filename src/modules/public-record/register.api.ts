@@ -176,12 +176,22 @@ export function cursorLinks(
   };
 }
 
-export function registerApiRoutes(service: RegisterService, cursors: CursorCodec): ApiRoute[] {
-  const reportKey = (r: ReportSummary): CursorKey => [r.publishedOn, r.slug];
-  const organisationKey = (o: { name: string; slug: string }): CursorKey => [o.name, o.slug];
-  const after = (list: string, cursor: string | undefined, arity: number) =>
-    cursor ? cursors.decode(list, cursor, arity) : null;
+const reportKey = (r: ReportSummary): CursorKey => [r.publishedOn, r.slug];
+const organisationKey = (o: { name: string; slug: string }): CursorKey => [o.name, o.slug];
+/** The key a list's cursor stands for, or null for its first page. */
+const after = (codec: CursorCodec, list: string, cursor: string | undefined, arity: number) =>
+  cursor ? codec.decode(list, cursor, arity) : null;
 
+export function registerApiRoutes(service: RegisterService, cursors: CursorCodec): ApiRoute[] {
+  return [
+    ...reportRoutes(service, cursors),
+    ...recommendationRoutes(service, cursors),
+    ...organisationRoutes(service, cursors),
+  ];
+}
+
+/** The reports: a page of them, and one by its slug. */
+function reportRoutes(service: RegisterService, cursors: CursorCodec): ApiRoute[] {
   return [
     defineApiRoute({
       method: 'get',
@@ -201,7 +211,7 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
           all,
           reportKey,
           ['desc', 'asc'],
-          after('reports', query.cursor, 2),
+          after(cursors, 'reports', query.cursor, 2),
           limit,
         );
         const last = page.items[page.items.length - 1];
@@ -216,7 +226,6 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
         };
       },
     }),
-
     defineApiRoute({
       method: 'get',
       path: routes.api.report,
@@ -231,7 +240,12 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
         return { body: presentReport(report) };
       },
     }),
+  ];
+}
 
+/** The recommendations: a filtered page of them, and one by its reference. */
+function recommendationRoutes(service: RegisterService, cursors: CursorCodec): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'get',
       path: routes.api.recommendations,
@@ -261,7 +275,7 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
           };
         }
         const size = limit ?? DEFAULT_LIMIT;
-        const key = after('recommendations', cursor, 4);
+        const key = after(cursors, 'recommendations', cursor, 4);
         const result = await service.listRecommendationsAfter(
           filters,
           key
@@ -292,7 +306,6 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
         };
       },
     }),
-
     defineApiRoute({
       method: 'get',
       path: routes.api.recommendation,
@@ -306,7 +319,12 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
         body: presentRecommendation(await service.recommendation(params.ref)),
       }),
     }),
+  ];
+}
 
+/** The organisations: a page of them, and one by its slug. */
+function organisationRoutes(service: RegisterService, cursors: CursorCodec): ApiRoute[] {
+  return [
     defineApiRoute({
       method: 'get',
       path: routes.api.organisations,
@@ -327,7 +345,7 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
           all,
           organisationKey,
           ['asc', 'asc'],
-          after('organisations', query.cursor, 2),
+          after(cursors, 'organisations', query.cursor, 2),
           limit,
         );
         const last = page.items[page.items.length - 1];
@@ -349,7 +367,6 @@ export function registerApiRoutes(service: RegisterService, cursors: CursorCodec
         };
       },
     }),
-
     defineApiRoute({
       method: 'get',
       path: routes.api.organisation,
