@@ -32,11 +32,17 @@ addFormats(ajvText, ['date', 'uri', 'email', 'date-time']);
 
 /**
  * What to say when a field is wrong: fixed words, or words chosen from what was sent (`given` is the
- * field's value, `input` the whole input, `error` Ajv's first error for the field).
+ * field's value, `input` the whole input, `error` Ajv's first error for the field, `field` its name,
+ * for a '*' message that serves any field).
  */
 export type FieldMessage =
   | string
-  | ((given: unknown, input: Record<string, unknown>, error: ErrorObject) => string | undefined);
+  | ((
+      given: unknown,
+      input: Record<string, unknown>,
+      error: ErrorObject,
+      field: string,
+    ) => string | undefined);
 
 /**
  * The messages declared beside a schema, by field name ('(root)' for the input as a whole, '*' for
@@ -72,7 +78,8 @@ export function fieldErrors(
     if (seen.has(field)) continue;
     seen.add(field);
     const declared = messages[field] ?? messages['*'];
-    const message = typeof declared === 'function' ? declared(data[field], data, e) : declared;
+    const message =
+      typeof declared === 'function' ? declared(data[field], data, e, field) : declared;
     out.push({ field, message: message ?? describe(e, labels[field] ?? field) });
   }
   return out.length > 1 ? out.filter((e) => e.field !== '(root)') : out;

@@ -3,13 +3,7 @@
  * plan forms. The same schemas serve the HTML forms and (later) the JSON API.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import {
-  StringEnum,
-  ajv,
-  withMessages,
-  type FieldMessage,
-  type FieldMessages,
-} from '../../shared/validation';
+import { StringEnum, ajv, withMessages, type FieldMessages } from '../../shared/validation';
 import { ASSIGNMENT_STATUSES, RESPONSE_STANCES } from '../../db/tables';
 
 export const ASSIGNMENTS_PAGE_SIZE = 50;
@@ -116,41 +110,32 @@ const emptyOr = (given: unknown) => String(given ?? '').trim() === '';
  * empty or missing, another for one too long or malformed. A field none of these schemas knows is
  * named as not recognised.
  */
-export const RESPONSE_FIELD_MESSAGES: FieldMessages = new Proxy(
-  {
-    text: (v) =>
-      emptyOr(v)
-        ? 'Enter the response'
-        : `The response must be ${RESPONSE_MAX} characters or fewer`,
-    stance: 'Select whether the recommendation is accepted, partially accepted or not accepted',
-    sourceUrl:
-      'Enter where the response was published as a web address starting with http:// or https://, or leave it empty',
-    newDueOn: (v) =>
-      emptyOr(v)
-        ? 'Enter the date you are asking for'
-        : 'Enter the date you are asking for as a real date, like 2022-02-14',
-    reason: (v) =>
-      emptyOr(v) ? 'Enter a reason' : `The reason must be ${REASON_MAX} characters or fewer`,
-    decision: 'Select whether to grant or refuse the request',
-    description: (v) =>
-      emptyOr(v)
-        ? 'Enter what the action is'
-        : `The description must be ${ACTION_DESCRIPTION_MAX} characters or fewer`,
-    owner: (v) =>
-      emptyOr(v)
-        ? 'Enter who owns the action (a name or role)'
-        : `The owner must be ${ACTION_OWNER_MAX} characters or fewer`,
-    targetOn: (v) =>
-      emptyOr(v)
-        ? 'Enter the target date'
-        : 'Enter the target date as a real date, like 2022-03-31',
-    state: 'Select the state of the action',
-  } satisfies Record<string, FieldMessage>,
-  {
-    get: (known: Record<string, FieldMessage>, field: string) =>
-      known[field] ?? `${field} is not a recognised field`,
-  },
-);
+export const RESPONSE_FIELD_MESSAGES: FieldMessages = {
+  text: (v) =>
+    emptyOr(v) ? 'Enter the response' : `The response must be ${RESPONSE_MAX} characters or fewer`,
+  stance: 'Select whether the recommendation is accepted, partially accepted or not accepted',
+  sourceUrl:
+    'Enter where the response was published as a web address starting with http:// or https://, or leave it empty',
+  newDueOn: (v) =>
+    emptyOr(v)
+      ? 'Enter the date you are asking for'
+      : 'Enter the date you are asking for as a real date, like 2022-02-14',
+  reason: (v) =>
+    emptyOr(v) ? 'Enter a reason' : `The reason must be ${REASON_MAX} characters or fewer`,
+  decision: 'Select whether to grant or refuse the request',
+  description: (v) =>
+    emptyOr(v)
+      ? 'Enter what the action is'
+      : `The description must be ${ACTION_DESCRIPTION_MAX} characters or fewer`,
+  owner: (v) =>
+    emptyOr(v)
+      ? 'Enter who owns the action (a name or role)'
+      : `The owner must be ${ACTION_OWNER_MAX} characters or fewer`,
+  targetOn: (v) =>
+    emptyOr(v) ? 'Enter the target date' : 'Enter the target date as a real date, like 2022-03-31',
+  state: 'Select the state of the action',
+  '*': (_given, _input, _error, field) => `${field} is not a recognised field`,
+};
 
 const checked = <T extends TSchema>(schema: T) =>
   withMessages(ajv.compile<Static<T>>(schema), RESPONSE_FIELD_MESSAGES);

@@ -182,19 +182,13 @@ export const CSV_REQUIRED_COLUMNS = [
   'text_status',
 ];
 
-/** The field an Ajv error is about ('' for the value as a whole), as the import names columns. */
-function fieldOfError(e: ErrorObject): string {
-  if (e.keyword === 'required') return String(e.params.missingProperty);
-  if (e.keyword === 'additionalProperties') return String(e.params.additionalProperty);
-  return e.instancePath.split('/')[1] ?? '';
-}
-
 /**
  * The import's messages: every field's words come from the kind of mistake, naming the column as
  * the file's format names it (`columnOf`).
  */
 export const importMessages = (columnOf: (field: string) => string): FieldMessages => ({
-  '*': (_given, _input, e) => keywordMessage(e, columnOf(fieldOfError(e))),
+  // The value as a whole is '' to columnOf, as the file's format names no column for it.
+  '*': (_given, _input, e, field) => keywordMessage(e, columnOf(field === '(root)' ? '' : field)),
 });
 
 function keywordMessage(e: ErrorObject, column: string): string {

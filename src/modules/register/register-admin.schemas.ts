@@ -187,10 +187,8 @@ export const MESSAGES = {
 /** What every admin input says about a field it does not know, or about input that is not an object. */
 const ANY_INPUT: FieldMessages = {
   '(root)': 'The request is not valid',
-  '*': (_given, _input, e) =>
-    e.keyword === 'additionalProperties'
-      ? `${String(e.params.additionalProperty)} is not a recognised field`
-      : undefined,
+  '*': (_given, _input, e, field) =>
+    e.keyword === 'additionalProperties' ? `${field} is not a recognised field` : undefined,
 };
 
 /** Each admin input's schema with its messages: the pages and the API say the same words. */
