@@ -13,6 +13,7 @@ import {
   DEFAULT_LIMIT,
   MAX_LIMIT,
   compareKeys,
+  pageAfterSorted,
   pageOf,
   paginationQuery,
   type CursorCodec,
@@ -51,24 +52,14 @@ const SUMMARY_ORDER = ['asc', 'asc'] as const;
 /** Each summary's organisations in cursor order, sorted once: the service keeps one list per version. */
 const summarySorted = new WeakMap<SummaryLine[], SummaryLine[]>();
 
-/** The page of organisations after `after` (the same order and keys as `pageAfter`). */
+/** The page of organisations after `after`, from the list sorted once per version. */
 function summaryPageAfter(lines: SummaryLine[], after: CursorKey | null, limit: number) {
   let sorted = summarySorted.get(lines);
   if (!sorted) {
     sorted = [...lines].sort((a, b) => compareKeys(summaryKey(a), summaryKey(b), SUMMARY_ORDER));
     summarySorted.set(lines, sorted);
   }
-  let from = 0;
-  if (after) {
-    // The first line past the cursor, by binary search.
-    let hi = sorted.length;
-    while (from < hi) {
-      const mid = (from + hi) >> 1;
-      if (compareKeys(summaryKey(sorted[mid]!), after, SUMMARY_ORDER) > 0) hi = mid;
-      else from = mid + 1;
-    }
-  }
-  return { items: sorted.slice(from, from + limit), more: sorted.length - from > limit };
+  return pageAfterSorted(sorted, summaryKey, SUMMARY_ORDER, after, limit);
 }
 
 const TAGS = ['Dashboards'];

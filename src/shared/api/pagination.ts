@@ -138,6 +138,28 @@ export function pageAfter<T>(
   limit: number,
 ): { items: T[]; more: boolean } {
   const sorted = [...items].sort((a, b) => compareKeys(keyOf(a), keyOf(b), order));
-  const rest = after ? sorted.filter((item) => compareKeys(keyOf(item), after, order) > 0) : sorted;
-  return { items: rest.slice(0, limit), more: rest.length > limit };
+  return pageAfterSorted(sorted, keyOf, order, after, limit);
+}
+
+/**
+ * The same page of a list already sorted by `keyOf` in `order` (for a list kept sorted, so paging
+ * it does not sort it again): the first item after `after` is found by binary search.
+ */
+export function pageAfterSorted<T>(
+  sorted: readonly T[],
+  keyOf: (item: T) => CursorKey,
+  order: SortOrder,
+  after: CursorKey | null,
+  limit: number,
+): { items: T[]; more: boolean } {
+  let from = 0;
+  if (after) {
+    let to = sorted.length;
+    while (from < to) {
+      const mid = (from + to) >> 1;
+      if (compareKeys(keyOf(sorted[mid]!), after, order) > 0) to = mid;
+      else from = mid + 1;
+    }
+  }
+  return { items: sorted.slice(from, from + limit), more: sorted.length - from > limit };
 }
