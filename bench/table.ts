@@ -35,9 +35,9 @@ const find = (s: ScaleRun, name: string) => s.measurements.find((m) => m.target.
 const fixed = (n: number | null | undefined, digits: number) =>
   n === null || n === undefined ? '–' : n.toFixed(digits);
 
-function table(title: string, cell: (m: Measurement) => string): string {
+function table(title: string, cell: (m: Measurement | undefined) => string): string {
   const rows = names.map(
-    (name) => `| ${name} | ${results.scales.map((s) => cell(find(s, name)!) ?? '–').join(' | ')} |`,
+    (name) => `| ${name} | ${results.scales.map((s) => cell(find(s, name))).join(' | ')} |`,
   );
   return [
     `${title} (${results.timestamp}, ${results.git.commit.slice(0, 7)})`,

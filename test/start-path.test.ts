@@ -70,10 +70,9 @@ const instances = new Set<Instance>();
  * migrating and seeding. The port is read from the line saying where the app is running.
  */
 function start(settings: Record<string, string>): Instance {
-  const port = 0;
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of APP_SETTINGS) delete env[name];
-  Object.assign(env, { PORT: String(port), LOG_LEVEL: 'info', HOST: '127.0.0.1' }, settings);
+  Object.assign(env, { PORT: '0', LOG_LEVEL: 'info', HOST: '127.0.0.1' }, settings);
 
   const started = Date.now();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -83,7 +82,7 @@ function start(settings: Record<string, string>): Instance {
   });
   let stdout = '';
   let stderr = '';
-  let listeningOn = port;
+  let listeningOn = 0;
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (chunk: string) => (stderr += chunk));
